@@ -1,9 +1,13 @@
 #!/usr/bin/env node
 // Thin launcher: the CLI is compiled to dist/ by `npm ci` (prepare).
-import('../dist/agent/cli/main.js').catch((err) => {
+let cli;
+try {
+  cli = await import('../dist/agent/cli/main.js');
+} catch (err) {
   if (err && err.code === 'ERR_MODULE_NOT_FOUND') {
     process.stderr.write('dcagent: dist/ is missing; run `npm ci` (or `npm run build`) first\n');
     process.exit(2);
   }
   throw err;
-});
+}
+process.exitCode = await cli.main(process.argv);

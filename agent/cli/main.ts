@@ -1,0 +1,38 @@
+import { Command, CommanderError } from 'commander';
+import { registerCheckConfig } from './check-config.js';
+import { EXIT_OK, EXIT_USAGE, processOutput, reportError } from './io.js';
+
+/** Each command lives in its own module and registers itself here. */
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('dcagent')
+    .description(
+      'Direct Connect port agent: provisions Hosted Connection ports, monitors their optics, reports events',
+    )
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerCheckConfig(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version are successful exits; every other commander error is bad usage.
+      if (
+        err.code === 'commander.helpDisplayed' ||
+        err.code === 'commander.version' ||
+        err.code === 'commander.help'
+      ) {
+        return EXIT_OK;
+      }
+      return EXIT_USAGE;
+    }
+    return reportError(err, processOutput);
+  }
+}

@@ -1,0 +1,60 @@
+import type { PortType } from '../contract/port-types.js';
+
+/** A closed dBm range [min, max]. */
+export type DbmRange = readonly [number, number];
+
+export interface Thresholds {
+  rx: DbmRange;
+  tx: DbmRange;
+}
+
+/**
+ * Default optical thresholds (CONTRACT §5), per lane for multi-lane optics. They follow the
+ * IEEE 802.3 receiver sensitivity / transmitter power budgets of each PMD.
+ */
+export const DEFAULT_THRESHOLDS: Readonly<Record<PortType, Readonly<Thresholds>>> = Object.freeze({
+  '10GBASE-LR': Object.freeze({ rx: [-14.4, 0.5] as const, tx: [-8.2, 0.5] as const }),
+  '100GBASE-LR4': Object.freeze({ rx: [-10.6, 4.5] as const, tx: [-4.3, 4.5] as const }),
+  '1000BASE-LX': Object.freeze({ rx: [-19.0, -3.0] as const, tx: [-11.0, -3.0] as const }),
+});
+
+export const DEFAULTS = Object.freeze({
+  redisUrl: 'redis://127.0.0.1:6379',
+  redisPrefix: 'dcagent',
+  concurrency: 8,
+  httpPort: 9464,
+  httpHost: '127.0.0.1',
+  shutdownTimeoutSeconds: 30,
+  jobsQueue: 'dc-port-jobs',
+  attempts: 5,
+  backoffMs: 2_000,
+  jobTimeoutSeconds: 300,
+  keepCompletedSeconds: 86_400,
+  keepFailedSeconds: 7 * 86_400,
+  deviceLockLeaseMs: 30_000,
+  deviceLockRetryMs: 2_000,
+  eventsStream: 'events',
+  eventsMaxLen: 1_000_000,
+  spillFile: 'var/outbox-spill.jsonl',
+  intervalSeconds: 10,
+  upPolls: 3,
+  downPolls: 2,
+  dampingWindowSeconds: 600,
+  dampingMaxFlaps: 4,
+  dampingHoldSeconds: 300,
+  snmpMaxInFlightPerDevice: 2,
+  snmpMaxInFlight: 256,
+  snmpVarbindsV2c: 50,
+  snmpVarbindsV3: 30,
+  netconfPort: 830,
+  cliPort: 22,
+  connectTimeoutMs: 10_000,
+  rpcTimeoutMs: 30_000,
+  keepaliveIntervalMs: 15_000,
+  idleCloseSeconds: 300,
+  confirmTimeoutSeconds: 120,
+  maxMessageBytes: 64 * 1024 * 1024,
+  snmpPort: 161,
+  snmpTimeoutMs: 2_000,
+  snmpRetries: 1,
+});

@@ -1,0 +1,241 @@
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import { PORT_TYPE_FACTS, type PortType } from '../contract/port-types.js';
+import { ConfigError, type FieldIssue } from '../core/errors.js';
+import { registerSecret, Secret } from '../core/secret.js';
+import { formatPath, toFieldIssues } from '../core/zod-issues.js';
+import { type DbmRange, DEFAULT_THRESHOLDS, type Thresholds } from './defaults.js';
+import { configSchema, type ParsedConfig, type ParsedDevice } from './schema.js';
+
+export const DEFAULT_CONFIG_PATH = 'config/agent.yaml';
+
+export interface SshCredentials {
+  username: string;
+  password?: Secret;
+  privateKey?: Secret;
+  passphrase?: Secret;
+}
+
+type ParsedNetconf = NonNullable<ParsedDevice['netconf']>;
+type ParsedCli = NonNullable<ParsedDevice['cli']>;
+type ParsedSnmp = ParsedDevice['snmp'];
+
+export type NetconfSettings = ParsedNetconf & { credentials: SshCredentials };
+export type CliSettings = ParsedCli & { credentials: SshCredentials };
+export type SnmpSettings = ParsedSnmp & { community?: Secret; authKey?: Secret; privKey?: Secret };
+
+export interface PortConfig {
+  readonly name: string;
+  readonly portType: PortType;
+  readonly speedMbps: number;
+  readonly lanes: number;
+  /** Effective thresholds: port override, then device, then monitoring.thresholds, then the defaults. */
+  readonly thresholds: Thresholds;
+}
+
+export interface DeviceConfig
+  extends Readonly<Omit<ParsedDevice, 'ports' | 'netconf' | 'cli' | 'snmp' | 'thresholds'>> {
+  readonly ports: readonly PortConfig[];
+  readonly netconf?: Readonly<NetconfSettings>;
+  readonly cli?: Readonly<CliSettings>;
+  readonly snmp: Readonly<SnmpSettings>;
+}
+
+export interface AgentConfig extends Readonly<Omit<ParsedConfig, 'devices' | 'redis'>> {
+  readonly redis: Readonly<ParsedConfig['redis'] & { password?: Secret }>;
+  readonly devices: readonly DeviceConfig[];
+  /** Where the file was read from (absent when built from an object). */
+  readonly source?: string;
+}
+
+export interface LoadOptions {
+  /** `--config`; wins over DCAGENT_CONFIG. */
+  path?: string;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+export function resolveConfigPath(options: LoadOptions = {}): string {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const chosen = options.path ?? env.DCAGENT_CONFIG ?? DEFAULT_CONFIG_PATH;
+  return isAbsolute(chosen) ? chosen : resolve(cwd, chosen);
+}
+
+/** Reads, validates, resolves secrets and freezes. Throws ConfigError with one issue per problem. */
+export function loadConfig(options: LoadOptions = {}): AgentConfig {
+  const path = resolveConfigPath(options);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const reason =
+      (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message;
+    throw new ConfigError([{ path: '(file)', message: `cannot read ${path}: ${reason}` }]);
+  }
+  return parseConfigText(text, { ...options, path });
+}
+
+export function parseConfigText(text: string, options: LoadOptions = {}): AgentConfig {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      doc.errors.map((e) => {
+        const pos = e.linePos?.[0];
+        return {
+          path: pos ? `(yaml line ${pos.line}, column ${pos.col})` : '(yaml)',
+          message: e.message.split('\n')[0] ?? e.message,
+        };
+      }),
+    );
+  }
+  return buildConfig(doc.toJS() ?? {}, options);
+}
+
+export function buildConfig(raw: unknown, options: LoadOptions = {}): AgentConfig {
+  const env = options.env ?? process.env;
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(toFieldIssues(parsed.error));
+  const cfg = parsed.data;
+  const baseDir = options.path ? dirname(options.path) : (options.cwd ?? process.cwd());
+  const resolver = new SecretResolver(env, baseDir);
+
+  const redisUrl = env.REDIS_URL ?? cfg.redis.url;
+  if (env.REDIS_URL !== undefined && !/^rediss?:\/\//.test(env.REDIS_URL)) {
+    resolver.issues.push({ path: 'REDIS_URL', message: 'must be a redis:// or rediss:// URL' });
+  }
+  registerUrlPassword(redisUrl);
+  const redisPassword = resolver.secret(['redis'], cfg.redis, 'password');
+
+  const devices = cfg.devices.map((d, i) => resolveDevice(d, i, cfg, resolver));
+  if (resolver.issues.length > 0) throw new ConfigError(resolver.issues);
+
+  const out: AgentConfig = {
+    ...cfg,
+    redis: { ...cfg.redis, url: redisUrl, ...(redisPassword ? { password: redisPassword } : {}) },
+    devices,
+    ...(options.path ? { source: options.path } : {}),
+  };
+  return deepFreeze(out);
+}
+
+function resolveDevice(d: ParsedDevice, index: number, cfg: ParsedConfig, r: SecretResolver): DeviceConfig {
+  const at = ['devices', index] as const;
+  const { ports, netconf, cli, snmp, thresholds: deviceThresholds, ...rest } = d;
+  const resolvedPorts: PortConfig[] = ports.map((p) => {
+    const entry = typeof p === 'string' ? { name: p } : p;
+    const portType = entry.portType ?? d.portType;
+    const base = DEFAULT_THRESHOLDS[portType];
+    const global = cfg.monitoring.thresholds?.[portType];
+    const pick = (k: 'rx' | 'tx'): DbmRange =>
+      ('thresholds' in entry ? entry.thresholds?.[k] : undefined) ??
+      deviceThresholds?.[k] ??
+      global?.[k] ??
+      base[k];
+    return {
+      name: entry.name,
+      portType,
+      speedMbps: PORT_TYPE_FACTS[portType].speedMbps,
+      lanes: PORT_TYPE_FACTS[portType].lanes,
+      thresholds: { rx: pick('rx'), tx: pick('tx') },
+    };
+  });
+  const device: DeviceConfig = {
+    ...rest,
+    ports: resolvedPorts,
+    snmp: {
+      ...snmp,
+      ...optionalSecret('community', r.secret([...at, 'snmp'], snmp, 'community')),
+      ...optionalSecret('authKey', r.secret([...at, 'snmp'], snmp, 'authKey')),
+      ...optionalSecret('privKey', r.secret([...at, 'snmp'], snmp, 'privKey')),
+    },
+    ...(netconf ? { netconf: { ...netconf, credentials: r.ssh([...at, 'netconf'], netconf) } } : {}),
+    ...(cli ? { cli: { ...cli, credentials: r.ssh([...at, 'cli'], cli) } } : {}),
+  };
+  return device;
+}
+
+function optionalSecret<K extends string>(key: K, value: Secret | undefined): Partial<Record<K, Secret>> {
+  return value ? ({ [key]: value } as Record<K, Secret>) : {};
+}
+
+function registerUrlPassword(url: string): void {
+  try {
+    const u = new URL(url);
+    if (u.password) registerSecret(decodeURIComponent(u.password));
+  } catch {
+    // An unparsable URL is reported by ioredis on connect; nothing to register.
+  }
+}
+
+/** Resolves `<name>Env` / `<name>File` pairs once, collecting every problem instead of stopping at the first. */
+class SecretResolver {
+  readonly issues: FieldIssue[] = [];
+  constructor(
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly baseDir: string,
+  ) {}
+
+  secret(at: readonly PropertyKey[], block: object, name: string): Secret | undefined {
+    const fields = block as Record<string, unknown>;
+    const envKey = fields[`${name}Env`];
+    const fileKey = fields[`${name}File`];
+    if (typeof envKey === 'string') {
+      const value = this.env[envKey];
+      if (value === undefined || value === '') {
+        this.issues.push({
+          path: formatPath([...at, `${name}Env`]),
+          message: `environment variable ${envKey} is not set`,
+        });
+        return undefined;
+      }
+      return new Secret(value);
+    }
+    if (typeof fileKey === 'string') {
+      const file = isAbsolute(fileKey) ? fileKey : resolve(this.baseDir, fileKey);
+      try {
+        const content = readFileSync(file, 'utf8');
+        // A trailing newline is an editor artefact for passwords, but part of a PEM key.
+        return new Secret(name === 'privateKey' ? content : content.replace(/\r?\n$/, ''));
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code ?? 'error';
+        this.issues.push({
+          path: formatPath([...at, `${name}File`]),
+          message: `cannot read ${file} (${code})`,
+        });
+      }
+    }
+    return undefined;
+  }
+
+  ssh(at: readonly PropertyKey[], block: ParsedNetconf | ParsedCli): SshCredentials {
+    const password = this.secret(at, block, 'password');
+    const passphrase = this.secret(at, block, 'passphrase');
+    const privateKey = this.secret(at, { privateKeyFile: block.privateKeyFile }, 'privateKey');
+    return {
+      username: block.username,
+      ...(password ? { password } : {}),
+      ...(privateKey ? { privateKey } : {}),
+      ...(passphrase ? { passphrase } : {}),
+    };
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !(value instanceof Secret) && !Object.isFrozen(value)) {
+    for (const v of Object.values(value as Record<string, unknown>)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** Finds a device and one of its ports, the lookup every job and command starts with. */
+export function findDevice(cfg: AgentConfig, id: string): DeviceConfig | undefined {
+  return cfg.devices.find((d) => d.id === id);
+}
+
+export function findPort(device: DeviceConfig, name: string): PortConfig | undefined {
+  return device.ports.find((p) => p.name === name);
+}

@@ -1,0 +1,178 @@
+/**
+ * The project's one error hierarchy. Every device, library or input error is translated into a
+ * DcAgentError at the edge, so callers decide on `code` and `retryable` alone. Matching goes by
+ * `name`/`code` (see isDcAgentError) because errors cross module copies, worker threads and
+ * BullMQ's serialisation, where `instanceof` is not reliable.
+ */
+
+/** Failure codes of CONTRACT §4; they appear verbatim in `*.failed` events. */
+export const FAILURE_CODES = [
+  'invalid-job',
+  'unknown-device',
+  'unknown-port',
+  'port-in-use',
+  'auth-failed',
+  'host-key-mismatch',
+  'unreachable',
+  'timeout',
+  'lock-denied',
+  'rpc-error',
+  'commit-failed',
+  'verify-failed',
+  'unsupported-platform',
+] as const;
+export type FailureCode = (typeof FAILURE_CODES)[number];
+
+/** Codes that never reach an event: they stop the process or a command before any job runs. */
+export const INTERNAL_CODES = ['invalid-config', 'usage', 'lifecycle', 'internal'] as const;
+export type InternalCode = (typeof INTERNAL_CODES)[number];
+
+export type ErrorCode = FailureCode | InternalCode;
+
+/** Whether a job that failed with this code is worth another attempt, unless the error says otherwise. */
+export const RETRYABLE_BY_DEFAULT: Readonly<Record<ErrorCode, boolean>> = Object.freeze({
+  'invalid-job': false,
+  'unknown-device': false,
+  'unknown-port': false,
+  'port-in-use': false,
+  // Credentials and pinned keys do not fix themselves; retrying only hammers the device's AAA.
+  'auth-failed': false,
+  'host-key-mismatch': false,
+  unreachable: true,
+  timeout: true,
+  'lock-denied': true,
+  'rpc-error': false,
+  'commit-failed': true,
+  // A device that acknowledged but did not apply is often mid-commit from someone else; the
+  // confirmed commit rolls back, so a later attempt starts clean.
+  'verify-failed': true,
+  'unsupported-platform': false,
+  'invalid-config': false,
+  usage: false,
+  lifecycle: false,
+  internal: false,
+});
+
+export interface ErrorOptions {
+  retryable?: boolean;
+  cause?: unknown;
+  /** Structured, secret-free context (device id, port, rpc tag, …) for logs and events. */
+  details?: Readonly<Record<string, unknown>>;
+}
+
+export class DcAgentError extends Error {
+  override readonly name: string = 'DcAgentError';
+  readonly code: ErrorCode;
+  readonly retryable: boolean;
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(code: ErrorCode, message: string, options: ErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.retryable = options.retryable ?? RETRYABLE_BY_DEFAULT[code];
+    this.details = Object.freeze({ ...(options.details ?? {}) });
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      name: this.name,
+      code: this.code,
+      message: this.message,
+      retryable: this.retryable,
+      details: this.details,
+    };
+  }
+}
+
+/** One problem with an input, named by its path (`devices[0].netconf.port`, `description`). */
+export interface FieldIssue {
+  path: string;
+  message: string;
+}
+
+function listIssues(issues: readonly FieldIssue[]): string {
+  return issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ');
+}
+
+export class InvalidJobError extends DcAgentError {
+  override readonly name = 'InvalidJobError';
+  readonly issues: readonly FieldIssue[];
+  constructor(issues: readonly FieldIssue[], options: ErrorOptions = {}) {
+    super('invalid-job', `invalid job data: ${listIssues(issues)}`, { ...options, retryable: false });
+    this.issues = Object.freeze([...issues]);
+  }
+}
+
+export class ConfigError extends DcAgentError {
+  override readonly name = 'ConfigError';
+  readonly issues: readonly FieldIssue[];
+  constructor(issues: readonly FieldIssue[], options: ErrorOptions = {}) {
+    super('invalid-config', `invalid configuration: ${listIssues(issues)}`, { ...options, retryable: false });
+    this.issues = Object.freeze([...issues]);
+  }
+}
+
+export class UsageError extends DcAgentError {
+  override readonly name = 'UsageError';
+  constructor(message: string, options: ErrorOptions = {}) {
+    super('usage', message, options);
+  }
+}
+
+export class LifecycleError extends DcAgentError {
+  override readonly name = 'LifecycleError';
+  constructor(message: string, options: ErrorOptions = {}) {
+    super('lifecycle', message, options);
+  }
+}
+
+/** One `<rpc-error>` of RFC 6241 §4.3, kept whole so operators see what the device said. */
+export interface RpcErrorInfo {
+  type: string;
+  tag: string;
+  severity: string;
+  appTag?: string;
+  path?: string;
+  message?: string;
+  info?: Record<string, unknown>;
+}
+
+export class NetconfRpcError extends DcAgentError {
+  override readonly name = 'NetconfRpcError';
+  readonly errors: readonly RpcErrorInfo[];
+  constructor(
+    code: FailureCode,
+    operation: string,
+    errors: readonly RpcErrorInfo[],
+    options: ErrorOptions = {},
+  ) {
+    const first = errors[0];
+    const text = first
+      ? `${first.tag}${first.message ? `: ${first.message}` : ''}${first.path ? ` (at ${first.path})` : ''}`
+      : 'rpc-error without detail';
+    super(code, `${operation} failed: ${text}`, options);
+    this.errors = Object.freeze([...errors]);
+  }
+}
+
+export function isDcAgentError(err: unknown): err is DcAgentError {
+  if (err instanceof DcAgentError) return true;
+  if (typeof err !== 'object' || err === null) return false;
+  const e = err as { code?: unknown; retryable?: unknown; message?: unknown };
+  return (
+    typeof e.code === 'string' &&
+    (FAILURE_CODES as readonly string[]).concat(INTERNAL_CODES).includes(e.code) &&
+    typeof e.retryable === 'boolean' &&
+    typeof e.message === 'string'
+  );
+}
+
+export function hasCode(err: unknown, ...codes: ErrorCode[]): boolean {
+  return isDcAgentError(err) && codes.includes(err.code);
+}
+
+/** The message of anything thrown, for places that must report a foreign error without a stack. */
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return typeof err === 'string' ? err : JSON.stringify(err);
+}
