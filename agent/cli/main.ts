@@ -1,9 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { registerCheckConfig } from './check-config.js';
-import { EXIT_OK, EXIT_USAGE, processOutput, reportError } from './io.js';
+import { EXIT_OK, EXIT_USAGE, type Output, processOutput, reportError } from './io.js';
 
 /** Each command lives in its own module and registers itself here. */
-export function buildProgram(): Command {
+export function buildProgram(io: Output = processOutput): Command {
   const program = new Command();
   program
     .name('dcagent')
@@ -11,28 +11,26 @@ export function buildProgram(): Command {
       'Direct Connect port agent: provisions Hosted Connection ports, monitors their optics, reports events',
     )
     .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .exitOverride();
-  registerCheckConfig(program);
+  registerCheckConfig(program, io);
   return program;
 }
 
-export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+export async function main(argv: string[], io: Output = processOutput): Promise<number> {
+  const program = buildProgram(io);
+  process.exitCode = undefined;
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK;
   } catch (err) {
     if (err instanceof CommanderError) {
       // Help and version are successful exits; every other commander error is bad usage.
-      if (
-        err.code === 'commander.helpDisplayed' ||
-        err.code === 'commander.version' ||
-        err.code === 'commander.help'
-      ) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') {
         return EXIT_OK;
       }
       return EXIT_USAGE;
     }
-    return reportError(err, processOutput);
+    return reportError(err, io);
   }
 }

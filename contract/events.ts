@@ -1,0 +1,190 @@
+import { z } from 'zod';
+import { FAILURE_CODES } from '../core/errors.js';
+import { connectionIdSchema } from './jobs.js';
+import { PORT_TYPES } from './port-types.js';
+
+/** Status events of CONTRACT §4: CloudEvents 1.0 envelopes on the Redis stream `<prefix>:events`. */
+
+export const EVENT_TYPES = [
+  'provision.planned',
+  'deprovision.planned',
+  'provision.succeeded',
+  'provision.failed',
+  'deprovision.failed',
+  'construction.completed',
+  'availability.changed',
+  'monitoring.degraded',
+  'monitoring.restored',
+  'deprovision.succeeded',
+  'deprovision.blocked',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** Event types that end a job: `enqueue --wait` stops at the first of these for its job. */
+export const JOB_FINAL_EVENT_TYPES: readonly EventType[] = [
+  'provision.planned',
+  'deprovision.planned',
+  'provision.succeeded',
+  'provision.failed',
+  'deprovision.failed',
+  'deprovision.succeeded',
+  'deprovision.blocked',
+];
+
+export const IF_STATUSES = ['up', 'down', 'testing', 'unknown', 'dormant', 'notPresent', 'lowerLayerDown'] as const;
+export type IfStatus = (typeof IF_STATUSES)[number];
+
+export const AVAILABILITY_REASONS = [
+  'oper-down',
+  'admin-down',
+  'rx-low',
+  'rx-high',
+  'tx-low',
+  'tx-high',
+  'recovered',
+] as const;
+export type AvailabilityReason = (typeof AVAILABILITY_REASONS)[number];
+
+export const MONITORING_REASONS = ['snmp-timeout', 'snmp-auth', 'no-such-port', 'snmp-error', 'recovered'] as const;
+export type MonitoringReason = (typeof MONITORING_REASONS)[number];
+
+const isoTime = z.iso.datetime({ offset: true });
+/** A dBm reading; null when the device gave no reading (a sentinel, a dark port). */
+const dbm = z.number().nullable();
+const dbmRange = z.tuple([z.number(), z.number()]);
+
+const portRef = {
+  device: z.string().min(1),
+  port: z.string().min(1),
+  /** Extension: the BullMQ job this event answers, so `enqueue --wait` can find its end. */
+  jobId: z.string().optional(),
+};
+
+export const plannedDataSchema = z.strictObject({
+  ...portRef,
+  rpc: z.string(),
+  diff: z.string(),
+  changes: z.number().int().min(0),
+  /** Extension: the platform whose payload `rpc` is. */
+  platform: z.string().optional(),
+});
+
+export const provisionSucceededDataSchema = z.strictObject({
+  ...portRef,
+  portType: z.enum(PORT_TYPES),
+  description: z.string(),
+  verified: z.literal(true),
+  confirmedCommit: z.boolean(),
+  durationMs: z.number().min(0),
+  /** Extension: false when the device already held the intent and nothing was sent. */
+  changed: z.boolean().optional(),
+});
+
+export const failedDataSchema = z.strictObject({
+  // An invalid job may lack a usable device or port; the contract's fields stay present as null.
+  device: z.string().nullable(),
+  port: z.string().nullable(),
+  jobId: z.string().optional(),
+  code: z.enum(FAILURE_CODES),
+  message: z.string(),
+  retryable: z.boolean(),
+  attempt: z.number().int().min(1),
+  attemptsMax: z.number().int().min(1),
+  /** Extension: with `invalid-job`, every offending field and why. */
+  fields: z.array(z.strictObject({ path: z.string(), message: z.string() })).optional(),
+});
+
+export const constructionCompletedDataSchema = z.strictObject({
+  ...portRef,
+  evidence: z.strictObject({
+    adminStatus: z.enum(IF_STATUSES),
+    operStatus: z.enum(IF_STATUSES),
+    rxDbm: z.array(dbm),
+    txDbm: z.array(dbm),
+    thresholds: z.strictObject({ rx: dbmRange, tx: dbmRange }),
+    samples: z.number().int().min(1),
+    since: isoTime,
+  }),
+});
+
+export const availabilityChangedDataSchema = z.strictObject({
+  ...portRef,
+  to: z.enum(['available', 'unavailable']),
+  reason: z.enum(AVAILABILITY_REASONS),
+  rxDbm: z.array(dbm),
+  txDbm: z.array(dbm),
+  flapCount: z.number().int().min(0),
+});
+
+export const monitoringDataSchema = z.strictObject({
+  ...portRef,
+  reason: z.enum(MONITORING_REASONS),
+  since: isoTime,
+});
+
+export const deprovisionSucceededDataSchema = z.strictObject({
+  ...portRef,
+  verified: z.literal(true),
+  lightPresent: z.boolean(),
+});
+
+export const deprovisionBlockedDataSchema = z.strictObject({
+  ...portRef,
+  reason: z.literal('private-virtual-interfaces'),
+  subinterfaces: z.array(z.string()).min(1),
+});
+
+export const EVENT_DATA_SCHEMAS = {
+  'provision.planned': plannedDataSchema,
+  'deprovision.planned': plannedDataSchema,
+  'provision.succeeded': provisionSucceededDataSchema,
+  'provision.failed': failedDataSchema,
+  'deprovision.failed': failedDataSchema,
+  'construction.completed': constructionCompletedDataSchema,
+  'availability.changed': availabilityChangedDataSchema,
+  'monitoring.degraded': monitoringDataSchema,
+  'monitoring.restored': monitoringDataSchema,
+  'deprovision.succeeded': deprovisionSucceededDataSchema,
+  'deprovision.blocked': deprovisionBlockedDataSchema,
+} as const satisfies Record<EventType, z.ZodType>;
+
+export type EventData<T extends EventType> = z.infer<(typeof EVENT_DATA_SCHEMAS)[T]>;
+
+const envelopeBase = {
+  specversion: z.literal('1.0'),
+  id: z.string().min(1).max(200),
+  source: z.string().regex(/^dcagent\/[A-Za-z0-9._-]+$/, 'must be dcagent/<agent id>'),
+  // Events about a connection carry its id; an invalid job with no usable id uses `job-<jobId>`.
+  subject: z.union([connectionIdSchema, z.string().regex(/^job-[^\s]{1,200}$/)]),
+  time: isoTime,
+  sequence: z.number().int().min(1),
+  dryRun: z.boolean(),
+};
+
+function envelope<T extends EventType>(type: T) {
+  return z.strictObject({ ...envelopeBase, type: z.literal(type), data: EVENT_DATA_SCHEMAS[type] });
+}
+
+export const eventSchema = z
+  .discriminatedUnion('type', [
+    envelope('provision.planned'),
+    envelope('deprovision.planned'),
+    envelope('provision.succeeded'),
+    envelope('provision.failed'),
+    envelope('deprovision.failed'),
+    envelope('construction.completed'),
+    envelope('availability.changed'),
+    envelope('monitoring.degraded'),
+    envelope('monitoring.restored'),
+    envelope('deprovision.succeeded'),
+    envelope('deprovision.blocked'),
+  ])
+  .superRefine((e, ctx) => {
+    const planned = e.type === 'provision.planned' || e.type === 'deprovision.planned';
+    if (e.dryRun !== planned) {
+      ctx.addIssue({ code: 'custom', path: ['dryRun'], message: 'dryRun is true exactly for planned events' });
+    }
+  });
+
+export type DcEvent = z.infer<typeof eventSchema>;
+export type EventOf<T extends EventType> = Extract<DcEvent, { type: T }>;
