@@ -83,7 +83,7 @@ export function parseConfigText(text: string, options: LoadOptions = {}): AgentC
   if (doc.errors.length > 0) {
     throw new ConfigError(
       doc.errors.map((e) => {
-        const pos = e.linePos?.[0];
+        const pos = e.linePos?.[0] ?? lineCounter.linePos(e.pos[0]);
         return {
           path: pos ? `(yaml line ${pos.line}, column ${pos.col})` : '(yaml)',
           message: e.message.split('\n')[0] ?? e.message,

@@ -31,7 +31,15 @@ export const JOB_FINAL_EVENT_TYPES: readonly EventType[] = [
   'deprovision.blocked',
 ];
 
-export const IF_STATUSES = ['up', 'down', 'testing', 'unknown', 'dormant', 'notPresent', 'lowerLayerDown'] as const;
+export const IF_STATUSES = [
+  'up',
+  'down',
+  'testing',
+  'unknown',
+  'dormant',
+  'notPresent',
+  'lowerLayerDown',
+] as const;
 export type IfStatus = (typeof IF_STATUSES)[number];
 
 export const AVAILABILITY_REASONS = [
@@ -45,7 +53,13 @@ export const AVAILABILITY_REASONS = [
 ] as const;
 export type AvailabilityReason = (typeof AVAILABILITY_REASONS)[number];
 
-export const MONITORING_REASONS = ['snmp-timeout', 'snmp-auth', 'no-such-port', 'snmp-error', 'recovered'] as const;
+export const MONITORING_REASONS = [
+  'snmp-timeout',
+  'snmp-auth',
+  'no-such-port',
+  'snmp-error',
+  'recovered',
+] as const;
 export type MonitoringReason = (typeof MONITORING_REASONS)[number];
 
 const isoTime = z.iso.datetime({ offset: true });
@@ -182,7 +196,11 @@ export const eventSchema = z
   .superRefine((e, ctx) => {
     const planned = e.type === 'provision.planned' || e.type === 'deprovision.planned';
     if (e.dryRun !== planned) {
-      ctx.addIssue({ code: 'custom', path: ['dryRun'], message: 'dryRun is true exactly for planned events' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['dryRun'],
+        message: 'dryRun is true exactly for planned events',
+      });
     }
   });
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { eventSchema, EVENT_DATA_SCHEMAS } from './events.js';
+import { EVENT_DATA_SCHEMAS, eventSchema } from './events.js';
 import { deprovisionJobSchema, provisionJobSchema } from './jobs.js';
 
 /**
@@ -13,7 +13,10 @@ export function contractJsonSchemas(): Record<string, unknown> {
   });
   const out: Record<string, unknown> = {
     'job.provision.schema.json': gen(provisionJobSchema, 'dcagent provision job data (schemaVersion 1)'),
-    'job.deprovision.schema.json': gen(deprovisionJobSchema, 'dcagent deprovision job data (schemaVersion 1)'),
+    'job.deprovision.schema.json': gen(
+      deprovisionJobSchema,
+      'dcagent deprovision job data (schemaVersion 1)',
+    ),
     'event.schema.json': gen(eventSchema, 'dcagent status event (CloudEvents 1.0 envelope)'),
   };
   for (const [type, schema] of Object.entries(EVENT_DATA_SCHEMAS)) {

@@ -21,7 +21,13 @@ export const CONNECTION_STATES = [
 export type ConnectionState = (typeof CONNECTION_STATES)[number];
 
 /** Decisions the control plane takes on its own (audit, payment, customer confirmation, deletion). */
-export const CONTROL_PLANE_ACTIONS = ['audit-approved', 'audit-rejected', 'paid', 'customer-confirmed', 'delete-requested'] as const;
+export const CONTROL_PLANE_ACTIONS = [
+  'audit-approved',
+  'audit-rejected',
+  'paid',
+  'customer-confirmed',
+  'delete-requested',
+] as const;
 export type ControlPlaneAction = (typeof CONTROL_PLANE_ACTIONS)[number];
 
 export type TransitionDriver =
@@ -69,7 +75,9 @@ function sameDriver(a: TransitionDriver, b: TransitionDriver): boolean {
 }
 
 function describeDriver(d: TransitionDriver): string {
-  return d.by === 'control-plane' ? `control-plane ${d.action}` : `event ${d.event}${d.to ? ` (to ${d.to})` : ''}`;
+  return d.by === 'control-plane'
+    ? `control-plane ${d.action}`
+    : `event ${d.event}${d.to ? ` (to ${d.to})` : ''}`;
 }
 
 /** The state `driver` moves `from` into; throws LifecycleError when the table has no such transition. */

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import {
+  DcAgentError,
+  FAILURE_CODES,
+  hasCode,
+  InvalidJobError,
+  isDcAgentError,
+  NetconfRpcError,
+  RETRYABLE_BY_DEFAULT,
+} from '../../../core/errors.js';
+
+describe('error hierarchy', () => {
+  it('every contract failure code has a retry default', () => {
+    for (const code of FAILURE_CODES) expect(typeof RETRYABLE_BY_DEFAULT[code]).toBe('boolean');
+    expect(RETRYABLE_BY_DEFAULT['invalid-job']).toBe(false);
+    expect(RETRYABLE_BY_DEFAULT['lock-denied']).toBe(true);
+    expect(RETRYABLE_BY_DEFAULT.timeout).toBe(true);
+    expect(RETRYABLE_BY_DEFAULT['host-key-mismatch']).toBe(false);
+  });
+
+  it('matches by code and name, also for plain objects that crossed a serialisation boundary', () => {
+    const e = new DcAgentError('timeout', 'rpc timed out');
+    const revived = JSON.parse(JSON.stringify(e));
+    expect(revived).toMatchObject({ name: 'DcAgentError', code: 'timeout', retryable: true });
+    expect(isDcAgentError(revived)).toBe(true);
+    expect(hasCode(revived, 'timeout', 'unreachable')).toBe(true);
+    expect(hasCode(revived, 'rpc-error')).toBe(false);
+    expect(isDcAgentError(new Error('x'))).toBe(false);
+    expect(isDcAgentError({ code: 'ENOENT', retryable: false, message: 'x' })).toBe(false);
+  });
+
+  it('an explicit retryable wins over the default', () => {
+    expect(new DcAgentError('rpc-error', 'x', { retryable: true }).retryable).toBe(true);
+  });
+
+  it('InvalidJobError names every field and is never retryable', () => {
+    const e = new InvalidJobError([
+      { path: 'connectionId', message: 'bad' },
+      { path: 'port', message: 'required' },
+    ]);
+    expect(e).toMatchObject({ code: 'invalid-job', retryable: false, name: 'InvalidJobError' });
+    expect(e.message).toContain('connectionId: bad');
+    expect(e.message).toContain('port: required');
+  });
+
+  it('NetconfRpcError keeps the device rpc-error whole', () => {
+    const e = new NetconfRpcError('lock-denied', 'lock', [
+      { type: 'protocol', tag: 'lock-denied', severity: 'error', info: { 'session-id': '12' } },
+    ]);
+    expect(e.retryable).toBe(true);
+    expect(e.errors[0]?.info).toEqual({ 'session-id': '12' });
+    expect(e.message).toBe('lock failed: lock-denied');
+  });
+});
