@@ -104,6 +104,8 @@ export const failedDataSchema = z.strictObject({
   retryable: z.boolean(),
   attempt: z.number().int().min(1),
   attemptsMax: z.number().int().min(1),
+  /** Extension: true when no further attempt follows (the job has failed for good). */
+  final: z.boolean().optional(),
   /** Extension: with `invalid-job`, every offending field and why. */
   fields: z.array(z.strictObject({ path: z.string(), message: z.string() })).optional(),
 });

@@ -1,0 +1,244 @@
+import { randomUUID } from 'node:crypto';
+import {
+  closeSync,
+  fdatasyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  truncateSync,
+  writeSync,
+} from 'node:fs';
+import { dirname } from 'node:path';
+import { type DcEvent, type EventData, type EventType, eventSchema } from '../../contract/events.js';
+import { DcAgentError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import type { RedisKeys } from '../../core/redis-keys.js';
+import type { Metrics } from '../metrics.js';
+import type { RedisClient } from '../redis.js';
+
+/**
+ * The events outbox: at-least-once delivery to the Redis stream with stable ids and a contiguous
+ * per-subject sequence.
+ *
+ * With Redis up, one Lua script dedupes the id, takes the next sequence and appends to the stream
+ * atomically, so there is no window in which an event is numbered but not written. With Redis
+ * away, events go to a local append-only spill file (fsynced) and are flushed in order when Redis
+ * returns, also after a restart. Sequences are given at write time, so they stay contiguous even
+ * for events that waited in the spill; a redelivered event (crash mid-flush, retried job) finds
+ * its id already published and is not written again.
+ */
+
+const PUBLISH_SCRIPT = `
+local seen = redis.call('GET', KEYS[3])
+if seen then return {0, tonumber(seen)} end
+local seq = redis.call('INCR', KEYS[2])
+local body = string.gsub(ARGV[1], '"sequence":0', '"sequence":' .. seq, 1)
+redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'event', body)
+redis.call('SET', KEYS[3], seq, 'EX', ARGV[3])
+return {1, seq}
+`;
+
+export interface EventDraft<T extends EventType = EventType> {
+  type: T;
+  /** The connection id (or `job-<jobId>` for a job too broken to name one). */
+  subject: string;
+  data: EventData<T>;
+  /** Stable id; give a deterministic one when the same fact may be reported again (a retried job). */
+  id?: string;
+  time?: Date;
+}
+
+export interface PublishResult {
+  event: DcEvent;
+  /** False when Redis was away and the event waits in the spill file. */
+  delivered: boolean;
+  /** False when the id had already been published (a redelivery). */
+  fresh: boolean;
+}
+
+export interface OutboxOptions {
+  redis: RedisClient;
+  keys: RedisKeys;
+  agentId: string;
+  maxLen: number;
+  spillFile: string;
+  logger: Logger;
+  metrics?: Metrics;
+  /** How long a published id is remembered for dedupe. */
+  idTtlSeconds?: number;
+  /** Retry period while events wait in the spill. */
+  retryMs?: number;
+}
+
+type Envelope = Omit<DcEvent, 'sequence'> & { sequence: number };
+
+export class EventOutbox {
+  private readonly pending: Envelope[] = [];
+  private flushing: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private fd: number | undefined;
+  private closed = false;
+  private readonly idTtl: number;
+  private readonly retryMs: number;
+
+  constructor(private readonly opts: OutboxOptions) {
+    this.idTtl = opts.idTtlSeconds ?? 7 * 86_400;
+    this.retryMs = opts.retryMs ?? 1_000;
+  }
+
+  /** Loads what a previous run left in the spill file and starts flushing it. */
+  open(): void {
+    mkdirSync(dirname(this.opts.spillFile), { recursive: true });
+    let text = '';
+    try {
+      text = readFileSync(this.opts.spillFile, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    for (const line of text.split('\n')) {
+      if (!line.trim()) continue;
+      try {
+        this.pending.push(JSON.parse(line) as Envelope);
+      } catch {
+        // A torn last line from a crash mid-write: the event was never acknowledged to anyone.
+        this.opts.logger.warn({ spillFile: this.opts.spillFile }, 'skipping a torn line in the outbox spill');
+      }
+    }
+    this.fd = openSync(this.opts.spillFile, 'a');
+    this.updateDepth();
+    if (this.pending.length > 0) {
+      this.opts.logger.info(
+        { events: this.pending.length },
+        'outbox: flushing events spilled by a previous run',
+      );
+      this.kick();
+    }
+  }
+
+  depth(): number {
+    return this.pending.length;
+  }
+
+  async publish<T extends EventType>(draft: EventDraft<T>): Promise<PublishResult> {
+    if (this.closed) throw new DcAgentError('internal', 'outbox is closed');
+    const envelope = this.envelope(draft);
+    // Anything already waiting goes first, so events keep their order.
+    if (this.pending.length === 0) {
+      try {
+        const [fresh, seq] = await this.send(envelope);
+        return { event: { ...envelope, sequence: seq } as DcEvent, delivered: true, fresh };
+      } catch (err) {
+        this.opts.logger.warn(
+          { err: (err as Error).message, type: draft.type },
+          'outbox: Redis unavailable, spilling event',
+        );
+      }
+    }
+    this.spill(envelope);
+    this.kick();
+    return { event: envelope as DcEvent, delivered: false, fresh: true };
+  }
+
+  /** Tries to deliver everything waiting; resolves when the spill is empty or Redis failed again. */
+  flush(): Promise<void> {
+    this.flushing ??= this.drain().finally(() => {
+      this.flushing = undefined;
+    });
+    return this.flushing;
+  }
+
+  /** Final flush within `deadlineMs`; whatever is left stays in the spill file for the next run. */
+  async close(deadlineMs = 5_000): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await Promise.race([this.flush(), new Promise((r) => setTimeout(r, deadlineMs).unref())]);
+    this.closed = true;
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+
+  private envelope<T extends EventType>(draft: EventDraft<T>): Envelope {
+    const dryRun = draft.type === 'provision.planned' || draft.type === 'deprovision.planned';
+    // Field order matters: the script fills in the first `"sequence":0`, which precedes `data`.
+    const ev = {
+      specversion: '1.0' as const,
+      id: draft.id ?? randomUUID(),
+      source: `dcagent/${this.opts.agentId}`,
+      type: draft.type,
+      subject: draft.subject,
+      time: (draft.time ?? new Date()).toISOString(),
+      sequence: 0,
+      dryRun,
+      data: draft.data,
+    };
+    // A malformed event is a bug of ours; refuse it here rather than hand it to consumers.
+    const check = eventSchema.safeParse({ ...ev, sequence: 1 });
+    if (!check.success) {
+      throw new DcAgentError(
+        'internal',
+        `refusing malformed ${draft.type} event: ${check.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      );
+    }
+    return ev as Envelope;
+  }
+
+  private async send(ev: Envelope): Promise<[boolean, number]> {
+    const { keys, redis, maxLen } = this.opts;
+    const reply = (await redis.eval(
+      PUBLISH_SCRIPT,
+      3,
+      keys.events,
+      keys.sequence(ev.subject),
+      keys.eventId(ev.id),
+      JSON.stringify(ev),
+      String(maxLen),
+      String(this.idTtl),
+    )) as [number, number];
+    const fresh = reply[0] === 1;
+    if (fresh) this.opts.metrics?.eventsPublished.inc({ type: ev.type });
+    return [fresh, Number(reply[1])];
+  }
+
+  private spill(ev: Envelope): void {
+    if (this.fd === undefined) this.open();
+    const line = `${JSON.stringify(ev)}\n`;
+    writeSync(this.fd as number, line);
+    // The event must survive a crash from the moment publish() returns.
+    fdatasyncSync(this.fd as number);
+    this.pending.push(ev);
+    this.updateDepth();
+  }
+
+  private async drain(): Promise<void> {
+    while (this.pending.length > 0) {
+      const ev = this.pending[0] as Envelope;
+      try {
+        await this.send(ev);
+      } catch {
+        return;
+      }
+      this.pending.shift();
+      this.updateDepth();
+    }
+    // Everything is in Redis: the spill starts afresh. Synchronous, so no append can slip in between.
+    if (this.pending.length === 0) truncateSync(this.opts.spillFile, 0);
+  }
+
+  private kick(): void {
+    if (this.timer || this.closed) return;
+    const tick = async () => {
+      this.timer = undefined;
+      await this.flush();
+      if (this.pending.length > 0 && !this.closed) {
+        this.timer = setTimeout(tick, this.retryMs);
+        this.timer.unref();
+      }
+    };
+    this.timer = setTimeout(tick, 0);
+    this.timer.unref();
+  }
+
+  private updateDepth(): void {
+    this.opts.metrics?.outboxDepth.set(this.pending.length);
+  }
+}

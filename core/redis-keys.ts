@@ -1,0 +1,40 @@
+/**
+ * Every Redis key the agent uses, in one place. All sit under the configured prefix; with Redis
+ * Cluster the prefix carries a hash tag (`{dcagent}`) so the keys one Lua script touches share a slot.
+ */
+export class RedisKeys {
+  constructor(
+    readonly prefix: string,
+    private readonly streamName: string,
+  ) {}
+
+  /** The status event stream, `<prefix>:events` by default. */
+  get events(): string {
+    return `${this.prefix}:${this.streamName}`;
+  }
+  /** Last sequence number given to a subject's events. */
+  sequence(subject: string): string {
+    return `${this.prefix}:seq:${subject}`;
+  }
+  /** Marks an event id as published, so a redelivered event is not written twice. */
+  eventId(id: string): string {
+    return `${this.prefix}:evid:${id}`;
+  }
+  deviceLock(deviceId: string): string {
+    return `${this.prefix}:lock:device:${deviceId}`;
+  }
+  /** A tracked connection's record (device, port, lifecycle phase, health state). */
+  connection(connectionId: string): string {
+    return `${this.prefix}:conn:${connectionId}`;
+  }
+  get trackedConnections(): string {
+    return `${this.prefix}:tracked`;
+  }
+  pollLease(deviceId: string): string {
+    return `${this.prefix}:poll-lease:${deviceId}`;
+  }
+  /** Live replicas, a sorted set scored by heartbeat time. */
+  get replicas(): string {
+    return `${this.prefix}:replicas`;
+  }
+}

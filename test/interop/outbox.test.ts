@@ -1,0 +1,150 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { EventOutbox } from '../../agent/events/outbox.js';
+import { readRange } from '../../agent/events/stream.js';
+import { createMetrics } from '../../agent/metrics.js';
+import { createRedis, waitReady } from '../../agent/redis.js';
+import { buildConfig } from '../../config/load.js';
+import { silentLogger } from '../../core/logger.js';
+import { RedisKeys } from '../../core/redis-keys.js';
+import { RestartableRedis } from '../helpers/redis.js';
+
+const degraded = (port: string) => ({
+  type: 'monitoring.degraded' as const,
+  data: { device: 'sw1', port, reason: 'snmp-timeout' as const, since: new Date().toISOString() },
+});
+
+async function outboxFor(url: string, spillFile: string, prefix: string, ready = true) {
+  const cfg = buildConfig({ redis: { url, prefix } }, { env: {} });
+  const redis = createRedis(cfg.redis, 'fast');
+  if (ready) await waitReady(redis, 5_000);
+  const keys = new RedisKeys(prefix, 'events');
+  const metrics = createMetrics();
+  const outbox = new EventOutbox({
+    redis,
+    keys,
+    agentId: 'test-agent',
+    maxLen: 10_000,
+    spillFile,
+    logger: silentLogger,
+    metrics,
+    retryMs: 200,
+  });
+  outbox.open();
+  return { outbox, redis, keys, metrics };
+}
+
+async function sequencesOf(
+  url: string,
+  keys: RedisKeys,
+  subject: string,
+): Promise<{ seq: number[]; ports: string[] }> {
+  const r = new Redis(url);
+  try {
+    const { entries } = await readRange(r, keys, '-', 10_000);
+    const mine = entries.filter((e) => e.event.subject === subject);
+    return {
+      seq: mine.map((e) => e.event.sequence),
+      ports: mine.map((e) => (e.event.data as { port: string }).port),
+    };
+  } finally {
+    r.disconnect();
+  }
+}
+
+describe('events outbox against real Redis', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dcagent-outbox-'));
+
+  it('numbers each subject contiguously from 1 and dedupes a redelivered id', async () => {
+    const { url } = inject('peers').redis;
+    const prefix = `t${Date.now()}`;
+    const { outbox, redis, keys, metrics } = await outboxFor(url, join(dir, 'a.jsonl'), prefix);
+    const a = await outbox.publish({ subject: 'hc-aaa', ...degraded('p1') });
+    const b = await outbox.publish({ subject: 'hc-bbb', ...degraded('p1') });
+    const c = await outbox.publish({ subject: 'hc-aaa', id: 'fixed-id-1', ...degraded('p2') });
+    const again = await outbox.publish({ subject: 'hc-aaa', id: 'fixed-id-1', ...degraded('p2') });
+    const d = await outbox.publish({ subject: 'hc-aaa', ...degraded('p3') });
+    expect([a.event.sequence, b.event.sequence, c.event.sequence, d.event.sequence]).toEqual([1, 1, 2, 3]);
+    expect(again).toMatchObject({ delivered: true, fresh: false });
+    expect(again.event.sequence).toBe(2);
+    expect(await sequencesOf(url, keys, 'hc-aaa')).toEqual({ seq: [1, 2, 3], ports: ['p1', 'p2', 'p3'] });
+    expect(await metrics.registry.getSingleMetricAsString('dcagent_events_published_total')).toContain(
+      'type="monitoring.degraded"} 4',
+    );
+    await outbox.close();
+    redis.disconnect();
+  });
+
+  it('refuses a malformed event instead of publishing it', async () => {
+    const { url } = inject('peers').redis;
+    const { outbox, redis } = await outboxFor(url, join(dir, 'b.jsonl'), `t${Date.now()}b`);
+    await expect(
+      outbox.publish({ type: 'monitoring.degraded', subject: 'hc-aaa', data: { device: 'sw1' } as never }),
+    ).rejects.toThrow(/malformed/);
+    await outbox.close();
+    redis.disconnect();
+  });
+
+  describe('while Redis is unreachable', () => {
+    let redisServer: RestartableRedis;
+    beforeAll(async () => {
+      redisServer = await RestartableRedis.start(inject('peers').runDir);
+    });
+    afterAll(async () => {
+      await redisServer.down();
+    });
+
+    it('spills in order, then delivers everything with contiguous sequences when Redis returns', async () => {
+      const spill = join(dir, 'c.jsonl');
+      const { outbox, redis, keys, metrics } = await outboxFor(redisServer.url, spill, 'dcagent');
+      await outbox.publish({ subject: 'hc-out', ...degraded('before') });
+      await redisServer.down();
+      const spilled = [];
+      for (let i = 0; i < 5; i++)
+        spilled.push(await outbox.publish({ subject: 'hc-out', ...degraded(`during-${i}`) }));
+      expect(spilled.every((s) => !s.delivered)).toBe(true);
+      expect(outbox.depth()).toBe(5);
+      expect(await metrics.registry.getSingleMetricAsString('dcagent_outbox_depth')).toContain(
+        'dcagent_outbox_depth 5',
+      );
+      expect(readFileSync(spill, 'utf8').trim().split('\n')).toHaveLength(5);
+      await redisServer.up();
+      // Redis came back empty (no persistence): the stream restarts, and so must nothing be lost.
+      await expect.poll(() => outbox.depth(), { timeout: 15_000, interval: 100 }).toBe(0);
+      const after = await outbox.publish({ subject: 'hc-out', ...degraded('after') });
+      expect(after.delivered).toBe(true);
+      const got = await sequencesOf(redisServer.url, keys, 'hc-out');
+      expect(got.ports).toEqual(['during-0', 'during-1', 'during-2', 'during-3', 'during-4', 'after']);
+      expect(got.seq).toEqual([1, 2, 3, 4, 5, 6]);
+      expect(readFileSync(spill, 'utf8')).toBe('');
+      await outbox.close();
+      redis.disconnect();
+    });
+
+    it('keeps spilled events across an agent restart during the outage', async () => {
+      const spill = join(dir, 'd.jsonl');
+      const first = await outboxFor(redisServer.url, spill, 'restart');
+      await first.outbox.publish({ subject: 'hc-rst', ...degraded('one') });
+      await redisServer.down();
+      await first.outbox.publish({ subject: 'hc-rst', ...degraded('two') });
+      await first.outbox.publish({ subject: 'hc-rst', ...degraded('three') });
+      // The agent dies with two events spilled (close() cannot deliver them either).
+      await first.outbox.close(200);
+      first.redis.disconnect();
+
+      const second = await outboxFor(redisServer.url, spill, 'restart', false);
+      expect(second.outbox.depth()).toBe(2);
+      await second.outbox.publish({ subject: 'hc-rst', ...degraded('four') });
+      await redisServer.up();
+      await expect.poll(() => second.outbox.depth(), { timeout: 15_000, interval: 100 }).toBe(0);
+      const got = await sequencesOf(redisServer.url, second.keys, 'hc-rst');
+      expect(got.ports).toEqual(['two', 'three', 'four']);
+      expect(got.seq).toEqual([1, 2, 3]);
+      await second.outbox.close();
+      second.redis.disconnect();
+    });
+  });
+});
