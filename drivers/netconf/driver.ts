@@ -1,0 +1,276 @@
+import { createTwoFilesPatch } from 'diff';
+import type { DeviceConfig } from '../../config/load.js';
+import type { Platform } from '../../contract/port-types.js';
+import { DcAgentError } from '../../core/errors.js';
+import { type Logger, silentLogger } from '../../core/logger.js';
+import type {
+  ApplyResult,
+  CallOptions,
+  DeviceDriver,
+  Operation,
+  Plan,
+  PlanOptions,
+  PortConfigState,
+  PortIntent,
+} from '../driver.js';
+import {
+  clearedState,
+  intendedState,
+  type NetconfPlatform,
+  renderPortConfig,
+  satisfies,
+} from '../platforms/platform.js';
+import type { XmlFragment } from '../xml/xml.js';
+import type { NetconfPool } from './pool.js';
+import { dataOf } from './reply.js';
+import * as rpc from './rpc.js';
+import { CAP, type Datastore } from './rpc.js';
+import type { NetconfSession } from './session.js';
+import {
+  chooseStrategy,
+  type PortChange,
+  readPort,
+  runPortTransaction,
+  type TransactionOptions,
+} from './transaction.js';
+
+/**
+ * DeviceDriver for NETCONF devices: the platform says what to send, the transaction how, the
+ * pool over which session. The driver itself is the glue and the plan renderer.
+ */
+
+export interface NetconfDriverDeps {
+  pool: NetconfPool;
+  logger?: Logger;
+  /** Whether `close()` also closes the pool (true when the factory made the pool for this driver). */
+  ownsPool?: boolean;
+  /** Passed through to every transaction (tests use it to inject faults). */
+  transaction?: Pick<TransactionOptions, 'validateBeforeCommit' | 'hooks'>;
+}
+
+/** The result of `apply`/`clear` with the transaction's extra facts, for logs and tests. */
+export interface NetconfApplyResult extends ApplyResult {
+  strategy: string;
+}
+
+export class NetconfDriver implements DeviceDriver {
+  readonly deviceId: string;
+  readonly platform: Platform;
+  readonly #device: DeviceConfig;
+  readonly #impl: NetconfPlatform;
+  readonly #pool: NetconfPool;
+  readonly #log: Logger;
+  readonly #deps: NetconfDriverDeps;
+
+  constructor(device: DeviceConfig, platform: NetconfPlatform, deps: NetconfDriverDeps) {
+    if (!device.netconf)
+      throw new DcAgentError('unsupported-platform', `device ${device.id} has no netconf block`);
+    this.deviceId = device.id;
+    this.platform = platform.name;
+    this.#device = device;
+    this.#impl = platform;
+    this.#pool = deps.pool;
+    this.#log = (deps.logger ?? silentLogger).child({ device: device.id, platform: platform.name });
+    this.#deps = deps;
+  }
+
+  #session<T>(fn: (s: NetconfSession) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    return this.#pool.withSession(
+      this.#device,
+      async (s) => {
+        this.#checkCapabilities(s);
+        return fn(s);
+      },
+      signal,
+    );
+  }
+
+  #checkCapabilities(s: NetconfSession): void {
+    const missing = this.#impl.requiredCapabilities.filter((c) => !s.hasCapability(c));
+    if (missing.length > 0) {
+      throw new DcAgentError(
+        'unsupported-platform',
+        `${this.deviceId} does not advertise ${missing.join(', ')}; is its platform really ${this.platform}?`,
+        { details: { device: this.deviceId, missing } },
+      );
+    }
+  }
+
+  #change(operation: Operation, intentOrPort: PortIntent | string): PortChange {
+    if (operation === 'provision') {
+      const intent = intentOrPort as PortIntent;
+      return { port: intent.port, payload: this.#impl.intentPayload(intent), wanted: intendedState(intent) };
+    }
+    const port = typeof intentOrPort === 'string' ? intentOrPort : intentOrPort.port;
+    return { port, payload: this.#impl.clearPayload(port), wanted: clearedState(port) };
+  }
+
+  #transactionOptions(signal?: AbortSignal): TransactionOptions {
+    const nc = this.#device.netconf!;
+    return {
+      platform: this.#impl,
+      confirmTimeoutSeconds: nc.confirmTimeoutSeconds,
+      logger: this.#log,
+      rpcTimeoutMs: nc.rpcTimeoutMs,
+      ...(signal ? { signal } : {}),
+      ...(this.#deps.transaction ?? {}),
+    };
+  }
+
+  async plan(operation: Operation, intent: PortIntent, options: PlanOptions = {}): Promise<Plan> {
+    const change = this.#change(operation, operation === 'provision' ? intent : intent.port);
+    const after = operation === 'provision' ? intendedState(intent) : clearedState(intent.port);
+    const render = (target: Datastore): string =>
+      rpc.editConfig({ target, config: change.payload, defaultOperation: 'merge' });
+    if (options.offline) {
+      // Without the device we cannot know its datastores; candidate is what every platform here prefers.
+      return {
+        operation,
+        platform: this.platform,
+        device: this.deviceId,
+        port: change.port,
+        rpc: render('candidate'),
+        diff: '',
+        changes: 0,
+        after,
+      };
+    }
+    return this.#session(async (s) => {
+      const call = options.signal ? { signal: options.signal } : {};
+      const target: Datastore = chooseStrategy(s) === 'running' ? 'running' : 'candidate';
+      const before = await readPort(s, this.#impl, change.port, 'running', call);
+      // Leaves the device has but the intent does not manage (an MTU) stay in the "after" view.
+      const merged: PortConfigState = mergeForView(before, after, operation);
+      const diff = unifiedDiff(this.deviceId, change.port, before, merged);
+      if (options.validate) await this.#testOnly(s, change.payload, options.signal);
+      return {
+        operation,
+        platform: this.platform,
+        device: this.deviceId,
+        port: change.port,
+        rpc: render(target),
+        diff,
+        changes: countChanges(diff),
+        before,
+        after: merged,
+      };
+    }, options.signal);
+  }
+
+  /**
+   * `--validate`: edit-config test-option=test-only on the candidate. test-only applies nothing
+   * (RFC 6241 §7.2), so we neither lock nor discard: a discard would throw away another session's
+   * uncommitted candidate edits, and a lock would make plan fail while someone else is working.
+   * A device without :validate:1.1 (test-only needs it) is refused with a clear error.
+   */
+  async #testOnly(s: NetconfSession, payload: XmlFragment, signal?: AbortSignal): Promise<void> {
+    if (!s.hasCapability(CAP.validate11) || !s.hasCapability(CAP.candidate)) {
+      throw new DcAgentError(
+        'unsupported-platform',
+        `${this.deviceId} lacks :validate:1.1 with :candidate, so --validate cannot test the edit`,
+      );
+    }
+    await s.rpc(
+      rpc.editConfig({
+        target: 'candidate',
+        config: payload,
+        defaultOperation: 'merge',
+        testOption: 'test-only',
+      }),
+      signal ? { signal } : {},
+    );
+  }
+
+  apply(intent: PortIntent, options: CallOptions = {}): Promise<NetconfApplyResult> {
+    return this.#run(this.#change('provision', intent), options.signal);
+  }
+
+  clear(port: string, options: CallOptions = {}): Promise<NetconfApplyResult> {
+    return this.#run(this.#change('deprovision', port), options.signal);
+  }
+
+  #run(change: PortChange, signal?: AbortSignal): Promise<NetconfApplyResult> {
+    return this.#session(async (s) => {
+      const r = await runPortTransaction(s, change, this.#transactionOptions(signal));
+      return {
+        changed: r.changed,
+        verified: r.verified,
+        confirmedCommit: r.confirmedCommit,
+        strategy: r.strategy,
+      };
+    }, signal);
+  }
+
+  async verify(intent: PortIntent, options: CallOptions = {}): Promise<boolean> {
+    const state = await this.readPortConfig(intent.port, options);
+    return satisfies(state, intendedState(intent));
+  }
+
+  readPortConfig(port: string, options: CallOptions = {}): Promise<PortConfigState> {
+    return this.#session(
+      (s) => readPort(s, this.#impl, port, 'running', options.signal ? { signal: options.signal } : {}),
+      options.signal,
+    );
+  }
+
+  listSubinterfaces(port: string, options: CallOptions = {}): Promise<string[]> {
+    return this.#session(async (s) => {
+      const reply = await s.rpc(
+        rpc.getConfig('running', this.#impl.interfacesFilter()),
+        options.signal ? { signal: options.signal } : {},
+      );
+      return this.#impl.listSubinterfaces(dataOf(reply), port);
+    }, options.signal);
+  }
+
+  async close(): Promise<void> {
+    if (this.#deps.ownsPool) await this.#pool.closeAll();
+    else await this.#pool.closeDevice(this.deviceId);
+  }
+}
+
+function mergeForView(
+  before: PortConfigState,
+  wanted: PortConfigState,
+  operation: Operation,
+): PortConfigState {
+  const out: PortConfigState = { ...wanted, exists: true };
+  if (wanted.mtu === undefined && before.mtu !== undefined) out.mtu = before.mtu;
+  if (operation === 'deprovision') delete out.description;
+  return out;
+}
+
+export function unifiedDiff(
+  device: string,
+  port: string,
+  before: PortConfigState | undefined,
+  after: PortConfigState,
+): string {
+  const a = renderPortConfig(before);
+  const b = renderPortConfig(after);
+  if (a === b) return '';
+  return createTwoFilesPatch(
+    `${device} running ${port}`,
+    `${device} intended ${port}`,
+    a,
+    b,
+    undefined,
+    undefined,
+    {
+      context: 3,
+    },
+  );
+}
+
+/** Changed lines of a unified diff (headers excluded); 0 means nothing to do. */
+export function countChanges(diff: string): number {
+  let n = 0;
+  for (const line of diff.split('\n')) {
+    if (
+      (line.startsWith('+') && !line.startsWith('+++')) ||
+      (line.startsWith('-') && !line.startsWith('---'))
+    )
+      n++;
+  }
+  return n;
+}

@@ -1,0 +1,137 @@
+import { z } from 'zod';
+import { type FailureCode, NetconfRpcError, type RpcErrorInfo } from '../../core/errors.js';
+import { child, childrenNamed, childText, serialize, type XmlElement, XmlParseError } from '../xml/xml.js';
+
+/**
+ * Parsers for what a NETCONF server sends: hello, rpc-reply (ok, data, rpc-error) and
+ * notifications. Every `<rpc-error>` becomes a typed NetconfRpcError with all the fields the
+ * device gave, so operators see the device's own words.
+ */
+
+export interface ServerHello {
+  sessionId: number;
+  capabilities: string[];
+}
+
+const helloSchema = z.object({
+  sessionId: z.number().int().min(1).max(4_294_967_295),
+  capabilities: z.array(z.string().min(1)).min(1, 'a hello must list at least one capability'),
+});
+
+export function parseHello(root: XmlElement): ServerHello {
+  if (root.name !== 'hello') throw new XmlParseError(`expected <hello>, got <${root.name}>`);
+  const caps = childrenNamed(child(root, 'capabilities'), 'capability').map((c) => c.text.trim());
+  const sid = childText(root, 'session-id')?.trim();
+  const parsed = helloSchema.safeParse({
+    sessionId: sid !== undefined && /^\d+$/.test(sid) ? Number(sid) : Number.NaN,
+    capabilities: caps,
+  });
+  if (!parsed.success) {
+    throw new XmlParseError(
+      `invalid server hello: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'hello'} ${i.message}`).join('; ')}`,
+    );
+  }
+  return parsed.data;
+}
+
+const rpcErrorSchema = z.object({
+  type: z.string().min(1),
+  tag: z.string().min(1),
+  severity: z.string().min(1),
+  appTag: z.string().optional(),
+  path: z.string().optional(),
+  message: z.string().optional(),
+  info: z.record(z.string(), z.unknown()).optional(),
+});
+
+function infoOf(node: XmlElement | undefined): Record<string, unknown> | undefined {
+  if (!node || node.children.length === 0) return undefined;
+  const out: Record<string, unknown> = {};
+  for (const c of node.children) {
+    const value = c.children.length > 0 ? serialize(c) : c.text.trim();
+    const prev = out[c.name];
+    if (prev === undefined) out[c.name] = value;
+    else out[c.name] = Array.isArray(prev) ? [...prev, value] : [prev, value];
+  }
+  return out;
+}
+
+export function parseRpcErrors(reply: XmlElement): RpcErrorInfo[] {
+  return childrenNamed(reply, 'rpc-error').map((e) => {
+    const raw = {
+      type: childText(e, 'error-type')?.trim() || 'unknown',
+      tag: childText(e, 'error-tag')?.trim() || 'unknown',
+      severity: childText(e, 'error-severity')?.trim() || 'error',
+      appTag: childText(e, 'error-app-tag')?.trim() || undefined,
+      path: childText(e, 'error-path')?.trim() || undefined,
+      message: childText(e, 'error-message')?.trim() || undefined,
+      info: infoOf(child(e, 'error-info')),
+    };
+    const info = rpcErrorSchema.parse(raw);
+    // Drop absent optionals so the errors compare and serialise cleanly.
+    return Object.fromEntries(
+      Object.entries(info).filter(([, v]) => v !== undefined),
+    ) as unknown as RpcErrorInfo;
+  });
+}
+
+/** Tags that mean "someone else holds what you need" (RFC 6241 Appendix A). */
+const LOCK_TAGS = new Set(['lock-denied', 'in-use']);
+
+/** Which contract code an rpc-error deserves, from the operation and the device's tags. */
+export function classifyRpcErrors(operation: string, errors: readonly RpcErrorInfo[]): FailureCode {
+  if (errors.some((e) => LOCK_TAGS.has(e.tag))) return 'lock-denied';
+  if (operation === 'commit' || operation === 'cancel-commit') return 'commit-failed';
+  return 'rpc-error';
+}
+
+export function rpcErrorFor(
+  operation: string,
+  errors: readonly RpcErrorInfo[],
+  device?: string,
+): NetconfRpcError {
+  const code = classifyRpcErrors(operation, errors);
+  return new NetconfRpcError(code, operation, errors, {
+    details: { operation, ...(device ? { device } : {}), errors },
+  });
+}
+
+export interface RpcReply {
+  messageId: string;
+  /** The `<rpc-reply>` element. */
+  root: XmlElement;
+  ok: boolean;
+  /** Errors of every severity; callers fail on severity "error" only. */
+  errors: RpcErrorInfo[];
+}
+
+export function parseRpcReply(root: XmlElement): RpcReply {
+  if (root.name !== 'rpc-reply') throw new XmlParseError(`expected <rpc-reply>, got <${root.name}>`);
+  return {
+    messageId: root.attrs['message-id'] ?? '',
+    root,
+    ok: child(root, 'ok') !== undefined,
+    errors: parseRpcErrors(root),
+  };
+}
+
+/** The `<data>` of a get/get-config reply; an empty element when the device returned nothing. */
+export function dataOf(reply: RpcReply): XmlElement {
+  return child(reply.root, 'data') ?? { name: 'data', attrs: {}, children: [], text: '' };
+}
+
+export interface Notification {
+  eventTime?: string;
+  /** The event elements (everything but eventTime). */
+  events: XmlElement[];
+  root: XmlElement;
+}
+
+export function parseNotification(root: XmlElement): Notification {
+  const eventTime = childText(root, 'eventTime')?.trim();
+  return {
+    ...(eventTime ? { eventTime } : {}),
+    events: root.children.filter((c) => c.name !== 'eventTime'),
+    root,
+  };
+}

@@ -1,0 +1,480 @@
+import type { Duplex } from 'node:stream';
+import { DcAgentError, errorMessage } from '../../core/errors.js';
+import { type Logger, silentLogger } from '../../core/logger.js';
+import { openSubsystem, type SshTarget } from '../transport/ssh.js';
+import { parseXml } from '../xml/xml.js';
+import { DEFAULT_MAX_MESSAGE_BYTES, encode, type Framing, FramingError, NetconfDecoder } from './framer.js';
+import {
+  type Notification,
+  parseHello,
+  parseNotification,
+  parseRpcReply,
+  type RpcReply,
+  rpcErrorFor,
+} from './reply.js';
+import { CAP, closeSession, hello, operationName, rpcEnvelope } from './rpc.js';
+
+/**
+ * One NETCONF session (RFC 6241 over RFC 6242). Several RPCs may be in flight; replies are
+ * matched by message-id, each RPC has its own deadline and AbortSignal, notifications go to
+ * their own listeners, and a transport that dies fails every pending RPC at once.
+ */
+
+export interface SessionOptions {
+  deviceId: string;
+  logger?: Logger;
+  /** Default deadline of each RPC. */
+  rpcTimeoutMs: number;
+  /** Deadline for the server's hello once the channel is open. */
+  helloTimeoutMs: number;
+  maxMessageBytes?: number;
+  signal?: AbortSignal;
+}
+
+export interface RpcOptions {
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** Return rpc-errors in the reply instead of throwing (for callers that inspect them). */
+  allowErrors?: boolean;
+}
+
+/** A byte stream to the server plus a way to end it; ssh in production, anything in tests. */
+export interface NetconfTransport {
+  readonly stream: Duplex;
+  close(): void;
+}
+
+interface Pending {
+  operation: string;
+  resolve(reply: RpcReply): void;
+  reject(err: unknown): void;
+  timer: NodeJS.Timeout;
+  cleanup(): void;
+  allowErrors: boolean;
+}
+
+export interface SessionStats {
+  /** RPCs sent, by operation name (`edit-config`, `commit`, …). */
+  readonly sent: ReadonlyMap<string, number>;
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+}
+
+export class NetconfSession {
+  readonly deviceId: string;
+  readonly sessionId: number;
+  readonly serverCapabilities: readonly string[];
+  readonly framing: Framing;
+  readonly #capSet: ReadonlySet<string>;
+  readonly #transport: NetconfTransport;
+  readonly #decoder: NetconfDecoder;
+  readonly #log: Logger;
+  readonly #rpcTimeoutMs: number;
+  readonly #pending = new Map<string, Pending>();
+  readonly #notificationListeners = new Set<(n: Notification) => void>();
+  readonly #closeListeners = new Set<(err?: DcAgentError) => void>();
+  readonly #sent = new Map<string, number>();
+  #nextId = 1;
+  #closed = false;
+  #closing: Promise<void> | undefined;
+  #bytesIn = 0;
+  #bytesOut = 0;
+
+  private constructor(init: {
+    options: SessionOptions;
+    transport: NetconfTransport;
+    decoder: NetconfDecoder;
+    sessionId: number;
+    capabilities: string[];
+    framing: Framing;
+    bytesIn: number;
+    bytesOut: number;
+  }) {
+    this.deviceId = init.options.deviceId;
+    this.sessionId = init.sessionId;
+    this.serverCapabilities = Object.freeze([...init.capabilities]);
+    this.#capSet = new Set(init.capabilities.map(capabilityBase));
+    this.framing = init.framing;
+    this.#transport = init.transport;
+    this.#decoder = init.decoder;
+    this.#log = (init.options.logger ?? silentLogger).child({
+      device: this.deviceId,
+      netconfSession: init.sessionId,
+    });
+    this.#rpcTimeoutMs = init.options.rpcTimeoutMs;
+    this.#bytesIn = init.bytesIn;
+    this.#bytesOut = init.bytesOut;
+  }
+
+  /** Opens the ssh `netconf` subsystem on `target` and exchanges hellos. */
+  static async connect(target: SshTarget, options: SessionOptions): Promise<NetconfSession> {
+    const channel = await openSubsystem(target, 'netconf', {
+      ...(options.logger ? { logger: options.logger } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    const session = await NetconfSession.start(
+      { stream: channel.stream, close: () => channel.close() },
+      options,
+    );
+    channel.onClose((err) =>
+      session.#shutdown(
+        err ?? new DcAgentError('unreachable', `SSH connection to ${target.deviceId} closed`),
+      ),
+    );
+    return session;
+  }
+
+  /** Runs the hello exchange over an already open transport. */
+  static start(transport: NetconfTransport, options: SessionOptions): Promise<NetconfSession> {
+    const log = (options.logger ?? silentLogger).child({ device: options.deviceId });
+    const decoder = new NetconfDecoder({
+      maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+    });
+    const { stream } = transport;
+    return new Promise<NetconfSession>((resolve, reject) => {
+      let bytesIn = 0;
+      let done = false;
+      const finish = (err: unknown, session?: NetconfSession): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        stream.off('data', onData);
+        stream.off('close', onClose);
+        stream.off('error', onError);
+        options.signal?.removeEventListener('abort', onAbort);
+        if (session) resolve(session);
+        else {
+          transport.close();
+          reject(err);
+        }
+      };
+      const timer = setTimeout(
+        () =>
+          finish(
+            new DcAgentError(
+              'timeout',
+              `no NETCONF hello from ${options.deviceId} within ${options.helloTimeoutMs} ms`,
+            ),
+          ),
+        options.helloTimeoutMs,
+      );
+      const onAbort = (): void =>
+        finish(new DcAgentError('timeout', `NETCONF hello with ${options.deviceId} aborted`));
+      const onClose = (): void =>
+        finish(
+          new DcAgentError('unreachable', `${options.deviceId} closed the NETCONF channel before its hello`),
+        );
+      const onError = (err: Error): void =>
+        finish(
+          new DcAgentError('unreachable', `NETCONF channel to ${options.deviceId} failed: ${err.message}`, {
+            cause: err,
+          }),
+        );
+      const onData = (chunk: Buffer): void => {
+        bytesIn += chunk.length;
+        try {
+          decoder.push(chunk);
+          const text = decoder.next();
+          if (text === undefined) return;
+          const serverHello = parseHello(parseXml(text.trim()));
+          const caps = new Set(serverHello.capabilities.map(capabilityBase));
+          const framing: Framing = caps.has(CAP.base11) ? 'chunked' : 'eom';
+          if (!caps.has(CAP.base10) && !caps.has(CAP.base11)) {
+            throw new DcAgentError(
+              'unsupported-platform',
+              `${options.deviceId} advertises neither NETCONF base:1.0 nor base:1.1`,
+            );
+          }
+          // Bytes after the hello stay in the decoder and are read with the negotiated framing.
+          decoder.setFraming(framing);
+          log.debug({ sessionId: serverHello.sessionId, framing }, 'NETCONF hello exchanged');
+          const session = new NetconfSession({
+            options,
+            transport,
+            decoder,
+            sessionId: serverHello.sessionId,
+            capabilities: serverHello.capabilities,
+            framing,
+            bytesIn,
+            bytesOut,
+          });
+          finish(undefined, session);
+          session.#attach();
+        } catch (err) {
+          finish(
+            err instanceof DcAgentError
+              ? err
+              : new DcAgentError(
+                  'rpc-error',
+                  `bad NETCONF hello from ${options.deviceId}: ${errorMessage(err)}`,
+                  { cause: err },
+                ),
+          );
+        }
+      };
+      if (options.signal?.aborted) {
+        onAbort();
+        return;
+      }
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      stream.on('data', onData);
+      stream.once('close', onClose);
+      stream.once('error', onError);
+      // Both sides send their hello at once (RFC 6241 §8.1); ours always goes end-of-message framed.
+      const ours = encode(hello(), 'eom');
+      const bytesOut = ours.length;
+      stream.write(ours);
+    });
+  }
+
+  #attach(): void {
+    const { stream } = this.#transport;
+    stream.on('data', (chunk: Buffer) => this.#onData(chunk));
+    stream.once('close', () =>
+      this.#shutdown(new DcAgentError('unreachable', `${this.deviceId} closed the NETCONF session`)),
+    );
+    stream.on('error', (err: Error) =>
+      this.#shutdown(
+        new DcAgentError('unreachable', `NETCONF channel to ${this.deviceId} failed: ${err.message}`, {
+          cause: err,
+        }),
+      ),
+    );
+    // Messages that arrived in the same read as the hello.
+    this.#drain();
+  }
+
+  #onData(chunk: Buffer): void {
+    this.#bytesIn += chunk.length;
+    try {
+      this.#decoder.push(chunk);
+    } catch (err) {
+      this.#fatal(err);
+      return;
+    }
+    this.#drain();
+  }
+
+  #drain(): void {
+    for (;;) {
+      let text: string | undefined;
+      try {
+        text = this.#decoder.next();
+      } catch (err) {
+        this.#fatal(err);
+        return;
+      }
+      if (text === undefined) return;
+      this.#dispatch(text);
+    }
+  }
+
+  #fatal(err: unknown): void {
+    const e = err instanceof DcAgentError ? err : new FramingError(errorMessage(err));
+    this.#log.error({ err: e.message }, 'NETCONF stream unusable; closing the session');
+    this.#shutdown(e);
+  }
+
+  #dispatch(text: string): void {
+    let root: ReturnType<typeof parseXml>;
+    try {
+      root = parseXml(text);
+    } catch (err) {
+      // Without a parsable message-id we cannot tell whose reply this was; that RPC hits its deadline.
+      this.#log.warn({ err: errorMessage(err), bytes: text.length }, 'dropping unparsable NETCONF message');
+      return;
+    }
+    if (root.name === 'rpc-reply') {
+      let reply: RpcReply;
+      try {
+        reply = parseRpcReply(root);
+      } catch (err) {
+        this.#log.warn({ err: errorMessage(err) }, 'dropping malformed rpc-reply');
+        return;
+      }
+      const pending = this.#pending.get(reply.messageId);
+      if (!pending) {
+        this.#log.warn({ messageId: reply.messageId }, 'dropping rpc-reply with unknown message-id');
+        return;
+      }
+      this.#pending.delete(reply.messageId);
+      pending.cleanup();
+      const failures = reply.errors.filter((e) => e.severity !== 'warning');
+      for (const w of reply.errors.filter((e) => e.severity === 'warning')) {
+        this.#log.warn({ operation: pending.operation, warning: w }, 'NETCONF rpc warning');
+      }
+      if (failures.length > 0 && !pending.allowErrors)
+        pending.reject(rpcErrorFor(pending.operation, reply.errors, this.deviceId));
+      else pending.resolve(reply);
+      return;
+    }
+    if (root.name === 'notification') {
+      const n = parseNotification(root);
+      for (const l of this.#notificationListeners) {
+        try {
+          l(n);
+        } catch (err) {
+          this.#log.error({ err: errorMessage(err) }, 'notification listener threw');
+        }
+      }
+      return;
+    }
+    this.#log.warn({ element: root.name }, 'dropping unexpected NETCONF message');
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Whether the server listed `uri` (query parameters ignored). */
+  hasCapability(uri: string): boolean {
+    return this.#capSet.has(capabilityBase(uri));
+  }
+
+  get stats(): SessionStats {
+    return { sent: new Map(this.#sent), bytesIn: this.#bytesIn, bytesOut: this.#bytesOut };
+  }
+
+  get inFlight(): number {
+    return this.#pending.size;
+  }
+
+  /** Sends one operation (from rpc.ts) and resolves with its reply; rpc-errors throw NetconfRpcError. */
+  rpc(operationXml: string, options: RpcOptions = {}): Promise<RpcReply> {
+    const operation = operationName(operationXml);
+    if (this.#closed) {
+      return Promise.reject(
+        new DcAgentError('unreachable', `NETCONF session to ${this.deviceId} is closed`, {
+          details: { operation },
+        }),
+      );
+    }
+    const signal = options.signal;
+    if (signal?.aborted) return Promise.reject(abortError(signal, operation, this.deviceId));
+    const id = String(this.#nextId++);
+    const timeoutMs = options.timeoutMs ?? this.#rpcTimeoutMs;
+    return new Promise<RpcReply>((resolve, reject) => {
+      const onAbort = (): void => {
+        if (!this.#pending.delete(id)) return;
+        clearTimeout(timer);
+        reject(abortError(signal, operation, this.deviceId));
+      };
+      const timer = setTimeout(() => {
+        if (!this.#pending.delete(id)) return;
+        signal?.removeEventListener('abort', onAbort);
+        // A late reply will be dropped as an unknown message-id.
+        reject(
+          new DcAgentError(
+            'timeout',
+            `${operation} on ${this.deviceId} got no reply within ${timeoutMs} ms`,
+            {
+              details: { device: this.deviceId, operation, messageId: id },
+            },
+          ),
+        );
+      }, timeoutMs);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#pending.set(id, {
+        operation,
+        resolve,
+        reject,
+        timer,
+        allowErrors: options.allowErrors ?? false,
+        cleanup: () => {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
+        },
+      });
+      let frame: Buffer;
+      try {
+        frame = encode(rpcEnvelope(id, operationXml), this.framing);
+      } catch (err) {
+        this.#pending.get(id)?.cleanup();
+        this.#pending.delete(id);
+        reject(err);
+        return;
+      }
+      this.#sent.set(operation, (this.#sent.get(operation) ?? 0) + 1);
+      this.#bytesOut += frame.length;
+      this.#transport.stream.write(frame);
+    });
+  }
+
+  onNotification(listener: (n: Notification) => void): () => void {
+    this.#notificationListeners.add(listener);
+    return () => this.#notificationListeners.delete(listener);
+  }
+
+  /** Called once when the session ends; `err` is absent after a clean close. */
+  onClose(listener: (err?: DcAgentError) => void): () => void {
+    if (this.#closed) {
+      queueMicrotask(() => listener());
+      return () => {};
+    }
+    this.#closeListeners.add(listener);
+    return () => this.#closeListeners.delete(listener);
+  }
+
+  /** Sends close-session (bounded wait) and ends the transport. Safe to call more than once. */
+  close(timeoutMs = Math.min(this.#rpcTimeoutMs, 5_000)): Promise<void> {
+    if (this.#closing) return this.#closing;
+    if (this.#closed) return Promise.resolve();
+    this.#closing = (async () => {
+      try {
+        await this.rpc(closeSession(), { timeoutMs });
+      } catch (err) {
+        this.#log.debug({ err: errorMessage(err) }, 'close-session was not acknowledged');
+      }
+      this.#shutdown(undefined);
+    })();
+    return this.#closing;
+  }
+
+  /** Drops the session at once, failing pending RPCs with `err`. */
+  destroy(err?: DcAgentError): void {
+    this.#shutdown(
+      err ?? new DcAgentError('unreachable', `NETCONF session to ${this.deviceId} was destroyed`),
+    );
+  }
+
+  #shutdown(err: DcAgentError | undefined): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    const failure =
+      err ?? new DcAgentError('unreachable', `NETCONF session to ${this.deviceId} closed with RPCs pending`);
+    for (const [id, p] of this.#pending) {
+      p.cleanup();
+      p.reject(
+        new DcAgentError(failure.code, `${p.operation} on ${this.deviceId} failed: ${failure.message}`, {
+          cause: failure,
+          retryable: failure.retryable,
+          details: { device: this.deviceId, operation: p.operation, messageId: id },
+        }),
+      );
+    }
+    this.#pending.clear();
+    try {
+      this.#transport.close();
+    } catch {
+      // The transport may already be gone; nothing else to release.
+    }
+    for (const l of this.#closeListeners) l(err);
+    this.#closeListeners.clear();
+    this.#notificationListeners.clear();
+  }
+}
+
+function abortError(signal: AbortSignal | undefined, operation: string, deviceId: string): DcAgentError {
+  const reason: unknown = signal?.reason;
+  if (reason instanceof DcAgentError) return reason;
+  return new DcAgentError('timeout', `${operation} on ${deviceId} was aborted`, {
+    cause: reason,
+    details: { device: deviceId, operation },
+  });
+}
+
+/** Capabilities compare without their query part (`…?module=…&revision=…`). */
+export function capabilityBase(uri: string): string {
+  const q = uri.indexOf('?');
+  return (q >= 0 ? uri.slice(0, q) : uri).trim();
+}

@@ -1,0 +1,215 @@
+import { DcAgentError, errorMessage } from '../../core/errors.js';
+import { type Logger, silentLogger } from '../../core/logger.js';
+import type { ApplyResult, PortConfigState } from '../driver.js';
+import { type NetconfPlatform, renderPortConfig, satisfies } from '../platforms/platform.js';
+import type { XmlFragment } from '../xml/xml.js';
+import { dataOf } from './reply.js';
+import * as rpc from './rpc.js';
+import { CAP, type Datastore } from './rpc.js';
+import type { NetconfSession, RpcOptions } from './session.js';
+
+/**
+ * One port change as a NETCONF transaction. A change is only done when it has been read back
+ * from `running`; a device answering `<ok/>` is not proof (LAB-NOTES: netconfd acknowledged a
+ * validate+commit that never reached running). With candidate and confirmed-commit:
+ *   lock candidate → discard-changes → edit-config → commit confirmed → read back running →
+ *   compare → confirming commit → unlock
+ * and on any failure: cancel-commit (or let the confirm-timeout roll back), discard, unlock.
+ */
+
+/** The slice of a session the transaction needs, so tests can drive it with a scripted fake. */
+export type RpcChannel = Pick<NetconfSession, 'rpc' | 'hasCapability' | 'deviceId'>;
+
+export type Strategy = 'candidate-confirmed' | 'candidate' | 'running';
+
+export interface PortChange {
+  port: string;
+  /** `<config>` content from the platform. */
+  payload: XmlFragment;
+  /** The state the read-back must show. */
+  wanted: PortConfigState;
+}
+
+export interface TransactionOptions {
+  platform: NetconfPlatform;
+  confirmTimeoutSeconds: number;
+  logger?: Logger;
+  signal?: AbortSignal;
+  /** Per-RPC deadline override. */
+  rpcTimeoutMs?: number;
+  /**
+   * Sends `<validate>` on the candidate before committing. Never set in production: it exists to
+   * reproduce the netconfd quirk in tests and prove that the read-back reports it.
+   */
+  validateBeforeCommit?: boolean;
+  /** Test hooks; each runs at the named point and may throw to simulate a failure there. */
+  hooks?: {
+    afterConfirmedCommit?: () => Promise<void>;
+  };
+}
+
+export interface TransactionResult extends ApplyResult {
+  strategy: Strategy;
+  before: PortConfigState;
+  after: PortConfigState;
+}
+
+export function chooseStrategy(session: Pick<RpcChannel, 'hasCapability' | 'deviceId'>): Strategy {
+  if (session.hasCapability(CAP.candidate)) {
+    return session.hasCapability(CAP.confirmedCommit11) || session.hasCapability(CAP.confirmedCommit10)
+      ? 'candidate-confirmed'
+      : 'candidate';
+  }
+  if (session.hasCapability(CAP.writableRunning)) return 'running';
+  throw new DcAgentError(
+    'unsupported-platform',
+    `${session.deviceId} offers neither :candidate nor :writable-running`,
+    {
+      details: { device: session.deviceId },
+    },
+  );
+}
+
+/** Reads one port's configuration from a datastore. */
+export async function readPort(
+  session: RpcChannel,
+  platform: NetconfPlatform,
+  port: string,
+  source: Datastore = 'running',
+  options: RpcOptions = {},
+): Promise<PortConfigState> {
+  const reply = await session.rpc(rpc.getConfig(source, platform.portFilter(port)), options);
+  return platform.parsePort(dataOf(reply), port);
+}
+
+export async function runPortTransaction(
+  session: RpcChannel,
+  change: PortChange,
+  options: TransactionOptions,
+): Promise<TransactionResult> {
+  const log = (options.logger ?? silentLogger).child({ device: session.deviceId, port: change.port });
+  const call: RpcOptions = {
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.rpcTimeoutMs ? { timeoutMs: options.rpcTimeoutMs } : {}),
+  };
+  // Cleanup must still go out when the caller's signal has fired, so it does not carry it.
+  const cleanupCall: RpcOptions = { timeoutMs: Math.min(options.rpcTimeoutMs ?? 10_000, 10_000) };
+  const strategy = chooseStrategy(session);
+
+  // Idempotence: nothing to send when running already matches.
+  const before = await readPort(session, options.platform, change.port, 'running', call);
+  if (satisfies(before, change.wanted)) {
+    log.info({ strategy }, 'port already matches the intent; nothing sent');
+    return { changed: false, verified: true, confirmedCommit: false, strategy, before, after: before };
+  }
+
+  const target: Datastore = strategy === 'running' ? 'running' : 'candidate';
+  const errorOption = session.hasCapability(CAP.rollbackOnError) ? 'rollback-on-error' : undefined;
+  await session.rpc(rpc.lock(target), call);
+  let confirmPending = false;
+  let editedCandidate = false;
+  try {
+    if (target === 'candidate') {
+      // Leftovers of another session that did not clean up would be committed with our change.
+      await session.rpc(rpc.discardChanges(), call);
+    }
+    await session.rpc(
+      rpc.editConfig({
+        target,
+        config: change.payload,
+        defaultOperation: 'merge',
+        ...(errorOption ? { errorOption } : {}),
+      }),
+      call,
+    );
+    editedCandidate = target === 'candidate';
+    if (target === 'candidate') {
+      if (options.validateBeforeCommit) await session.rpc(rpc.validate('candidate'), call);
+      if (strategy === 'candidate-confirmed') {
+        await session.rpc(
+          rpc.commit({ confirmed: true, confirmTimeout: options.confirmTimeoutSeconds }),
+          call,
+        );
+        confirmPending = true;
+        await options.hooks?.afterConfirmedCommit?.();
+      } else {
+        await session.rpc(rpc.commit(), call);
+      }
+      editedCandidate = false;
+    }
+
+    const after = await readPort(session, options.platform, change.port, 'running', call);
+    if (!satisfies(after, change.wanted)) {
+      throw new DcAgentError(
+        'verify-failed',
+        `${session.deviceId} acknowledged the change but running does not show it for ${change.port}`,
+        {
+          details: {
+            device: session.deviceId,
+            port: change.port,
+            strategy,
+            expected: renderPortConfig(change.wanted),
+            actual: renderPortConfig(after),
+          },
+        },
+      );
+    }
+    if (confirmPending) {
+      await session.rpc(rpc.commit(), call);
+      confirmPending = false;
+    }
+    log.info({ strategy }, 'port change committed and verified');
+    return {
+      changed: true,
+      verified: true,
+      confirmedCommit: strategy === 'candidate-confirmed',
+      strategy,
+      before,
+      after,
+    };
+  } catch (err) {
+    await rollBack(session, log, cleanupCall, { confirmPending, editedCandidate, target });
+    throw err;
+  } finally {
+    try {
+      await session.rpc(rpc.unlock(target), cleanupCall);
+    } catch (err) {
+      log.warn(
+        { err: errorMessage(err) },
+        `unlock ${target} failed; the device releases it when the session ends`,
+      );
+    }
+  }
+}
+
+async function rollBack(
+  session: RpcChannel,
+  log: Logger,
+  call: RpcOptions,
+  state: { confirmPending: boolean; editedCandidate: boolean; target: Datastore },
+): Promise<void> {
+  if (state.confirmPending) {
+    if (session.hasCapability(CAP.confirmedCommit11)) {
+      try {
+        await session.rpc(rpc.cancelCommit(), call);
+        log.warn('confirmed commit cancelled; running is back to its previous configuration');
+      } catch (err) {
+        log.error(
+          { err: errorMessage(err) },
+          'cancel-commit failed; the confirm-timeout will roll running back',
+        );
+      }
+    } else {
+      log.warn(
+        'device has no cancel-commit (confirmed-commit:1.0); the confirm-timeout will roll running back',
+      );
+    }
+  }
+  if (state.target === 'candidate') {
+    try {
+      await session.rpc(rpc.discardChanges(), call);
+    } catch (err) {
+      log.warn({ err: errorMessage(err), edited: state.editedCandidate }, 'discard-changes failed');
+    }
+  }
+}

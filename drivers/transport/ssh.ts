@@ -1,0 +1,304 @@
+import { createHash } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import { type Algorithms, Client, type ClientChannel, type ConnectConfig } from 'ssh2';
+import { DcAgentError, errorMessage } from '../../core/errors.js';
+import { type Logger, silentLogger } from '../../core/logger.js';
+import type { Secret } from '../../core/secret.js';
+
+/**
+ * ssh2 sessions for device protocols (NETCONF now, CLI later). Everything that can go wrong on
+ * the way to a channel becomes one DcAgentError with a contract code, and no message carries a
+ * credential: ssh2's own messages name methods and levels, never values.
+ */
+
+export interface SshTarget {
+  /** For logs and error details. */
+  deviceId: string;
+  host: string;
+  port: number;
+  username: string;
+  password?: Secret;
+  privateKey?: Secret;
+  passphrase?: Secret;
+  /** OpenSSH fingerprint `SHA256:<base64, no padding>`; required unless insecureAcceptAnyHostKey. */
+  hostKey?: string;
+  insecureAcceptAnyHostKey?: boolean;
+  legacyAlgorithms?: boolean;
+  connectTimeoutMs: number;
+  /** 0 turns keepalive off. */
+  keepaliveIntervalMs: number;
+}
+
+export interface SshChannel {
+  readonly stream: Duplex;
+  /** Fingerprint of the key the server presented. */
+  readonly hostKeyFingerprint: string;
+  /** Ends the channel and the connection. */
+  close(): void;
+  /** Called once when the connection goes away for any reason. */
+  onClose(listener: (err?: DcAgentError) => void): void;
+}
+
+/** OpenSSH's `SHA256:` form: base64 of sha256 over the raw public key blob, padding removed. */
+export function sshFingerprint(keyBlob: Buffer): string {
+  return `SHA256:${createHash('sha256').update(keyBlob).digest('base64').replace(/=+$/, '')}`;
+}
+
+/** Accepts `SHA256:…` with or without the trailing `=`, as ssh-keygen and some tools differ. */
+function sameFingerprint(a: string, b: string): boolean {
+  return a.replace(/=+$/, '') === b.replace(/=+$/, '');
+}
+
+// Only what old network operating systems need, appended after ssh2's modern defaults so a
+// capable device still negotiates the strong ones.
+const LEGACY_ALGORITHMS: Algorithms = {
+  kex: { append: ['diffie-hellman-group14-sha1'], prepend: [], remove: [] },
+  cipher: { append: ['aes128-cbc', 'aes256-cbc'], prepend: [], remove: [] },
+  serverHostKey: { append: ['ssh-rsa'], prepend: [], remove: [] },
+};
+
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNRESET',
+  'EPIPE',
+  'EADDRNOTAVAIL',
+]);
+
+interface SshLikeError {
+  level?: string;
+  code?: string;
+  message?: string;
+}
+
+/** Maps an ssh2 or socket error to the contract's codes. */
+export function mapSshError(
+  err: unknown,
+  target: Pick<SshTarget, 'deviceId' | 'host' | 'port'>,
+): DcAgentError {
+  if (err instanceof DcAgentError) return err;
+  const e = (typeof err === 'object' && err !== null ? err : {}) as SshLikeError;
+  const where = `${target.host}:${target.port}`;
+  const details = {
+    device: target.deviceId,
+    host: target.host,
+    port: target.port,
+    level: e.level,
+    errno: e.code,
+  };
+  if (e.level === 'client-authentication') {
+    return new DcAgentError(
+      'auth-failed',
+      `SSH authentication to ${where} failed (all offered methods refused)`,
+      {
+        cause: err,
+        details,
+      },
+    );
+  }
+  if (e.level === 'client-timeout' || e.code === 'ETIMEDOUT') {
+    return new DcAgentError('timeout', `SSH connection to ${where} timed out`, { cause: err, details });
+  }
+  if (e.code && UNREACHABLE_CODES.has(e.code)) {
+    return new DcAgentError('unreachable', `cannot reach ${where} (${e.code})`, { cause: err, details });
+  }
+  if (e.level === 'client-dns') {
+    return new DcAgentError('unreachable', `cannot resolve ${target.host}`, { cause: err, details });
+  }
+  return new DcAgentError('unreachable', `SSH connection to ${where} failed: ${errorMessage(err)}`, {
+    cause: err,
+    details,
+  });
+}
+
+export interface OpenOptions {
+  logger?: Logger;
+  signal?: AbortSignal;
+}
+
+/**
+ * Connects, checks the host key before any credential is offered (ssh2 verifies during key
+ * exchange, which precedes user authentication), authenticates and opens `subsystem`. The whole
+ * sequence is bounded by connectTimeoutMs.
+ */
+export function openSubsystem(
+  target: SshTarget,
+  subsystem: string,
+  options: OpenOptions = {},
+): Promise<SshChannel> {
+  const log = (options.logger ?? silentLogger).child({ device: target.deviceId });
+  if (!target.hostKey && !target.insecureAcceptAnyHostKey) {
+    return Promise.reject(
+      new DcAgentError(
+        'host-key-mismatch',
+        `no pinned host key for ${target.deviceId} and insecureAcceptAnyHostKey is off`,
+        {
+          details: { device: target.deviceId },
+        },
+      ),
+    );
+  }
+  return new Promise<SshChannel>((resolve, reject) => {
+    const client = new Client();
+    let seenFingerprint = '';
+    let hostKeyRejected = false;
+    let settled = false;
+    const closeListeners: Array<(err?: DcAgentError) => void> = [];
+    let lastError: DcAgentError | undefined;
+
+    const fail = (err: DcAgentError): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+      client.end();
+      client.destroy();
+      reject(err);
+    };
+
+    const timer = setTimeout(() => {
+      fail(
+        new DcAgentError(
+          'timeout',
+          `SSH to ${target.host}:${target.port} did not open ${subsystem} within ${target.connectTimeoutMs} ms`,
+          {
+            details: { device: target.deviceId },
+          },
+        ),
+      );
+    }, target.connectTimeoutMs);
+
+    const onAbort = (): void => {
+      const reason: unknown = options.signal?.reason;
+      fail(
+        reason instanceof DcAgentError
+          ? reason
+          : new DcAgentError('timeout', `connecting to ${target.deviceId} was aborted`, { cause: reason }),
+      );
+    };
+    if (options.signal?.aborted) {
+      onAbort();
+      return;
+    }
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+
+    const hostVerifier = (key: Buffer): boolean => {
+      seenFingerprint = sshFingerprint(key);
+      if (target.hostKey) {
+        if (sameFingerprint(seenFingerprint, target.hostKey)) return true;
+        hostKeyRejected = true;
+        log.error(
+          { expected: target.hostKey, presented: seenFingerprint },
+          'SSH host key does not match the pinned key',
+        );
+        return false;
+      }
+      log.warn(
+        { presented: seenFingerprint },
+        'accepting SSH host key without verification (insecureAcceptAnyHostKey); pin it with hostKey',
+      );
+      return true;
+    };
+
+    const config: ConnectConfig = {
+      host: target.host,
+      port: target.port,
+      username: target.username,
+      readyTimeout: target.connectTimeoutMs,
+      keepaliveInterval: target.keepaliveIntervalMs,
+      keepaliveCountMax: 3,
+      hostVerifier,
+      // Never ask a local agent or default key files: the inventory says exactly what to offer.
+      agent: undefined,
+      ...(target.password ? { password: target.password.reveal(), tryKeyboard: true } : {}),
+      ...(target.privateKey ? { privateKey: target.privateKey.reveal() } : {}),
+      ...(target.passphrase ? { passphrase: target.passphrase.reveal() } : {}),
+      ...(target.legacyAlgorithms ? { algorithms: LEGACY_ALGORITHMS } : {}),
+    };
+
+    client.on('keyboard-interactive', (_name, _instructions, _lang, prompts, finish) => {
+      // Many network OSes put password login behind keyboard-interactive with one prompt.
+      finish(prompts.map(() => target.password?.reveal() ?? ''));
+    });
+
+    client.on('error', (err: Error) => {
+      const mapped = hostKeyRejected
+        ? new DcAgentError(
+            'host-key-mismatch',
+            `host key of ${target.host}:${target.port} is ${seenFingerprint}, not the pinned ${target.hostKey}`,
+            {
+              cause: err,
+              details: { device: target.deviceId, presented: seenFingerprint, expected: target.hostKey },
+            },
+          )
+        : mapSshError(err, target);
+      lastError = mapped;
+      if (!settled) fail(mapped);
+      else log.warn({ err: mapped.message, code: mapped.code }, 'SSH connection error');
+    });
+
+    client.on('close', () => {
+      if (!settled) {
+        fail(
+          lastError ??
+            new DcAgentError(
+              'unreachable',
+              `SSH connection to ${target.host}:${target.port} closed during setup`,
+            ),
+        );
+        return;
+      }
+      for (const l of closeListeners.splice(0)) l(lastError);
+    });
+
+    client.on('ready', () => {
+      client.subsys(subsystem, (err, stream: ClientChannel) => {
+        if (err) {
+          fail(
+            new DcAgentError(
+              'unreachable',
+              `device ${target.deviceId} refused the ${subsystem} subsystem: ${err.message}`,
+              {
+                cause: err,
+                details: { device: target.deviceId },
+              },
+            ),
+          );
+          return;
+        }
+        if (settled) {
+          stream.destroy();
+          return;
+        }
+        settled = true;
+        clearTimeout(timer);
+        options.signal?.removeEventListener('abort', onAbort);
+        stream.on('close', () => client.end());
+        resolve({
+          stream,
+          hostKeyFingerprint: seenFingerprint,
+          close: () => {
+            stream.end();
+            client.end();
+          },
+          onClose: (l) => closeListeners.push(l),
+        });
+      });
+    });
+
+    try {
+      client.connect(config);
+    } catch (err) {
+      // ssh2 throws synchronously for malformed keys; the message names the problem, not the key.
+      fail(
+        new DcAgentError('auth-failed', `cannot use the configured SSH credentials: ${errorMessage(err)}`, {
+          cause: err,
+          details: { device: target.deviceId },
+        }),
+      );
+    }
+  });
+}

@@ -1,0 +1,241 @@
+import { XMLParser } from 'fast-xml-parser';
+import { DcAgentError } from '../../core/errors.js';
+
+/**
+ * The one place XML is written and read. Output goes through a tiny builder where every text and
+ * attribute value passes `escapeXml`, so a customer string can never become markup, a framing
+ * marker or a chunk header. Input goes through fast-xml-parser with entity processing off and any
+ * DTD refused up front: a device (or anything in the middle) cannot make us expand entities.
+ */
+
+// XML 1.0 §2.2 Char: tab, LF, CR and everything from U+0020 except the surrogate block and
+// U+FFFE/U+FFFF. Lone surrogates cannot be encoded to UTF-8 at all, so they are refused too.
+const ILLEGAL_XML_CHAR =
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Thrown for a value XML 1.0 cannot carry; callers validate user text before it gets here. */
+export function assertXmlChars(value: string, what = 'value'): void {
+  const m = ILLEGAL_XML_CHAR.exec(value);
+  if (m) {
+    const cp = m[0].codePointAt(0) ?? 0;
+    throw new DcAgentError(
+      'invalid-job',
+      `${what} contains character U+${cp.toString(16).toUpperCase().padStart(4, '0')} at offset ${m.index}, which XML 1.0 cannot carry`,
+      { details: { offset: m.index } },
+    );
+  }
+}
+
+const ESCAPES: Readonly<Record<string, string>> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&apos;',
+  // CR would be normalised to LF by the receiving parser; a reference keeps it.
+  '\r': '&#13;',
+};
+
+/**
+ * Escapes for both text and attribute positions. `>` is escaped too so `]]>` (and with it the
+ * `]]>]]>` end-of-message marker) can never appear in our output.
+ */
+export function escapeXml(value: string): string {
+  assertXmlChars(value);
+  return value.replace(/[&<>"'\r]/g, (c) => ESCAPES[c] ?? c);
+}
+
+// Names come from our own code, never from users, but a bad one would still break the document.
+const XML_NAME = /^[A-Za-z_][A-Za-z0-9._-]*(:[A-Za-z_][A-Za-z0-9._-]*)?$/;
+
+function checkName(name: string): string {
+  if (!XML_NAME.test(name)) throw new DcAgentError('internal', `invalid XML name ${JSON.stringify(name)}`);
+  return name;
+}
+
+export type Attrs = Readonly<Record<string, string | undefined>>;
+export type Child = string | XmlFragment | null | undefined | false;
+
+/** Markup that has already been built (and escaped) by `el`; plain strings are always escaped. */
+export class XmlFragment {
+  constructor(readonly xml: string) {}
+  toString(): string {
+    return this.xml;
+  }
+}
+
+function attrText(attrs: Attrs | undefined): string {
+  if (!attrs) return '';
+  let out = '';
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined) continue;
+    out += ` ${checkName(k)}="${escapeXml(v)}"`;
+  }
+  return out;
+}
+
+/** One element. Children that are strings are text and escaped; XmlFragments are trusted markup. */
+export function el(name: string, attrs?: Attrs, ...children: Child[]): XmlFragment {
+  const tag = checkName(name);
+  let body = '';
+  for (const c of children) {
+    if (c === null || c === undefined || c === false) continue;
+    body += c instanceof XmlFragment ? c.xml : escapeXml(c);
+  }
+  return new XmlFragment(
+    body === '' ? `<${tag}${attrText(attrs)}/>` : `<${tag}${attrText(attrs)}>${body}</${tag}>`,
+  );
+}
+
+export function fragment(...children: Child[]): XmlFragment {
+  let body = '';
+  for (const c of children) {
+    if (c === null || c === undefined || c === false) continue;
+    body += c instanceof XmlFragment ? c.xml : escapeXml(c);
+  }
+  return new XmlFragment(body);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+/** A parsed element: local name (prefix removed), attributes, child elements and decoded text. */
+export interface XmlElement {
+  readonly name: string;
+  readonly attrs: Readonly<Record<string, string>>;
+  readonly children: readonly XmlElement[];
+  /** The element's own text nodes joined and entity-decoded (not its descendants' text). */
+  readonly text: string;
+}
+
+const PREDEFINED: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
+export class XmlParseError extends DcAgentError {
+  override readonly name = 'XmlParseError';
+  constructor(message: string) {
+    super('rpc-error', message, { retryable: false });
+  }
+}
+
+/** Decodes the five predefined entities and character references; anything else is refused. */
+export function decodeEntities(text: string): string {
+  if (!text.includes('&')) return text;
+  return text.replace(/&([^;&\s]{1,32});/g, (whole, ref: string) => {
+    const named = PREDEFINED[ref];
+    if (named !== undefined) return named;
+    if (ref.startsWith('#x') || ref.startsWith('#X')) return codePoint(ref.slice(2), 16, whole);
+    if (ref.startsWith('#')) return codePoint(ref.slice(1), 10, whole);
+    throw new XmlParseError(`undeclared entity ${whole} (entities are not accepted)`);
+  });
+}
+
+function codePoint(digits: string, radix: number, whole: string): string {
+  const n = Number.parseInt(digits, radix);
+  if (!Number.isFinite(n) || n < 0 || n > 0x10ffff || !/^[0-9a-fA-F]+$/.test(digits)) {
+    throw new XmlParseError(`bad character reference ${whole}`);
+  }
+  return String.fromCodePoint(n);
+}
+
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '',
+  removeNSPrefix: true,
+  // Entities stay literal here and are decoded by decodeEntities, which knows no custom ones.
+  processEntities: false,
+  htmlEntities: false,
+  // preserveOrder is the fastest mode of this parser and keeps repeated siblings in document order.
+  preserveOrder: true,
+  parseTagValue: false,
+  parseAttributeValue: false,
+  trimValues: false,
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+  commentPropName: false,
+});
+
+type RawNode = Record<string, unknown>;
+
+function convert(raw: RawNode): XmlElement | undefined {
+  let name: string | undefined;
+  for (const k of Object.keys(raw)) {
+    if (k !== ':@' && k !== '#text') {
+      name = k;
+      break;
+    }
+  }
+  if (name === undefined) return undefined;
+  const kids = (raw[name] as RawNode[] | undefined) ?? [];
+  const children: XmlElement[] = [];
+  let text = '';
+  for (const k of kids) {
+    if ('#text' in k) text += String(k['#text']);
+    else {
+      const c = convert(k);
+      if (c) children.push(c);
+    }
+  }
+  const rawAttrs = raw[':@'] as Record<string, unknown> | undefined;
+  const attrs: Record<string, string> = {};
+  if (rawAttrs) for (const [a, v] of Object.entries(rawAttrs)) attrs[a] = decodeEntities(String(v));
+  return { name, attrs, children, text: decodeEntities(text) };
+}
+
+/**
+ * Parses one document and returns its root element. Refuses DTDs and entity declarations before
+ * the parser sees them, and anything that does not have exactly one root element.
+ */
+export function parseXml(xml: string): XmlElement {
+  // Only the prolog may hold a DOCTYPE; scanning the head keeps this O(1) for big documents,
+  // and a DOCTYPE after the root element is a well-formedness error the parser would carry.
+  const head = xml.length > 4096 ? xml.slice(0, 4096) : xml;
+  if (
+    /<!DOCTYPE/i.test(head) ||
+    /<!ENTITY/i.test(head) ||
+    (xml.length > 4096 && /<!(DOCTYPE|ENTITY)/i.test(xml))
+  ) {
+    throw new XmlParseError('XML with a DTD or entity declaration is refused');
+  }
+  let parsed: unknown;
+  try {
+    parsed = parser.parse(xml);
+  } catch (err) {
+    throw new XmlParseError(`malformed XML: ${(err as Error).message}`);
+  }
+  const roots = (Array.isArray(parsed) ? (parsed as RawNode[]) : [])
+    .map((n) => ('#text' in n ? undefined : convert(n)))
+    .filter((n): n is XmlElement => n !== undefined);
+  const root = roots[0];
+  if (!root || roots.length !== 1)
+    throw new XmlParseError(`expected one root element, found ${roots.length}`);
+  return root;
+}
+
+// Small accessors for walking replies without repeating the same loops everywhere.
+export function child(node: XmlElement | undefined, name: string): XmlElement | undefined {
+  return node?.children.find((c) => c.name === name);
+}
+
+export function childrenNamed(node: XmlElement | undefined, name: string): XmlElement[] {
+  return node ? node.children.filter((c) => c.name === name) : [];
+}
+
+export function path(node: XmlElement | undefined, ...names: string[]): XmlElement | undefined {
+  let cur = node;
+  for (const n of names) cur = child(cur, n);
+  return cur;
+}
+
+export function childText(node: XmlElement | undefined, name: string): string | undefined {
+  return child(node, name)?.text;
+}
+
+/** Re-serialises a parsed element (for logs and error info); values are escaped again. */
+export function serialize(node: XmlElement): string {
+  return el(
+    node.name,
+    node.attrs,
+    node.text.trim() === '' && node.children.length > 0 ? undefined : node.text,
+    ...node.children.map((c) => new XmlFragment(serialize(c))),
+  ).xml;
+}
