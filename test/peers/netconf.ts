@@ -240,7 +240,9 @@ export const DEFAULT_HUAWEI_PORTS = [
 
 /**
  * Startup config for huawei-ifm: on a real router the physical ports exist already, and every
- * interface's vrf-name defaults to `_public_`, a leafref that must resolve.
+ * interface's vrf-name defaults to `_public_`, a leafref that must resolve. Port names are
+ * `<type><number>` where type is a huawei-ifm interface type (10GE, 25GE, 100GE, …); an unknown
+ * type makes netconfd refuse the startup config ("value not in set").
  */
 export function huaweiSeedXml(ports: readonly string[]): string {
   const ifaces = ports
