@@ -1,0 +1,262 @@
+import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
+import type { AgentConfig, DeviceConfig } from '../config/load.js';
+import type { EventData } from '../contract/events.js';
+import { connectionIdSchema, connectionOfDescription, JOB_SCHEMAS, type JobName } from '../contract/jobs.js';
+import {
+  DcAgentError,
+  FAILURE_CODES,
+  type FailureCode,
+  InvalidJobError,
+  isDcAgentError,
+} from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { toFieldIssues } from '../core/zod-issues.js';
+import type { DeviceDriver, Operation } from '../drivers/driver.js';
+import type { DeviceLock } from './device-lock.js';
+import { clearIntent, provisionIntent, resolveTarget, type Target } from './intent.js';
+import type { ConnectionWatch, EventPublisher } from './ports.js';
+
+export interface ProcessorDeps {
+  cfg: AgentConfig;
+  driverFor(device: DeviceConfig): DeviceDriver;
+  events: EventPublisher;
+  lock: DeviceLock;
+  watch: ConnectionWatch;
+  logger: Logger;
+  /** `dcagent run --dry-run`: every job is only planned. */
+  dryRunAll?: boolean;
+  /** Called with the outcome of every attempt, for metrics. */
+  onOutcome?(name: string, outcome: JobOutcome, seconds: number): void;
+}
+
+export type JobOutcome = 'succeeded' | 'failed' | 'retrying' | 'blocked' | 'planned' | 'delayed';
+
+type FinalData =
+  | EventData<'provision.succeeded'>
+  | EventData<'deprovision.succeeded'>
+  | EventData<'deprovision.blocked'>
+  | EventData<'provision.planned'>
+  | EventData<'provision.failed'>;
+
+/** The subject of a job's events: its connection, or `job-<id>` when the data names none usable. */
+function subjectOf(job: Job, data: unknown): string {
+  const id = (data as { connectionId?: unknown } | null)?.connectionId;
+  if (connectionIdSchema.safeParse(id).success) return id as string;
+  return `job-${String(job.id ?? 'unknown')
+    .replace(/\s+/g, '_')
+    .slice(0, 200)}`;
+}
+
+function toProjectError(err: unknown, signal: AbortSignal): DcAgentError {
+  if (isDcAgentError(err)) return err;
+  if (signal.aborted) {
+    const reason = signal.reason;
+    if (isDcAgentError(reason)) return reason;
+    return new DcAgentError('timeout', reason instanceof Error ? reason.message : 'job deadline passed', {
+      cause: err,
+    });
+  }
+  // Anything else is a defect of ours or a library's; report it without retry loops.
+  return new DcAgentError(
+    'rpc-error',
+    `unexpected error: ${err instanceof Error ? err.message : String(err)}`,
+    {
+      retryable: false,
+      cause: err,
+    },
+  );
+}
+
+function failureCode(code: string): FailureCode {
+  return (FAILURE_CODES as readonly string[]).includes(code) ? (code as FailureCode) : 'rpc-error';
+}
+
+/**
+ * Builds the BullMQ processor for `provision` and `deprovision` jobs (CONTRACT §3). The returned
+ * value is the data of the job's final event.
+ */
+export function createProcessor(deps: ProcessorDeps) {
+  const { cfg, logger } = deps;
+
+  return async function processJob(job: Job, token?: string, workerSignal?: AbortSignal): Promise<FinalData> {
+    const started = Date.now();
+    const attempt = job.attemptsMade + 1;
+    const attemptsMax = job.opts.attempts ?? 1;
+    const name = job.name as JobName;
+    const subject = subjectOf(job, job.data);
+    const jobId = String(job.id);
+    const log = logger.child({ jobId, job: name, connectionId: subject });
+    const deadline = AbortSignal.timeout(cfg.queues.jobTimeoutSeconds * 1000);
+    const signals = [deadline, ...(workerSignal ? [workerSignal] : [])];
+    let target: Target | undefined;
+    let held: Awaited<ReturnType<DeviceLock['tryAcquire']>>;
+    const outcome = (o: JobOutcome) => deps.onOutcome?.(name, o, (Date.now() - started) / 1000);
+
+    try {
+      const schema = JOB_SCHEMAS[name];
+      if (!schema)
+        throw new InvalidJobError([
+          { path: '(name)', message: `unknown job name ${JSON.stringify(job.name)}` },
+        ]);
+      const parsed = schema.safeParse(job.data);
+      if (!parsed.success) throw new InvalidJobError(toFieldIssues(parsed.error));
+      const data = parsed.data;
+      target = resolveTarget(cfg, data);
+      const intent =
+        name === 'provision' ? provisionIntent(parsed.data as never, target) : clearIntent(data, target);
+      const driver = deps.driverFor(target.device);
+
+      if (data.dryRun || deps.dryRunAll) {
+        // Planning reads the device only: no lock, no edit.
+        const plan = await driver.plan(name as Operation, intent, { signal: AbortSignal.any(signals) });
+        const planned: EventData<'provision.planned'> = {
+          device: target.device.id,
+          port: target.port.name,
+          jobId,
+          rpc: plan.rpc,
+          diff: plan.diff,
+          changes: plan.changes,
+          platform: target.device.platform,
+        };
+        await deps.events.publish({
+          type: `${name}.planned`,
+          subject,
+          data: planned,
+          id: `${jobId}:${name}.planned`,
+        });
+        outcome('planned');
+        return planned;
+      }
+
+      held = await deps.lock.tryAcquire(target.device.id, jobId);
+      if (!held) {
+        // Another job is writing to this device: wait our turn without spending an attempt.
+        log.debug({ device: target.device.id }, 'device busy; delaying job');
+        outcome('delayed');
+        await job.moveToDelayed(Date.now() + cfg.queues.deviceLockRetryMs, token);
+        throw new DelayedError();
+      }
+      const signal = AbortSignal.any([...signals, held.lost]);
+      const current = await driver.readPortConfig(target.port.name, { signal });
+      const owner = connectionOfDescription(current.description);
+      if (owner && owner !== data.connectionId) {
+        throw new DcAgentError(
+          'port-in-use',
+          `port ${target.port.name} on ${target.device.id} is configured for ${owner}`,
+          {
+            retryable: false,
+          },
+        );
+      }
+
+      if (name === 'provision') {
+        const result = await driver.apply(intent, { signal });
+        const ok: EventData<'provision.succeeded'> = {
+          device: target.device.id,
+          port: target.port.name,
+          jobId,
+          portType: intent.portType,
+          description: intent.description,
+          verified: true,
+          confirmedCommit: result.confirmedCommit,
+          durationMs: Date.now() - started,
+          changed: result.changed,
+        };
+        await deps.watch.watch({
+          connectionId: data.connectionId,
+          device: target.device.id,
+          port: target.port.name,
+          portType: target.port.portType,
+        });
+        await deps.events.publish({
+          type: 'provision.succeeded',
+          subject,
+          data: ok,
+          id: `${jobId}:provision.succeeded`,
+        });
+        log.info({ changed: result.changed, ms: ok.durationMs }, 'provisioned');
+        outcome('succeeded');
+        return ok;
+      }
+
+      const subinterfaces = await driver.listSubinterfaces(target.port.name, { signal });
+      if (subinterfaces.length > 0) {
+        const blocked: EventData<'deprovision.blocked'> = {
+          device: target.device.id,
+          port: target.port.name,
+          jobId,
+          reason: 'private-virtual-interfaces',
+          subinterfaces,
+        };
+        await deps.events.publish({
+          type: 'deprovision.blocked',
+          subject,
+          data: blocked,
+          id: `${jobId}:deprovision.blocked`,
+        });
+        log.info({ subinterfaces }, 'deprovision blocked by private virtual interfaces');
+        outcome('blocked');
+        return blocked;
+      }
+      await driver.clear(target.port.name, { signal });
+      await deps.watch.unwatch(data.connectionId);
+      let lightPresent = false;
+      try {
+        lightPresent = await deps.watch.lightPresent(target.device.id, target.port.name, signal);
+      } catch (err) {
+        // The port is cleared and verified; an unreadable optic only leaves this hint unknown.
+        log.warn(
+          { err: (err as Error).message },
+          'could not read light after clearing; reporting lightPresent false',
+        );
+      }
+      const done: EventData<'deprovision.succeeded'> = {
+        device: target.device.id,
+        port: target.port.name,
+        jobId,
+        verified: true,
+        lightPresent,
+      };
+      await deps.events.publish({
+        type: 'deprovision.succeeded',
+        subject,
+        data: done,
+        id: `${jobId}:deprovision.succeeded`,
+      });
+      log.info({ lightPresent }, 'deprovisioned');
+      outcome('succeeded');
+      return done;
+    } catch (err) {
+      if (err instanceof DelayedError || (err as Error)?.name === 'DelayedError') throw err;
+      const e = toProjectError(err, AbortSignal.any(signals));
+      const final = !e.retryable || attempt >= attemptsMax;
+      const failed: EventData<'provision.failed'> = {
+        device: target?.device.id ?? stringOrNull((job.data as { device?: unknown })?.device),
+        port: target?.port.name ?? stringOrNull((job.data as { port?: unknown })?.port),
+        jobId,
+        code: failureCode(e.code),
+        message: e.message,
+        retryable: e.retryable,
+        attempt,
+        attemptsMax,
+        final,
+        ...(e instanceof InvalidJobError ? { fields: [...e.issues] } : {}),
+      };
+      const type = name === 'deprovision' ? 'deprovision.failed' : 'provision.failed';
+      await deps.events.publish({ type, subject, data: failed, id: `${jobId}:${type}:${attempt}` });
+      log.warn(
+        { code: e.code, retryable: e.retryable, attempt, attemptsMax, err: e.message },
+        'job attempt failed',
+      );
+      outcome(final ? 'failed' : 'retrying');
+      if (!e.retryable) throw new UnrecoverableError(`${e.code}: ${e.message}`);
+      throw e;
+    } finally {
+      await held?.release();
+    }
+  };
+}
+
+function stringOrNull(v: unknown): string | null {
+  return typeof v === 'string' && v.length > 0 && v.length <= 64 ? v : null;
+}

@@ -1,0 +1,60 @@
+import { type ConnectionOptions, type JobsOptions, Queue, Worker } from 'bullmq';
+import type { AgentConfig } from '../config/load.js';
+import { JOB_SCHEMAS, type JobName, jobIdSchema } from '../contract/jobs.js';
+import { InvalidJobError } from '../core/errors.js';
+import { toFieldIssues } from '../core/zod-issues.js';
+
+type Connection = ConnectionOptions;
+
+/** Default options of every job: retries with exponential backoff, and bounded retention. */
+export function defaultJobOptions(cfg: AgentConfig): JobsOptions {
+  return {
+    attempts: cfg.queues.attempts,
+    backoff: { type: 'exponential', delay: cfg.queues.backoffMs },
+    removeOnComplete: { age: cfg.queues.keepCompletedSeconds },
+    removeOnFail: { age: cfg.queues.keepFailedSeconds },
+  };
+}
+
+export function createQueue(cfg: AgentConfig, connection: Connection): Queue {
+  return new Queue(cfg.queues.jobs, {
+    connection,
+    prefix: cfg.redis.prefix,
+    defaultJobOptions: defaultJobOptions(cfg),
+  });
+}
+
+export function createWorker(
+  cfg: AgentConfig,
+  connection: Connection,
+  processor: ConstructorParameters<typeof Worker>[1],
+  options: { autorun?: boolean } = {},
+): Worker {
+  return new Worker(cfg.queues.jobs, processor, {
+    connection,
+    prefix: cfg.redis.prefix,
+    concurrency: cfg.agent.concurrency,
+    autorun: options.autorun ?? true,
+    // A job's BullMQ lock outlives a slow device call; our own deadline is jobTimeoutSeconds.
+    lockDuration: 60_000,
+    maxStalledCount: 3,
+  });
+}
+
+/** The default job id, `<operation>-<connectionId>-<unix ms>` (CONTRACT §7). */
+export function defaultJobId(name: JobName, connectionId: string, now = Date.now()): string {
+  return `${name}-${connectionId}-${now}`;
+}
+
+/**
+ * Validates and adds a job. The data is checked before it reaches the queue, so a bad
+ * `enqueue` fails at the command line, not in a worker. Adding an existing jobId is a no-op (BullMQ).
+ */
+export async function enqueueJob(queue: Queue, name: JobName, data: unknown, jobId: string): Promise<string> {
+  const id = jobIdSchema.safeParse(jobId);
+  if (!id.success) throw new InvalidJobError(toFieldIssues(id.error, ['jobId']));
+  const parsed = JOB_SCHEMAS[name].safeParse(data);
+  if (!parsed.success) throw new InvalidJobError(toFieldIssues(parsed.error));
+  const job = await queue.add(name, parsed.data, { jobId: id.data });
+  return String(job.id);
+}
