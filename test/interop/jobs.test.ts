@@ -82,8 +82,8 @@ describe('job processors on BullMQ and real Redis', () => {
     const processor = createProcessor({
       cfg,
       driverFor: (d) => {
-        let drv = drivers.get(d.id);
-        if (!drv) drivers.set(d.id, (drv = new MemoryDriver(d.id)));
+        const drv = drivers.get(d.id) ?? new MemoryDriver(d.id);
+        drivers.set(d.id, drv);
         return drv;
       },
       events: outbox,
@@ -148,7 +148,7 @@ describe('job processors on BullMQ and real Redis', () => {
       attempt: 1,
       attemptsMax: 3,
     });
-    const fields = (ev?.data as { fields: { path: string }[] }).fields.map((f) => f.path);
+    const fields = (ev?.data as { fields?: { path: string }[] } | undefined)?.fields?.map((f) => f.path);
     expect(fields).toEqual(expect.arrayContaining(['port', 'description', 'extra']));
     expect(drivers.get('sw1')?.calls ?? []).toEqual([]);
   });
