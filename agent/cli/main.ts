@@ -1,5 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerCheckConfig } from './check-config.js';
+import { registerEnqueue } from './enqueue.js';
+import { registerEvents } from './events.js';
 import { EXIT_OK, EXIT_USAGE, type Output, processOutput, reportError } from './io.js';
 
 /** Each command lives in its own module and registers itself here. */
@@ -14,6 +16,8 @@ export function buildProgram(io: Output = processOutput): Command {
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .exitOverride();
   registerCheckConfig(program, io);
+  registerEnqueue(program, io);
+  registerEvents(program, io);
   return program;
 }
 
@@ -26,7 +30,11 @@ export async function main(argv: string[], io: Output = processOutput): Promise<
   } catch (err) {
     if (err instanceof CommanderError) {
       // Help and version are successful exits; every other commander error is bad usage.
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') {
+      if (
+        err.code === 'commander.helpDisplayed' ||
+        err.code === 'commander.version' ||
+        err.code === 'commander.help'
+      ) {
         return EXIT_OK;
       }
       return EXIT_USAGE;

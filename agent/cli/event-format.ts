@@ -1,0 +1,47 @@
+import { styleText } from 'node:util';
+import type { DcEvent } from '../../contract/events.js';
+
+type Style = Parameters<typeof styleText>[0];
+
+function dbmList(values: readonly (number | null)[]): string {
+  return `[${values.map((v) => (v === null ? '—' : v.toFixed(2))).join(', ')}]`;
+}
+
+/** The one-line essence of an event's data, in the words operators use. */
+export function summarize(ev: DcEvent): string {
+  switch (ev.type) {
+    case 'provision.planned':
+    case 'deprovision.planned':
+      return `${ev.data.changes} change(s) planned`;
+    case 'provision.succeeded':
+      return `verified${ev.data.confirmedCommit ? ' (confirmed commit)' : ''}${ev.data.changed === false ? ', already in place' : ''} "${ev.data.description}" in ${ev.data.durationMs} ms`;
+    case 'provision.failed':
+    case 'deprovision.failed':
+      return `${ev.data.code}: ${ev.data.message} (attempt ${ev.data.attempt}/${ev.data.attemptsMax}${ev.data.final ? ', final' : ev.data.retryable ? ', will retry' : ''})`;
+    case 'construction.completed':
+      return `port ${ev.data.evidence.operStatus}, rx ${dbmList(ev.data.evidence.rxDbm)} tx ${dbmList(ev.data.evidence.txDbm)} dBm over ${ev.data.evidence.samples} polls`;
+    case 'availability.changed':
+      return `→ ${ev.data.to} (${ev.data.reason}), rx ${dbmList(ev.data.rxDbm)} tx ${dbmList(ev.data.txDbm)} dBm${ev.data.flapCount ? `, ${ev.data.flapCount} flaps` : ''}`;
+    case 'monitoring.degraded':
+    case 'monitoring.restored':
+      return `${ev.data.reason} since ${ev.data.since}`;
+    case 'deprovision.succeeded':
+      return `port cleared and verified; light ${ev.data.lightPresent ? 'still present (fibre not yet removed)' : 'gone'}`;
+    case 'deprovision.blocked':
+      return `blocked by private virtual interfaces: ${ev.data.subinterfaces.join(', ')}`;
+  }
+}
+
+function styleFor(ev: DcEvent): Style {
+  if (ev.type.endsWith('.failed') || ev.type === 'monitoring.degraded' || ev.type === 'deprovision.blocked')
+    return 'red';
+  if (ev.type === 'availability.changed') return ev.data.to === 'available' ? 'green' : 'red';
+  if (ev.type.endsWith('.planned')) return 'cyan';
+  return 'green';
+}
+
+export function formatEvent(ev: DcEvent, color: boolean): string {
+  const where = `${ev.data.device ?? '?'} ${ev.data.port ?? '?'}`;
+  const type = color ? styleText(styleFor(ev), ev.type.padEnd(22)) : ev.type.padEnd(22);
+  return `${ev.time}  ${ev.subject}  #${ev.sequence}  ${type}  ${where}  ${summarize(ev)}`;
+}
