@@ -240,8 +240,12 @@ export class NetconfSession {
         }),
       ),
     );
-    // Messages that arrived in the same read as the hello.
-    this.#drain();
+    // Messages that arrived in the same read as the hello. Deferred one turn so the caller that
+    // awaited the session can register its notification listener first; later reads drain
+    // everything in order, so nothing overtakes these.
+    setImmediate(() => {
+      if (!this.#closed) this.#drain();
+    });
   }
 
   #onData(chunk: Buffer): void {

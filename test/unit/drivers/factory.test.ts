@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import { buildConfig, type DeviceConfig } from '../../../config/load.js';
+import type { Platform } from '../../../contract/port-types.js';
+import { hasCode } from '../../../core/errors.js';
+import { createDriver, registerDriver, supportedPlatforms } from '../../../drivers/factory.js';
+import { countChanges, NetconfDriver, unifiedDiff } from '../../../drivers/netconf/driver.js';
+
+function device(platform: Platform): DeviceConfig {
+  const cli = platform.startsWith('cli-');
+  const ssh = { username: 'u', passwordEnv: 'P', hostKey: `SHA256:${'a'.repeat(43)}` };
+  return buildConfig(
+    {
+      devices: [
+        {
+          id: 'd1',
+          host: '192.0.2.1',
+          platform,
+          portType: '10GBASE-LR',
+          ports: ['10GE1/0/1'],
+          ...(cli ? { cli: ssh } : { netconf: ssh }),
+          snmp: { version: '2c', communityEnv: 'C' },
+          optics: 'none',
+        },
+      ],
+    },
+    { env: { P: 'secret-pw', C: 'public' } },
+  ).devices[0]!;
+}
+
+describe('createDriver', () => {
+  it('builds NETCONF drivers for ietf-interfaces and openconfig', async () => {
+    for (const p of ['ietf-interfaces', 'openconfig'] as const) {
+      const d = createDriver(device(p));
+      expect(d).toBeInstanceOf(NetconfDriver);
+      expect(d.platform).toBe(p);
+      await d.close();
+    }
+  });
+
+  it('throws unsupported-platform for platforms not implemented yet', () => {
+    for (const p of ['huawei-vrp', 'junos', 'iosxr', 'cli-vrp', 'cli-ios'] as const) {
+      let err: unknown;
+      try {
+        createDriver(device(p));
+      } catch (e) {
+        err = e;
+      }
+      expect(hasCode(err, 'unsupported-platform')).toBe(true);
+      expect((err as Error).message).toContain(p);
+    }
+  });
+
+  it('takes new platforms through registerDriver', () => {
+    const fake = { deviceId: 'd1', platform: 'junos' } as never;
+    registerDriver('junos', () => fake);
+    expect(createDriver(device('junos'))).toBe(fake);
+    expect(supportedPlatforms()).toContain('junos');
+  });
+});
+
+describe('NetconfDriver.plan offline', () => {
+  it('renders the exact edit-config from the intent, escaped, with no diff and no device contact', async () => {
+    const d = createDriver(device('ietf-interfaces'));
+    const plan = await d.plan(
+      'provision',
+      {
+        port: '10GE1/0/1',
+        description: 'HC hc-x-1 ]]>]]> </description><enabled>false</enabled>',
+        enabled: true,
+        portType: '10GBASE-LR',
+      },
+      { offline: true },
+    );
+    expect(
+      plan.rpc.startsWith(
+        '<edit-config><target><candidate/></target><default-operation>merge</default-operation>',
+      ),
+    ).toBe(true);
+    expect(plan.rpc).toContain(
+      '<description>HC hc-x-1 ]]&gt;]]&gt; &lt;/description&gt;&lt;enabled&gt;false&lt;/enabled&gt;</description>',
+    );
+    expect(plan).toMatchObject({
+      diff: '',
+      changes: 0,
+      device: 'd1',
+      port: '10GE1/0/1',
+      platform: 'ietf-interfaces',
+    });
+    const clear = await d.plan(
+      'deprovision',
+      { port: '10GE1/0/1', description: '', enabled: false, portType: '10GBASE-LR' },
+      { offline: true },
+    );
+    expect(clear.rpc).toContain('<description nc:operation="remove"/>');
+    await d.close();
+  });
+});
+
+describe('plan diff helpers', () => {
+  it('diffs the canonical text and counts changed lines', () => {
+    const diff = unifiedDiff(
+      'sw',
+      'p',
+      { port: 'p', exists: true, enabled: false },
+      { port: 'p', exists: true, description: 'HC a', enabled: true },
+    );
+    expect(diff).toContain('--- sw running p');
+    expect(diff).toContain('+++ sw intended p');
+    expect(diff).toContain('+ description HC a');
+    expect(diff).toContain('- enabled false');
+    expect(countChanges(diff)).toBe(3);
+    expect(
+      unifiedDiff(
+        'sw',
+        'p',
+        { port: 'p', exists: true, enabled: true },
+        { port: 'p', exists: true, enabled: true },
+      ),
+    ).toBe('');
+  });
+});

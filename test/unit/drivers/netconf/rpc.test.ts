@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import { NetconfRpcError } from '../../../../core/errors.js';
+import {
+  classifyRpcErrors,
+  dataOf,
+  parseHello,
+  parseRpcErrors,
+  parseRpcReply,
+  rpcErrorFor,
+} from '../../../../drivers/netconf/reply.js';
+import * as rpc from '../../../../drivers/netconf/rpc.js';
+import { el, parseXml } from '../../../../drivers/xml/xml.js';
+
+describe('RPC builders', () => {
+  it('builds each RFC 6241 operation', () => {
+    expect(rpc.lock('candidate')).toBe('<lock><target><candidate/></target></lock>');
+    expect(rpc.unlock('running')).toBe('<unlock><target><running/></target></unlock>');
+    expect(rpc.validate('candidate')).toBe('<validate><source><candidate/></source></validate>');
+    expect(rpc.discardChanges()).toBe('<discard-changes/>');
+    expect(rpc.closeSession()).toBe('<close-session/>');
+    expect(rpc.killSession(12)).toBe('<kill-session><session-id>12</session-id></kill-session>');
+    expect(rpc.cancelCommit()).toBe('<cancel-commit/>');
+    expect(rpc.cancelCommit('p1')).toBe('<cancel-commit><persist-id>p1</persist-id></cancel-commit>');
+    expect(rpc.get()).toBe('<get/>');
+    expect(rpc.getConfig('running', el('interfaces', { xmlns: 'urn:x' }))).toBe(
+      '<get-config><source><running/></source><filter type="subtree"><interfaces xmlns="urn:x"/></filter></get-config>',
+    );
+  });
+
+  it('builds commit variants', () => {
+    expect(rpc.commit()).toBe('<commit/>');
+    expect(rpc.commit({ confirmed: true, confirmTimeout: 120 })).toBe(
+      '<commit><confirmed/><confirm-timeout>120</confirm-timeout></commit>',
+    );
+    expect(rpc.commit({ confirmed: true, persist: 'job-1' })).toBe(
+      '<commit><confirmed/><persist>job-1</persist></commit>',
+    );
+    expect(rpc.commit({ persistId: 'job-1' })).toBe('<commit><persist-id>job-1</persist-id></commit>');
+    expect(() => rpc.commit({ confirmed: true, confirmTimeout: 0 })).toThrow(RangeError);
+  });
+
+  it('builds edit-config with its options in RFC order', () => {
+    const x = rpc.editConfig({
+      target: 'candidate',
+      config: el('a', undefined, 'v<'),
+      defaultOperation: 'merge',
+      testOption: 'test-only',
+      errorOption: 'rollback-on-error',
+    });
+    expect(x).toBe(
+      '<edit-config><target><candidate/></target><default-operation>merge</default-operation><test-option>test-only</test-option><error-option>rollback-on-error</error-option><config xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0"><a>v&lt;</a></config></edit-config>',
+    );
+  });
+
+  it('wraps an operation in the rpc envelope with a safe message-id', () => {
+    expect(rpc.rpcEnvelope('7', '<get/>')).toBe(
+      '<rpc xmlns="urn:ietf:params:xml:ns:netconf:base:1.0" message-id="7"><get/></rpc>',
+    );
+    expect(rpc.rpcEnvelope('7"><x', '<get/>')).toContain('message-id="7x"');
+    expect(rpc.operationName(rpc.lock('candidate'))).toBe('lock');
+  });
+
+  it('our hello offers base:1.0 and base:1.1', () => {
+    const root = parseXml(rpc.hello());
+    expect(root.name).toBe('hello');
+    expect(root.children[0]?.children.map((c) => c.text)).toEqual([rpc.CAP.base10, rpc.CAP.base11]);
+  });
+});
+
+describe('reply parsers', () => {
+  it('parses a server hello and refuses one without session-id', () => {
+    const ok = parseXml(
+      '<hello xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><capabilities><capability>urn:ietf:params:netconf:base:1.1</capability></capabilities><session-id>4</session-id></hello>',
+    );
+    expect(parseHello(ok)).toEqual({ sessionId: 4, capabilities: ['urn:ietf:params:netconf:base:1.1'] });
+    const bad = parseXml('<hello><capabilities><capability>x</capability></capabilities></hello>');
+    expect(() => parseHello(bad)).toThrow(/sessionId/);
+  });
+
+  it('collects every rpc-error field and classifies lock, commit and other errors', () => {
+    const reply = parseRpcReply(
+      parseXml(
+        `<rpc-reply message-id="3"><rpc-error><error-type>application</error-type><error-tag>invalid-value</error-tag><error-severity>error</error-severity><error-path>/if:interfaces/if:interface[if:name='x']/if:mtu</error-path><error-message>bad &lt;mtu&gt;</error-message><error-info><bad-element>mtu</bad-element><bad-element>type</bad-element></error-info></rpc-error><rpc-error><error-type>application</error-type><error-tag>operation-failed</error-tag><error-severity>warning</error-severity></rpc-error></rpc-reply>`,
+      ),
+    );
+    expect(reply.messageId).toBe('3');
+    expect(reply.ok).toBe(false);
+    expect(reply.errors).toEqual([
+      {
+        type: 'application',
+        tag: 'invalid-value',
+        severity: 'error',
+        path: "/if:interfaces/if:interface[if:name='x']/if:mtu",
+        message: 'bad <mtu>',
+        info: { 'bad-element': ['mtu', 'type'] },
+      },
+      { type: 'application', tag: 'operation-failed', severity: 'warning' },
+    ]);
+    expect(classifyRpcErrors('edit-config', reply.errors)).toBe('rpc-error');
+    expect(classifyRpcErrors('commit', reply.errors)).toBe('commit-failed');
+    expect(classifyRpcErrors('lock', [{ type: 'protocol', tag: 'lock-denied', severity: 'error' }])).toBe(
+      'lock-denied',
+    );
+    expect(classifyRpcErrors('edit-config', [{ type: 'protocol', tag: 'in-use', severity: 'error' }])).toBe(
+      'lock-denied',
+    );
+    const e = rpcErrorFor('commit', reply.errors, 'sw1');
+    expect(e).toBeInstanceOf(NetconfRpcError);
+    expect(e.code).toBe('commit-failed');
+    expect(e.message).toContain('invalid-value: bad <mtu>');
+  });
+
+  it('gives an empty data element when a reply has none', () => {
+    const reply = parseRpcReply(parseXml('<rpc-reply message-id="1"><data/></rpc-reply>'));
+    expect(dataOf(reply).children).toEqual([]);
+    expect(parseRpcErrors(reply.root)).toEqual([]);
+  });
+});

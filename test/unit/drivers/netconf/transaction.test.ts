@@ -1,0 +1,241 @@
+import { describe, expect, it } from 'vitest';
+import { hasCode, NetconfRpcError } from '../../../../core/errors.js';
+import type { PortConfigState } from '../../../../drivers/driver.js';
+import { parseRpcReply, type RpcReply } from '../../../../drivers/netconf/reply.js';
+import { CAP, operationName } from '../../../../drivers/netconf/rpc.js';
+import { type RpcChannel, runPortTransaction } from '../../../../drivers/netconf/transaction.js';
+import { ietfInterfacesPlatform as platform } from '../../../../drivers/platforms/ietf-interfaces/index.js';
+import { clearedState, intendedState } from '../../../../drivers/platforms/platform.js';
+import { child, el, parseXml } from '../../../../drivers/xml/xml.js';
+
+const PORT = '10GE1/0/1';
+
+/**
+ * A scripted device with running and candidate datastores for one port. It records every
+ * operation, can refuse any of them, and can play the LAB-NOTES device that acknowledges commits
+ * without applying them.
+ */
+class ScriptedDevice implements RpcChannel {
+  readonly deviceId = 'scripted';
+  ops: string[] = [];
+  running: PortConfigState = { port: PORT, exists: true, enabled: false };
+  candidate: PortConfigState = { ...this.running };
+  beforeConfirmed: PortConfigState | undefined;
+  ignoreCommits = false;
+  failOn = new Map<string, NetconfRpcError>();
+  constructor(readonly caps: string[]) {}
+
+  hasCapability(uri: string): boolean {
+    return this.caps.includes(uri);
+  }
+
+  async rpc(xml: string): Promise<RpcReply> {
+    const op = operationName(xml);
+    const root = parseXml(xml);
+    const label =
+      op === 'commit' && child(root, 'confirmed')
+        ? 'commit-confirmed'
+        : op === 'lock' || op === 'unlock' || op === 'edit-config'
+          ? `${op}:${child(child(root, 'target'), 'running') ? 'running' : 'candidate'}`
+          : op;
+    this.ops.push(label);
+    const failure = this.failOn.get(label);
+    if (failure) throw failure;
+    let body = '<ok/>';
+    switch (op) {
+      case 'get-config':
+        body = `<data>${this.render(this.running)}</data>`;
+        break;
+      case 'edit-config': {
+        const cfg = child(root, 'config');
+        const next = platform.parsePort(
+          { name: 'data', attrs: {}, children: cfg?.children ?? [], text: '' },
+          PORT,
+        );
+        const desc = next.description === '' ? undefined : next.description;
+        const base = label.endsWith('running') ? 'running' : 'candidate';
+        this[base] = {
+          port: PORT,
+          exists: true,
+          enabled: next.enabled ?? true,
+          ...(desc !== undefined ? { description: desc } : {}),
+        };
+        break;
+      }
+      case 'commit':
+        if (child(root, 'confirmed')) this.beforeConfirmed = { ...this.running };
+        else this.beforeConfirmed = undefined;
+        if (!this.ignoreCommits) this.running = { ...this.candidate };
+        break;
+      case 'cancel-commit':
+        if (this.beforeConfirmed) this.running = this.beforeConfirmed;
+        this.beforeConfirmed = undefined;
+        break;
+      case 'discard-changes':
+        this.candidate = { ...this.running };
+        break;
+    }
+    return parseRpcReply(parseXml(`<rpc-reply message-id="1">${body}</rpc-reply>`));
+  }
+
+  render(s: PortConfigState): string {
+    return `<interfaces xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces"><interface><name>${s.port}</name>${
+      s.description !== undefined ? el('description', undefined, s.description).xml : ''
+    }<enabled>${s.enabled}</enabled></interface></interfaces>`;
+  }
+}
+
+const FULL = [CAP.candidate, CAP.confirmedCommit11, CAP.confirmedCommit10, CAP.rollbackOnError];
+const want = { port: PORT, description: 'HC hc-t-1 x', enabled: true, portType: '10GBASE-LR' as const };
+const change = () => ({ port: PORT, payload: platform.intentPayload(want), wanted: intendedState(want) });
+const options = { platform, confirmTimeoutSeconds: 30 };
+
+async function rejection(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected a rejection');
+}
+
+const lockDenied = () =>
+  new NetconfRpcError('lock-denied', 'lock', [{ type: 'protocol', tag: 'lock-denied', severity: 'error' }]);
+const rpcError = (op: string, code: 'rpc-error' | 'commit-failed' = 'rpc-error') =>
+  new NetconfRpcError(code, op, [{ type: 'application', tag: 'operation-failed', severity: 'error' }]);
+
+describe('port transaction', () => {
+  it('candidate + confirmed commit: the full sequence, verified from running', async () => {
+    const dev = new ScriptedDevice(FULL);
+    const res = await runPortTransaction(dev, change(), options);
+    expect(res).toMatchObject({
+      changed: true,
+      verified: true,
+      confirmedCommit: true,
+      strategy: 'candidate-confirmed',
+    });
+    expect(dev.ops).toEqual([
+      'get-config',
+      'lock:candidate',
+      'discard-changes',
+      'edit-config:candidate',
+      'commit-confirmed',
+      'get-config',
+      'commit',
+      'unlock:candidate',
+    ]);
+    expect(dev.running).toMatchObject({ description: want.description, enabled: true });
+  });
+
+  it('sends nothing but one read when running already matches', async () => {
+    const dev = new ScriptedDevice(FULL);
+    dev.running = intendedState(want);
+    const res = await runPortTransaction(dev, change(), options);
+    expect(res).toMatchObject({ changed: false, verified: true, confirmedCommit: false });
+    expect(dev.ops).toEqual(['get-config']);
+  });
+
+  it('an acknowledged commit that did not land is verify-failed, cancelled, discarded and unlocked', async () => {
+    const dev = new ScriptedDevice(FULL);
+    dev.ignoreCommits = true;
+    const before = { ...dev.running };
+    const err = await rejection(runPortTransaction(dev, change(), options));
+    expect(hasCode(err, 'verify-failed')).toBe(true);
+    expect(dev.ops.slice(-4)).toEqual(['get-config', 'cancel-commit', 'discard-changes', 'unlock:candidate']);
+    expect(dev.ops).not.toContain('commit');
+    expect(dev.running).toEqual(before);
+  });
+
+  it('lock-denied fails at once, retryable, with no edit and no unlock of a lock we never held', async () => {
+    const dev = new ScriptedDevice(FULL);
+    dev.failOn.set('lock:candidate', lockDenied());
+    const err = await rejection(runPortTransaction(dev, change(), options));
+    expect(hasCode(err, 'lock-denied')).toBe(true);
+    expect((err as NetconfRpcError).retryable).toBe(true);
+    expect(dev.ops).toEqual(['get-config', 'lock:candidate']);
+  });
+
+  it('an edit-config error discards and unlocks without committing', async () => {
+    const dev = new ScriptedDevice(FULL);
+    dev.failOn.set('edit-config:candidate', rpcError('edit-config'));
+    const err = await rejection(runPortTransaction(dev, change(), options));
+    expect(hasCode(err, 'rpc-error')).toBe(true);
+    expect(dev.ops).toEqual([
+      'get-config',
+      'lock:candidate',
+      'discard-changes',
+      'edit-config:candidate',
+      'discard-changes',
+      'unlock:candidate',
+    ]);
+  });
+
+  it('a failed confirming commit cancels the confirmed one', async () => {
+    const dev = new ScriptedDevice(FULL);
+    dev.failOn.set('commit', rpcError('commit', 'commit-failed'));
+    const before = { ...dev.running };
+    const err = await rejection(runPortTransaction(dev, change(), options));
+    expect(hasCode(err, 'commit-failed')).toBe(true);
+    expect(dev.ops.slice(-3)).toEqual(['cancel-commit', 'discard-changes', 'unlock:candidate']);
+    expect(dev.running).toEqual(before);
+  });
+
+  it('with confirmed-commit:1.0 only there is no cancel-commit; the timeout rolls back', async () => {
+    const dev = new ScriptedDevice([CAP.candidate, CAP.confirmedCommit10]);
+    dev.ignoreCommits = true;
+    await rejection(runPortTransaction(dev, change(), options));
+    expect(dev.ops).not.toContain('cancel-commit');
+    expect(dev.ops.slice(-2)).toEqual(['discard-changes', 'unlock:candidate']);
+  });
+
+  it('candidate without confirmed-commit: plain commit, then read-back', async () => {
+    const dev = new ScriptedDevice([CAP.candidate]);
+    const res = await runPortTransaction(dev, change(), options);
+    expect(res).toMatchObject({ changed: true, confirmedCommit: false, strategy: 'candidate' });
+    expect(dev.ops).toEqual([
+      'get-config',
+      'lock:candidate',
+      'discard-changes',
+      'edit-config:candidate',
+      'commit',
+      'get-config',
+      'unlock:candidate',
+    ]);
+  });
+
+  it('writable-running only: lock and edit running, then read-back', async () => {
+    const dev = new ScriptedDevice([CAP.writableRunning]);
+    const res = await runPortTransaction(dev, change(), options);
+    expect(res).toMatchObject({ changed: true, strategy: 'running' });
+    expect(dev.ops).toEqual([
+      'get-config',
+      'lock:running',
+      'edit-config:running',
+      'get-config',
+      'unlock:running',
+    ]);
+  });
+
+  it('a device with neither candidate nor writable-running is unsupported', async () => {
+    const err = await rejection(runPortTransaction(new ScriptedDevice([]), change(), options));
+    expect(hasCode(err, 'unsupported-platform')).toBe(true);
+  });
+
+  it('the validate quirk option sends validate before the commit', async () => {
+    const dev = new ScriptedDevice(FULL);
+    await runPortTransaction(dev, change(), { ...options, validateBeforeCommit: true });
+    expect(dev.ops.indexOf('validate')).toBe(dev.ops.indexOf('commit-confirmed') - 1);
+  });
+
+  it('clear uses the same path and verifies the cleared state', async () => {
+    const dev = new ScriptedDevice(FULL);
+    dev.running = intendedState(want);
+    const res = await runPortTransaction(
+      dev,
+      { port: PORT, payload: platform.clearPayload(PORT), wanted: clearedState(PORT) },
+      options,
+    );
+    expect(res.changed).toBe(true);
+    expect(dev.running).toEqual({ port: PORT, exists: true, enabled: false });
+  });
+});

@@ -1,0 +1,136 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { hasCode } from '../../../../core/errors.js';
+import {
+  assertXmlChars,
+  child,
+  el,
+  escapeXml,
+  parseXml,
+  XmlParseError,
+} from '../../../../drivers/xml/xml.js';
+
+const HOSTILE = [
+  ']]>]]>',
+  '</description><enabled>false</enabled>',
+  '&',
+  '<',
+  '"',
+  "'",
+  '\n#5\n',
+  '&amp;',
+  '<![CDATA[x]]>',
+  '&#x26;',
+  '<!DOCTYPE x [<!ENTITY a "b">]>',
+];
+
+// Legal XML 1.0 characters, including astral ones; CR is included because escapeXml keeps it.
+const xmlChar = fc.oneof(
+  fc.constantFrom('\t', '\n', '\r', '&', '<', '>', '"', "'", ']', '#'),
+  fc.integer({ min: 0x20, max: 0xd7ff }).map((c) => String.fromCodePoint(c)),
+  fc.integer({ min: 0xe000, max: 0xfffd }).map((c) => String.fromCodePoint(c)),
+  fc.integer({ min: 0x10000, max: 0x10ffff }).map((c) => String.fromCodePoint(c)),
+);
+const xmlText = fc.array(xmlChar, { maxLength: 80 }).map((a) => a.join(''));
+
+describe('XML output', () => {
+  it.each(HOSTILE)('keeps %j as text: it parses back as the same single leaf', (s) => {
+    const doc = el(
+      'interface',
+      undefined,
+      el('description', undefined, s),
+      el('enabled', undefined, 'true'),
+    ).xml;
+    expect(doc).not.toContain(']]>]]>');
+    expect(doc).not.toMatch(/<description>[^<]*<\/description><enabled>false/);
+    const root = parseXml(doc);
+    expect(root.children.map((c) => c.name)).toEqual(['description', 'enabled']);
+    expect(child(root, 'description')?.text).toBe(s);
+    expect(child(root, 'enabled')?.text).toBe('true');
+  });
+
+  it('escapes every markup character, in text and attributes', () => {
+    expect(escapeXml(`<a href="x">&'\r`)).toBe('&lt;a href=&quot;x&quot;&gt;&amp;&apos;&#13;');
+    expect(el('x', { a: '"><y/>' }).xml).toBe('<x a="&quot;&gt;&lt;y/&gt;"/>');
+  });
+
+  it.each([
+    ['NUL', '\u0000'],
+    ['bell', 'a\u0007b'],
+    ['escape', '\u001b[31m'],
+    ['form feed', '\f'],
+    ['vertical tab', '\v'],
+    ['U+FFFE', '\uFFFE'],
+    ['lone surrogate', '\uD800x'],
+  ])('refuses the control character %s with a clear error', (_n, s) => {
+    let err: unknown;
+    try {
+      escapeXml(s);
+    } catch (e) {
+      err = e;
+    }
+    expect(hasCode(err, 'invalid-job')).toBe(true);
+    expect((err as Error).message).toMatch(
+      /character U\+[0-9A-F]{4} at offset \d+, which XML 1\.0 cannot carry/,
+    );
+  });
+
+  it('allows tab and newline', () => {
+    expect(() => assertXmlChars('a\tb\nc')).not.toThrow();
+  });
+
+  it('refuses element names that are not XML names', () => {
+    expect(() => el('a b')).toThrow();
+    expect(() => el('<x>')).toThrow();
+  });
+
+  it('round-trips any legal text through escape and parse (property)', () => {
+    fc.assert(
+      fc.property(xmlText, (s) => {
+        const root = parseXml(el('d', undefined, el('v', undefined, s)).xml);
+        expect(child(root, 'v')?.text ?? '').toBe(s);
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+});
+
+describe('XML input', () => {
+  it('refuses a DTD and entity declarations before parsing', () => {
+    expect(() => parseXml('<!DOCTYPE r [<!ENTITY x "boom">]><r>&x;</r>')).toThrow(XmlParseError);
+    expect(() => parseXml(`<r>${' '.repeat(5000)}<!ENTITY x "y"></r>`)).toThrow(XmlParseError);
+  });
+
+  it('refuses undeclared entities instead of expanding or passing them on', () => {
+    expect(() => parseXml('<r>&foo;</r>')).toThrow(/undeclared entity/);
+  });
+
+  it('decodes predefined entities and character references once', () => {
+    expect(parseXml('<r>&amp;lt; &lt; &#65;&#x42; &quot;&apos;</r>').text).toBe('&lt; < AB "\'');
+  });
+
+  it('strips namespace prefixes and keeps attributes', () => {
+    const root = parseXml('<nc:rpc-reply xmlns:nc="urn:x" message-id="5"><nc:ok/></nc:rpc-reply>');
+    expect(root.name).toBe('rpc-reply');
+    expect(root.attrs['message-id']).toBe('5');
+    expect(root.children[0]?.name).toBe('ok');
+  });
+
+  it('requires exactly one root element', () => {
+    expect(() => parseXml('')).toThrow(XmlParseError);
+    expect(() => parseXml('just text')).toThrow(XmlParseError);
+    expect(() => parseXml('<a/><b/>')).toThrow(XmlParseError);
+  });
+
+  it('parses a 1 MiB get-config reply in well under a second', () => {
+    let xml = '<rpc-reply message-id="1"><data><interfaces>';
+    for (let i = 0; xml.length < 1024 * 1024; i++) {
+      xml += `<interface><name>10GE1/0/${i}</name><description>HC conn-${i} text</description><enabled>true</enabled></interface>`;
+    }
+    xml += '</interfaces></data></rpc-reply>';
+    const t0 = performance.now();
+    const root = parseXml(xml);
+    expect(performance.now() - t0).toBeLessThan(1_000);
+    expect(child(child(root, 'data'), 'interfaces')?.children.length).toBeGreaterThan(5_000);
+  });
+});
