@@ -1,0 +1,70 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Logger } from '../core/logger.js';
+import type { AgentLifecycle } from './lifecycle.js';
+import type { Metrics } from './metrics.js';
+
+export interface Readiness {
+  /** Named checks; each resolves true when fine. A check that throws or times out counts as false. */
+  checks: Record<string, () => Promise<boolean>>;
+}
+
+const CHECK_TIMEOUT_MS = 1_000;
+
+async function runCheck(fn: () => Promise<boolean>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      fn(),
+      new Promise<boolean>((r) => {
+        timer = setTimeout(() => r(false), CHECK_TIMEOUT_MS);
+      }),
+    ]);
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string): void {
+  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+  res.end(body);
+}
+
+/** `/metrics`, `/healthz` (the process is alive and not stopped) and `/readyz` (every readiness check passes). */
+export function createHttpServer(o: { metrics: Metrics; lifecycle: AgentLifecycle; readiness: Readiness; logger: Logger }): Server {
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed\n');
+    void (async () => {
+      try {
+        if (path === '/metrics') {
+          return send(res, 200, o.metrics.registry.contentType, await o.metrics.registry.metrics());
+        }
+        if (path === '/healthz') {
+          const alive = o.lifecycle.state !== 'stopped';
+          return send(res, alive ? 200 : 503, 'application/json', `${JSON.stringify({ status: alive ? 'ok' : 'stopped', state: o.lifecycle.state })}\n`);
+        }
+        if (path === '/readyz') {
+          const results: Record<string, boolean> = { running: o.lifecycle.state === 'running' };
+          await Promise.all(
+            Object.entries(o.readiness.checks).map(async ([name, fn]) => {
+              results[name] = await runCheck(fn);
+            }),
+          );
+          const ready = Object.values(results).every(Boolean);
+          return send(res, ready ? 200 : 503, 'application/json', `${JSON.stringify({ ready, checks: results })}\n`);
+        }
+        send(res, 404, 'text/plain', 'not found\n');
+      } catch (err) {
+        o.logger.error({ err: (err as Error).message, path }, 'http handler failed');
+        send(res, 500, 'text/plain', 'internal error\n');
+      }
+    })();
+  });
+  // Slow or stuck scrapers must not pin sockets forever.
+  server.requestTimeout = 10_000;
+  server.headersTimeout = 5_000;
+  server.keepAliveTimeout = 5_000;
+  return server;
+}
