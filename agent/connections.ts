@@ -33,7 +33,11 @@ export class ConnectionStore {
   /** Starts tracking; a connection already tracked keeps its state (a re-provision is no reset). */
   async add(port: WatchedPort, now = new Date()): Promise<boolean> {
     const record: ConnectionRecord = { ...port, since: now.toISOString() };
-    const created = await this.redis.hsetnx(this.keys.connection(port.connectionId), 'record', JSON.stringify(record));
+    const created = await this.redis.hsetnx(
+      this.keys.connection(port.connectionId),
+      'record',
+      JSON.stringify(record),
+    );
     await this.redis.sadd(this.keys.trackedConnections, port.connectionId);
     return created === 1;
   }

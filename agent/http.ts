@@ -32,10 +32,16 @@ function send(res: ServerResponse, status: number, type: string, body: string): 
 }
 
 /** `/metrics`, `/healthz` (the process is alive and not stopped) and `/readyz` (every readiness check passes). */
-export function createHttpServer(o: { metrics: Metrics; lifecycle: AgentLifecycle; readiness: Readiness; logger: Logger }): Server {
+export function createHttpServer(o: {
+  metrics: Metrics;
+  lifecycle: AgentLifecycle;
+  readiness: Readiness;
+  logger: Logger;
+}): Server {
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0];
-    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed\n');
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return send(res, 405, 'text/plain', 'method not allowed\n');
     void (async () => {
       try {
         if (path === '/metrics') {
@@ -43,7 +49,12 @@ export function createHttpServer(o: { metrics: Metrics; lifecycle: AgentLifecycl
         }
         if (path === '/healthz') {
           const alive = o.lifecycle.state !== 'stopped';
-          return send(res, alive ? 200 : 503, 'application/json', `${JSON.stringify({ status: alive ? 'ok' : 'stopped', state: o.lifecycle.state })}\n`);
+          return send(
+            res,
+            alive ? 200 : 503,
+            'application/json',
+            `${JSON.stringify({ status: alive ? 'ok' : 'stopped', state: o.lifecycle.state })}\n`,
+          );
         }
         if (path === '/readyz') {
           const results: Record<string, boolean> = { running: o.lifecycle.state === 'running' };
@@ -53,7 +64,12 @@ export function createHttpServer(o: { metrics: Metrics; lifecycle: AgentLifecycl
             }),
           );
           const ready = Object.values(results).every(Boolean);
-          return send(res, ready ? 200 : 503, 'application/json', `${JSON.stringify({ ready, checks: results })}\n`);
+          return send(
+            res,
+            ready ? 200 : 503,
+            'application/json',
+            `${JSON.stringify({ ready, checks: results })}\n`,
+          );
         }
         send(res, 404, 'text/plain', 'not found\n');
       } catch (err) {

@@ -20,7 +20,8 @@ export class AgentLifecycle extends EventEmitter<{ change: [AgentState, AgentSta
   }
 
   to(next: AgentState): void {
-    if (!NEXT[this.#state].includes(next)) throw new LifecycleError(`agent cannot go from ${this.#state} to ${next}`);
+    if (!NEXT[this.#state].includes(next))
+      throw new LifecycleError(`agent cannot go from ${this.#state} to ${next}`);
     const prev = this.#state;
     this.#state = next;
     this.emit('change', prev, next);

@@ -37,7 +37,9 @@ export class PollLeases {
       const wanted = new Set(devices);
 
       for (const d of [...this.owned]) {
-        const kept = wanted.has(d) && Number(await this.redis.eval(RENEW, 1, this.keys.pollLease(d), this.token, this.leaseMs)) === 1;
+        const kept =
+          wanted.has(d) &&
+          Number(await this.redis.eval(RENEW, 1, this.keys.pollLease(d), this.token, this.leaseMs)) === 1;
         if (!kept) this.owned.delete(d);
       }
       for (const d of [...this.owned].slice(share)) await this.release(d);
@@ -54,7 +56,10 @@ export class PollLeases {
       }
     } catch (err) {
       // Nobody can take a lease while Redis is away, so polling what we hold stays single-owner.
-      this.logger.warn({ err: (err as Error).message }, 'poll leases: Redis unavailable, keeping current devices');
+      this.logger.warn(
+        { err: (err as Error).message },
+        'poll leases: Redis unavailable, keeping current devices',
+      );
     }
     return this.owned;
   }

@@ -3,6 +3,7 @@ import { registerCheckConfig } from './check-config.js';
 import { registerEnqueue } from './enqueue.js';
 import { registerEvents } from './events.js';
 import { EXIT_OK, EXIT_USAGE, type Output, processOutput, reportError } from './io.js';
+import { registerPlan } from './plan.js';
 
 /** Each command lives in its own module and registers itself here. */
 export function buildProgram(io: Output = processOutput): Command {
@@ -18,6 +19,7 @@ export function buildProgram(io: Output = processOutput): Command {
   registerCheckConfig(program, io);
   registerEnqueue(program, io);
   registerEvents(program, io);
+  registerPlan(program, io);
   return program;
 }
 

@@ -1,0 +1,248 @@
+import type { AgentConfig, PortConfig } from '../config/load.js';
+import { findDevice, findPort } from '../config/load.js';
+import type { Logger } from '../core/logger.js';
+import type { PortPollResult } from '../drivers/snmp/poller.js';
+import type { ConnectionWatch, WatchedPort } from '../jobs/ports.js';
+import type { ConnectionRecord, ConnectionStore } from './connections.js';
+import type { EventOutbox } from './events/outbox.js';
+import { evaluateHealth } from './health/evaluate.js';
+import {
+  initialState,
+  type PortTrackState,
+  portTrackStateSchema,
+  step,
+  type TrackerConfig,
+} from './health/tracker.js';
+import type { Metrics } from './metrics.js';
+import type { PollLeases } from './poll-leases.js';
+
+/** The slice of SnmpPoller the monitor uses. */
+export interface PortPoller {
+  poll(deviceId: string, ports?: readonly string[]): Promise<PortPollResult[]>;
+}
+
+export interface MonitorDeps {
+  cfg: AgentConfig;
+  poller: PortPoller;
+  store: ConnectionStore;
+  leases: PollLeases;
+  events: Pick<EventOutbox, 'publish'>;
+  logger: Logger;
+  metrics?: Metrics;
+  clock?: () => number;
+}
+
+interface Tracked {
+  record: ConnectionRecord;
+  state: PortTrackState;
+  port: PortConfig;
+}
+
+/**
+ * Polls every tracked connection's port and turns poll results into lifecycle events
+ * (CONTRACT §5). Implements the jobs' ConnectionWatch, so provisioning starts the watch and
+ * deprovisioning ends it.
+ *
+ * Work is shared with other replicas through poll leases; state lives in Redis after every poll,
+ * so whichever replica polls next (or this one after a restart) continues the same streaks and
+ * never repeats `construction.completed`. While Redis is away the monitor keeps polling the
+ * devices it holds, from memory, and its events wait in the outbox spill.
+ */
+export class Monitor implements ConnectionWatch {
+  private readonly tracked = new Map<string, Tracked>();
+  /** Devices polled by this replica in the previous round: their in-memory state is the newest. */
+  private held: ReadonlySet<string> = new Set();
+  private readonly nextDue = new Map<string, number>();
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+  private readonly trackerCfg: TrackerConfig;
+  private readonly clock: () => number;
+  private readonly intervalMs: number;
+
+  constructor(private readonly deps: MonitorDeps) {
+    this.trackerCfg = deps.cfg.monitoring;
+    this.clock = deps.clock ?? Date.now;
+    this.intervalMs = deps.cfg.monitoring.intervalSeconds * 1000;
+  }
+
+  /** Starts the schedule: leases are looked at twice per interval, each device polled once per interval. */
+  start(): void {
+    const period = Math.max(250, Math.floor(this.intervalMs / 2));
+    const loop = () => {
+      if (this.stopped) return;
+      this.running = this.tick()
+        .catch((err) => this.deps.logger.error({ err: (err as Error).message }, 'monitor round failed'))
+        .finally(() => {
+          this.running = undefined;
+          if (!this.stopped) this.timer = setTimeout(loop, period);
+        });
+    };
+    loop();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+    await this.deps.leases.releaseAll();
+  }
+
+  /** One round: refresh the tracked set, claim devices, poll those that are due. */
+  async tick(): Promise<void> {
+    await this.refresh();
+    const devices = [...new Set([...this.tracked.values()].map((t) => t.record.device))];
+    const mine = await this.deps.leases.claim(devices, this.clock());
+    const newlyHeld = [...mine].filter((d) => !this.held.has(d));
+    if (newlyHeld.length > 0) await this.refresh(new Set(newlyHeld));
+    this.held = new Set(mine);
+    const now = this.clock();
+    const due = [...mine].filter((d) => (this.nextDue.get(d) ?? 0) <= now);
+    await Promise.all(due.map((d) => this.pollDevice(d)));
+  }
+
+  /**
+   * Loads tracked connections from Redis. For devices this replica keeps polling, the in-memory
+   * state is the newest; for any other (or the `force` set, just taken over) the stored one is.
+   */
+  private async refresh(force?: ReadonlySet<string>): Promise<void> {
+    let rows: Awaited<ReturnType<ConnectionStore['list']>>;
+    try {
+      rows = await this.deps.store.list();
+    } catch (err) {
+      this.deps.logger.warn(
+        { err: (err as Error).message },
+        'monitor: cannot list connections; using the last known set',
+      );
+      return;
+    }
+    const seen = new Set<string>();
+    for (const { record, tracker } of rows) {
+      seen.add(record.connectionId);
+      const mineNow = this.held.has(record.device) && !force?.has(record.device);
+      const existing = this.tracked.get(record.connectionId);
+      if (existing && mineNow) continue;
+      const port = this.portConfig(record);
+      if (!port) continue;
+      const stored = portTrackStateSchema.safeParse(tracker);
+      const state = stored.success
+        ? stored.data
+        : initialState(record.device, record.port, { underConstruction: true });
+      this.tracked.set(record.connectionId, { record, state, port });
+    }
+    for (const id of [...this.tracked.keys()]) if (!seen.has(id)) this.tracked.delete(id);
+  }
+
+  private portConfig(record: ConnectionRecord): PortConfig | undefined {
+    const device = findDevice(this.deps.cfg, record.device);
+    const port = device && findPort(device, record.port);
+    if (!port) {
+      this.deps.logger.warn(
+        { connectionId: record.connectionId, device: record.device, port: record.port },
+        'tracked port is not in the inventory; not monitoring it',
+      );
+    }
+    return port;
+  }
+
+  private async pollDevice(deviceId: string): Promise<void> {
+    const conns = [...this.tracked.values()].filter((t) => t.record.device === deviceId);
+    if (conns.length === 0) return;
+    this.nextDue.set(deviceId, this.clock() + this.intervalMs);
+    const ports = [...new Set(conns.map((c) => c.record.port))];
+    const t0 = performance.now();
+    let results: PortPollResult[];
+    try {
+      results = await this.deps.poller.poll(deviceId, ports);
+    } catch (err) {
+      // The poller reports per-port failures itself; a throw here is unexpected, so treat every port as failed.
+      this.deps.logger.error({ deviceId, err: (err as Error).message }, 'poll threw');
+      results = ports.map((port) => ({
+        ok: false,
+        device: deviceId,
+        port,
+        reason: 'snmp-error',
+        message: (err as Error).message,
+        at: this.clock(),
+      }));
+    }
+    this.deps.metrics?.pollDuration.observe({ device: deviceId }, (performance.now() - t0) / 1000);
+    const byPort = new Map(results.map((r) => [r.port, r]));
+    for (const c of conns) {
+      const r = byPort.get(c.record.port);
+      if (r) await this.apply(c, r);
+    }
+  }
+
+  private async apply(c: Tracked, r: PortPollResult): Promise<void> {
+    const { device, port } = c.record;
+    this.observeMetrics(c, r);
+    const { state, events } = step(c.state, r, c.port.thresholds, this.clock(), this.trackerCfg);
+    // Events first, then state: a crash in between repeats an event (at least once), never loses one.
+    for (const ev of events) {
+      await this.deps.events.publish({
+        type: ev.type,
+        subject: c.record.connectionId,
+        data: ev.data as never,
+      });
+      this.deps.logger.info(
+        { connectionId: c.record.connectionId, device, port, type: ev.type },
+        'port transition',
+      );
+    }
+    c.state = state;
+    try {
+      await this.deps.store.saveTracker(c.record.connectionId, state);
+    } catch (err) {
+      this.deps.logger.debug(
+        { err: (err as Error).message },
+        'monitor: state not saved (Redis away); kept in memory',
+      );
+    }
+  }
+
+  private observeMetrics(c: Tracked, r: PortPollResult): void {
+    const m = this.deps.metrics;
+    if (!m) return;
+    const labels = { device: c.record.device, port: c.record.port };
+    if (!r.ok) {
+      m.pollFailures.inc({ device: c.record.device, reason: r.reason });
+      return;
+    }
+    m.portOperUp.set(labels, r.operStatus === 'up' ? 1 : 0);
+    m.portHealthy.set(labels, evaluateHealth(r, c.port.thresholds).healthy ? 1 : 0);
+    r.lanes.forEach((l, i) => {
+      const ll = { ...labels, lane: String(i + 1) };
+      // No reading is no sample: a gap in the graph, not a fake number.
+      if (l.rxDbm === null) m.portRxDbm.remove(ll);
+      else m.portRxDbm.set(ll, l.rxDbm);
+      if (l.txDbm === null) m.portTxDbm.remove(ll);
+      else m.portTxDbm.set(ll, l.txDbm);
+    });
+  }
+
+  async watch(p: WatchedPort): Promise<void> {
+    await this.deps.store.add(p, new Date(this.clock()));
+    // Polled at the next round by whichever replica holds the device.
+  }
+
+  async unwatch(connectionId: string): Promise<void> {
+    const t = this.tracked.get(connectionId);
+    await this.deps.store.remove(connectionId);
+    this.tracked.delete(connectionId);
+    if (t && this.deps.metrics) {
+      const labels = { device: t.record.device, port: t.record.port };
+      this.deps.metrics.portOperUp.remove(labels);
+      this.deps.metrics.portHealthy.remove(labels);
+      for (let lane = 1; lane <= t.port.lanes; lane++) {
+        this.deps.metrics.portRxDbm.remove({ ...labels, lane: String(lane) });
+        this.deps.metrics.portTxDbm.remove({ ...labels, lane: String(lane) });
+      }
+    }
+  }
+
+  async lightPresent(device: string, port: string): Promise<boolean> {
+    const [r] = await this.deps.poller.poll(device, [port]);
+    return Boolean(r?.ok && r.rxDbm.some((v) => v !== null));
+  }
+}
