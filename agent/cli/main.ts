@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerCheckConfig } from './check-config.js';
 import { registerEnqueue } from './enqueue.js';
 import { registerEvents } from './events.js';
+import { registerRun } from './run.js';
 import { EXIT_OK, EXIT_USAGE, type Output, processOutput, reportError } from './io.js';
 import { registerPlan } from './plan.js';
 
@@ -19,6 +20,7 @@ export function buildProgram(io: Output = processOutput): Command {
   registerCheckConfig(program, io);
   registerEnqueue(program, io);
   registerEvents(program, io);
+  registerRun(program, io);
   registerPlan(program, io);
   return program;
 }
