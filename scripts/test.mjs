@@ -2,7 +2,7 @@
 // `npm test`: checks the Debian packages behind the interop peers, runs vitest (all projects, or
 // what the extra arguments select), then sweeps any peer process the run left behind.
 // Extra arguments go to `vitest run` unchanged, e.g. `npm test -- --project interop`.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -40,6 +40,19 @@ if (needsPeers) {
   } catch (err) {
     console.error(`[test] ${err instanceof Error ? err.message : String(err)}`);
     process.exit(2);
+  }
+}
+
+// Tests that run the real binary (`node bin/dcagent.js …`) need dist/ to match the sources.
+{
+  const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  const built = spawnSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json')], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
+  if (built.status !== 0) {
+    console.error('[test] build failed (tsc -p tsconfig.build.json)');
+    process.exit(built.status ?? 2);
   }
 }
 

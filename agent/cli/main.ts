@@ -2,9 +2,9 @@ import { Command, CommanderError } from 'commander';
 import { registerCheckConfig } from './check-config.js';
 import { registerEnqueue } from './enqueue.js';
 import { registerEvents } from './events.js';
-import { registerRun } from './run.js';
 import { EXIT_OK, EXIT_USAGE, type Output, processOutput, reportError } from './io.js';
 import { registerPlan } from './plan.js';
+import { registerRun } from './run.js';
 
 /** Each command lives in its own module and registers itself here. */
 export function buildProgram(io: Output = processOutput): Command {

@@ -1,0 +1,221 @@
+import type { Server } from 'node:http';
+import type { Worker } from 'bullmq';
+import type { AgentConfig, DeviceConfig } from '../config/load.js';
+import { createLogger, type Logger } from '../core/logger.js';
+import { RedisKeys } from '../core/redis-keys.js';
+import type { DeviceDriver } from '../drivers/driver.js';
+import { createDriver } from '../drivers/factory.js';
+import { NetconfPool } from '../drivers/netconf/pool.js';
+import { SnmpPoller } from '../drivers/snmp/poller.js';
+import { DeviceLock } from '../jobs/device-lock.js';
+import { createProcessor } from '../jobs/processor.js';
+import { createWorker } from '../jobs/queue.js';
+import { ConnectionStore } from './connections.js';
+import { EventOutbox } from './events/outbox.js';
+import { createHttpServer } from './http.js';
+import { AgentLifecycle } from './lifecycle.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { Monitor } from './monitor.js';
+import { PollLeases } from './poll-leases.js';
+import { createRedis, type RedisClient, waitReady } from './redis.js';
+
+export interface AgentOptions {
+  cfg: AgentConfig;
+  /** `run --dry-run`: every job is only planned. */
+  dryRun?: boolean;
+  logger?: Logger;
+}
+
+/**
+ * The composition root: the only place that builds connections and wires the layers together
+ * (DESIGN.md). `start()` brings the agent to running; `stop()` drains it.
+ */
+export class Agent {
+  readonly lifecycle = new AgentLifecycle();
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  private readonly fast: RedisClient;
+  private readonly bull: RedisClient;
+  private readonly outbox: EventOutbox;
+  private readonly pool: NetconfPool;
+  private readonly poller: SnmpPoller;
+  private readonly monitor: Monitor;
+  private readonly drivers = new Map<string, DeviceDriver>();
+  private readonly lockManager: DeviceLock;
+  private worker: Worker | undefined;
+  private http: Server | undefined;
+  private stopping: Promise<void> | undefined;
+
+  constructor(private readonly opts: AgentOptions) {
+    const { cfg } = opts;
+    this.logger = opts.logger ?? createLogger({ level: cfg.agent.logLevel, name: `dcagent/${cfg.agent.id}` });
+    this.metrics = createMetrics();
+    const keys = new RedisKeys(cfg.redis.prefix, cfg.events.stream);
+    this.fast = createRedis(cfg.redis, 'fast', `dcagent-${cfg.agent.id}`);
+    this.bull = createRedis(cfg.redis, 'worker', `dcagent-${cfg.agent.id}-worker`);
+    for (const [name, client] of [
+      ['fast', this.fast],
+      ['worker', this.bull],
+    ] as const) {
+      // ioredis reconnects by itself; an unhandled 'error' event would crash the process instead.
+      client.on('error', (err) =>
+        this.logger.debug({ redis: name, err: err.message }, 'redis connection error'),
+      );
+    }
+    this.outbox = new EventOutbox({
+      redis: this.fast,
+      keys,
+      agentId: cfg.agent.id,
+      maxLen: cfg.events.maxLen,
+      spillFile: cfg.events.spillFile,
+      logger: this.logger,
+      metrics: this.metrics,
+    });
+    this.pool = new NetconfPool({ logger: this.logger });
+    this.poller = new SnmpPoller(cfg.devices, cfg.monitoring, { logger: this.logger });
+    this.monitor = new Monitor({
+      cfg,
+      poller: this.poller,
+      store: new ConnectionStore(this.fast, keys),
+      leases: new PollLeases(
+        this.fast,
+        keys,
+        cfg.agent.id,
+        cfg.monitoring.intervalSeconds * 1000,
+        this.logger,
+      ),
+      events: this.outbox,
+      logger: this.logger,
+      metrics: this.metrics,
+    });
+    this.lockManager = new DeviceLock(
+      this.fast,
+      keys,
+      cfg.queues.deviceLockLeaseMs,
+      this.logger,
+      cfg.agent.id,
+    );
+  }
+
+  private driverFor = (device: DeviceConfig): DeviceDriver => {
+    let driver = this.drivers.get(device.id);
+    if (!driver) {
+      driver = createDriver(device, { logger: this.logger, netconfPool: this.pool });
+      this.drivers.set(device.id, driver);
+    }
+    return driver;
+  };
+
+  async start(): Promise<void> {
+    const { cfg } = this.opts;
+    for (const d of cfg.devices) {
+      const ssh = d.netconf ?? d.cli;
+      if (ssh?.insecureAcceptAnyHostKey) {
+        this.logger.warn(
+          { device: d.id },
+          'host key NOT pinned (insecureAcceptAnyHostKey): any server can impersonate this device',
+        );
+      }
+    }
+    try {
+      await waitReady(this.fast, cfg.redis.connectTimeoutMs);
+    } catch (err) {
+      // Start anyway: monitoring works without Redis and events wait in the spill file.
+      this.logger.warn(
+        { err: (err as Error).message },
+        'Redis not reachable at start; continuing, events will spill',
+      );
+    }
+    this.outbox.open();
+    const processor = createProcessor({
+      cfg,
+      driverFor: this.driverFor,
+      events: this.outbox,
+      lock: this.lockManager,
+      watch: this.monitor,
+      logger: this.logger,
+      dryRunAll: this.opts.dryRun ?? false,
+      onOutcome: (name, outcome, seconds) => {
+        if (outcome === 'delayed') return;
+        this.metrics.jobsTotal.inc({ name, outcome });
+        this.metrics.jobDuration.observe({ name }, seconds);
+      },
+    });
+    this.worker = createWorker(cfg, this.bull, processor);
+    this.worker.on('error', (err) => this.logger.warn({ err: err.message }, 'job worker error'));
+    this.http = createHttpServer({
+      metrics: this.metrics,
+      lifecycle: this.lifecycle,
+      logger: this.logger,
+      readiness: {
+        checks: {
+          redis: async () => this.fast.status === 'ready' && (await this.fast.ping()) === 'PONG',
+          worker: async () => this.worker?.isRunning() ?? false,
+        },
+      },
+    });
+    await new Promise<void>((resolve, reject) => {
+      this.http?.once('error', reject);
+      this.http?.listen(cfg.agent.httpPort, cfg.agent.httpHost, () => resolve());
+    });
+    this.monitor.start();
+    this.lifecycle.to('running');
+    this.logger.info(
+      {
+        agent: cfg.agent.id,
+        devices: cfg.devices.length,
+        http: this.httpAddress(),
+        dryRun: this.opts.dryRun ?? false,
+      },
+      'dcagent running',
+    );
+  }
+
+  httpAddress(): string {
+    const a = this.http?.address();
+    return a && typeof a === 'object' ? `http://${a.address}:${a.port}` : '';
+  }
+
+  /**
+   * Drains: stop taking jobs and let in-flight ones finish, stop polling, flush the outbox, close
+   * connections. Whatever is not done by the deadline is abandoned (jobs are retried elsewhere,
+   * events stay in the spill file).
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.drain();
+    return this.stopping;
+  }
+
+  private async drain(): Promise<void> {
+    const deadlineMs = this.opts.cfg.agent.shutdownTimeoutSeconds * 1000;
+    const started = Date.now();
+    const left = () => Math.max(100, deadlineMs - (Date.now() - started));
+    if (this.lifecycle.state !== 'stopped' && this.lifecycle.state !== 'draining')
+      this.lifecycle.to('draining');
+    this.logger.info({ deadlineMs }, 'draining');
+    const within = async (what: string, p: Promise<unknown>) => {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<'timeout'>((r) => {
+        timer = setTimeout(() => r('timeout'), left());
+      });
+      const r = await Promise.race([p.then(() => 'ok' as const).catch(() => 'error' as const), timeout]);
+      clearTimeout(timer);
+      if (r !== 'ok') this.logger.warn({ step: what, result: r }, 'drain step did not finish cleanly');
+    };
+    await within('jobs', this.worker?.close() ?? Promise.resolve());
+    await within('monitor', this.monitor.stop());
+    await within('outbox', this.outbox.close(left()));
+    await within(
+      'devices',
+      Promise.all([...this.drivers.values()].map((d) => d.close())).then(() => this.pool.closeAll()),
+    );
+    this.poller.close();
+    await within('http', new Promise<void>((r) => (this.http ? this.http.close(() => r()) : r())));
+    this.http?.closeAllConnections();
+    await within('redis', Promise.all([this.fast.quit(), this.bull.quit()]));
+    this.fast.disconnect();
+    this.bull.disconnect();
+    this.lifecycle.to('stopped');
+    this.logger.info({ ms: Date.now() - started }, 'stopped');
+  }
+}

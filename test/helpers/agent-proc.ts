@@ -1,0 +1,102 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { stringify } from 'yaml';
+import { readRange } from '../../agent/events/stream.js';
+import type { DcEvent } from '../../contract/events.js';
+import { RedisKeys } from '../../core/redis-keys.js';
+import { BIN, ROOT } from './cli.js';
+
+/** A `dcagent run` child process with its own config file and log. */
+export class AgentProcess {
+  private constructor(
+    readonly child: ChildProcess,
+    readonly logPath: string,
+    readonly configPath: string,
+  ) {}
+
+  static writeConfig(config: object, dir = mkdtempSync(join(tmpdir(), 'dcagent-agent-'))): string {
+    const path = join(dir, 'agent.yaml');
+    writeFileSync(path, stringify(config));
+    return path;
+  }
+
+  static start(configPath: string, env: Record<string, string> = {}, args: string[] = []): AgentProcess {
+    const logPath = `${configPath}.${Date.now()}.log`;
+    const fd = openSync(logPath, 'a');
+    const child = spawn(process.execPath, [BIN, 'run', '--config', configPath, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', fd, fd],
+    });
+    return new AgentProcess(child, logPath, configPath);
+  }
+
+  log(): string {
+    return readFileSync(this.logPath, 'utf8');
+  }
+
+  async waitForLog(text: string, timeoutMs = 20_000): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    while (Date.now() < until) {
+      if (this.log().includes(text)) return;
+      if (this.child.exitCode !== null)
+        throw new Error(`agent exited ${this.child.exitCode}:\n${this.log().slice(-3000)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`agent log never showed ${JSON.stringify(text)}:\n${this.log().slice(-3000)}`);
+  }
+
+  /** Sends a signal and resolves with the exit code (or signal name) once the process has ended. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 30_000): Promise<number | string> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null)
+      return this.child.exitCode ?? String(this.child.signalCode);
+    const done = new Promise<number | string>((r) =>
+      this.child.once('exit', (code, sig) => r(code ?? String(sig))),
+    );
+    this.child.kill(signal);
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
+    const result = await done;
+    clearTimeout(timer);
+    return result;
+  }
+}
+
+/** Reads the event stream and waits for events of one connection. */
+export class EventWatcher {
+  private readonly redis: Redis;
+  private readonly keys: RedisKeys;
+  constructor(url: string, prefix: string, stream = 'events') {
+    this.redis = new Redis(url, { maxRetriesPerRequest: 2 });
+    this.keys = new RedisKeys(prefix, stream);
+  }
+
+  async all(subject?: string): Promise<DcEvent[]> {
+    const out: DcEvent[] = [];
+    let after = '-';
+    for (;;) {
+      const page = await readRange(this.redis, this.keys, after, 1000);
+      out.push(...page.entries.map((e) => e.event).filter((e) => !subject || e.subject === subject));
+      if (!page.last) return out;
+      after = page.last;
+    }
+  }
+
+  /** Waits until an event of `subject` matches `pred`; returns it. */
+  async waitFor(subject: string, pred: (e: DcEvent) => boolean, timeoutMs = 30_000): Promise<DcEvent> {
+    const until = Date.now() + timeoutMs;
+    while (Date.now() < until) {
+      const hit = (await this.all(subject)).find(pred);
+      if (hit) return hit;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const seen = (await this.all(subject)).map((e) => `${e.sequence}:${e.type}`).join(', ');
+    throw new Error(`no matching event for ${subject} within ${timeoutMs} ms; saw: ${seen}`);
+  }
+
+  close(): void {
+    this.redis.disconnect();
+  }
+}
