@@ -33,6 +33,7 @@ export const DEFAULTS = Object.freeze({
   keepFailedSeconds: 7 * 86_400,
   deviceLockLeaseMs: 30_000,
   deviceLockRetryMs: 2_000,
+  stalledSeconds: 30,
   eventsStream: 'events',
   eventsMaxLen: 1_000_000,
   spillFile: 'var/outbox-spill.jsonl',

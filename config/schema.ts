@@ -309,6 +309,8 @@ export const configSchema = z
         keepFailedSeconds: positiveInt.default(DEFAULTS.keepFailedSeconds),
         deviceLockLeaseMs: z.number().int().min(1_000).default(DEFAULTS.deviceLockLeaseMs),
         deviceLockRetryMs: positiveInt.default(DEFAULTS.deviceLockRetryMs),
+        /** A job whose worker stops renewing its BullMQ lock this long is taken back and run again. */
+        stalledSeconds: z.number().int().min(2).default(DEFAULTS.stalledSeconds),
       })
       .prefault({}),
     events: z

@@ -35,8 +35,10 @@ export function createWorker(
     prefix: cfg.redis.prefix,
     concurrency: cfg.agent.concurrency,
     autorun: options.autorun ?? true,
-    // A job's BullMQ lock outlives a slow device call; our own deadline is jobTimeoutSeconds.
-    lockDuration: 60_000,
+    // A crashed worker's job is taken back after stalledSeconds. Live workers renew the lock at
+    // half that, so a slow device call does not count as a stall; jobTimeoutSeconds bounds the call.
+    lockDuration: cfg.queues.stalledSeconds * 1000,
+    stalledInterval: Math.max(1000, Math.floor((cfg.queues.stalledSeconds * 1000) / 2)),
     maxStalledCount: 3,
   });
 }
