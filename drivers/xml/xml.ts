@@ -152,6 +152,8 @@ const parser = new XMLParser({
   ignoreDeclaration: true,
   ignorePiTags: true,
   commentPropName: false,
+  // We use no path-based callbacks; without this the parser builds a path string per element.
+  jPath: false,
 });
 
 type RawNode = Record<string, unknown>;

@@ -1,0 +1,305 @@
+// `npm run bench:netconf`: what our NETCONF stack costs against real netconfd behind OpenSSH.
+//   (a) txnMs       our full port transaction (8 RPCs: read, lock, discard, edit, confirmed
+//                   commit, read-back, confirming commit, unlock) over the pooled session
+//   (b) rawFloorMs  lock/edit-config/commit/unlock over one ssh2 channel with pre-framed bytes and
+//                   no parsing at all: what the device and SSH cost, the floor for any client
+//   (c) ncclientMs  ncclient doing (b)'s four RPCs over one session
+// plus the client CPU per RPC during (a) and the time to decode and parse a 1 MiB get-config reply.
+// Targets are printed, not asserted; the last line is one JSON object for tooling.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client } from 'ssh2';
+import { buildConfig, type DeviceConfig } from '../config/load.js';
+import type { PortIntent } from '../drivers/driver.js';
+import { NetconfDriver } from '../drivers/netconf/driver.js';
+import { encodeChunked, NetconfDecoder } from '../drivers/netconf/framer.js';
+import { NetconfPool } from '../drivers/netconf/pool.js';
+import { dataOf, parseRpcReply } from '../drivers/netconf/reply.js';
+import * as rpc from '../drivers/netconf/rpc.js';
+import { ietfInterfacesPlatform } from '../drivers/platforms/ietf-interfaces/index.js';
+import { parseXml } from '../drivers/xml/xml.js';
+import { sweepRun } from '../scripts/peers-sweep.mjs';
+import { startIetfNetconf } from '../test/peers/netconf.js';
+import { NCCLIENT_PYTHON } from '../test/peers/rig.js';
+import type { NetconfPeerInfo } from '../test/peers/types.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const PORT = '10GE1/0/1';
+const TXN_RUNS = Number(process.env.BENCH_TXN_RUNS ?? 60);
+const RAW_RUNS = Number(process.env.BENCH_RAW_RUNS ?? 60);
+const NCCLIENT_CYCLES = Number(process.env.BENCH_NCCLIENT_CYCLES ?? 8);
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+const round = (x: number, d = 2) => Number(x.toFixed(d));
+
+function deviceFor(peer: NetconfPeerInfo): DeviceConfig {
+  return buildConfig(
+    {
+      devices: [
+        {
+          id: 'bench-sw',
+          host: peer.host,
+          platform: 'ietf-interfaces',
+          portType: '10GBASE-LR',
+          ports: [PORT],
+          netconf: {
+            port: peer.port,
+            username: peer.username,
+            privateKeyFile: peer.privateKeyPath,
+            hostKey: peer.hostKeySha256,
+          },
+          snmp: { version: '2c', communityEnv: 'BENCH_COMMUNITY' },
+          optics: 'none',
+        },
+      ],
+    },
+    { env: { BENCH_COMMUNITY: 'public' } },
+  ).devices[0]!;
+}
+
+/** (a) Our transaction, alternating two intents so every run is a real change. */
+async function benchTransaction(device: DeviceConfig) {
+  const pool = new NetconfPool();
+  const driver = new NetconfDriver(device, ietfInterfacesPlatform, { pool });
+  const intent = (i: number): PortIntent => ({
+    port: PORT,
+    description: `HC bench-txn-${i % 2} acme`,
+    enabled: true,
+    portType: '10GBASE-LR',
+  });
+  try {
+    // Warm up: the session, JIT, netconfd's own caches.
+    for (let i = 0; i < 5; i++) await driver.apply(intent(i));
+    const sentBefore = await pool.withSession(device, async (s) =>
+      [...s.stats.sent.values()].reduce((a, b) => a + b, 0),
+    );
+    const times: number[] = [];
+    const cpu0 = process.cpuUsage();
+    for (let i = 0; i < TXN_RUNS; i++) {
+      const t0 = performance.now();
+      const r = await driver.apply(intent(i + 5));
+      times.push(performance.now() - t0);
+      if (!r.changed) throw new Error('bench transaction did not change anything');
+    }
+    const cpu = process.cpuUsage(cpu0);
+    const sentAfter = await pool.withSession(device, async (s) =>
+      [...s.stats.sent.values()].reduce((a, b) => a + b, 0),
+    );
+    const rpcs = sentAfter - sentBefore - 1; // the stats call itself sends nothing, but keep it honest
+    const rpcCount = Math.max(rpcs, 1);
+    // The same four RPCs as the raw floor, through our session (no transaction logic).
+    const cycle: number[] = [];
+    await pool.withSession(device, async (s) => {
+      for (let i = 0; i < RAW_RUNS; i++) {
+        const t0 = performance.now();
+        await s.rpc(rpc.lock('candidate'));
+        await s.rpc(
+          rpc.editConfig({
+            target: 'candidate',
+            config: ietfInterfacesPlatform.intentPayload(intent(i)),
+            defaultOperation: 'merge',
+          }),
+        );
+        await s.rpc(rpc.commit());
+        await s.rpc(rpc.unlock('candidate'));
+        cycle.push(performance.now() - t0);
+      }
+    });
+    return {
+      txnMs: median(times),
+      rpcsPerTxn: (sentAfter - sentBefore) / TXN_RUNS,
+      cpuUsPerRpc: (cpu.user + cpu.system) / rpcCount,
+      sessionCycleMs: median(cycle),
+    };
+  } finally {
+    await pool.closeAll();
+  }
+}
+
+/** (b) The floor: pre-framed bytes on a bare ssh2 channel; a reply is done at its end-of-chunks. */
+async function benchRawFloor(peer: NetconfPeerInfo): Promise<number> {
+  const { readFileSync } = await import('node:fs');
+  const client = new Client();
+  await new Promise<void>((resolve, reject) => {
+    client.once('ready', () => resolve());
+    client.once('error', reject);
+    client.connect({
+      host: peer.host,
+      port: peer.port,
+      username: peer.username,
+      privateKey: readFileSync(peer.privateKeyPath),
+      hostVerifier: () => true,
+    });
+  });
+  const stream = await new Promise<import('ssh2').ClientChannel>((resolve, reject) =>
+    client.subsys('netconf', (err, ch) => (err ? reject(err) : resolve(ch))),
+  );
+  let buf = '';
+  let waiter: (() => void) | undefined;
+  let marker = ']]>]]>';
+  stream.on('data', (d: Buffer) => {
+    buf += d.toString('latin1');
+    if (waiter && buf.includes(marker)) {
+      buf = '';
+      const w = waiter;
+      waiter = undefined;
+      w();
+    }
+  });
+  const roundTrip = (bytes: Buffer | string) =>
+    new Promise<void>((resolve) => {
+      waiter = resolve;
+      stream.write(bytes);
+    });
+  await roundTrip(
+    `<hello xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><capabilities><capability>urn:ietf:params:netconf:base:1.1</capability></capabilities></hello>]]>]]>`,
+  );
+  marker = '\n##\n';
+  const frame = (id: number, op: string) => encodeChunked(rpc.rpcEnvelope(String(id), op));
+  const payload = (i: number) =>
+    rpc.editConfig({
+      target: 'candidate',
+      defaultOperation: 'merge',
+      config: ietfInterfacesPlatform.intentPayload({
+        port: PORT,
+        description: `HC bench-raw-${i % 2}`,
+        enabled: true,
+        portType: '10GBASE-LR',
+      }),
+    });
+  const frames = [0, 1].map((k) => [
+    frame(1, rpc.lock('candidate')),
+    frame(2, payload(k)),
+    frame(3, rpc.commit()),
+    frame(4, rpc.unlock('candidate')),
+  ]);
+  const times: number[] = [];
+  for (let i = 0; i < RAW_RUNS + 5; i++) {
+    const t0 = performance.now();
+    for (const f of frames[i % 2]!) await roundTrip(f);
+    if (i >= 5) times.push(performance.now() - t0);
+  }
+  client.end();
+  return median(times);
+}
+
+/** (c) ncclient, the usual Python client, doing (b)'s cycle. */
+function benchNcclient(peer: NetconfPeerInfo): Promise<{ msPerCycle: number; rpcs: number }> {
+  const args = JSON.stringify({
+    host: peer.host,
+    port: peer.port,
+    username: peer.username,
+    key_filename: peer.privateKeyPath,
+    port_name: PORT,
+    cycles: NCCLIENT_CYCLES,
+  });
+  return new Promise((resolve, reject) => {
+    execFile(
+      NCCLIENT_PYTHON,
+      [join(HERE, 'netconf_ncclient.py'), args],
+      { timeout: 300_000 },
+      (err, stdout, stderr) => {
+        if (err) return reject(new Error(`ncclient bench failed: ${stderr || err.message}`));
+        const last = stdout.trim().split('\n').at(-1) ?? '{}';
+        resolve(JSON.parse(last) as { msPerCycle: number; rpcs: number });
+      },
+    );
+  });
+}
+
+/** Decode (chunked, 16 KiB reads) and parse a ~1 MiB get-config reply, then list sub-interfaces. */
+function benchBigReply(): { bytes: number; ms: number } {
+  let body = '<data><interfaces xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces">';
+  for (let i = 0; body.length < 1024 * 1024; i++) {
+    body += `<interface><name>10GE1/0/${i % 48}.${(i % 4000) + 1}</name><description>HC hc-${i} customer text</description><type xmlns:ianaift="urn:ietf:params:xml:ns:yang:iana-if-type">ianaift:l2vlan</type><enabled>true</enabled></interface>`;
+  }
+  body += '</interfaces></data>';
+  const wire = encodeChunked(
+    rpc
+      .rpcEnvelope('1', body)
+      .replace(/^<rpc /, '<rpc-reply ')
+      .replace(/<\/rpc>$/, '</rpc-reply>'),
+    64 * 1024,
+  );
+  const reads: Buffer[] = [];
+  for (let off = 0; off < wire.length; off += 16 * 1024) reads.push(wire.subarray(off, off + 16 * 1024));
+  const once = () => {
+    const t0 = performance.now();
+    const d = new NetconfDecoder();
+    d.setFraming('chunked');
+    let msg: string | undefined;
+    for (const r of reads) {
+      d.push(r);
+      msg = d.next() ?? msg;
+    }
+    const reply = parseRpcReply(parseXml(msg!));
+    const subs = ietfInterfacesPlatform.listSubinterfaces(dataOf(reply), '10GE1/0/1');
+    if (subs.length === 0) throw new Error('big reply parse found nothing');
+    return performance.now() - t0;
+  };
+  for (let i = 0; i < 5; i++) once();
+  const times = Array.from({ length: 15 }, once);
+  return { bytes: wire.length, ms: median(times) };
+}
+
+async function main(): Promise<void> {
+  const runDir = mkdtempSync(join(tmpdir(), 'dcb-'));
+  const t0 = Date.now();
+  const peer = await startIetfNetconf(runDir);
+  console.log(`netconfd + sshd up on 127.0.0.1:${peer.info.port} in ${Date.now() - t0} ms`);
+  try {
+    const device = deviceFor(peer.info);
+    const ours = await benchTransaction(device);
+    console.log(
+      `(a) our port transaction: ${round(ours.txnMs)} ms median over ${TXN_RUNS} (${ours.rpcsPerTxn} RPCs each); same 4 RPCs as (b) through our session: ${round(ours.sessionCycleMs)} ms`,
+    );
+    const raw = await benchRawFloor(peer.info);
+    console.log(`(b) raw floor lock/edit/commit/unlock: ${round(raw)} ms median over ${RAW_RUNS}`);
+    const nc = await benchNcclient(peer.info);
+    console.log(
+      `(c) ncclient lock/edit/commit/unlock: ${round(nc.msPerCycle)} ms median over ${NCCLIENT_CYCLES}`,
+    );
+    const big = benchBigReply();
+    console.log(
+      `1 MiB get-config reply (${big.bytes} bytes) decoded + parsed in ${round(big.ms)} ms (target < 50 ms)`,
+    );
+    const speedup = nc.msPerCycle / ours.txnMs;
+    const verdict = (ok: boolean) => (ok ? 'ok' : 'MISSED');
+    console.log(
+      `target txnMs <= 3 x rawFloorMs: ${round(ours.txnMs)} <= ${round(3 * raw)} ${verdict(ours.txnMs <= 3 * raw)}`,
+    );
+    console.log(`target speedupVsNcclient >= 30: ${round(speedup, 1)} ${verdict(speedup >= 30)}`);
+    console.log(
+      `target client CPU <= 300 us/RPC: ${round(ours.cpuUsPerRpc, 0)} ${verdict(ours.cpuUsPerRpc <= 300)}`,
+    );
+    console.log(`target 1 MiB reply < 50 ms: ${round(big.ms)} ${verdict(big.ms < 50)}`);
+    console.log(
+      JSON.stringify({
+        bench: 'netconf',
+        txnMs: round(ours.txnMs, 3),
+        rawFloorMs: round(raw, 3),
+        ncclientMs: round(nc.msPerCycle, 3),
+        speedupVsNcclient: round(speedup, 1),
+        clientCpuUsPerRpc: round(ours.cpuUsPerRpc, 1),
+        parse1MiBMs: round(big.ms, 2),
+      }),
+    );
+  } finally {
+    await peer.stop();
+    await sweepRun(runDir);
+    rmSync(runDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
