@@ -109,11 +109,17 @@ export function buildConfig(raw: unknown, options: LoadOptions = {}): AgentConfi
   registerUrlPassword(redisUrl);
   const redisPassword = resolver.secret(['redis'], cfg.redis, 'password');
 
+  // Replicas sharing one config file (a container image, a compose file) tell themselves apart here.
+  const agentId = env.DCAGENT_AGENT_ID ?? cfg.agent.id;
+  if (env.DCAGENT_AGENT_ID !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(env.DCAGENT_AGENT_ID)) {
+    resolver.issues.push({ path: 'DCAGENT_AGENT_ID', message: 'must be 1-63 letters, digits, . _ -' });
+  }
   const devices = cfg.devices.map((d, i) => resolveDevice(d, i, cfg, resolver));
   if (resolver.issues.length > 0) throw new ConfigError(resolver.issues);
 
   const out: AgentConfig = {
     ...cfg,
+    agent: { ...cfg.agent, id: agentId },
     redis: { ...cfg.redis, url: redisUrl, ...(redisPassword ? { password: redisPassword } : {}) },
     devices,
     ...(options.path ? { source: options.path } : {}),

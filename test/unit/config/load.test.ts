@@ -68,6 +68,15 @@ describe('config loader', () => {
     expect(cfg.redis.url).toBe('redis://127.0.0.1:7777');
   });
 
+  it('lets DCAGENT_AGENT_ID override agent.id, and checks it', () => {
+    expect(buildConfig({ agent: { id: 'a1' } }, { env: { DCAGENT_AGENT_ID: 'replica-2' } }).agent.id).toBe(
+      'replica-2',
+    );
+    expect(
+      issuesOf(() => buildConfig({}, { env: { DCAGENT_AGENT_ID: 'bad id!' } })).map((i) => i.path),
+    ).toEqual(['DCAGENT_AGENT_ID']);
+  });
+
   it('picks the file from --config, then DCAGENT_CONFIG, then config/agent.yaml', () => {
     expect(resolveConfigPath({ path: '/a.yaml', env: { DCAGENT_CONFIG: '/b.yaml' } })).toBe('/a.yaml');
     expect(resolveConfigPath({ env: { DCAGENT_CONFIG: '/b.yaml' } })).toBe('/b.yaml');
