@@ -1,0 +1,437 @@
+import { createRequire } from 'node:module';
+import { isIPv6 } from 'node:net';
+import type { SnmpSettings } from '../../config/load.js';
+import { DcAgentError, type ErrorCode, type ErrorOptions } from '../../core/errors.js';
+import { type Logger, silentLogger } from '../../core/logger.js';
+import { Semaphore } from '../../core/semaphore.js';
+
+/**
+ * net-snmp sessions, one per device, wrapped so that every library failure leaves as one
+ * SnmpError with a contract reason (`snmp-timeout`, `snmp-auth`, `snmp-error`) and every request
+ * passes the device's and the agent's in-flight caps.
+ *
+ * net-snmp ships no types; the slice used here is declared below and loaded through
+ * createRequire so the rest of the code base never sees an untyped import.
+ */
+
+export interface Varbind {
+  readonly oid: string;
+  readonly type: number;
+  readonly value: unknown;
+}
+
+/** ASN.1 / SMI type tags as net-snmp reports them in `Varbind.type`. */
+export const VarbindType = {
+  Integer: 2,
+  OctetString: 4,
+  Null: 5,
+  OID: 6,
+  IpAddress: 64,
+  Counter32: 65,
+  Gauge32: 66,
+  TimeTicks: 67,
+  Opaque: 68,
+  Counter64: 70,
+  NoSuchObject: 128,
+  NoSuchInstance: 129,
+  EndOfMibView: 130,
+} as const;
+
+/** RFC 3416 error-status values the poller acts on. */
+export const ErrorStatus = { tooBig: 1, noSuchName: 2, genErr: 5 } as const;
+
+type Callback<T> = (err: Error | null, result?: T) => void;
+
+interface NetSnmpSession {
+  get(oids: readonly string[], cb: Callback<Varbind[]>): void;
+  getBulk(
+    oids: readonly string[],
+    nonRepeaters: number,
+    maxRepetitions: number,
+    cb: Callback<Varbind[][]>,
+  ): void;
+  set(varbinds: readonly Varbind[], cb: Callback<Varbind[]>): void;
+  close(): void;
+  on(event: 'error' | 'close', listener: (err?: Error) => void): void;
+  /** Set by net-snmp once an SNMPv3 engine answered discovery (internal, read only as a hint). */
+  msgSecurityParameters?: unknown;
+}
+
+export interface NetSnmpUser {
+  name: string;
+  level: number;
+  authProtocol?: number;
+  authKey?: string;
+  privProtocol?: number;
+  privKey?: string;
+}
+
+export interface NetSnmpModule {
+  Version2c: number;
+  Version3: number;
+  SecurityLevel: { noAuthNoPriv: number; authNoPriv: number; authPriv: number };
+  AuthProtocols: Record<'md5' | 'sha' | 'sha224' | 'sha256' | 'sha384' | 'sha512', number>;
+  PrivProtocols: Record<'des' | 'aes' | 'aes256b' | 'aes256r', number>;
+  ResponseInvalidCode: Record<string, number>;
+  createSession(host: string, community: string, options: Record<string, unknown>): NetSnmpSession;
+  createV3Session(host: string, user: NetSnmpUser, options: Record<string, unknown>): NetSnmpSession;
+  // biome-ignore lint/suspicious/noExplicitAny: test fakes use net-snmp's agent API as-is.
+  createAgent(options: Record<string, unknown>, callback: (err: unknown) => void, mib?: unknown): any;
+  MibProviderType: { Scalar: number; Table: number };
+  MaxAccess: Record<string, number>;
+  ObjectType: Record<string, number>;
+}
+
+const require = createRequire(import.meta.url);
+export const netSnmp = require('net-snmp') as NetSnmpModule;
+
+/** Failure reasons of CONTRACT §4 that come from the transport (the poller adds `no-such-port`). */
+export type SnmpFailureReason = 'snmp-timeout' | 'snmp-auth' | 'snmp-error';
+
+export interface SnmpErrorOptions extends ErrorOptions {
+  errorStatus?: number;
+  errorOid?: string;
+}
+
+export class SnmpError extends DcAgentError {
+  override readonly name = 'SnmpError';
+  readonly reason: SnmpFailureReason;
+  /** The agent's error-status when it answered with one (tooBig = 1, noSuchName = 2, …). */
+  readonly errorStatus: number | undefined;
+  /** The varbind the agent blamed, when it named one. */
+  readonly errorOid: string | undefined;
+
+  constructor(code: ErrorCode, reason: SnmpFailureReason, message: string, options: SnmpErrorOptions = {}) {
+    super(code, message, { ...options, details: { ...(options.details ?? {}), reason } });
+    this.reason = reason;
+    this.errorStatus = options.errorStatus;
+    this.errorOid = options.errorOid;
+  }
+}
+
+export function isSnmpError(err: unknown): err is SnmpError {
+  return err instanceof SnmpError || (err instanceof Error && err.name === 'SnmpError' && 'reason' in err);
+}
+
+/** Numeric, arc-by-arc OID order (string order puts 1.10 before 1.9). */
+export function compareOids(a: string, b: string): number {
+  let i = 0;
+  let j = 0;
+  for (;;) {
+    const ea = a.indexOf('.', i);
+    const eb = b.indexOf('.', j);
+    const na = Number(a.slice(i, ea === -1 ? undefined : ea));
+    const nb = Number(b.slice(j, eb === -1 ? undefined : eb));
+    if (na !== nb) return na - nb;
+    if (ea === -1 || eb === -1) {
+      if (ea === eb) return 0;
+      return ea === -1 ? -1 : 1;
+    }
+    i = ea + 1;
+    j = eb + 1;
+  }
+}
+
+export interface SnmpTarget {
+  /** Device id, for messages. */
+  readonly id: string;
+  readonly host: string;
+  readonly snmp: Readonly<SnmpSettings>;
+}
+
+export interface SnmpSessionOptions {
+  /** Cap on this device's requests in flight (config monitoring.maxInFlightPerDevice). */
+  maxInFlight?: number;
+  /** The agent-wide cap, shared by every session (config monitoring.maxInFlight). */
+  agentLimit?: Semaphore;
+  logger?: Logger;
+  /** Test hook: a monotonic clock in ms. */
+  now?: () => number;
+}
+
+export interface WalkOptions {
+  maxRepetitions?: number;
+  /** A walk that grows beyond this is an agent looping or a table far bigger than expected. */
+  maxRows?: number;
+}
+
+const AUTH_PROTOCOLS = {
+  md5: 'md5',
+  sha: 'sha',
+  sha224: 'sha224',
+  sha256: 'sha256',
+  sha384: 'sha384',
+  sha512: 'sha512',
+} as const;
+
+function v3User(t: SnmpTarget): NetSnmpUser {
+  const s = t.snmp;
+  if (!s.user) throw new DcAgentError('invalid-config', `device ${t.id}: SNMPv3 needs a user`);
+  const user: NetSnmpUser = { name: s.user, level: netSnmp.SecurityLevel.noAuthNoPriv };
+  if (s.authProtocol && s.authKey) {
+    user.level = netSnmp.SecurityLevel.authNoPriv;
+    user.authProtocol = netSnmp.AuthProtocols[AUTH_PROTOCOLS[s.authProtocol]];
+    user.authKey = s.authKey.reveal();
+    if (s.privProtocol && s.privKey) {
+      user.level = netSnmp.SecurityLevel.authPriv;
+      user.privProtocol = netSnmp.PrivProtocols[s.privProtocol];
+      user.privKey = s.privKey.reveal();
+    }
+  }
+  return user;
+}
+
+interface NodeSystemError extends Error {
+  code?: string;
+  status?: number;
+}
+
+export class SnmpSession {
+  readonly deviceId: string;
+  readonly host: string;
+  readonly port: number;
+  readonly version: '2c' | '3';
+  readonly timeoutMs: number;
+  readonly retries: number;
+  readonly #session: NetSnmpSession;
+  readonly #deviceLimit: Semaphore;
+  readonly #agentLimit: Semaphore | undefined;
+  readonly #log: Logger;
+  readonly #now: () => number;
+  #closed = false;
+  /** Whether an authenticated request ever got an answer on this session. */
+  #answered = false;
+  #lastMalformedAt = Number.NEGATIVE_INFINITY;
+  #lastMalformed = '';
+
+  constructor(target: SnmpTarget, options: SnmpSessionOptions = {}) {
+    const s = target.snmp;
+    this.deviceId = target.id;
+    this.host = target.host;
+    this.port = s.port;
+    this.version = s.version;
+    this.timeoutMs = s.timeoutMs;
+    this.retries = s.retries;
+    this.#deviceLimit = new Semaphore(options.maxInFlight ?? 2);
+    this.#agentLimit = options.agentLimit;
+    this.#log = options.logger ?? silentLogger;
+    this.#now = options.now ?? (() => performance.now());
+    const common: Record<string, unknown> = {
+      port: s.port,
+      timeout: s.timeoutMs,
+      retries: s.retries,
+      // net-snmp multiplies the timeout by the backoff on each retry; we want the configured one.
+      backoff: 1,
+      // Reject a reply whose OIDs are not the ones asked for, position by position: otherwise a
+      // confused agent's values would land on the wrong ports.
+      reportOidMismatchErrors: true,
+      transport: isIPv6(target.host) ? 'udp6' : 'udp4',
+    };
+    if (s.version === '3') {
+      this.#session = netSnmp.createV3Session(target.host, v3User(target), {
+        ...common,
+        version: netSnmp.Version3,
+        ...(s.context ? { context: s.context } : {}),
+      });
+    } else {
+      // net-snmp defaults to SNMPv1; the version is always set explicitly.
+      const community = s.community?.reveal();
+      if (!community)
+        throw new DcAgentError('invalid-config', `device ${target.id}: SNMP v2c needs a community`);
+      this.#session = netSnmp.createSession(target.host, community, {
+        ...common,
+        version: netSnmp.Version2c,
+      });
+    }
+    // An unparsable datagram surfaces as an 'error' event, which would crash the process if
+    // nobody listened. It cannot be tied to a request (its request id is unreadable), so it is
+    // remembered and named when a request then times out.
+    this.#session.on('error', (err) => {
+      this.#lastMalformedAt = this.#now();
+      this.#lastMalformed = err instanceof Error ? err.message : String(err);
+      this.#log.warn({ device: this.deviceId, err: this.#lastMalformed }, 'malformed SNMP datagram dropped');
+    });
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  get(oids: readonly string[]): Promise<Varbind[]> {
+    return this.#request((cb) => this.#session.get(oids, cb));
+  }
+
+  getBulk(oids: readonly string[], nonRepeaters: number, maxRepetitions: number): Promise<Varbind[][]> {
+    return this.#request((cb) => this.#session.getBulk(oids, nonRepeaters, maxRepetitions, cb));
+  }
+
+  /** Every object under `baseOid`, in order, by GETBULK. */
+  async walk(baseOid: string, options: WalkOptions = {}): Promise<Varbind[]> {
+    const maxRepetitions = options.maxRepetitions ?? 25;
+    const maxRows = options.maxRows ?? 200_000;
+    const prefix = `${baseOid}.`;
+    const rows: Varbind[] = [];
+    let cursor = baseOid;
+    for (;;) {
+      const [column] = await this.getBulk([cursor], 0, maxRepetitions);
+      if (!column || column.length === 0) return rows;
+      for (const vb of column) {
+        if (vb.type >= VarbindType.NoSuchObject || !vb.oid.startsWith(prefix)) return rows;
+        // An agent that answers GETNEXT with the same or an earlier OID would loop us forever.
+        if (compareOids(vb.oid, cursor) <= 0) {
+          throw new SnmpError(
+            'rpc-error',
+            'snmp-error',
+            this.#where(`walk of ${baseOid} went backwards at ${vb.oid}`),
+          );
+        }
+        rows.push(vb);
+        cursor = vb.oid;
+      }
+      if (rows.length > maxRows) {
+        throw new SnmpError(
+          'rpc-error',
+          'snmp-error',
+          this.#where(`walk of ${baseOid} exceeded ${maxRows} rows`),
+        );
+      }
+    }
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.#session.close();
+    } catch {
+      // Closing a socket that failed to open throws; there is nothing left to release.
+    }
+  }
+
+  async #request<T>(send: (cb: Callback<T>) => void): Promise<T> {
+    if (this.#closed) throw new SnmpError('lifecycle', 'snmp-error', this.#where('session is closed'));
+    // The fast path takes both permits synchronously: no promise, no queue, nearly always.
+    if (!this.#deviceLimit.tryAcquire()) await this.#deviceLimit.acquire();
+    const agent = this.#agentLimit;
+    if (agent && !agent.tryAcquire()) {
+      try {
+        await agent.acquire();
+      } catch (err) {
+        this.#deviceLimit.release();
+        throw err;
+      }
+    }
+    const started = this.#now();
+    try {
+      return await new Promise<T>((resolve, reject) => {
+        send((err, result) => {
+          if (err) reject(this.#translate(err, started));
+          else {
+            this.#answered = true;
+            resolve(result as T);
+          }
+        });
+      });
+    } finally {
+      agent?.release();
+      this.#deviceLimit.release();
+    }
+  }
+
+  #where(message: string): string {
+    return `device ${this.deviceId} (${this.host}:${this.port}, SNMP v${this.version}): ${message}`;
+  }
+
+  /** The one place where net-snmp's errors become project errors. */
+  #translate(raw: Error, started: number): SnmpError {
+    const err = raw as NodeSystemError;
+    const details = { device: this.deviceId };
+    switch (err.name) {
+      case 'RequestTimedOutError': {
+        if (this.#lastMalformedAt >= started) {
+          return new SnmpError(
+            'rpc-error',
+            'snmp-error',
+            this.#where(`malformed reply (${this.#lastMalformed}); no usable answer`),
+            { details, retryable: true },
+          );
+        }
+        const waited = `${this.retries + 1} tr${this.retries === 0 ? 'y' : 'ies'} of ${this.timeoutMs} ms`;
+        // A v3 engine that answered discovery but never a request drops our packets for a
+        // security reason: USM discards a wrong key or user silently in most agents (RFC 3414
+        // only reports them when it can). Once a request has been answered, the same silence
+        // is an outage instead.
+        if (this.version === '3' && !this.#answered && this.#session.msgSecurityParameters !== undefined) {
+          return new SnmpError(
+            'auth-failed',
+            'snmp-auth',
+            this.#where(
+              `the engine answered discovery but not the request (${waited}): most likely a wrong user, auth/priv key or protocol, or context (USM drops those silently)`,
+            ),
+            { details },
+          );
+        }
+        const hint =
+          this.version === '3'
+            ? 'device down, unreachable, or not speaking SNMPv3'
+            : 'device down, unreachable, wrong community, or an ACL dropping us';
+        return new SnmpError('timeout', 'snmp-timeout', this.#where(`no answer after ${waited} (${hint})`), {
+          details,
+        });
+      }
+      case 'ResponseInvalidError': {
+        const code = (err as { code?: number }).code;
+        const rc = netSnmp.ResponseInvalidCode;
+        if (code === rc.EAuthFailure || code === rc.ECouldNotDecrypt) {
+          return new SnmpError(
+            'auth-failed',
+            'snmp-auth',
+            this.#where(`authentication failed: ${err.message}`),
+            {
+              details,
+            },
+          );
+        }
+        return new SnmpError('rpc-error', 'snmp-error', this.#where(`invalid reply: ${err.message}`), {
+          details,
+          retryable: true,
+        });
+      }
+      case 'RequestFailedError': {
+        const status = err.status;
+        // net-snmp names the blamed varbind only inside the message ("NoSuchName: 1.3.6…").
+        const blamed = /: ([0-9.]+)$/.exec(err.message)?.[1];
+        return new SnmpError('rpc-error', 'snmp-error', this.#where(`agent answered ${err.message}`), {
+          details,
+          retryable: true,
+          ...(status !== undefined ? { errorStatus: status } : {}),
+          ...(blamed ? { errorOid: blamed } : {}),
+        });
+      }
+      default: {
+        if (typeof err.code === 'string' && /^E[A-Z]+$/.test(err.code)) {
+          return new SnmpError(
+            'unreachable',
+            'snmp-error',
+            this.#where(`cannot send: ${err.code} ${err.message}`),
+            {
+              details,
+            },
+          );
+        }
+        if (err.message === 'Socket forcibly closed') {
+          return new SnmpError(
+            'lifecycle',
+            'snmp-error',
+            this.#where('session closed while a request was pending'),
+            {
+              details,
+            },
+          );
+        }
+        // No `cause`: net-snmp attaches the v3 user (keys included) to some of its errors.
+        return new SnmpError('rpc-error', 'snmp-error', this.#where(err.message), { details });
+      }
+    }
+  }
+}
