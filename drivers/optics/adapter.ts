@@ -1,0 +1,76 @@
+import type { OpticsAdapter as OpticsAdapterId } from '../../contract/port-types.js';
+import type { Varbind } from '../transport/snmp.js';
+
+/**
+ * An optics adapter turns one vendor's MIB into Rx/Tx dBm per lane. It is mostly data (OIDs,
+ * index mapping, units, sentinels, lanes) plus pure decode functions. Work splits in two:
+ *
+ * - `discover` runs once per device (and again only when the port resolver's mapping moves): it
+ *   walks whatever tables map a port to the vendor's index and returns one binding per port.
+ * - each poll then only GETs the binding's `oids` and calls its `decode` on the answers.
+ */
+
+export type { OpticsAdapterId };
+
+export interface LaneReading {
+  /** 1-based, whatever the vendor's own numbering (Juniper counts lanes from 0). */
+  readonly lane: number;
+  readonly rxDbm: number | null;
+  readonly txDbm: number | null;
+}
+
+/** A monitored port, already resolved to its interface. */
+export interface OpticsPort {
+  readonly name: string;
+  readonly ifIndex: number;
+  readonly ifName?: string;
+  readonly ifDescr?: string;
+  /** Lanes the port type has (4 for 100GBASE-LR4). */
+  readonly lanes: number;
+}
+
+/** What one port needs each poll. */
+export interface OpticsBinding {
+  readonly oids: readonly string[];
+  /**
+   * `vbs[offset + i]` answers `oids[i]` (undefined or a noSuch* varbind when the agent had no
+   * such object). Must not throw: anything unexpected is a null reading.
+   */
+  decode(vbs: readonly (Varbind | undefined)[], offset: number): LaneReading[];
+}
+
+/** The slice of an SNMP session discovery needs. */
+export interface SnmpReader {
+  get(oids: readonly string[]): Promise<Varbind[]>;
+  walk(baseOid: string): Promise<Varbind[]>;
+}
+
+export interface OpticsDiscovery {
+  /** By port name. A port without a binding has no transceiver the adapter could find. */
+  readonly bindings: ReadonlyMap<string, OpticsBinding>;
+  /** Findings worth a log line (units detected, ports without optics, fallbacks used). */
+  readonly notes: readonly string[];
+}
+
+export interface OpticsAdapter {
+  readonly id: OpticsAdapterId;
+  /** The MIB the adapter reads, for logs and docs. */
+  readonly mib: string;
+  /** False for `none`: the port's optics are not read, so they are not judged either. */
+  readonly readsOptics: boolean;
+  discover(reader: SnmpReader, ports: readonly OpticsPort[]): Promise<OpticsDiscovery>;
+}
+
+/** Lanes of a port whose transceiver could not be found: no light is no light. */
+export function darkLanes(count: number): LaneReading[] {
+  const out: LaneReading[] = [];
+  for (let lane = 1; lane <= Math.max(1, count); lane++) out.push({ lane, rxDbm: null, txDbm: null });
+  return out;
+}
+
+/** Splits a GET list into batches the agent will accept, for discovery-time GETs. */
+export async function getMany(reader: SnmpReader, oids: readonly string[], batch = 40): Promise<Varbind[]> {
+  const out: Varbind[] = [];
+  for (let i = 0; i < oids.length; i += batch) out.push(...(await reader.get(oids.slice(i, i + batch))));
+  return out;
+}

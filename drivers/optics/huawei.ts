@@ -1,0 +1,183 @@
+import { intValue, rowIndex, textValue } from '../snmp/mib.js';
+import type { Varbind } from '../transport/snmp.js';
+import {
+  getMany,
+  type LaneReading,
+  type OpticsAdapter,
+  type OpticsBinding,
+  type OpticsDiscovery,
+  type OpticsPort,
+  type SnmpReader,
+} from './adapter.js';
+import { EntityTables, entitiesByIfIndex } from './entity.js';
+import { centiDbm, microwattsToDbm, parseLaneList } from './units.js';
+
+/**
+ * Huawei: HUAWEI-ENTITY-EXTENT-MIB hwOpticalModuleInfoTable (1.3.6.1.4.1.2011.5.25.31.1.1.3),
+ * indexed by entPhysicalIndex. The port's entity is found through ENTITY-MIB
+ * entAliasMappingIdentifier (entity → ifIndex), then its children (the transceiver sits in the
+ * port), then by entPhysicalName equal to the port's name.
+ *
+ * Units: current MIBs give hwEntityOpticalRxPower/TxPower in hundredths of a dBm; early firmware
+ * gave microwatts in the same objects. The multi-lane strings hwEntityOpticalLaneRxPower/TxPower
+ * ("114,32,-90,-228") were added later and are always hundredths of a dBm.
+ */
+export const HUAWEI_OIDS = Object.freeze({
+  rxPower: '1.3.6.1.4.1.2011.5.25.31.1.1.3.1.8',
+  txPower: '1.3.6.1.4.1.2011.5.25.31.1.1.3.1.9',
+  rxLowThreshold: '1.3.6.1.4.1.2011.5.25.31.1.1.3.1.13',
+  laneRxPower: '1.3.6.1.4.1.2011.5.25.31.1.1.3.1.32',
+  laneTxPower: '1.3.6.1.4.1.2011.5.25.31.1.1.3.1.33',
+});
+
+export type HuaweiPowerUnit = 'centi-dbm' | 'microwatt';
+
+/**
+ * Pure: which unit a device's firmware uses, from values it reported in that unit.
+ *
+ * The receive low threshold settles it: receiver sensitivity is below 0 dBm for every optic, so
+ * in hundredths of a dBm it is negative, and in microwatts it is positive. Without thresholds the
+ * readings decide: a negative one can only be dBm, and one above 1000 (+10 dBm, beyond any
+ * pluggable) can only be microwatts. With no evidence either way, the current MIB's unit.
+ */
+export function detectHuaweiUnit(
+  rxLowThresholds: readonly number[],
+  readings: readonly number[],
+): HuaweiPowerUnit {
+  const real = (v: number) => v !== 2147483647 && v !== -2147483648;
+  const thresholds = rxLowThresholds.filter((v) => real(v) && v !== 0);
+  if (thresholds.some((v) => v < 0)) return 'centi-dbm';
+  if (thresholds.length > 0) return 'microwatt';
+  const values = readings.filter(real);
+  if (values.some((v) => v < 0)) return 'centi-dbm';
+  if (values.some((v) => v > 1000)) return 'microwatt';
+  return 'centi-dbm';
+}
+
+export function huaweiPower(raw: number | null, unit: HuaweiPowerUnit): number | null {
+  return unit === 'microwatt' ? microwattsToDbm(raw) : centiDbm(raw);
+}
+
+/**
+ * Pure: one port's readings. Lane strings win when the module has them; otherwise the module
+ * totals are lane 1.
+ */
+export function decodeHuawei(
+  unit: HuaweiPowerUnit,
+  rx: Varbind | undefined,
+  tx: Varbind | undefined,
+  laneRx?: Varbind,
+  laneTx?: Varbind,
+): LaneReading[] {
+  const lr = parseLaneList(textValue(laneRx));
+  const lt = parseLaneList(textValue(laneTx));
+  const n = Math.max(lr.length, lt.length);
+  if (n > 0) {
+    const out: LaneReading[] = [];
+    for (let i = 0; i < n; i++) out.push({ lane: i + 1, rxDbm: lr[i] ?? null, txDbm: lt[i] ?? null });
+    return out;
+  }
+  return [{ lane: 1, rxDbm: huaweiPower(intValue(rx), unit), txDbm: huaweiPower(intValue(tx), unit) }];
+}
+
+export function huaweiBinding(entity: number, lanes: number, unit: HuaweiPowerUnit): OpticsBinding {
+  const rx = `${HUAWEI_OIDS.rxPower}.${entity}`;
+  const tx = `${HUAWEI_OIDS.txPower}.${entity}`;
+  if (lanes <= 1) {
+    return { oids: [rx, tx], decode: (vbs, at) => decodeHuawei(unit, vbs[at], vbs[at + 1]) };
+  }
+  return {
+    oids: [rx, tx, `${HUAWEI_OIDS.laneRxPower}.${entity}`, `${HUAWEI_OIDS.laneTxPower}.${entity}`],
+    decode: (vbs, at) => decodeHuawei(unit, vbs[at], vbs[at + 1], vbs[at + 2], vbs[at + 3]),
+  };
+}
+
+/** Pure: the optical module entity for a port, given the tables discovery read. */
+export function findHuaweiModule(
+  port: OpticsPort,
+  optics: ReadonlySet<number>,
+  aliased: ReadonlyMap<number, readonly number[]>,
+  children?: ReadonlyMap<number, readonly number[]>,
+  names?: ReadonlyMap<number, { name?: string }>,
+): { entity: number; via: 'alias' | 'child' | 'name' } | undefined {
+  const mapped = aliased.get(port.ifIndex) ?? [];
+  for (const e of mapped) if (optics.has(e)) return { entity: e, via: 'alias' };
+  if (children) {
+    for (const e of mapped)
+      for (const c of children.get(e) ?? []) if (optics.has(c)) return { entity: c, via: 'child' };
+  }
+  if (names) {
+    const want = new Set([port.name, port.ifName, port.ifDescr].filter(Boolean).map((s) => s!.toLowerCase()));
+    for (const e of [...optics].sort((a, b) => a - b)) {
+      const n = names.get(e)?.name?.toLowerCase();
+      if (n && want.has(n)) return { entity: e, via: 'name' };
+    }
+  }
+  return undefined;
+}
+
+export const huaweiAdapter: OpticsAdapter = {
+  id: 'huawei',
+  mib: 'HUAWEI-ENTITY-EXTENT-MIB',
+  readsOptics: true,
+  async discover(reader: SnmpReader, ports: readonly OpticsPort[]): Promise<OpticsDiscovery> {
+    const notes: string[] = [];
+    const rxRows = await reader.walk(HUAWEI_OIDS.rxPower);
+    const readings = new Map<number, number>();
+    for (const vb of rxRows) {
+      const idx = rowIndex(HUAWEI_OIDS.rxPower, vb.oid);
+      const v = intValue(vb);
+      if (idx !== null && /^\d+$/.test(idx) && v !== null) readings.set(Number(idx), v);
+    }
+    const optics = new Set(readings.keys());
+    if (optics.size === 0) return { bindings: new Map(), notes: ['no rows in hwOpticalModuleInfoTable'] };
+
+    const entities = new EntityTables(reader);
+    const aliased = entitiesByIfIndex(await entities.aliasToIfIndex());
+    const found = new Map<string, number>();
+    let pending = ports.filter((p) => {
+      const hit = findHuaweiModule(p, optics, aliased);
+      if (hit) found.set(p.name, hit.entity);
+      return !hit;
+    });
+    if (pending.length > 0) {
+      const containedIn = await entities.containedIn();
+      const children = new Map<number, number[]>();
+      for (const [child, parent] of containedIn) {
+        const l = children.get(parent) ?? [];
+        l.push(child);
+        children.set(parent, l);
+      }
+      const names = await entities.names();
+      pending = pending.filter((p) => {
+        const hit = findHuaweiModule(p, optics, aliased, children, names);
+        if (hit) {
+          found.set(p.name, hit.entity);
+          if (hit.via === 'name')
+            notes.push(`${p.name}: optical module found by entPhysicalName, not alias mapping`);
+        }
+        return !hit;
+      });
+    }
+    for (const p of pending) notes.push(`${p.name}: no optical module in hwOpticalModuleInfoTable`);
+
+    const bound = [...new Set(found.values())];
+    const thresholdVbs = await getMany(
+      reader,
+      bound.map((e) => `${HUAWEI_OIDS.rxLowThreshold}.${e}`),
+    );
+    const thresholds = thresholdVbs.map(intValue).filter((v): v is number => v !== null);
+    const unit = detectHuaweiUnit(
+      thresholds,
+      bound.map((e) => readings.get(e)!),
+    );
+    if (unit === 'microwatt') notes.push('firmware reports optical power in microwatts');
+
+    const bindings = new Map<string, OpticsBinding>();
+    for (const p of ports) {
+      const entity = found.get(p.name);
+      if (entity !== undefined) bindings.set(p.name, huaweiBinding(entity, p.lanes, unit));
+    }
+    return { bindings, notes };
+  },
+};

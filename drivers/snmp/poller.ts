@@ -1,0 +1,416 @@
+import type { AgentConfig, DeviceConfig } from '../../config/load.js';
+import type { IfStatus, MonitoringReason } from '../../contract/events.js';
+import { DcAgentError, errorMessage } from '../../core/errors.js';
+import { type Logger, silentLogger } from '../../core/logger.js';
+import { Semaphore } from '../../core/semaphore.js';
+import {
+  darkLanes,
+  type LaneReading,
+  type OpticsAdapter,
+  type OpticsBinding,
+  type OpticsPort,
+} from '../optics/adapter.js';
+import { opticsAdapter } from '../optics/registry.js';
+import { ErrorStatus, isSnmpError, SnmpError, SnmpSession, type Varbind } from '../transport/snmp.js';
+import { ifStatusWord, intValue, isMissing, OID } from './mib.js';
+import { PortResolver, type PortResolverOptions } from './port-resolver.js';
+
+/** Why a port could not be read this poll (CONTRACT §4 monitoring reasons, minus `recovered`). */
+export type PollFailureReason = Exclude<MonitoringReason, 'recovered'>;
+
+export interface PortReading {
+  readonly ok: true;
+  readonly device: string;
+  readonly port: string;
+  readonly ifIndex: number;
+  readonly adminStatus: IfStatus;
+  readonly operStatus: IfStatus;
+  readonly lanes: readonly LaneReading[];
+  /** One per lane, in lane order; null is no reading. */
+  readonly rxDbm: readonly (number | null)[];
+  readonly txDbm: readonly (number | null)[];
+  /** False when the device's optics are not read at all (`optics: none`): then they are not judged. */
+  readonly opticsRead: boolean;
+  /** Epoch ms of the poll. */
+  readonly at: number;
+}
+
+export interface PortPollFailure {
+  readonly ok: false;
+  readonly device: string;
+  readonly port: string;
+  readonly ifIndex?: number;
+  readonly reason: PollFailureReason;
+  readonly message: string;
+  readonly at: number;
+}
+
+export type PortPollResult = PortReading | PortPollFailure;
+
+/** The slice of SnmpSession the poller uses, so tests can hand in a fake. */
+export interface PollSession {
+  get(oids: readonly string[]): Promise<Varbind[]>;
+  walk(baseOid: string): Promise<Varbind[]>;
+}
+
+/** The slice of DeviceConfig the poller needs. */
+export interface PolledDevice {
+  readonly id: string;
+  readonly optics: DeviceConfig['optics'];
+  readonly ports: readonly { readonly name: string; readonly lanes: number }[];
+}
+
+export interface DevicePollerOptions {
+  /** Varbinds per GET PDU (config monitoring.varbindsPerPduV2c / V3). */
+  varbindsPerPdu: number;
+  adapter?: OpticsAdapter;
+  logger?: Logger;
+  /** Epoch ms, for result timestamps. */
+  clock?: () => number;
+  resolver?: PortResolverOptions;
+}
+
+/** Where one port's answers sit in the poll's flat varbind list. */
+interface Slot {
+  readonly name: string;
+  readonly ifIndex: number;
+  /** Index of ifAdminStatus; ifOperStatus follows, then the optics binding's OIDs. */
+  readonly offset: number;
+  readonly binding: OpticsBinding | undefined;
+  readonly lanes: number;
+}
+
+interface Chunk {
+  readonly start: number;
+  readonly oids: string[];
+}
+
+/** Everything a poll needs, computed once per device and port set, then reused every interval. */
+interface Plan {
+  readonly generation: number;
+  readonly oids: readonly string[];
+  chunks: readonly Chunk[];
+  chunkSize: number;
+  readonly slots: readonly Slot[];
+  /** Ports the device does not have (by name). */
+  readonly missing: readonly string[];
+}
+
+function chunk(oids: readonly string[], size: number): Chunk[] {
+  const out: Chunk[] = [];
+  for (let i = 0; i < oids.length; i += size) out.push({ start: i, oids: oids.slice(i, i + size) });
+  return out;
+}
+
+function failureReason(err: unknown): PollFailureReason {
+  return isSnmpError(err) ? err.reason : 'snmp-error';
+}
+
+/**
+ * Polls the monitored ports of one device: sysUpTime, ifAdminStatus, ifOperStatus and the optics
+ * adapter's value OIDs for every port, packed into as few GET PDUs as the configured size allows.
+ *
+ * Per-device work that does not change between polls (name → ifIndex, the vendor's index
+ * mapping, the OID list and its split into PDUs) is built once and rebuilt only when the port
+ * resolver says the mapping moved (a miss, a vanished port, a device restart).
+ */
+export class DevicePoller {
+  readonly device: PolledDevice;
+  readonly adapter: OpticsAdapter;
+  readonly resolver: PortResolver;
+  readonly #session: PollSession;
+  readonly #log: Logger;
+  readonly #clock: () => number;
+  readonly #lanes: Map<string, number>;
+  readonly #allPorts: readonly string[];
+  readonly #plans = new Map<string, Plan>();
+  #pduSize: number;
+  #stale = false;
+
+  constructor(device: PolledDevice, session: PollSession, options: DevicePollerOptions) {
+    this.device = device;
+    this.#session = session;
+    this.adapter = options.adapter ?? opticsAdapter(device.optics);
+    this.resolver = new PortResolver(session, options.resolver);
+    this.#log = options.logger ?? silentLogger;
+    this.#clock = options.clock ?? Date.now;
+    this.#pduSize = Math.max(1, options.varbindsPerPdu);
+    this.#lanes = new Map(device.ports.map((p) => [p.name, p.lanes]));
+    this.#allPorts = device.ports.map((p) => p.name);
+  }
+
+  /** Current varbinds per PDU (lowered for good when the device answers tooBig). */
+  get pduSize(): number {
+    return this.#pduSize;
+  }
+
+  /** Polls `ports` (default: every port of the device), one result per port, never throwing. */
+  async poll(ports: readonly string[] = this.#allPorts): Promise<PortPollResult[]> {
+    const at = this.#clock();
+    try {
+      let plan = await this.#planFor(ports);
+      let vbs = await this.#fetch(plan);
+      const uptime = intValue(vbs[0]);
+      if (uptime !== null && this.resolver.noteUptime(uptime)) {
+        // Interfaces may have been renumbered by the reboot: what was just read may belong to
+        // other ports, so map again and read again before saying anything.
+        this.#log.info({ device: this.device.id }, 'device restarted (sysUpTime went back); remapping ports');
+        plan = await this.#planFor(ports);
+        vbs = await this.#fetch(plan);
+      }
+      return this.#results(plan, vbs, at);
+    } catch (err) {
+      const reason = failureReason(err);
+      const message = errorMessage(err);
+      if (!isSnmpError(err))
+        this.#log.error({ device: this.device.id, err: message }, 'poll failed unexpectedly');
+      return ports.map((port) => ({ ok: false, device: this.device.id, port, reason, message, at }));
+    }
+  }
+
+  async #planFor(ports: readonly string[]): Promise<Plan> {
+    const key = ports === this.#allPorts ? '' : ports.join('\u0000');
+    const cached = this.#plans.get(key);
+    if (cached && !this.#stale && cached.generation === this.resolver.generation) {
+      if (cached.chunkSize !== this.#pduSize) {
+        cached.chunks = chunk(cached.oids, this.#pduSize);
+        cached.chunkSize = this.#pduSize;
+      }
+      return cached;
+    }
+    if (this.#stale) {
+      this.#stale = false;
+      this.resolver.markStale();
+    }
+    const resolved = await this.resolver.resolve(ports);
+    const generation = this.resolver.generation;
+    const missing: string[] = [];
+    const opticsPorts: OpticsPort[] = [];
+    for (const name of ports) {
+      const info = resolved.get(name);
+      if (!info) {
+        missing.push(name);
+        continue;
+      }
+      opticsPorts.push({
+        name,
+        ifIndex: info.ifIndex,
+        lanes: this.#lanes.get(name) ?? 1,
+        ...(info.ifName !== undefined ? { ifName: info.ifName } : {}),
+        ...(info.ifDescr !== undefined ? { ifDescr: info.ifDescr } : {}),
+      });
+    }
+    const discovery =
+      opticsPorts.length > 0 ? await this.adapter.discover(this.#session, opticsPorts) : undefined;
+    for (const note of discovery?.notes ?? [])
+      this.#log.info({ device: this.device.id, adapter: this.adapter.id }, note);
+    const oids: string[] = [OID.sysUpTime];
+    const slots: Slot[] = [];
+    for (const p of opticsPorts) {
+      const binding = discovery?.bindings.get(p.name);
+      slots.push({ name: p.name, ifIndex: p.ifIndex, offset: oids.length, binding, lanes: p.lanes });
+      oids.push(`${OID.ifAdminStatus}.${p.ifIndex}`, `${OID.ifOperStatus}.${p.ifIndex}`);
+      if (binding) for (const o of binding.oids) oids.push(o);
+    }
+    const plan: Plan = {
+      generation,
+      oids,
+      chunks: chunk(oids, this.#pduSize),
+      chunkSize: this.#pduSize,
+      slots,
+      missing,
+    };
+    this.#plans.set(key, plan);
+    return plan;
+  }
+
+  async #fetch(plan: Plan): Promise<(Varbind | undefined)[]> {
+    const vbs = new Array<Varbind | undefined>(plan.oids.length);
+    const chunks = plan.chunks;
+    const full = plan.chunkSize;
+    if (chunks.length === 1) await this.#fetchChunk(chunks[0]!.oids, chunks[0]!.start, vbs, full);
+    else await Promise.all(chunks.map((c) => this.#fetchChunk(c.oids, c.start, vbs, full)));
+    return vbs;
+  }
+
+  /**
+   * GETs one PDU into `into[start…]`; splits it on tooBig and drops what noSuchName blames.
+   * `full` is the PDU size this chunk was cut to: only a full chunk failing says that size is too
+   * big (the short last chunk failing only says its own length is).
+   */
+  async #fetchChunk(
+    oids: readonly string[],
+    start: number,
+    into: (Varbind | undefined)[],
+    full: number,
+  ): Promise<void> {
+    let answer: Varbind[];
+    try {
+      answer = await this.#session.get(oids);
+    } catch (err) {
+      if (!(err instanceof SnmpError) || err.errorStatus === undefined) throw err;
+      if (err.errorStatus === ErrorStatus.tooBig && oids.length > 1) {
+        const half = Math.ceil(oids.length / 2);
+        // Remember the size that fits, so later polls do not pay for the failed attempt again.
+        if (oids.length >= full && half < this.#pduSize) {
+          this.#log.info(
+            { device: this.device.id, varbinds: half },
+            'device answered tooBig; smaller PDUs from now on',
+          );
+          this.#pduSize = half;
+        }
+        await Promise.all([
+          this.#fetchChunk(oids.slice(0, half), start, into, half),
+          this.#fetchChunk(oids.slice(half), start + half, into, half),
+        ]);
+        return;
+      }
+      // SNMPv1-style agents answer a missing object with noSuchName for the whole PDU.
+      const blamed =
+        err.errorStatus === ErrorStatus.noSuchName && err.errorOid ? oids.indexOf(err.errorOid) : -1;
+      if (blamed >= 0) {
+        const rest = oids.filter((_, i) => i !== blamed);
+        if (rest.length === 0) return;
+        const restVbs: (Varbind | undefined)[] = [];
+        await this.#fetchChunk(rest, 0, restVbs, full);
+        for (let i = 0, j = 0; i < oids.length; i++) if (i !== blamed) into[start + i] = restVbs[j++];
+        return;
+      }
+      throw err;
+    }
+    for (let i = 0; i < answer.length; i++) into[start + i] = answer[i];
+  }
+
+  #results(plan: Plan, vbs: readonly (Varbind | undefined)[], at: number): PortPollResult[] {
+    const device = this.device.id;
+    const out: PortPollResult[] = [];
+    const readsOptics = this.adapter.readsOptics;
+    for (const s of plan.slots) {
+      const admin = vbs[s.offset];
+      const oper = vbs[s.offset + 1];
+      if (isMissing(admin) && isMissing(oper)) {
+        // The ifIndex is gone (module removed, interface deleted, renumbered): map again next poll.
+        this.#stale = true;
+        out.push({
+          ok: false,
+          device,
+          port: s.name,
+          ifIndex: s.ifIndex,
+          reason: 'no-such-port',
+          message: `device ${device}: ifIndex ${s.ifIndex} of ${s.name} no longer answers`,
+          at,
+        });
+        continue;
+      }
+      let lanes: LaneReading[];
+      try {
+        lanes = s.binding ? s.binding.decode(vbs, s.offset + 2) : readsOptics ? darkLanes(s.lanes) : [];
+      } catch (err) {
+        this.#log.warn({ device, port: s.name, err: errorMessage(err) }, 'optics decode failed; no reading');
+        lanes = darkLanes(s.lanes);
+      }
+      const rxDbm = new Array<number | null>(lanes.length);
+      const txDbm = new Array<number | null>(lanes.length);
+      for (let i = 0; i < lanes.length; i++) {
+        rxDbm[i] = lanes[i]!.rxDbm;
+        txDbm[i] = lanes[i]!.txDbm;
+      }
+      out.push({
+        ok: true,
+        device,
+        port: s.name,
+        ifIndex: s.ifIndex,
+        adminStatus: ifStatusWord(admin),
+        operStatus: ifStatusWord(oper),
+        lanes,
+        rxDbm,
+        txDbm,
+        opticsRead: readsOptics,
+        at,
+      });
+    }
+    for (const name of plan.missing) {
+      out.push({
+        ok: false,
+        device,
+        port: name,
+        reason: 'no-such-port',
+        message: `device ${device} has no interface named ${name} (ifName/ifDescr)`,
+        at,
+      });
+    }
+    return out;
+  }
+}
+
+export interface SnmpPollerOptions {
+  logger?: Logger;
+  clock?: () => number;
+  /** Test hook: how sessions are made (default: a net-snmp SnmpSession per device). */
+  sessionFactory?: (device: DeviceConfig, agentLimit: Semaphore) => PollSession & { close(): void };
+  resolver?: PortResolverOptions;
+}
+
+/**
+ * The agent's SNMP side: one session and one DevicePoller per device, created on first use and
+ * reused, one agent-wide cap on requests in flight.
+ */
+export class SnmpPoller {
+  readonly #devices: ReadonlyMap<string, DeviceConfig>;
+  readonly #monitoring: AgentConfig['monitoring'];
+  readonly #options: SnmpPollerOptions;
+  readonly #agentLimit: Semaphore;
+  readonly #pollers = new Map<string, { poller: DevicePoller; session: PollSession & { close(): void } }>();
+  #closed = false;
+
+  constructor(
+    devices: readonly DeviceConfig[],
+    monitoring: AgentConfig['monitoring'],
+    options: SnmpPollerOptions = {},
+  ) {
+    this.#devices = new Map(devices.map((d) => [d.id, d]));
+    this.#monitoring = monitoring;
+    this.#options = options;
+    this.#agentLimit = new Semaphore(monitoring.maxInFlight);
+  }
+
+  devicePoller(deviceId: string): DevicePoller {
+    if (this.#closed) throw new SnmpError('lifecycle', 'snmp-error', 'SNMP poller is closed');
+    const existing = this.#pollers.get(deviceId);
+    if (existing) return existing.poller;
+    const device = this.#devices.get(deviceId);
+    if (!device) throw new DcAgentError('unknown-device', `no device ${deviceId} in the inventory`);
+    const m = this.#monitoring;
+    const session =
+      this.#options.sessionFactory?.(device, this.#agentLimit) ??
+      new SnmpSession(device, {
+        maxInFlight: m.maxInFlightPerDevice,
+        agentLimit: this.#agentLimit,
+        ...(this.#options.logger ? { logger: this.#options.logger } : {}),
+      });
+    const poller = new DevicePoller(device, session, {
+      varbindsPerPdu: device.snmp.version === '3' ? m.varbindsPerPduV3 : m.varbindsPerPduV2c,
+      ...(this.#options.logger ? { logger: this.#options.logger } : {}),
+      ...(this.#options.clock ? { clock: this.#options.clock } : {}),
+      ...(this.#options.resolver ? { resolver: this.#options.resolver } : {}),
+    });
+    this.#pollers.set(deviceId, { poller, session });
+    return poller;
+  }
+
+  poll(deviceId: string, ports?: readonly string[]): Promise<PortPollResult[]> {
+    return this.devicePoller(deviceId).poll(ports);
+  }
+
+  /** One cycle over every device, concurrently (the in-flight caps pace it). */
+  async pollAll(): Promise<PortPollResult[]> {
+    const perDevice = await Promise.all([...this.#devices.keys()].map((id) => this.poll(id)));
+    return perDevice.flat();
+  }
+
+  close(): void {
+    this.#closed = true;
+    for (const { session } of this.#pollers.values()) session.close();
+    this.#pollers.clear();
+  }
+}

@@ -1,0 +1,238 @@
+import { describe, expect, it } from 'vitest';
+import { H3C_OIDS } from '../../../../drivers/optics/h3c.js';
+import { OID } from '../../../../drivers/snmp/mib.js';
+import {
+  DevicePoller,
+  type PolledDevice,
+  type PortReading,
+  SnmpPoller,
+} from '../../../../drivers/snmp/poller.js';
+import { SnmpError, VarbindType } from '../../../../drivers/transport/snmp.js';
+import { MemorySnmp } from '../../../fakes/snmp-memory.js';
+import { fixture } from '../optics/helpers.js';
+
+/** An H3C-like device with `n` ports named Eth1…EthN at ifIndex 101…. */
+function h3cDevice(n: number): { mem: MemorySnmp; device: PolledDevice } {
+  const mem = new MemorySnmp();
+  mem.ticks(OID.sysUpTime, 100_000);
+  const ports = [];
+  for (let i = 1; i <= n; i++) {
+    const ifIndex = 100 + i;
+    mem.str(`${OID.ifName}.${ifIndex}`, `Eth${i}`);
+    mem.int(`${OID.ifAdminStatus}.${ifIndex}`, 1).int(`${OID.ifOperStatus}.${ifIndex}`, 1);
+    mem.int(`${H3C_OIDS.curRxPower}.${ifIndex}`, -300 - i).int(`${H3C_OIDS.curTxPower}.${ifIndex}`, -200 - i);
+    ports.push({ name: `Eth${i}`, lanes: 1 });
+  }
+  return { mem, device: { id: 'sw1', optics: 'h3c', ports } };
+}
+
+const ok = (r: unknown) => r as PortReading;
+
+describe('DevicePoller batching', () => {
+  it('polls every port in as few PDUs as fit, and reuses the plan', async () => {
+    const { mem, device } = h3cDevice(20);
+    const poller = new DevicePoller(device, mem, { varbindsPerPdu: 50, clock: () => 1_000 });
+    const first = await poller.poll();
+    expect(first).toHaveLength(20);
+    expect(ok(first[4])).toMatchObject({
+      ok: true,
+      device: 'sw1',
+      port: 'Eth5',
+      ifIndex: 105,
+      adminStatus: 'up',
+      operStatus: 'up',
+      lanes: [{ lane: 1, rxDbm: -3.05, txDbm: -2.05 }],
+      rxDbm: [-3.05],
+      txDbm: [-2.05],
+      opticsRead: true,
+      at: 1_000,
+    });
+    // 1 sysUpTime + 20 × 4 = 81 varbinds → 2 PDUs of ≤ 50.
+    expect(mem.gets.map((g) => g.length)).toEqual([50, 31]);
+    const walksAfterFirst = mem.walks.length;
+    mem.gets.length = 0;
+    await poller.poll();
+    expect(mem.gets.map((g) => g.length)).toEqual([50, 31]);
+    expect(mem.walks.length).toBe(walksAfterFirst);
+  });
+
+  it('splits a PDU the device answers tooBig for, and keeps the smaller size', async () => {
+    const { mem, device } = h3cDevice(20);
+    mem.maxVarbinds = 30;
+    const poller = new DevicePoller(device, mem, { varbindsPerPdu: 50 });
+    const res = await poller.poll();
+    expect(res.every((r) => r.ok)).toBe(true);
+    expect(poller.pduSize).toBe(25);
+    mem.gets.length = 0;
+    await poller.poll();
+    expect(mem.gets.map((g) => g.length)).toEqual([25, 25, 25, 6]);
+  });
+
+  it('a port the device lacks is no-such-port; the others are read', async () => {
+    const { mem, device } = h3cDevice(2);
+    const poller = new DevicePoller(
+      { ...device, ports: [...device.ports, { name: 'Eth99', lanes: 1 }] },
+      mem,
+      {
+        varbindsPerPdu: 50,
+      },
+    );
+    const res = await poller.poll();
+    expect(res.map((r) => [r.port, r.ok])).toEqual([
+      ['Eth1', true],
+      ['Eth2', true],
+      ['Eth99', false],
+    ]);
+    expect(res[2]).toMatchObject({ reason: 'no-such-port' });
+  });
+
+  it('per-varbind noSuchInstance: missing optics are null readings, a vanished ifIndex is no-such-port', async () => {
+    const { mem, device } = h3cDevice(2);
+    const poller = new DevicePoller(device, mem, { varbindsPerPdu: 50 });
+    await poller.poll();
+    mem.delete(`${H3C_OIDS.curRxPower}.101`);
+    mem.delete(`${OID.ifAdminStatus}.102`).delete(`${OID.ifOperStatus}.102`);
+    const res = await poller.poll();
+    expect(ok(res[0]).rxDbm).toEqual([null]);
+    expect(ok(res[0]).txDbm).toEqual([-2.01]);
+    expect(res[1]).toMatchObject({ ok: false, reason: 'no-such-port', ifIndex: 102 });
+  });
+
+  it('validates value types at the edge: a status that is not an Integer is unknown', async () => {
+    const { mem, device } = h3cDevice(1);
+    mem.str(`${OID.ifOperStatus}.101`, 'up');
+    mem.int(`${OID.ifAdminStatus}.101`, 42);
+    const [r] = await new DevicePoller(device, mem, { varbindsPerPdu: 50 }).poll();
+    expect(ok(r)).toMatchObject({ adminStatus: 'unknown', operStatus: 'unknown' });
+  });
+
+  it('maps every IF-MIB status word', async () => {
+    const { mem, device } = h3cDevice(1);
+    const poller = new DevicePoller(device, mem, { varbindsPerPdu: 50 });
+    const words = ['up', 'down', 'testing', 'unknown', 'dormant', 'notPresent', 'lowerLayerDown'];
+    for (let v = 1; v <= 7; v++) {
+      mem.int(`${OID.ifOperStatus}.101`, v);
+      expect(ok((await poller.poll())[0]).operStatus).toBe(words[v - 1]);
+    }
+  });
+
+  it('a device failure fails every port with its reason, and never throws', async () => {
+    const { mem, device } = h3cDevice(3);
+    const poller = new DevicePoller(device, mem, { varbindsPerPdu: 50 });
+    await poller.poll();
+    mem.failWith = new SnmpError('timeout', 'snmp-timeout', 'no answer');
+    const res = await poller.poll();
+    expect(res.map((r) => (r.ok ? 'ok' : r.reason))).toEqual([
+      'snmp-timeout',
+      'snmp-timeout',
+      'snmp-timeout',
+    ]);
+    mem.failWith = new SnmpError('auth-failed', 'snmp-auth', 'wrong digest');
+    expect((await poller.poll())[0]).toMatchObject({ ok: false, reason: 'snmp-auth' });
+  });
+
+  it('a device restart (sysUpTime going back) remaps before reporting', async () => {
+    const { mem, device } = h3cDevice(1);
+    const poller = new DevicePoller(device, mem, { varbindsPerPdu: 50 });
+    expect(ok((await poller.poll())[0]).ifIndex).toBe(101);
+    // After the reboot Eth1 is ifIndex 201, and 101 is some other port that is down.
+    mem.ticks(OID.sysUpTime, 50);
+    mem.delete(`${OID.ifName}.101`).str(`${OID.ifName}.201`, 'Eth1').str(`${OID.ifName}.101`, 'Other');
+    mem.int(`${OID.ifOperStatus}.101`, 2);
+    mem.int(`${OID.ifAdminStatus}.201`, 1).int(`${OID.ifOperStatus}.201`, 1);
+    mem.int(`${H3C_OIDS.curRxPower}.201`, -555).int(`${H3C_OIDS.curTxPower}.201`, -222);
+    const [r] = await poller.poll();
+    expect(ok(r)).toMatchObject({ ifIndex: 201, operStatus: 'up', rxDbm: [-5.55] });
+  });
+
+  it('optics none: status only, lanes empty, optics not read', async () => {
+    const mem = fixture('dcagent-h3c');
+    const poller = new DevicePoller(
+      { id: 'x', optics: 'none', ports: [{ name: 'Ten-GigabitEthernet1/0/2', lanes: 1 }] },
+      mem,
+      { varbindsPerPdu: 50 },
+    );
+    const [r] = await poller.poll();
+    expect(ok(r)).toMatchObject({
+      adminStatus: 'up',
+      operStatus: 'up',
+      lanes: [],
+      rxDbm: [],
+      opticsRead: false,
+    });
+  });
+
+  it('a port whose transceiver the adapter cannot find has dark lanes', async () => {
+    const mem = fixture('dcagent-huawei');
+    const poller = new DevicePoller(
+      { id: 'hw', optics: 'huawei', ports: [{ name: '10GE1/0/3', lanes: 1 }] },
+      mem,
+      { varbindsPerPdu: 50 },
+    );
+    const [r] = await poller.poll();
+    expect(ok(r)).toMatchObject({ lanes: [{ lane: 1, rxDbm: null, txDbm: null }], opticsRead: true });
+  });
+
+  it('SNMPv1-style noSuchName drops the blamed varbind and reads the rest', async () => {
+    const { mem, device } = h3cDevice(1);
+    const rx = `${H3C_OIDS.curRxPower}.101`;
+    const realGet = mem.get.bind(mem);
+    mem.get = async (oids) => {
+      if (oids.includes(rx)) {
+        mem.gets.push([...oids]);
+        throw new SnmpError('rpc-error', 'snmp-error', `agent answered NoSuchName: ${rx}`, {
+          errorStatus: 2,
+          errorOid: rx,
+        });
+      }
+      return realGet(oids);
+    };
+    const [r] = await new DevicePoller(device, mem, { varbindsPerPdu: 50 }).poll();
+    expect(ok(r)).toMatchObject({ operStatus: 'up', rxDbm: [null], txDbm: [-2.01] });
+  });
+});
+
+describe('SnmpPoller', () => {
+  it('keeps one session per device and closes them all', async () => {
+    const made: string[] = [];
+    let closed = 0;
+    const { mem } = h3cDevice(2);
+    const cfgDevice = {
+      id: 'sw1',
+      host: '127.0.0.1',
+      optics: 'h3c',
+      ports: [{ name: 'Eth1', lanes: 1 }],
+      snmp: { version: '2c', port: 161 },
+    } as never;
+    const monitoring = {
+      maxInFlight: 4,
+      maxInFlightPerDevice: 2,
+      varbindsPerPduV2c: 50,
+      varbindsPerPduV3: 30,
+    } as never;
+    const poller = new SnmpPoller([cfgDevice], monitoring, {
+      sessionFactory: (d) => {
+        made.push(d.id);
+        return Object.assign(Object.create(mem), {
+          get: mem.get.bind(mem),
+          walk: mem.walk.bind(mem),
+          close: () => {
+            closed++;
+          },
+        });
+      },
+    });
+    await poller.poll('sw1');
+    await poller.poll('sw1');
+    expect(made).toEqual(['sw1']);
+    expect(() => poller.devicePoller('nope')).toThrow(/no device nope/);
+    poller.close();
+    expect(closed).toBe(1);
+  });
+});
+
+it('VarbindType covers the noSuch* tags net-snmp reports', () => {
+  expect([VarbindType.NoSuchObject, VarbindType.NoSuchInstance, VarbindType.EndOfMibView]).toEqual([
+    128, 129, 130,
+  ]);
+});
