@@ -1,0 +1,306 @@
+import { z } from 'zod';
+import type { Thresholds } from '../../config/defaults.js';
+import type { EventData, IfStatus } from '../../contract/events.js';
+import { evaluateHealth, type HealthReason, primaryReason } from './evaluate.js';
+
+/**
+ * The monitoring state machine of CONTRACT §5, per port. `step` is a pure function of (state,
+ * poll result, now, config) → (state, events); the state is plain JSON, so it can be persisted
+ * (Redis) and restored after a restart without repeating or losing a transition.
+ *
+ * Rules, in the order `step` applies them:
+ *
+ * 1. A failed poll (timeout, auth, missing OID) says nothing about the link: it never moves
+ *    availability. It breaks both health streaks ("in a row" means consecutive polls, and a gap
+ *    is not evidence), and after `downPolls` failures in a row `monitoring.degraded` fires once,
+ *    with the reason of the failure that crossed the line and `since` = the first failure.
+ * 2. The next good poll fires `monitoring.restored` (reason `recovered`, `since` = now).
+ * 3. A port under construction fires `construction.completed` once, after `upPolls` healthy polls
+ *    in a row, with the evidence of the last one; it is then available. No availability events
+ *    fire while it is under construction.
+ * 4. Hysteresis: `upPolls` healthy polls in a row make the port available (reason `recovered`),
+ *    `downPolls` unhealthy polls in a row make it unavailable (reason: the most severe reason of
+ *    the poll that crossed the line). From `unknown` (no history) the first verdict is reported.
+ * 5. Damping: every available ⇄ unavailable flip is recorded. When more than `maxFlaps` flips fall
+ *    in `windowSeconds`, availability events are suppressed until no flip happened for
+ *    `holdSeconds`; then the current state is reported once if it differs from the last
+ *    reported one. While damped, flips are not aged out of the window, so the release event's
+ *    `flapCount` covers the whole damped episode.
+ */
+
+export interface TrackerConfig {
+  readonly upPolls: number;
+  readonly downPolls: number;
+  readonly damping: {
+    readonly windowSeconds: number;
+    readonly maxFlaps: number;
+    readonly holdSeconds: number;
+  };
+}
+
+export type Availability = 'available' | 'unavailable' | 'unknown';
+export type FailureReason = 'snmp-timeout' | 'snmp-auth' | 'no-such-port' | 'snmp-error';
+
+const FAILURE_REASONS = ['snmp-timeout', 'snmp-auth', 'no-such-port', 'snmp-error'] as const;
+const HEALTH_REASONS = ['admin-down', 'oper-down', 'rx-low', 'rx-high', 'tx-low', 'tx-high'] as const;
+
+export const portTrackStateSchema = z.strictObject({
+  v: z.literal(1),
+  device: z.string().min(1),
+  port: z.string().min(1),
+  underConstruction: z.boolean(),
+  /** Last availability an event said (or the seed). */
+  reported: z.enum(['available', 'unavailable', 'unknown']),
+  /** Availability after hysteresis, before damping. */
+  actual: z.enum(['available', 'unavailable', 'unknown']),
+  healthyStreak: z.number().int().min(0),
+  unhealthyStreak: z.number().int().min(0),
+  /** Epoch ms of the first poll of the current healthy streak. */
+  healthySince: z.number().nullable(),
+  /** Most severe reason of the last unhealthy poll. */
+  lastReason: z.enum(HEALTH_REASONS).nullable(),
+  failedStreak: z.number().int().min(0),
+  failedSince: z.number().nullable(),
+  degraded: z.strictObject({ reason: z.enum(FAILURE_REASONS), since: z.number() }).nullable(),
+  /** Epoch ms of availability flips still inside the damping window. */
+  flaps: z.array(z.number()),
+  damped: z.boolean(),
+  lastFlipAt: z.number().nullable(),
+});
+export type PortTrackState = z.infer<typeof portTrackStateSchema>;
+
+export const trackerSnapshotSchema = z.strictObject({
+  v: z.literal(1),
+  ports: z.array(portTrackStateSchema),
+});
+export type TrackerSnapshot = z.infer<typeof trackerSnapshotSchema>;
+
+export type TrackerEvent =
+  | { readonly type: 'construction.completed'; readonly data: EventData<'construction.completed'> }
+  | { readonly type: 'availability.changed'; readonly data: EventData<'availability.changed'> }
+  | { readonly type: 'monitoring.degraded'; readonly data: EventData<'monitoring.degraded'> }
+  | { readonly type: 'monitoring.restored'; readonly data: EventData<'monitoring.restored'> };
+
+/** A poll result as the tracker needs it (drivers/snmp/poller's PortPollResult fits). */
+export type Observation =
+  | {
+      readonly ok: true;
+      readonly device: string;
+      readonly port: string;
+      readonly adminStatus: IfStatus;
+      readonly operStatus: IfStatus;
+      readonly lanes: readonly { readonly rxDbm: number | null; readonly txDbm: number | null }[];
+      readonly rxDbm: readonly (number | null)[];
+      readonly txDbm: readonly (number | null)[];
+      readonly opticsRead: boolean;
+    }
+  | { readonly ok: false; readonly device: string; readonly port: string; readonly reason: FailureReason };
+
+export interface SeedOptions {
+  underConstruction?: boolean;
+  /** What the control plane last knew: avoids announcing every port again after a restart. */
+  availability?: Availability;
+}
+
+export function initialState(device: string, port: string, seed: SeedOptions = {}): PortTrackState {
+  const a = seed.availability ?? 'unknown';
+  return {
+    v: 1,
+    device,
+    port,
+    underConstruction: seed.underConstruction ?? false,
+    reported: a,
+    actual: a,
+    healthyStreak: 0,
+    unhealthyStreak: 0,
+    healthySince: null,
+    lastReason: null,
+    failedStreak: 0,
+    failedSince: null,
+    degraded: null,
+    flaps: [],
+    damped: false,
+    lastFlipAt: null,
+  };
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export interface StepResult {
+  readonly state: PortTrackState;
+  readonly events: TrackerEvent[];
+}
+
+/** Pure: one poll result applied to one port's state. */
+export function step(
+  prev: PortTrackState,
+  obs: Observation,
+  thresholds: Thresholds,
+  now: number,
+  cfg: TrackerConfig,
+): StepResult {
+  const s: PortTrackState = { ...prev, flaps: [...prev.flaps] };
+  const events: TrackerEvent[] = [];
+  const ref = { device: s.device, port: s.port };
+
+  if (!obs.ok) {
+    s.healthyStreak = 0;
+    s.unhealthyStreak = 0;
+    s.healthySince = null;
+    s.failedStreak++;
+    s.failedSince ??= now;
+    if (!s.degraded && s.failedStreak >= cfg.downPolls) {
+      s.degraded = { reason: obs.reason, since: s.failedSince };
+      events.push({
+        type: 'monitoring.degraded',
+        data: { ...ref, reason: obs.reason, since: iso(s.failedSince) },
+      });
+    }
+    return { state: s, events };
+  }
+
+  if (s.degraded) {
+    events.push({ type: 'monitoring.restored', data: { ...ref, reason: 'recovered', since: iso(now) } });
+    s.degraded = null;
+  }
+  s.failedStreak = 0;
+  s.failedSince = null;
+
+  const verdict = evaluateHealth(obs, thresholds);
+  if (verdict.healthy) {
+    s.healthyStreak++;
+    s.unhealthyStreak = 0;
+    s.healthySince ??= now;
+  } else {
+    s.unhealthyStreak++;
+    s.healthyStreak = 0;
+    s.healthySince = null;
+    s.lastReason = primaryReason(verdict) ?? null;
+  }
+
+  if (s.underConstruction) {
+    if (s.healthyStreak >= cfg.upPolls) {
+      events.push({
+        type: 'construction.completed',
+        data: {
+          ...ref,
+          evidence: {
+            adminStatus: obs.adminStatus,
+            operStatus: obs.operStatus,
+            rxDbm: [...obs.rxDbm],
+            txDbm: [...obs.txDbm],
+            thresholds: {
+              rx: [thresholds.rx[0], thresholds.rx[1]],
+              tx: [thresholds.tx[0], thresholds.tx[1]],
+            },
+            samples: s.healthyStreak,
+            since: iso(s.healthySince ?? now),
+          },
+        },
+      });
+      s.underConstruction = false;
+      s.actual = 'available';
+      s.reported = 'available';
+    }
+    return { state: s, events };
+  }
+
+  let next: Availability = s.actual;
+  if (s.healthyStreak >= cfg.upPolls) next = 'available';
+  else if (s.unhealthyStreak >= cfg.downPolls) next = 'unavailable';
+  let flipped = false;
+  if (next !== s.actual) {
+    flipped = s.actual !== 'unknown';
+    if (flipped) s.flaps.push(now);
+    s.actual = next;
+    s.lastFlipAt = now;
+  }
+  const windowMs = cfg.damping.windowSeconds * 1000;
+  if (!s.damped) {
+    while (s.flaps.length > 0 && s.flaps[0]! <= now - windowMs) s.flaps.shift();
+    // Only a flip can start damping; a quiet port is never damped by old flips alone.
+    if (flipped && s.flaps.length > cfg.damping.maxFlaps) s.damped = true;
+  } else if (s.lastFlipAt !== null && now - s.lastFlipAt >= cfg.damping.holdSeconds * 1000) {
+    s.damped = false;
+  }
+
+  if (!s.damped && s.actual !== 'unknown' && s.actual !== s.reported) {
+    const reason: HealthReason | 'recovered' =
+      s.actual === 'available' ? 'recovered' : (s.lastReason ?? 'oper-down');
+    events.push({
+      type: 'availability.changed',
+      data: {
+        ...ref,
+        to: s.actual,
+        reason,
+        rxDbm: [...obs.rxDbm],
+        txDbm: [...obs.txDbm],
+        flapCount: s.flaps.length,
+      },
+    });
+    s.reported = s.actual;
+    // The episode is reported; from here flips age out of the window again.
+    while (s.flaps.length > 0 && s.flaps[0]! <= now - windowMs) s.flaps.shift();
+  }
+  return { state: s, events };
+}
+
+const key = (device: string, port: string) => `${device}\u0000${port}`;
+
+/**
+ * The tracker for every monitored port, with an injectable clock. Thin on purpose: the rules
+ * live in `step`.
+ */
+export class HealthTracker {
+  readonly #cfg: TrackerConfig;
+  readonly #clock: () => number;
+  readonly #states = new Map<string, PortTrackState>();
+
+  constructor(cfg: TrackerConfig, options: { clock?: () => number; snapshot?: unknown } = {}) {
+    this.#cfg = cfg;
+    this.#clock = options.clock ?? Date.now;
+    if (options.snapshot !== undefined) {
+      for (const p of trackerSnapshotSchema.parse(options.snapshot).ports)
+        this.#states.set(key(p.device, p.port), p);
+    }
+  }
+
+  /** Starts (or restarts) tracking a port with what is known about it. */
+  track(device: string, port: string, seed: SeedOptions = {}): void {
+    this.#states.set(key(device, port), initialState(device, port, seed));
+  }
+
+  /** A port under construction again (a new provision): completion will be reported once more. */
+  startConstruction(device: string, port: string): void {
+    const prev = this.#states.get(key(device, port));
+    const base = prev ?? initialState(device, port);
+    this.#states.set(key(device, port), {
+      ...base,
+      underConstruction: true,
+      healthyStreak: 0,
+      healthySince: null,
+      unhealthyStreak: 0,
+    });
+  }
+
+  forget(device: string, port: string): void {
+    this.#states.delete(key(device, port));
+  }
+
+  observe(obs: Observation, thresholds: Thresholds): TrackerEvent[] {
+    const k = key(obs.device, obs.port);
+    const prev = this.#states.get(k) ?? initialState(obs.device, obs.port);
+    const { state, events } = step(prev, obs, thresholds, this.#clock(), this.#cfg);
+    this.#states.set(k, state);
+    return events;
+  }
+
+  state(device: string, port: string): PortTrackState | undefined {
+    return this.#states.get(key(device, port));
+  }
+
+  /** Plain JSON of every port's state, for persistence. */
+  snapshot(): TrackerSnapshot {
+    return { v: 1, ports: [...this.#states.values()].map((s) => ({ ...s, flaps: [...s.flaps] })) };
+  }
+}
