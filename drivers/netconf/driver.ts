@@ -87,7 +87,13 @@ export class NetconfDriver implements DeviceDriver {
 
   #checkCapabilities(s: NetconfSession): void {
     const missing = this.#impl.requiredCapabilities.filter((c) => !s.hasCapability(c));
-    if (missing.length > 0) {
+    // YANG 1.1 modules are not listed in the hello (RFC 7950 §5.6.4), only in the YANG library;
+    // a server that points there may well implement the model, and a wrong model still fails
+    // loudly at the first edit, so only a server without either is refused up front.
+    const usesYangLibrary = s.serverCapabilities.some((c) =>
+      c.startsWith('urn:ietf:params:netconf:capability:yang-library:'),
+    );
+    if (missing.length > 0 && !usesYangLibrary) {
       throw new DcAgentError(
         'unsupported-platform',
         `${this.deviceId} does not advertise ${missing.join(', ')}; is its platform really ${this.platform}?`,

@@ -114,6 +114,26 @@ export function mapSshError(
   });
 }
 
+/**
+ * The ssh2 options for a target: credentials from Secrets, keepalive, the connect deadline, and
+ * the legacy algorithms only when the device opted in. Exported so the choices are testable.
+ */
+export function sshConnectConfig(target: SshTarget, hostVerifier: (key: Buffer) => boolean): ConnectConfig {
+  return {
+    host: target.host,
+    port: target.port,
+    username: target.username,
+    readyTimeout: target.connectTimeoutMs,
+    keepaliveInterval: target.keepaliveIntervalMs,
+    keepaliveCountMax: 3,
+    hostVerifier,
+    ...(target.password ? { password: target.password.reveal(), tryKeyboard: true } : {}),
+    ...(target.privateKey ? { privateKey: target.privateKey.reveal() } : {}),
+    ...(target.passphrase ? { passphrase: target.passphrase.reveal() } : {}),
+    ...(target.legacyAlgorithms ? { algorithms: LEGACY_ALGORITHMS } : {}),
+  };
+}
+
 export interface OpenOptions {
   logger?: Logger;
   signal?: AbortSignal;
@@ -203,21 +223,7 @@ export function openSubsystem(
       return true;
     };
 
-    const config: ConnectConfig = {
-      host: target.host,
-      port: target.port,
-      username: target.username,
-      readyTimeout: target.connectTimeoutMs,
-      keepaliveInterval: target.keepaliveIntervalMs,
-      keepaliveCountMax: 3,
-      hostVerifier,
-      // Never ask a local agent or default key files: the inventory says exactly what to offer.
-      agent: undefined,
-      ...(target.password ? { password: target.password.reveal(), tryKeyboard: true } : {}),
-      ...(target.privateKey ? { privateKey: target.privateKey.reveal() } : {}),
-      ...(target.passphrase ? { passphrase: target.passphrase.reveal() } : {}),
-      ...(target.legacyAlgorithms ? { algorithms: LEGACY_ALGORITHMS } : {}),
-    };
+    const config = sshConnectConfig(target, hostVerifier);
 
     client.on('keyboard-interactive', (_name, _instructions, _lang, prompts, finish) => {
       // Many network OSes put password login behind keyboard-interactive with one prompt.

@@ -40,6 +40,8 @@ export interface FakeServerOptions {
   /** Extra raw bytes written in the same write as the server hello. */
   afterHello?: (ch: FakeChannel) => string | Buffer;
   sessionId?: number;
+  /** Never send a hello (for the hello deadline). */
+  silentHello?: boolean;
 }
 
 export interface AuthAttempt {
@@ -142,7 +144,8 @@ export class FakeNetconfServer {
       .map((c) => `<capability>${c}</capability>`)
       .join('')}</capabilities><session-id>${this.options.sessionId ?? 7}</session-id></hello>]]>]]>`;
     const extra = this.options.afterHello?.({ ...ch, framing: () => (base11 ? 'chunked' : 'eom') });
-    stream.write(extra ? Buffer.concat([Buffer.from(hello), Buffer.from(extra)]) : hello);
+    if (!this.options.silentHello)
+      stream.write(extra ? Buffer.concat([Buffer.from(hello), Buffer.from(extra)]) : hello);
     stream.on('data', (chunk: Buffer) => {
       decoder.push(chunk);
       for (;;) {

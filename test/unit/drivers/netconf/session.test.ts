@@ -289,6 +289,23 @@ describe('NetconfSession over ssh2 against a fake server', () => {
     expect(srv.authAttempts.some((a) => a.method === 'password')).toBe(true);
   });
 
+  it('a server that never sends its hello hits the hello deadline', async () => {
+    const srv = await startServer({ silentHello: true });
+    const t0 = Date.now();
+    const err = await rejection(
+      NetconfSession.connect(target(srv), { deviceId: 'fake-1', rpcTimeoutMs: 2_000, helloTimeoutMs: 300 }),
+    );
+    expect(hasCode(err, 'timeout')).toBe(true);
+    expect((err as Error).message).toContain('hello');
+    expect(Date.now() - t0).toBeLessThan(2_000);
+  });
+
+  it('a hello without base:1.0 or base:1.1 is refused', async () => {
+    const srv = await startServer({ capabilities: ['urn:example:only'] });
+    const err = await rejection(connect(srv));
+    expect(hasCode(err, 'unsupported-platform')).toBe(true);
+  });
+
   it('maps a refused connection to unreachable', async () => {
     const srv = await startServer();
     const port = srv.port;

@@ -3,7 +3,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { mapSshError, sshFingerprint } from '../../../../drivers/transport/ssh.js';
+import { Secret } from '../../../../core/secret.js';
+import {
+  mapSshError,
+  type SshTarget,
+  sshConnectConfig,
+  sshFingerprint,
+} from '../../../../drivers/transport/ssh.js';
 
 const where = { deviceId: 'd', host: 'h', port: 830 };
 
@@ -35,5 +41,51 @@ describe('ssh transport helpers', () => {
     [{ code: 'ETIMEDOUT', message: 'x' }, 'timeout'],
   ])('maps %j to %s', (err, code) => {
     expect(mapSshError(Object.assign(new Error(err.message), err), where).code).toBe(code);
+  });
+});
+
+describe('ssh2 options', () => {
+  const t: SshTarget = {
+    deviceId: 'd',
+    host: 'h',
+    port: 830,
+    username: 'u',
+    password: new Secret('pw-123456'),
+    hostKey: `SHA256:${'a'.repeat(43)}`,
+    connectTimeoutMs: 7_000,
+    keepaliveIntervalMs: 15_000,
+  };
+  const verify = () => true;
+
+  it('sets the connect deadline, keepalive and password (with keyboard-interactive) from the target', () => {
+    const c = sshConnectConfig(t, verify);
+    expect(c).toMatchObject({
+      readyTimeout: 7_000,
+      keepaliveInterval: 15_000,
+      keepaliveCountMax: 3,
+      password: 'pw-123456',
+      tryKeyboard: true,
+    });
+    expect(c.hostVerifier).toBe(verify);
+    expect(c.algorithms).toBeUndefined();
+    expect(c.privateKey).toBeUndefined();
+  });
+
+  it('adds group14-sha1, aes-cbc and ssh-rsa only when legacyAlgorithms is on, after the defaults', () => {
+    const c = sshConnectConfig({ ...t, legacyAlgorithms: true }, verify);
+    expect(c.algorithms).toEqual({
+      kex: { append: ['diffie-hellman-group14-sha1'], prepend: [], remove: [] },
+      cipher: { append: ['aes128-cbc', 'aes256-cbc'], prepend: [], remove: [] },
+      serverHostKey: { append: ['ssh-rsa'], prepend: [], remove: [] },
+    });
+  });
+
+  it('passes a key and its passphrase', () => {
+    const c = sshConnectConfig(
+      { ...t, password: undefined, privateKey: new Secret('KEY'), passphrase: new Secret('phrase-1') },
+      verify,
+    );
+    expect(c).toMatchObject({ privateKey: 'KEY', passphrase: 'phrase-1' });
+    expect(c.password).toBeUndefined();
   });
 });
