@@ -5,6 +5,7 @@ import { registerEvents } from './events.js';
 import { EXIT_OK, EXIT_USAGE, type Output, processOutput, reportError } from './io.js';
 import { registerPlan } from './plan.js';
 import { registerRun } from './run.js';
+import { registerStatus } from './status.js';
 
 /** Each command lives in its own module and registers itself here. */
 export function buildProgram(io: Output = processOutput): Command {
@@ -22,6 +23,7 @@ export function buildProgram(io: Output = processOutput): Command {
   registerEvents(program, io);
   registerRun(program, io);
   registerPlan(program, io);
+  registerStatus(program, io);
   return program;
 }
 
