@@ -383,14 +383,16 @@ export class SnmpSession {
         const code = (err as { code?: number }).code;
         const rc = netSnmp.ResponseInvalidCode;
         if (code === rc.EAuthFailure || code === rc.ECouldNotDecrypt) {
-          return new SnmpError(
-            'auth-failed',
-            'snmp-auth',
-            this.#where(`authentication failed: ${err.message}`),
-            {
-              details,
-            },
-          );
+          // net-snmp's own wording carries digests or cipher internals; say what an operator checks.
+          const what =
+            code === rc.ECouldNotDecrypt
+              ? 'the reply could not be decrypted (wrong priv key or priv protocol)'
+              : err.message.startsWith('Authentication digest')
+                ? 'the reply failed authentication (wrong auth key or auth protocol)'
+                : `the agent reported ${err.message}`;
+          return new SnmpError('auth-failed', 'snmp-auth', this.#where(`authentication failed: ${what}`), {
+            details,
+          });
         }
         return new SnmpError('rpc-error', 'snmp-error', this.#where(`invalid reply: ${err.message}`), {
           details,
