@@ -122,6 +122,38 @@ describe('NETCONF against netconfd (ietf-interfaces)', () => {
     });
   }, 30_000);
 
+  it('a session lost between confirmed and confirming commit rolls back at once, not after the timeout', async () => {
+    await ncclientSetPort(peer, 'ietf', PORT, { description: 'HC hc-old-2 previous', enabled: true });
+    const p4 = new NetconfPool();
+    const dev4 = device({ confirmTimeoutSeconds: 60 });
+    const d4 = new NetconfDriver(dev4, ietfInterfacesPlatform, {
+      pool: p4,
+      transaction: {
+        hooks: {
+          afterConfirmedCommit: async () => {
+            // Same pooled session as the transaction's: the agent's connection drops here.
+            await p4.withSession(dev4, async (s) => s.destroy());
+          },
+        },
+      },
+    });
+    const t0 = Date.now();
+    try {
+      const err = await rejection(d4.apply(intent('HC hc-new-2 lost session')));
+      expect(hasCode(err, 'unreachable')).toBe(true);
+    } finally {
+      await p4.closeAll();
+    }
+    // No persist: the device rolls back when the session ends, long before the 60 s timeout.
+    let seen = await ncclientReadPort(peer, 'ietf', PORT);
+    for (let i = 0; i < 20 && seen?.description !== 'HC hc-old-2 previous'; i++) {
+      await sleep(250);
+      seen = await ncclientReadPort(peer, 'ietf', PORT);
+    }
+    expect(seen).toEqual({ description: 'HC hc-old-2 previous', enabled: true });
+    expect(Date.now() - t0).toBeLessThan(30_000);
+  }, 40_000);
+
   it('a candidate locked by another session fails with lock-denied, retryable, and changes nothing', async () => {
     const lock = holdLock(peer, 4);
     await lock.locked;
@@ -132,7 +164,7 @@ describe('NETCONF against netconfd (ietf-interfaces)', () => {
     } finally {
       await lock.done;
     }
-    expect((await ncclientReadPort(peer, 'ietf', PORT))?.description).toBe('HC hc-old-1 previous');
+    expect((await ncclientReadPort(peer, 'ietf', PORT))?.description).toBe('HC hc-old-2 previous');
     // Once the other session let go, the same job succeeds.
     expect(await driver.apply(intent('HC hc-interop-2 blocked'))).toMatchObject({
       changed: true,

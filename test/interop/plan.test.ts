@@ -141,6 +141,18 @@ describe('dcagent plan against netconfd', () => {
     expect(await candidateAndRunning()).toEqual(before);
   });
 
+  it('--validate while another session holds the candidate lock reports lock-denied (exit 1)', async () => {
+    const lock = holdLock(peer, 4);
+    await lock.locked;
+    try {
+      const r = await runCli([...base(), '--description', 'validated', '--validate']);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('lock-denied');
+    } finally {
+      await lock.done;
+    }
+  }, 30_000);
+
   it('--offline renders without contacting the device', async () => {
     const r = await runCli([
       'plan',
