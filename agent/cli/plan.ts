@@ -1,4 +1,3 @@
-import { styleText } from 'node:util';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { findDevice, findPort } from '../../config/load.js';
@@ -40,15 +39,20 @@ export interface PlanOutput {
   changes: number;
 }
 
-type Style = Parameters<typeof styleText>[0];
+// Plain SGR codes: node's styleText also consults NO_COLOR/FORCE_COLOR on its own, while the
+// decision here is already made once, in Output.isTTY (terminal and no NO_COLOR).
+const SGR = { bold: [1, 22], dim: [2, 22], red: [31, 39], green: [32, 39], cyan: [36, 39] } as const;
+type Style = keyof typeof SGR;
 
-function painter(io: Output): (style: Style, text: string) => string {
-  return io.isTTY ? (style, text) => styleText(style, text) : (_style, text) => text;
+function painter(io: Pick<Output, 'isTTY'>): (style: Style, text: string) => string {
+  return io.isTTY
+    ? (style, text) => `\u001b[${SGR[style][0]}m${text}\u001b[${SGR[style][1]}m`
+    : (_style, text) => text;
 }
 
 /** The human form: headings, the RPC, and the diff with +/- lines coloured on a terminal. */
 export function formatPlan(p: PlanOutput, io: Pick<Output, 'isTTY'>, offline: boolean): string {
-  const paint = painter(io as Output);
+  const paint = painter(io);
   const lines = [
     paint('bold', `plan ${p.operation} ${p.connectionId}: ${p.device} ${p.port} (${p.platform})`),
     paint('bold', 'rpc:'),

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { formatPlan } from '../../agent/cli/plan.js';
 import { ncclientReadPort, ncclientSetPort } from '../conformance/netconf-peer-tools.js';
 import { runCli } from '../helpers/cli.js';
 import { holdLock, ncclient } from '../peers/ncclient.js';
@@ -244,5 +245,26 @@ describe('dcagent plan against netconfd', () => {
     ]);
     expect(r2.code).toBe(2);
     expect(r2.stderr).toContain('--port');
+  });
+});
+
+describe('plan output on a terminal', () => {
+  it('colours added and removed lines only when stdout is a TTY', () => {
+    const p = {
+      operation: 'provision' as const,
+      connectionId: 'hc-tty-1',
+      device: 'sw',
+      port: 'p',
+      platform: 'ietf-interfaces',
+      rpc: '<edit-config/>',
+      diff: '--- a\n+++ b\n@@ -1,2 +1,2 @@\n interface p\n- enabled false\n+ enabled true\n',
+      changes: 2,
+    };
+    const tty = formatPlan(p, { isTTY: true }, false);
+    expect(tty).toContain('\u001b[32m+ enabled true');
+    expect(tty).toContain('\u001b[31m- enabled false');
+    const plain = formatPlan(p, { isTTY: false }, false);
+    expect(plain).not.toContain('\u001b[');
+    expect(plain).toContain('diff (2 changed lines):');
   });
 });
