@@ -152,6 +152,8 @@ const parser = new XMLParser({
   ignoreDeclaration: true,
   ignorePiTags: true,
   commentPropName: false,
+  // CDATA is kept apart so its content is taken literally, not entity-decoded.
+  cdataPropName: '#cdata',
   // We use no path-based callbacks; without this the parser builds a path string per element.
   jPath: false,
 });
@@ -161,7 +163,7 @@ type RawNode = Record<string, unknown>;
 function convert(raw: RawNode): XmlElement | undefined {
   let name: string | undefined;
   for (const k of Object.keys(raw)) {
-    if (k !== ':@' && k !== '#text') {
+    if (k !== ':@' && k !== '#text' && k !== '#cdata') {
       name = k;
       break;
     }
@@ -171,8 +173,10 @@ function convert(raw: RawNode): XmlElement | undefined {
   const children: XmlElement[] = [];
   let text = '';
   for (const k of kids) {
-    if ('#text' in k) text += String(k['#text']);
-    else {
+    if ('#text' in k) text += decodeEntities(String(k['#text']));
+    else if ('#cdata' in k) {
+      for (const c of (k['#cdata'] as RawNode[] | undefined) ?? []) text += String(c['#text'] ?? '');
+    } else {
       const c = convert(k);
       if (c) children.push(c);
     }
@@ -180,7 +184,7 @@ function convert(raw: RawNode): XmlElement | undefined {
   const rawAttrs = raw[':@'] as Record<string, unknown> | undefined;
   const attrs: Record<string, string> = {};
   if (rawAttrs) for (const [a, v] of Object.entries(rawAttrs)) attrs[a] = decodeEntities(String(v));
-  return { name, attrs, children, text: decodeEntities(text) };
+  return { name, attrs, children, text };
 }
 
 /**

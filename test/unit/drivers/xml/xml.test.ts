@@ -109,6 +109,10 @@ describe('XML input', () => {
     expect(parseXml('<r>&amp;lt; &lt; &#65;&#x42; &quot;&apos;</r>').text).toBe('&lt; < AB "\'');
   });
 
+  it('takes CDATA literally and decodes the text around it', () => {
+    expect(parseXml('<r>a &amp; <![CDATA[&lt;b> & ]]> c</r>').text).toBe('a & &lt;b> &  c');
+  });
+
   it('strips namespace prefixes and keeps attributes', () => {
     const root = parseXml('<nc:rpc-reply xmlns:nc="urn:x" message-id="5"><nc:ok/></nc:rpc-reply>');
     expect(root.name).toBe('rpc-reply');
