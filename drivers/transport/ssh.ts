@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Duplex } from 'node:stream';
-import { type Algorithms, Client, type ClientChannel, type ConnectConfig } from 'ssh2';
+import { type Algorithms, Client, type ClientChannel, type ConnectConfig, type PseudoTtyOptions } from 'ssh2';
 import { DcAgentError, errorMessage } from '../../core/errors.js';
 import { type Logger, silentLogger } from '../../core/logger.js';
 import type { Secret } from '../../core/secret.js';
@@ -149,6 +149,41 @@ export function openSubsystem(
   subsystem: string,
   options: OpenOptions = {},
 ): Promise<SshChannel> {
+  return openChannel(
+    target,
+    subsystem,
+    `the ${subsystem} subsystem`,
+    (c, cb) => c.subsys(subsystem, cb),
+    options,
+  );
+}
+
+export type PtyOptions = Pick<PseudoTtyOptions, 'term' | 'cols' | 'rows'>;
+
+/**
+ * Like openSubsystem, for an interactive shell on a pseudo-terminal: network CLIs only show
+ * prompts, pagers and line editing to a pty. Same host-key, auth and deadline handling.
+ */
+export function openShell(
+  target: SshTarget,
+  pty: PtyOptions,
+  options: OpenOptions = {},
+): Promise<SshChannel> {
+  return openChannel(target, 'shell', 'an interactive shell', (c, cb) => c.shell(pty, cb), options);
+}
+
+type ChannelOpener = (
+  client: Client,
+  callback: (err: Error | undefined, stream: ClientChannel) => void,
+) => void;
+
+function openChannel(
+  target: SshTarget,
+  subsystem: string,
+  refusedWhat: string,
+  open: ChannelOpener,
+  options: OpenOptions,
+): Promise<SshChannel> {
   const log = (options.logger ?? silentLogger).child({ device: target.deviceId });
   if (!target.hostKey && !target.insecureAcceptAnyHostKey) {
     return Promise.reject(
@@ -261,12 +296,12 @@ export function openSubsystem(
     });
 
     client.on('ready', () => {
-      client.subsys(subsystem, (err, stream: ClientChannel) => {
+      open(client, (err, stream: ClientChannel) => {
         if (err) {
           fail(
             new DcAgentError(
               'unreachable',
-              `device ${target.deviceId} refused the ${subsystem} subsystem: ${err.message}`,
+              `device ${target.deviceId} refused ${refusedWhat}: ${err.message}`,
               {
                 cause: err,
                 details: { device: target.deviceId },
