@@ -187,11 +187,12 @@ export class NetconfDriver implements DeviceDriver {
     );
   }
 
-  apply(intent: PortIntent, options: CallOptions = {}): Promise<NetconfApplyResult> {
+  // async so a payload the platform refuses becomes a rejection, never a synchronous throw.
+  async apply(intent: PortIntent, options: CallOptions = {}): Promise<NetconfApplyResult> {
     return this.#run(this.#change('provision', intent), options.signal);
   }
 
-  clear(port: string, options: CallOptions = {}): Promise<NetconfApplyResult> {
+  async clear(port: string, options: CallOptions = {}): Promise<NetconfApplyResult> {
     return this.#run(this.#change('deprovision', port), options.signal);
   }
 

@@ -1,0 +1,139 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { buildConfig, type DeviceConfig } from '../../../../config/load.js';
+import { hasCode } from '../../../../core/errors.js';
+import type { PortIntent } from '../../../../drivers/driver.js';
+import { NetconfDriver } from '../../../../drivers/netconf/driver.js';
+import { NetconfPool } from '../../../../drivers/netconf/pool.js';
+import { CAP } from '../../../../drivers/netconf/rpc.js';
+import { ietfInterfacesPlatform } from '../../../../drivers/platforms/ietf-interfaces/index.js';
+import { FAKE_PASSWORD, FAKE_USER, FakeNetconfServer } from '../../../fakes/netconf-server.js';
+
+const IETF = 'urn:ietf:params:xml:ns:yang:ietf-interfaces';
+const servers: FakeNetconfServer[] = [];
+const pools: NetconfPool[] = [];
+afterEach(async () => {
+  for (const p of pools.splice(0)) await p.closeAll();
+  for (const s of servers.splice(0)) await s.stop();
+});
+
+const intent: PortIntent = { port: 'p1', description: 'HC hc-u-1 x', enabled: true, portType: '10GBASE-LR' };
+
+/** A fake device whose running config has p1 down without description. */
+async function setup(capabilities: string[]) {
+  const srv = new FakeNetconfServer({ capabilities: [CAP.base10, CAP.base11, ...capabilities] });
+  srv.handler = (req, ch) => {
+    if (req.operation === 'get-config') {
+      ch.reply(
+        req.messageId,
+        `<data><interfaces xmlns="${IETF}"><interface><name>p1</name><enabled>false</enabled></interface></interfaces></data>`,
+      );
+    } else ch.reply(req.messageId, '<ok/>');
+  };
+  await srv.listen();
+  servers.push(srv);
+  const device: DeviceConfig = buildConfig(
+    {
+      devices: [
+        {
+          id: 'unit-dev',
+          host: '127.0.0.1',
+          platform: 'ietf-interfaces',
+          portType: '10GBASE-LR',
+          ports: ['p1'],
+          netconf: {
+            port: srv.port,
+            username: FAKE_USER,
+            passwordEnv: 'NC_PASS',
+            hostKey: srv.hostKeyFingerprint,
+          },
+          snmp: { version: '2c', communityEnv: 'COMM' },
+          optics: 'none',
+        },
+      ],
+    },
+    { env: { NC_PASS: FAKE_PASSWORD, COMM: 'public' } },
+  ).devices[0]!;
+  const pool = new NetconfPool();
+  pools.push(pool);
+  return { srv, driver: new NetconfDriver(device, ietfInterfacesPlatform, { pool }) };
+}
+
+async function rejection(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('NetconfDriver against a fake device', () => {
+  it('plan reads running only (one get-config, no lock or edit) and diffs it', async () => {
+    const { srv, driver } = await setup([CAP.candidate, CAP.confirmedCommit11, IETF]);
+    const plan = await driver.plan('provision', intent);
+    expect(srv.requests.map((r) => r.operation)).toEqual(['get-config']);
+    expect(plan.rpc.startsWith('<edit-config><target><candidate/></target>')).toBe(true);
+    expect(plan.diff).toContain('+ description HC hc-u-1 x');
+    expect(plan.diff).toContain('- enabled false');
+    expect(plan.changes).toBe(3);
+    expect(plan.before).toEqual({ port: 'p1', exists: true, enabled: false });
+  });
+
+  it('plan targets running on a device without candidate', async () => {
+    const { driver } = await setup([CAP.writableRunning, IETF]);
+    expect(
+      (await driver.plan('provision', intent)).rpc.startsWith('<edit-config><target><running/></target>'),
+    ).toBe(true);
+  });
+
+  it('plan --validate sends test-only to the candidate, without lock or discard', async () => {
+    const { srv, driver } = await setup([CAP.candidate, CAP.validate11, IETF]);
+    await driver.plan('provision', intent, { validate: true });
+    expect(srv.requests.map((r) => r.operation)).toEqual(['get-config', 'edit-config']);
+    expect(srv.requests[1]?.xml).toContain('<test-option>test-only</test-option>');
+  });
+
+  it('plan --validate is refused on a device without :validate:1.1', async () => {
+    const { driver } = await setup([CAP.candidate, CAP.validate10, IETF]);
+    expect(
+      hasCode(await rejection(driver.plan('provision', intent, { validate: true })), 'unsupported-platform'),
+    ).toBe(true);
+  });
+
+  it('a device that does not advertise the model is refused before anything is sent', async () => {
+    const { srv, driver } = await setup([CAP.candidate]);
+    const err = await rejection(driver.apply(intent));
+    expect(hasCode(err, 'unsupported-platform')).toBe(true);
+    expect((err as Error).message).toContain(IETF);
+    expect(srv.requests).toEqual([]);
+  });
+
+  it('a device that points to the YANG library is given the benefit of the doubt', async () => {
+    const { driver } = await setup([
+      CAP.candidate,
+      'urn:ietf:params:netconf:capability:yang-library:1.1?revision=2019-01-04',
+    ]);
+    expect(await driver.readPortConfig('p1')).toEqual({ port: 'p1', exists: true, enabled: false });
+  });
+
+  it('an MTU on ietf-interfaces is refused before contacting the device', async () => {
+    const { srv, driver } = await setup([CAP.candidate, IETF]);
+    expect(hasCode(await rejection(driver.apply({ ...intent, mtu: 9000 })), 'unsupported-platform')).toBe(
+      true,
+    );
+    expect(srv.connectionCount).toBe(0);
+  });
+
+  it('listSubinterfaces asks for interface names only', async () => {
+    const { srv, driver } = await setup([CAP.candidate, IETF]);
+    srv.handler = (req, ch) =>
+      ch.reply(
+        req.messageId,
+        `<data><interfaces xmlns="${IETF}"><interface><name>p1</name></interface><interface><name>p1.42</name></interface><interface><name>p10.1</name></interface></interfaces></data>`,
+      );
+    expect(await driver.listSubinterfaces('p1')).toEqual(['p1.42']);
+    expect(srv.requests[0]?.xml).toContain(
+      '<filter type="subtree"><interfaces xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces"><interface><name/></interface></interfaces></filter>',
+    );
+  });
+});
