@@ -4,7 +4,7 @@ import type { AgentConfig, DeviceConfig } from '../config/load.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { RedisKeys } from '../core/redis-keys.js';
 import type { DeviceDriver } from '../drivers/driver.js';
-import { createDriver } from '../drivers/factory.js';
+import { createDriver, type DriverDeps } from '../drivers/factory.js';
 import { NetconfPool } from '../drivers/netconf/pool.js';
 import { SnmpPoller } from '../drivers/snmp/poller.js';
 import { DeviceLock } from '../jobs/device-lock.js';
@@ -18,6 +18,36 @@ import { createMetrics, type Metrics } from './metrics.js';
 import { Monitor } from './monitor.js';
 import { PollLeases } from './poll-leases.js';
 import { createRedis, type RedisClient, waitReady } from './redis.js';
+
+const PAUSE_POINTS = {
+  'before-commit': 'beforeCommit',
+  'after-confirmed-commit': 'afterConfirmedCommit',
+  'after-commit': 'afterCommit',
+} as const;
+
+/**
+ * Test-only fault injection (docs/testing.md): `DCAGENT_TEST_PAUSE_AT=<point>` stops every NETCONF
+ * transaction at that point for good, so a crash test can SIGKILL the agent at an exact moment.
+ * Read here only, so no other layer can grow a dependency on it.
+ */
+function testPauseHooks(
+  logger: Logger,
+  at = process.env.DCAGENT_TEST_PAUSE_AT,
+): DriverDeps['netconfTransaction'] {
+  if (!at) return undefined;
+  const hook = PAUSE_POINTS[at as keyof typeof PAUSE_POINTS];
+  if (!hook) {
+    throw new Error(`DCAGENT_TEST_PAUSE_AT=${at} is not one of ${Object.keys(PAUSE_POINTS).join(', ')}`);
+  }
+  return {
+    hooks: {
+      [hook]: () => {
+        logger.warn({ point: at }, `test fault: paused at ${at}`);
+        return new Promise<void>(() => {});
+      },
+    },
+  };
+}
 
 export interface AgentOptions {
   cfg: AgentConfig;
@@ -42,6 +72,7 @@ export class Agent {
   private readonly monitor: Monitor;
   private readonly drivers = new Map<string, DeviceDriver>();
   private readonly lockManager: DeviceLock;
+  private readonly testFaults: DriverDeps['netconfTransaction'];
   private worker: Worker | undefined;
   private http: Server | undefined;
   private stopping: Promise<void> | undefined;
@@ -50,6 +81,7 @@ export class Agent {
     const { cfg } = opts;
     this.logger = opts.logger ?? createLogger({ level: cfg.agent.logLevel, name: `dcagent/${cfg.agent.id}` });
     this.metrics = createMetrics();
+    this.testFaults = testPauseHooks(this.logger);
     const keys = new RedisKeys(cfg.redis.prefix, cfg.events.stream);
     this.fast = createRedis(cfg.redis, 'fast', `dcagent-${cfg.agent.id}`);
     this.bull = createRedis(cfg.redis, 'worker', `dcagent-${cfg.agent.id}-worker`);
@@ -100,7 +132,11 @@ export class Agent {
   private driverFor = (device: DeviceConfig): DeviceDriver => {
     let driver = this.drivers.get(device.id);
     if (!driver) {
-      driver = createDriver(device, { logger: this.logger, netconfPool: this.pool });
+      driver = createDriver(device, {
+        logger: this.logger,
+        netconfPool: this.pool,
+        ...(this.testFaults ? { netconfTransaction: this.testFaults } : {}),
+      });
       this.drivers.set(device.id, driver);
     }
     return driver;

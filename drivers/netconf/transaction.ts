@@ -44,7 +44,11 @@ export interface TransactionOptions {
   validateBeforeCommit?: boolean;
   /** Test hooks; each runs at the named point and may throw to simulate a failure there. */
   hooks?: {
+    /** The candidate holds the edit (and our lock); nothing committed yet. */
+    beforeCommit?: () => Promise<void>;
     afterConfirmedCommit?: () => Promise<void>;
+    /** Every commit is done (the confirming one too) and running is verified; the lock is still held. */
+    afterCommit?: () => Promise<void>;
   };
 }
 
@@ -125,6 +129,7 @@ export async function runPortTransaction(
     editedCandidate = target === 'candidate';
     if (target === 'candidate') {
       if (options.validateBeforeCommit) await session.rpc(rpc.validate('candidate'), call);
+      await options.hooks?.beforeCommit?.();
       if (strategy === 'candidate-confirmed') {
         await session.rpc(
           rpc.commit({ confirmed: true, confirmTimeout: options.confirmTimeoutSeconds }),
@@ -158,6 +163,7 @@ export async function runPortTransaction(
       await session.rpc(rpc.commit(), call);
       confirmPending = false;
     }
+    await options.hooks?.afterCommit?.();
     log.info({ strategy }, 'port change committed and verified');
     return {
       changed: true,
