@@ -38,6 +38,59 @@ export class AgentProcess {
     return readFileSync(this.logPath, 'utf8');
   }
 
+  get pid(): number {
+    return this.child.pid as number;
+  }
+
+  /** Whether the process has ended. */
+  get exited(): boolean {
+    return this.child.exitCode !== null || this.child.signalCode !== null;
+  }
+
+  /** How often `text` occurs in the log so far. */
+  count(text: string): number {
+    return this.log().split(text).length - 1;
+  }
+
+  /** The metrics/health base URL, from the `dcagent running` log line (so `httpPort: 0` works). */
+  async httpUrl(timeoutMs = 20_000): Promise<string> {
+    await this.waitForLog('dcagent running', timeoutMs);
+    const m = /"http":"(http:\/\/[^"]+)"/.exec(this.log());
+    if (!m?.[1]) throw new Error(`no http address in the agent log:\n${this.log().slice(-2000)}`);
+    return m[1];
+  }
+
+  /** GET on the agent's HTTP server; a refused connection is status 0. */
+  async http(path: string): Promise<{ status: number; body: string }> {
+    try {
+      const res = await fetch(`${await this.httpUrl()}${path}`, { signal: AbortSignal.timeout(5_000) });
+      return { status: res.status, body: await res.text() };
+    } catch {
+      return { status: 0, body: '' };
+    }
+  }
+
+  /** The sum of a Prometheus series' samples per value of `label` (e.g. a histogram's _count by device). */
+  async metric(name: string, label: string): Promise<Map<string, number>> {
+    const { body } = await this.http('/metrics');
+    return sumByLabel(body, name, label);
+  }
+
+  /** Resolves with the exit code (or signal name) once the process has ended, without signalling it. */
+  waitForExit(timeoutMs = 30_000): Promise<number | string> {
+    if (this.exited) return Promise.resolve(this.child.exitCode ?? String(this.child.signalCode));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`agent still running after ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      this.child.once('exit', (code, sig) => {
+        clearTimeout(timer);
+        resolve(code ?? String(sig));
+      });
+    });
+  }
+
   async waitForLog(text: string, timeoutMs = 20_000): Promise<void> {
     const until = Date.now() + timeoutMs;
     while (Date.now() < until) {
@@ -62,6 +115,19 @@ export class AgentProcess {
     clearTimeout(timer);
     return result;
   }
+}
+
+/** Sums the samples of series `name` in Prometheus text, grouped by the value of `label`. */
+export function sumByLabel(text: string, name: string, label: string): Map<string, number> {
+  const out = new Map<string, number>();
+  const re = new RegExp(`^${name}\\{([^}]*)\\} (\\S+)$`, 'gm');
+  for (const m of text.matchAll(re)) {
+    const labels = m[1] ?? '';
+    const value = new RegExp(`(?:^|,)${label}="([^"]*)"`).exec(labels)?.[1];
+    if (value === undefined) continue;
+    out.set(value, (out.get(value) ?? 0) + Number(m[2]));
+  }
+  return out;
 }
 
 /** Reads the event stream and waits for events of one connection. */

@@ -1,3 +1,4 @@
+import { mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   freeTcpPort,
@@ -9,21 +10,36 @@ import {
   waitUntilReady,
 } from '../peers/process.js';
 
+export interface RestartableRedisOptions {
+  /**
+   * Keep the data across down/up (append-only file, fsynced on every write), as a production
+   * Redis that is merely unreachable for a while would. Without it a restart comes back empty.
+   */
+  persist?: boolean;
+}
+
 /**
  * A private redis-server that a test may stop and start again on the same port, to play a Redis
  * outage. (The rig's shared Redis must stay up for the other tests.)
  */
 export class RestartableRedis {
   private proc: PeerProcess | undefined;
+  /** The data folder every start of a persistent server shares. */
+  private dataDir: string | undefined;
   private constructor(
     readonly runDir: string,
     readonly port: number,
   ) {}
 
-  static async start(runDir: string): Promise<RestartableRedis> {
+  static async start(runDir: string, options: RestartableRedisOptions = {}): Promise<RestartableRedis> {
     const r = new RestartableRedis(runDir, await freeTcpPort());
+    if (options.persist) r.dataDir = await mkdtemp(join(runDir, `redis-${r.port}-data-`));
     await r.up();
     return r;
+  }
+
+  get running(): boolean {
+    return this.proc !== undefined;
   }
 
   get url(): string {
@@ -44,10 +60,9 @@ export class RestartableRedis {
         LOOPBACK,
         '--save',
         '',
-        '--appendonly',
-        'no',
+        ...(this.dataDir ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']),
         '--dir',
-        dir,
+        this.dataDir ?? dir,
         '--logfile',
         '',
       ],
@@ -62,7 +77,10 @@ export class RestartableRedis {
     });
   }
 
-  /** Stops the server. Its data is gone too (no persistence), as after a failover to an empty replica. */
+  /**
+   * Stops the server. Without `persist` its data is gone too, as after a failover to an empty
+   * replica; with it, the next `up()` loads everything written before.
+   */
   async down(): Promise<void> {
     await this.proc?.stop();
     this.proc = undefined;
