@@ -1,0 +1,389 @@
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { PORT_TYPE_FACTS } from '../contract/port-types.js';
+import { OID } from '../drivers/snmp/mib.js';
+import {
+  berReader,
+  berWriter,
+  encodeVarbind,
+  gauge,
+  int,
+  type MibRow,
+  MibView,
+  oidValue,
+  str,
+  TAG,
+  ticks,
+  toArcs,
+} from './mib-view.js';
+import { type MibPort, VENDOR_MIBS } from './optics-mib.js';
+import type { SimPort, SimSwitch } from './switch.js';
+
+/**
+ * A lean SNMP v1/v2c responder, one UDP socket per switch. net-snmp's createAgent was measured
+ * first (docs/lab.md): 500 agents start in 0.3 s, but each 81-varbind GET costs ~0.7 ms of CPU
+ * in its MIB tree, nearly three times what the agent's own net-snmp session spends sending and
+ * decoding it, so the lab would have set the pace of a polling benchmark. Here every object is
+ * a finished varbind, a GET is a hash lookup per OID, and only changed objects are re-encoded
+ * when the switch's physics moves. SNMPv3 is not served (requests are dropped, as from an agent
+ * with no such user).
+ */
+
+/** IF-MIB, SNMPv2-MIB and IF-MIB ifXTable objects the agent does not read but real switches serve. */
+const MIB2 = Object.freeze({
+  sysDescr: '1.3.6.1.2.1.1.1.0',
+  sysObjectID: '1.3.6.1.2.1.1.2.0',
+  sysContact: '1.3.6.1.2.1.1.4.0',
+  sysName: '1.3.6.1.2.1.1.5.0',
+  sysLocation: '1.3.6.1.2.1.1.6.0',
+  ifNumber: '1.3.6.1.2.1.2.1.0',
+  ifType: '1.3.6.1.2.1.2.2.1.3',
+  ifSpeed: '1.3.6.1.2.1.2.2.1.5',
+  ifLastChange: '1.3.6.1.2.1.2.2.1.9',
+  ifHighSpeed: '1.3.6.1.2.1.31.1.1.1.15',
+  ifAlias: '1.3.6.1.2.1.31.1.1.1.18',
+});
+
+/** IANAifType values. */
+const IF_TYPE = { ethernetCsmacd: 6, l2vlan: 135 } as const;
+const STATUS = (up: boolean) => int(up ? 1 : 2);
+
+/** RFC 3416 error-status values the lab answers with. */
+const ERR = { tooBig: 1, noSuchName: 2, notWritable: 17 } as const;
+
+/** Largest reply the lab sends: what fits in one UDP datagram with room to spare. */
+const MAX_REPLY_BYTES = 65_000;
+const MAX_BULK_VARBINDS = 1_000;
+
+export interface LabSnmpOptions {
+  host: string;
+  /** 0 (default) lets the OS pick; dgram, unlike net-snmp's createAgent, honours 0. */
+  port?: number;
+  community: string;
+}
+
+interface Request {
+  version: number;
+  community: Buffer;
+  pduType: number;
+  requestId: number;
+  nonRepeaters: number;
+  maxRepetitions: number;
+  oids: string[];
+}
+
+/** Decodes a v1/v2c message; null for anything else (v3, garbage). */
+export function decodeRequest(msg: Buffer): Request | null {
+  try {
+    const r = berReader(msg);
+    if (r.readSequence(TAG.Sequence) === null) return null;
+    const version = r.readInt(TAG.Integer);
+    if (version !== 0 && version !== 1) return null;
+    const community = r.readString(TAG.OctetString, true);
+    const pduType = r.peek();
+    if (community === null || pduType === null || r.readSequence(pduType) === null) return null;
+    const requestId = r.readInt(TAG.Integer);
+    const f2 = r.readInt(TAG.Integer);
+    const f3 = r.readInt(TAG.Integer);
+    if (requestId === null || f2 === null || f3 === null || r.readSequence(TAG.Sequence) === null)
+      return null;
+    const end = r.offset + r.length;
+    const oids: string[] = [];
+    while (r.offset < end) {
+      if (r.readSequence(TAG.Sequence) === null) return null;
+      const oid = r.readOID();
+      const valueTag = r.peek();
+      if (oid === null || valueTag === null || r.readString(valueTag, true) === null) return null;
+      oids.push(oid);
+    }
+    return { version, community, pduType, requestId, nonRepeaters: f2, maxRepetitions: f3, oids };
+  } catch {
+    return null;
+  }
+}
+
+function encodeResponse(req: Request, varbinds: readonly Buffer[], errorStatus = 0, errorIndex = 0): Buffer {
+  let size = 64 + req.community.length;
+  for (const v of varbinds) size += v.length;
+  const w = berWriter(size);
+  w.startSequence();
+  w.writeInt(req.version, TAG.Integer);
+  w.writeBuffer(req.community, TAG.OctetString);
+  w.startSequence(TAG.Response);
+  w.writeInt(req.requestId, TAG.Integer);
+  w.writeInt(errorStatus, TAG.Integer);
+  w.writeInt(errorIndex, TAG.Integer);
+  w.startSequence();
+  for (const v of varbinds) w.writeBuffer(v);
+  w.endSequence();
+  w.endSequence();
+  w.endSequence();
+  return w.buffer;
+}
+
+const nullVarbind = (oid: string, tag: number = TAG.Null) => encodeVarbind(oid, { tag });
+
+function parentOid(oid: string): string {
+  return oid.slice(0, Math.max(0, oid.lastIndexOf('.')));
+}
+
+/** Answers one request from a view; null when nothing should be sent. */
+export function answer(view: MibView, req: Request): Buffer | null {
+  const v1 = req.version === 0;
+  const out: Buffer[] = [];
+  switch (req.pduType) {
+    case TAG.GetRequest:
+      for (let i = 0; i < req.oids.length; i++) {
+        const oid = req.oids[i]!;
+        const vb = view.get(oid);
+        if (vb) {
+          out.push(vb);
+          continue;
+        }
+        if (v1)
+          return encodeResponse(
+            req,
+            req.oids.map((o) => nullVarbind(o)),
+            ERR.noSuchName,
+            i + 1,
+          );
+        // noSuchInstance when the object type exists (something lives under its column).
+        const parent = parentOid(oid);
+        const after = view.next(toArcs(parent));
+        const known = after?.oid.startsWith(`${parent}.`) === true;
+        out.push(nullVarbind(oid, known ? TAG.NoSuchInstance : TAG.NoSuchObject));
+      }
+      break;
+    case TAG.GetNextRequest:
+      for (let i = 0; i < req.oids.length; i++) {
+        const next = view.next(toArcs(req.oids[i]!));
+        if (next) out.push(next.varbind);
+        else if (v1)
+          return encodeResponse(
+            req,
+            req.oids.map((o) => nullVarbind(o)),
+            ERR.noSuchName,
+            i + 1,
+          );
+        else out.push(nullVarbind(req.oids[i]!, TAG.EndOfMibView));
+      }
+      break;
+    case TAG.GetBulkRequest: {
+      if (v1) return null;
+      const nonRep = Math.min(Math.max(0, req.nonRepeaters), req.oids.length);
+      const reps = Math.max(0, req.maxRepetitions);
+      let bytes = 0;
+      const push = (vb: Buffer): boolean => {
+        if (out.length >= MAX_BULK_VARBINDS || bytes + vb.length > MAX_REPLY_BYTES) return false;
+        out.push(vb);
+        bytes += vb.length;
+        return true;
+      };
+      for (let i = 0; i < nonRep; i++) {
+        const next = view.next(toArcs(req.oids[i]!));
+        push(next ? next.varbind : nullVarbind(req.oids[i]!, TAG.EndOfMibView));
+      }
+      const cursors = req.oids
+        .slice(nonRep)
+        .map((o) => ({ oid: o, arcs: toArcs(o) as readonly number[], done: false }));
+      for (let r = 0; r < reps && cursors.some((c) => !c.done); r++) {
+        for (const c of cursors) {
+          const next = c.done ? undefined : view.next(c.arcs);
+          let vb: Buffer;
+          if (next) {
+            c.oid = next.oid;
+            c.arcs = next.arcs;
+            vb = next.varbind;
+          } else {
+            c.done = true;
+            vb = nullVarbind(c.oid, TAG.EndOfMibView);
+          }
+          if (!push(vb)) return encodeResponse(req, out);
+        }
+      }
+      break;
+    }
+    case TAG.SetRequest:
+      return encodeResponse(
+        req,
+        req.oids.map((o) => nullVarbind(o)),
+        v1 ? ERR.noSuchName : ERR.notWritable,
+        1,
+      );
+    default:
+      return null;
+  }
+  const reply = encodeResponse(req, out);
+  return reply.length > MAX_REPLY_BYTES ? encodeResponse(req, [], ERR.tooBig, 0) : reply;
+}
+
+function mibPort(p: SimPort): MibPort {
+  return { name: p.name, ifIndex: p.ifIndex, portType: p.portType, lanes: p.laneCount };
+}
+
+/** IF-MIB rows of one interface. */
+function interfaceRows(
+  ifIndex: number,
+  name: string,
+  type: number,
+  speedMbps: number,
+  adminUp: boolean,
+  operUp: boolean,
+  lastChange: number,
+  alias: string,
+): MibRow[] {
+  return [
+    { oid: `${OID.ifIndex}.${ifIndex}`, value: int(ifIndex) },
+    { oid: `${OID.ifDescr}.${ifIndex}`, value: str(name) },
+    { oid: `${MIB2.ifType}.${ifIndex}`, value: int(type) },
+    { oid: `${MIB2.ifSpeed}.${ifIndex}`, value: gauge(speedMbps * 1_000_000) },
+    { oid: `${OID.ifAdminStatus}.${ifIndex}`, value: STATUS(adminUp) },
+    { oid: `${OID.ifOperStatus}.${ifIndex}`, value: STATUS(operUp) },
+    { oid: `${MIB2.ifLastChange}.${ifIndex}`, value: ticks(lastChange) },
+    { oid: `${OID.ifName}.${ifIndex}`, value: str(name) },
+    { oid: `${MIB2.ifHighSpeed}.${ifIndex}`, value: gauge(speedMbps) },
+    { oid: `${MIB2.ifAlias}.${ifIndex}`, value: str(alias) },
+  ];
+}
+
+export class LabSnmpAgent {
+  readonly view = new MibView();
+  readonly #sw: SimSwitch;
+  readonly #socket: Socket;
+  readonly #community: Buffer;
+  #subRows: string[] = [];
+  #unsubscribe: () => void = () => {};
+  /** Requests answered and dropped, for the control API and tests. */
+  readonly counters = { answered: 0, dropped: 0, badCommunity: 0 };
+
+  private constructor(sw: SimSwitch, socket: Socket, community: string) {
+    this.#sw = sw;
+    this.#socket = socket;
+    this.#community = Buffer.from(community, 'utf8');
+  }
+
+  static async start(sw: SimSwitch, o: LabSnmpOptions): Promise<LabSnmpAgent> {
+    const socket = createSocket('udp4');
+    const agent = new LabSnmpAgent(sw, socket, o.community);
+    agent.#build();
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(o.port ?? 0, o.host, () => {
+        socket.off('error', reject);
+        resolve();
+      });
+    });
+    // A send error (the manager's port went away) is the manager's problem, not the lab's.
+    socket.on('error', () => {});
+    socket.on('message', (msg, rinfo) => agent.#onMessage(msg, rinfo));
+    return agent;
+  }
+
+  get port(): number {
+    return this.#socket.address().port;
+  }
+
+  #build(): void {
+    const sw = this.#sw;
+    const vendor = VENDOR_MIBS[sw.optics];
+    const v = this.view;
+    v.set(
+      MIB2.sysDescr,
+      str(`dcagent lab switch ${sw.id}: ${sw.platform.name} over NETCONF, optics in ${vendor.label}`),
+    );
+    v.set(MIB2.sysObjectID, oidValue(`1.3.6.1.4.1.${vendor.enterprise}.1.9999`));
+    v.setDynamic(OID.sysUpTime, () => ticks(sw.uptimeTicks()));
+    v.set(MIB2.sysContact, str('dcagent lab'));
+    v.set(MIB2.sysName, str(sw.id));
+    v.set(MIB2.sysLocation, str('loopback'));
+    v.setRows(vendor.staticRows(sw.ports.map(mibPort)));
+    for (const p of sw.ports) this.#portRows(p);
+    this.#subinterfaceRows();
+    this.#unsubscribe = sw.onChange((c) => {
+      if (c.kind === 'port') {
+        this.#portRows(c.port);
+        for (const s of c.port.subinterfaces) this.#subinterfaceRows(s);
+      } else if (c.kind === 'interfaces') this.#subinterfaceRows();
+    });
+  }
+
+  #portRows(p: SimPort): void {
+    const speed = PORT_TYPE_FACTS[p.portType].speedMbps;
+    this.view.setRows(
+      interfaceRows(
+        p.ifIndex,
+        p.name,
+        IF_TYPE.ethernetCsmacd,
+        speed,
+        p.adminUp,
+        p.operUp,
+        p.lastChange,
+        p.description ?? '',
+      ),
+    );
+    this.view.setRows(VENDOR_MIBS[this.#sw.optics].lightRows(mibPort(p), this.#sw.light(p)));
+  }
+
+  /** Sub-interfaces follow their parent's state; `only` limits the refresh to one of them. */
+  #subinterfaceRows(only?: string): void {
+    const subs = this.#sw.subinterfaceIndexes();
+    const rows: MibRow[] = [];
+    for (const s of subs) {
+      if (only !== undefined && s.name !== only) continue;
+      const p = s.parent;
+      rows.push(
+        ...interfaceRows(
+          s.ifIndex,
+          s.name,
+          IF_TYPE.l2vlan,
+          PORT_TYPE_FACTS[p.portType].speedMbps,
+          p.adminUp,
+          p.operUp,
+          p.lastChange,
+          '',
+        ),
+      );
+    }
+    if (only === undefined) {
+      const keep = new Set(rows.map((r) => r.oid));
+      for (const oid of this.#subRows) if (!keep.has(oid)) this.view.delete(oid);
+      this.#subRows = [...keep];
+    }
+    this.view.setRows(rows);
+    this.view.set(MIB2.ifNumber, int(this.#sw.ports.length + subs.length));
+  }
+
+  #onMessage(msg: Buffer, rinfo: RemoteInfo): void {
+    if (!this.#sw.reachable) {
+      this.counters.dropped++;
+      return;
+    }
+    const req = decodeRequest(msg);
+    if (!req) {
+      this.counters.dropped++;
+      return;
+    }
+    if (!req.community.equals(this.#community)) {
+      // Real agents stay silent on a wrong community (and count snmpInBadCommunityNames).
+      this.counters.badCommunity++;
+      return;
+    }
+    const reply = answer(this.view, req);
+    if (!reply) {
+      this.counters.dropped++;
+      return;
+    }
+    this.counters.answered++;
+    this.#socket.send(reply, rinfo.port, rinfo.address);
+  }
+
+  close(): Promise<void> {
+    this.#unsubscribe();
+    return new Promise((resolve) => {
+      try {
+        this.#socket.close(() => resolve());
+      } catch {
+        resolve();
+      }
+    });
+  }
+}

@@ -1,0 +1,483 @@
+import { createHash } from 'node:crypto';
+import { PORT_TYPE_FACTS, type PortType } from '../contract/port-types.js';
+import type { OpticsAdapterId } from '../drivers/optics/adapter.js';
+import { DARK_DBM, round2 } from '../drivers/optics/units.js';
+import { asData, type DataNode } from './datastore.js';
+import { NetconfDevice } from './netconf-device.js';
+import type { InterfaceStatus, LabPlatform } from './platforms.js';
+
+/**
+ * One simulated Direct Connection switch: its ports, the physics that ties their light and link
+ * to what is committed, and the NETCONF datastores. Transports (SSH, SNMP) subscribe to changes
+ * and never compute physics themselves.
+ *
+ * The physics, per port:
+ * - admin state follows the committed running configuration (enabled → admin up);
+ * - Tx light is the port's own laser: present while admin up, dark when shut (most platforms
+ *   disable the transmitter on shutdown) and while the switch reboots;
+ * - Rx light is the customer's laser coming in over the cross-connect: present whenever the
+ *   fibre is patched, whatever our admin state, because the receiver's monitor works with the
+ *   laser off. A degrade lowers it; below the DOM floor (−40 dBm) it reads dark;
+ * - oper goes up linkUpDelayMs after admin is up and every lane's Rx is above the port type's
+ *   loss-of-signal level, and down at once when either stops being true. Between the
+ *   sensitivity threshold and LOS the link stays up with Rx out of range, as real optics do.
+ */
+
+export interface LabPortSpec {
+  name: string;
+  portType: PortType;
+}
+
+export interface LaneLight {
+  lane: number;
+  /** null: dark (no light the monitor can measure). */
+  rxDbm: number | null;
+  txDbm: number | null;
+}
+
+/** Nominal launch power and received power after the cross-connect, and loss of signal, in dBm. */
+export const OPTICAL_PROFILE: Readonly<Record<PortType, { txDbm: number; rxDbm: number; losDbm: number }>> =
+  Object.freeze({
+    '1000BASE-LX': { txDbm: -6, rxDbm: -9, losDbm: -25 },
+    '10GBASE-LR': { txDbm: -2, rxDbm: -3, losDbm: -20 },
+    '100GBASE-LR4': { txDbm: 0.5, rxDbm: -1.5, losDbm: -15 },
+  });
+
+/** A small fixed offset per lane (±0.4 dB), so ports do not all read the same number. */
+function laneOffset(key: string): number {
+  const h = createHash('sha1').update(key).digest();
+  return round2((h.readUInt16BE(0) / 0xffff) * 0.8 - 0.4);
+}
+
+export type SwitchChange =
+  | { kind: 'port'; port: SimPort }
+  | { kind: 'interfaces' }
+  | { kind: 'reachability' }
+  | { kind: 'running'; why: string };
+
+export class LabActionError extends Error {
+  override readonly name = 'LabActionError';
+  constructor(
+    message: string,
+    readonly status: 400 | 404 | 409 = 400,
+  ) {
+    super(message);
+  }
+}
+
+export class SimPort {
+  readonly name: string;
+  readonly portType: PortType;
+  readonly ifIndex: number;
+  readonly laneCount: number;
+  readonly nominalTx: readonly number[];
+  readonly nominalRx: readonly number[];
+  adminUp = false;
+  operUp = false;
+  patched: boolean;
+  degradeDb = 0;
+  /** sysUpTime (centiseconds) of the last oper change. */
+  lastChange = 0;
+  description: string | undefined;
+  subinterfaces: readonly string[] = [];
+  flaps = 0;
+  flapsLeft = 0;
+  /** True during the dark half of a flap. */
+  flapDark = false;
+  upTimer: NodeJS.Timeout | undefined;
+  flapTimer: NodeJS.Timeout | undefined;
+
+  constructor(switchId: string, spec: LabPortSpec, ifIndex: number, patched: boolean) {
+    this.name = spec.name;
+    this.portType = spec.portType;
+    this.ifIndex = ifIndex;
+    this.laneCount = PORT_TYPE_FACTS[spec.portType].lanes;
+    this.patched = patched;
+    const p = OPTICAL_PROFILE[spec.portType];
+    const tx: number[] = [];
+    const rx: number[] = [];
+    for (let l = 1; l <= this.laneCount; l++) {
+      tx.push(round2(p.txDbm + laneOffset(`${switchId}/${spec.name}/${l}/tx`)));
+      rx.push(round2(p.rxDbm + laneOffset(`${switchId}/${spec.name}/${l}/rx`)));
+    }
+    this.nominalTx = tx;
+    this.nominalRx = rx;
+  }
+}
+
+export interface SwitchOptions {
+  id: string;
+  platform: LabPlatform;
+  optics: OpticsAdapterId;
+  ports: readonly LabPortSpec[];
+  /** How long a port takes to come up once it can (default 1000 ms). */
+  linkUpDelayMs?: number;
+  /** Start with every customer fibre patched (default false: a new port is dark). */
+  patched?: boolean;
+}
+
+export interface FlapOptions {
+  count: number;
+  /** Dark time of each flap (default 500 ms). */
+  downMs?: number;
+  /** Lit time after each flap (default 1000 ms). */
+  upMs?: number;
+}
+
+/** First ifIndex handed to sub-interfaces, clear of any physical port. */
+const SUBINTERFACE_IFINDEX_BASE = 1000;
+
+export class SimSwitch {
+  readonly id: string;
+  readonly platform: LabPlatform;
+  readonly optics: OpticsAdapterId;
+  readonly ports: readonly SimPort[];
+  readonly netconf: NetconfDevice;
+  readonly linkUpDelayMs: number;
+  #bootTime = Date.now();
+  #silent = false;
+  #rebooting = false;
+  #rebootTimer: NodeJS.Timeout | undefined;
+  readonly #byName: Map<string, SimPort>;
+  readonly #listeners = new Set<(c: SwitchChange) => void>();
+  readonly #subIfIndex = new Map<string, number>();
+  #nextSubIfIndex = SUBINTERFACE_IFINDEX_BASE + 1;
+  #stopped = false;
+
+  constructor(o: SwitchOptions) {
+    this.id = o.id;
+    this.platform = o.platform;
+    this.optics = o.optics;
+    this.linkUpDelayMs = o.linkUpDelayMs ?? 1000;
+    this.ports = o.ports.map((spec, i) => new SimPort(o.id, spec, i + 1, o.patched ?? false));
+    this.#byName = new Map(this.ports.map((p) => [p.name, p]));
+    if (this.#byName.size !== this.ports.length) throw new Error(`switch ${o.id} has duplicate port names`);
+    this.netconf = new NetconfDevice({
+      platform: o.platform,
+      hardware: { hasPort: (name) => this.#byName.has(name) },
+      ports: this.ports.map((p) => p.name),
+      status: () => this.interfaces(),
+      onRunningChange: (running, why) => this.#followRunning(running, why),
+    });
+    this.#followRunning(this.netconf.running, 'boot');
+  }
+
+  onChange(listener: (c: SwitchChange) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #emit(c: SwitchChange): void {
+    for (const l of this.#listeners) l(c);
+  }
+
+  /** sysUpTime in centiseconds. */
+  uptimeTicks(now = Date.now()): number {
+    return Math.floor((now - this.#bootTime) / 10);
+  }
+
+  /** False while silent or rebooting: SNMP and SSH give no answer at all. */
+  get reachable(): boolean {
+    return !this.#silent && !this.#rebooting;
+  }
+
+  get silent(): boolean {
+    return this.#silent;
+  }
+
+  get rebooting(): boolean {
+    return this.#rebooting;
+  }
+
+  port(name: string): SimPort {
+    const p = this.#byName.get(name);
+    if (!p) throw new LabActionError(`switch ${this.id} has no port ${name}`, 404);
+    return p;
+  }
+
+  #portsOf(name: string | undefined): readonly SimPort[] {
+    return name === undefined ? this.ports : [this.port(name)];
+  }
+
+  /** Light per lane as the transceiver's monitor reads it right now. */
+  light(p: SimPort): LaneLight[] {
+    const out: LaneLight[] = [];
+    const laserOn = p.adminUp && !this.#rebooting;
+    const lit = p.patched && !p.flapDark;
+    for (let i = 0; i < p.laneCount; i++) {
+      const rx = lit ? round2(p.nominalRx[i]! - p.degradeDb) : null;
+      out.push({
+        lane: i + 1,
+        rxDbm: rx !== null && rx > DARK_DBM ? rx : null,
+        txDbm: laserOn ? p.nominalTx[i]! : null,
+      });
+    }
+    return out;
+  }
+
+  #signalOk(p: SimPort): boolean {
+    const los = OPTICAL_PROFILE[p.portType].losDbm;
+    return this.light(p).every((l) => l.rxDbm !== null && l.rxDbm >= los);
+  }
+
+  /** Recomputes oper state after anything that feeds it changed; `now` skips the link-up delay. */
+  #evaluate(p: SimPort, now = false): void {
+    const ready = p.adminUp && !this.#rebooting && this.#signalOk(p);
+    if (!ready) {
+      if (p.upTimer) clearTimeout(p.upTimer);
+      p.upTimer = undefined;
+      if (p.operUp) {
+        p.operUp = false;
+        p.lastChange = this.uptimeTicks();
+      }
+    } else if (!p.operUp) {
+      if (now || this.linkUpDelayMs === 0) {
+        if (p.upTimer) clearTimeout(p.upTimer);
+        p.upTimer = undefined;
+        p.operUp = true;
+        p.lastChange = this.uptimeTicks();
+      } else if (!p.upTimer) {
+        p.upTimer = setTimeout(() => {
+          p.upTimer = undefined;
+          this.#evaluate(p, true);
+        }, this.linkUpDelayMs);
+      }
+    }
+    this.#emit({ kind: 'port', port: p });
+  }
+
+  #followRunning(running: readonly DataNode[], why: string): void {
+    const data = asData(running);
+    const driver = this.platform.driver;
+    let interfacesChanged = false;
+    for (const p of this.ports) {
+      const st = driver.parsePort(data, p.name);
+      const adminUp = st.exists && st.enabled !== false;
+      const subs = driver.listSubinterfaces(data, p.name);
+      if (subs.join('\n') !== p.subinterfaces.join('\n')) {
+        p.subinterfaces = subs;
+        for (const s of subs) if (!this.#subIfIndex.has(s)) this.#subIfIndex.set(s, this.#nextSubIfIndex++);
+        interfacesChanged = true;
+      }
+      const descriptionChanged = p.description !== st.description;
+      p.description = st.description;
+      if (adminUp !== p.adminUp) {
+        p.adminUp = adminUp;
+        this.#evaluate(p);
+      } else if (descriptionChanged) this.#emit({ kind: 'port', port: p });
+    }
+    if (interfacesChanged) this.#emit({ kind: 'interfaces' });
+    this.#emit({ kind: 'running', why });
+  }
+
+  /** Sub-interfaces with their ifIndex, in ifIndex order. */
+  subinterfaceIndexes(): { name: string; ifIndex: number; parent: SimPort }[] {
+    const out: { name: string; ifIndex: number; parent: SimPort }[] = [];
+    for (const p of this.ports) {
+      for (const s of p.subinterfaces) out.push({ name: s, ifIndex: this.#subIfIndex.get(s)!, parent: p });
+    }
+    return out.sort((a, b) => a.ifIndex - b.ifIndex);
+  }
+
+  interfaces(): InterfaceStatus[] {
+    const out: InterfaceStatus[] = this.ports.map((p) => ({
+      name: p.name,
+      adminUp: p.adminUp,
+      operUp: p.operUp,
+      subinterface: false,
+    }));
+    for (const s of this.subinterfaceIndexes()) {
+      out.push({ name: s.name, adminUp: s.parent.adminUp, operUp: s.parent.operUp, subinterface: true });
+    }
+    return out;
+  }
+
+  // ---- control actions -------------------------------------------------------------------
+
+  patch(port?: string): void {
+    for (const p of this.#portsOf(port)) {
+      p.patched = true;
+      this.#evaluate(p);
+    }
+  }
+
+  cut(port?: string): void {
+    for (const p of this.#portsOf(port)) {
+      p.patched = false;
+      this.#evaluate(p);
+    }
+  }
+
+  /** Lowers Rx by `db` from nominal (0 restores it), as a dirty connector or a long patch would. */
+  degrade(port: string | undefined, db: number): void {
+    if (!Number.isFinite(db) || db < 0 || db > 60) throw new LabActionError('degrade takes 0..60 dB');
+    for (const p of this.#portsOf(port)) {
+      p.degradeDb = db;
+      this.#evaluate(p);
+    }
+  }
+
+  /**
+   * Interrupts the light `count` times. The link drops with the light and, this being a
+   * momentary interruption rather than a new link, returns as soon as the light does.
+   */
+  flap(port: string, o: FlapOptions): void {
+    const p = this.port(port);
+    if (!Number.isInteger(o.count) || o.count < 1 || o.count > 1000)
+      throw new LabActionError('flap count must be 1..1000');
+    const downMs = o.downMs ?? 500;
+    const upMs = o.upMs ?? 1000;
+    if (p.flapTimer) clearTimeout(p.flapTimer);
+    p.flapsLeft = o.count;
+    const darken = (): void => {
+      if (this.#stopped) return;
+      p.flapDark = true;
+      p.flaps++;
+      p.flapsLeft--;
+      this.#evaluate(p);
+      p.flapTimer = setTimeout(relight, downMs);
+    };
+    const relight = (): void => {
+      p.flapDark = false;
+      this.#evaluate(p, true);
+      p.flapTimer = p.flapsLeft > 0 ? setTimeout(darken, upMs) : undefined;
+    };
+    darken();
+  }
+
+  silence(): void {
+    this.#silent = true;
+    this.#emit({ kind: 'reachability' });
+  }
+
+  wake(): void {
+    this.#silent = false;
+    this.#emit({ kind: 'reachability' });
+  }
+
+  /**
+   * Drops every session, keeps running, loses the candidate and any unconfirmed commit, takes
+   * every link down for `downMs`, and comes back with sysUpTime restarting from zero.
+   */
+  reboot(downMs = 2000): Promise<void> {
+    if (this.#rebooting) throw new LabActionError(`switch ${this.id} is already rebooting`, 409);
+    this.#rebooting = true;
+    this.#emit({ kind: 'reachability' });
+    this.netconf.reboot();
+    for (const p of this.ports) {
+      if (p.flapTimer) clearTimeout(p.flapTimer);
+      p.flapTimer = undefined;
+      p.flapDark = false;
+      p.flapsLeft = 0;
+      this.#evaluate(p);
+    }
+    return new Promise<void>((resolve) => {
+      this.#rebootTimer = setTimeout(() => {
+        this.#rebootTimer = undefined;
+        this.#rebooting = false;
+        this.#bootTime = Date.now();
+        for (const p of this.ports) {
+          p.lastChange = 0;
+          this.#evaluate(p);
+        }
+        this.#emit({ kind: 'reachability' });
+        resolve();
+      }, downMs);
+    });
+  }
+
+  addSubinterface(port: string, vlan: number): void {
+    this.#checkVlan(vlan);
+    const p = this.port(port);
+    if (p.subinterfaces.includes(`${port}.${vlan}`))
+      throw new LabActionError(`${port}.${vlan} already exists`, 409);
+    this.netconf.applyExternal(
+      this.platform.subinterfaceConfig(port, vlan),
+      `sub-interface ${port}.${vlan} added`,
+    );
+  }
+
+  removeSubinterface(port: string, vlan: number): void {
+    this.#checkVlan(vlan);
+    const p = this.port(port);
+    if (!p.subinterfaces.includes(`${port}.${vlan}`))
+      throw new LabActionError(`${port}.${vlan} does not exist`, 404);
+    this.netconf.applyExternal(
+      this.platform.removeSubinterfaceConfig(port, vlan),
+      `sub-interface ${port}.${vlan} removed`,
+    );
+  }
+
+  #checkVlan(vlan: number): void {
+    if (!Number.isInteger(vlan) || vlan < 1 || vlan > 4094) throw new LabActionError('vlan must be 1..4094');
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    this.netconf.stop();
+    if (this.#rebootTimer) clearTimeout(this.#rebootTimer);
+    for (const p of this.ports) {
+      if (p.upTimer) clearTimeout(p.upTimer);
+      if (p.flapTimer) clearTimeout(p.flapTimer);
+      p.upTimer = undefined;
+      p.flapTimer = undefined;
+    }
+    this.#listeners.clear();
+  }
+
+  /** A JSON picture of the switch for the control API and `lab ctl status`. */
+  describe(): SwitchStatus {
+    return {
+      id: this.id,
+      platform: this.platform.name,
+      optics: this.optics,
+      uptimeSeconds: Math.floor(this.uptimeTicks() / 100),
+      silent: this.#silent,
+      rebooting: this.#rebooting,
+      netconfSessions: this.netconf.sessionCount,
+      locks: {
+        running: this.netconf.lockHolder('running') ?? null,
+        candidate: this.netconf.lockHolder('candidate') ?? null,
+      },
+      confirmPendingSeconds: this.netconf.confirmPendingSeconds ?? null,
+      ports: this.ports.map((p) => ({
+        name: p.name,
+        portType: p.portType,
+        ifIndex: p.ifIndex,
+        adminStatus: p.adminUp ? 'up' : 'down',
+        operStatus: p.operUp ? 'up' : 'down',
+        patched: p.patched,
+        degradeDb: p.degradeDb,
+        flaps: p.flaps,
+        description: p.description ?? null,
+        subinterfaces: [...p.subinterfaces],
+        lanes: this.light(p),
+      })),
+    };
+  }
+}
+
+export interface SwitchStatus {
+  id: string;
+  platform: string;
+  optics: string;
+  uptimeSeconds: number;
+  silent: boolean;
+  rebooting: boolean;
+  netconfSessions: number;
+  locks: { running: number | null; candidate: number | null };
+  confirmPendingSeconds: number | null;
+  ports: {
+    name: string;
+    portType: PortType;
+    ifIndex: number;
+    adminStatus: 'up' | 'down';
+    operStatus: 'up' | 'down';
+    patched: boolean;
+    degradeDb: number;
+    flaps: number;
+    description: string | null;
+    subinterfaces: string[];
+    lanes: LaneLight[];
+  }[];
+}
