@@ -1,0 +1,129 @@
+import { chmodSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { basename, dirname, extname, join, relative, resolve } from 'node:path';
+import { stringify } from 'yaml';
+import { loadConfig } from '../config/load.js';
+import type { Platform, PortType } from '../contract/port-types.js';
+import type { OpticsAdapterId } from '../drivers/optics/adapter.js';
+
+/**
+ * The agent configuration for a running lab: every switch with its ports, its pinned host key
+ * and where its secrets are. It is checked with the agent's own loader before it is handed out,
+ * so `dcagent check-config` and `dcagent run` accept it as written.
+ */
+
+export interface ConfigDevice {
+  id: string;
+  host: string;
+  platform: Platform;
+  optics: OpticsAdapterId;
+  ports: readonly { name: string; portType: PortType }[];
+  netconf: { port: number; username: string; password: string; hostKeyFingerprint: string };
+  snmp: { port: number; community: string };
+}
+
+/** `files`: one password and community file per switch next to the config; `env`: shared, from the environment. */
+export type SecretsMode = 'files' | 'env';
+
+export const LAB_PASSWORD_ENV = 'DCAGENT_LAB_NETCONF_PASSWORD';
+export const LAB_COMMUNITY_ENV = 'DCAGENT_LAB_SNMP_COMMUNITY';
+
+export interface ConfigOutOptions {
+  path: string;
+  secrets: SecretsMode;
+  redisUrl?: string;
+  agentId?: string;
+  monitoringIntervalSeconds?: number;
+}
+
+export interface WrittenConfig {
+  path: string;
+  /** Folder of the per-switch secret files (files mode). */
+  secretsDir?: string;
+  /** Variables `dcagent run` needs in its environment (env mode). */
+  env: Record<string, string>;
+}
+
+function writePrivate(path: string, content: string): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, content, { mode: 0o600 });
+  renameSync(tmp, path);
+}
+
+function mostCommon<T>(values: readonly T[]): T {
+  const counts = new Map<T, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  return [...counts.entries()].sort((a, b) => b[1] - a[1])[0]![0];
+}
+
+export function writeAgentConfig(devices: readonly ConfigDevice[], o: ConfigOutOptions): WrittenConfig {
+  const path = resolve(o.path);
+  const dir = dirname(path);
+  mkdirSync(dir, { recursive: true });
+  const secretsDir = join(dir, `${basename(path, extname(path))}-secrets`);
+  const env: Record<string, string> = {};
+  if (o.secrets === 'files') {
+    mkdirSync(secretsDir, { recursive: true, mode: 0o700 });
+    chmodSync(secretsDir, 0o700);
+  } else {
+    // One password and one community serve every switch in env mode; the lab made them so.
+    const first = devices[0];
+    if (first) {
+      env[LAB_PASSWORD_ENV] = first.netconf.password;
+      env[LAB_COMMUNITY_ENV] = first.snmp.community;
+    }
+  }
+
+  const entries = devices.map((d) => {
+    const portType = mostCommon(d.ports.map((p) => p.portType));
+    let netconfSecret: Record<string, string>;
+    let snmpSecret: Record<string, string>;
+    if (o.secrets === 'files') {
+      const pw = join(secretsDir, `${d.id}.netconf-password`);
+      const comm = join(secretsDir, `${d.id}.snmp-community`);
+      writePrivate(pw, `${d.netconf.password}\n`);
+      writePrivate(comm, `${d.snmp.community}\n`);
+      netconfSecret = { passwordFile: relative(dir, pw) };
+      snmpSecret = { communityFile: relative(dir, comm) };
+    } else {
+      netconfSecret = { passwordEnv: LAB_PASSWORD_ENV };
+      snmpSecret = { communityEnv: LAB_COMMUNITY_ENV };
+    }
+    return {
+      id: d.id,
+      host: d.host,
+      platform: d.platform,
+      portType,
+      ports: d.ports.map((p) => (p.portType === portType ? p.name : { name: p.name, portType: p.portType })),
+      netconf: {
+        port: d.netconf.port,
+        username: d.netconf.username,
+        ...netconfSecret,
+        hostKey: d.netconf.hostKeyFingerprint,
+        // Short enough that a demo shows a rollback within a minute, long enough for a slow CI box.
+        confirmTimeoutSeconds: 30,
+      },
+      snmp: { port: d.snmp.port, version: '2c', ...snmpSecret },
+      optics: d.optics,
+    };
+  });
+
+  const doc = {
+    redis: { url: o.redisUrl ?? 'redis://127.0.0.1:6379', prefix: 'dcagent' },
+    agent: { id: o.agentId ?? 'lab-agent' },
+    monitoring: { intervalSeconds: o.monitoringIntervalSeconds ?? 10 },
+    devices: entries,
+  };
+  const header = [
+    '# Written by `dcagent lab` for the switches it is running now; ports, host keys and secrets',
+    '# change every time the lab starts. Use it with: dcagent check-config --config <this file>',
+    o.secrets === 'env'
+      ? `# Secrets come from the environment: ${LAB_PASSWORD_ENV} and ${LAB_COMMUNITY_ENV} (printed by the lab).`
+      : `# Secrets are in ${relative(dir, secretsDir)}/, one password and one community file per switch.`,
+    '',
+  ].join('\n');
+  writePrivate(path, `${header}${stringify(doc, { lineWidth: 0 })}`);
+
+  // The agent's own loader is the judge: a lab that hands out a config the agent refuses is broken.
+  loadConfig({ path, env: { ...process.env, ...env } });
+  return { path, ...(o.secrets === 'files' ? { secretsDir } : {}), env };
+}

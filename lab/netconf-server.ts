@@ -1,0 +1,360 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { type AddressInfo, createServer, type Server as NetServer, type Socket } from 'node:net';
+import ssh2, { type AuthContext, type Connection, type ParsedKey, type ServerChannel } from 'ssh2';
+import { encode, type Framing, NetconfDecoder } from '../drivers/netconf/framer.js';
+import { CAP, NETCONF_BASE_NS } from '../drivers/netconf/rpc.js';
+import { sshFingerprint } from '../drivers/transport/ssh.js';
+import { child, childrenNamed, el, parseXml, type XmlFragment } from '../drivers/xml/xml.js';
+import { type RpcErrorSpec, renderRpcError } from './netconf-errors.js';
+import type { SimSwitch } from './switch.js';
+
+/**
+ * NETCONF over SSH (RFC 6242) for one lab switch: ssh2's Server for the transport, the project's
+ * own framer for base:1.0 and base:1.1, and the switch's NetconfDevice for everything else.
+ *
+ * The TCP listener is ours and hands sockets to ssh2 (injectSocket), so a silent switch can
+ * behave like an unreachable one: open connections stop being read (sessions hang, keepalives
+ * go unanswered) and new ones are accepted but never greeted, so clients time out.
+ */
+
+// ssh2 is CommonJS and Node's ESM loader only finds some of its exports by name.
+const { Server, utils } = ssh2;
+
+export interface HostKey {
+  /** Private key in OpenSSH format, as ssh2's generateKeyPairSync returns it. */
+  privateKey: string;
+  /** `ssh-ed25519 AAAA…` public key line. */
+  publicKey: string;
+  /** OpenSSH `SHA256:…` fingerprint, what the agent config pins. */
+  fingerprint: string;
+}
+
+export function generateHostKey(): HostKey {
+  // ssh2 1.17 drops a leading zero byte of the ed25519 public key (about 1 key in 250) and then
+  // cannot parse its own output; such a key is thrown away and another one made.
+  for (let attempt = 1; ; attempt++) {
+    const keys = utils.generateKeyPairSync('ed25519', { comment: 'dcagent-lab' });
+    const pub = utils.parseKey(keys.public);
+    const priv = utils.parseKey(keys.private);
+    if (!(pub instanceof Error) && !(priv instanceof Error)) {
+      return {
+        privateKey: keys.private,
+        publicKey: keys.public,
+        fingerprint: sshFingerprint(pub.getPublicSSH()),
+      };
+    }
+    if (attempt >= 20) throw pub instanceof Error ? pub : priv;
+  }
+}
+
+export interface LabNetconfOptions {
+  host: string;
+  /** 0 (default) picks a free port. */
+  port?: number;
+  username: string;
+  password: string;
+  hostKey: HostKey;
+  /** OpenSSH public key lines that may log in instead of the password. */
+  authorizedKeys?: readonly string[];
+}
+
+/** What the server advertises besides the model's modules. */
+export const LAB_CAPABILITIES: readonly string[] = [
+  CAP.base10,
+  CAP.base11,
+  CAP.candidate,
+  CAP.confirmedCommit10,
+  CAP.confirmedCommit11,
+  CAP.validate10,
+  CAP.validate11,
+  CAP.rollbackOnError,
+];
+
+function digest(s: string): Buffer {
+  return createHash('sha256').update(s, 'utf8').digest();
+}
+
+function sameSecret(given: string, expected: Buffer): boolean {
+  return timingSafeEqual(digest(given), expected);
+}
+
+// Attributes of <rpc> that go back on <rpc-reply> (RFC 6241 §4.2); namespace declarations were
+// dropped by the parser and the reply declares its own.
+const SAFE_ATTR = /^[A-Za-z_][A-Za-z0-9._-]*$/;
+
+export class LabNetconfServer {
+  readonly #sw: SimSwitch;
+  readonly #tcp: NetServer;
+  readonly #ssh: InstanceType<typeof Server>;
+  readonly #username: string;
+  readonly #password: Buffer;
+  readonly #authorized: ParsedKey[];
+  readonly #sockets = new Set<Socket>();
+  readonly #held = new Set<Socket>();
+  #unsubscribe: () => void = () => {};
+
+  private constructor(sw: SimSwitch, o: LabNetconfOptions) {
+    this.#sw = sw;
+    this.#username = o.username;
+    this.#password = digest(o.password);
+    this.#authorized = (o.authorizedKeys ?? []).map((line) => {
+      const k = utils.parseKey(line);
+      if (k instanceof Error) throw new Error(`unusable authorized key: ${k.message}`);
+      return Array.isArray(k) ? (k[0] as ParsedKey) : k;
+    });
+    this.#ssh = new Server({ hostKeys: [o.hostKey.privateKey], ident: 'dcagent-lab' }, (client) =>
+      this.#onClient(client),
+    );
+    this.#tcp = createServer((socket) => this.#onSocket(socket));
+  }
+
+  static async start(sw: SimSwitch, o: LabNetconfOptions): Promise<LabNetconfServer> {
+    const server = new LabNetconfServer(sw, o);
+    await new Promise<void>((resolve, reject) => {
+      server.#tcp.once('error', reject);
+      server.#tcp.listen(o.port ?? 0, o.host, () => {
+        server.#tcp.off('error', reject);
+        resolve();
+      });
+    });
+    server.#unsubscribe = sw.onChange((c) => {
+      if (c.kind === 'reachability') server.#reachabilityChanged();
+    });
+    return server;
+  }
+
+  get port(): number {
+    return (this.#tcp.address() as AddressInfo).port;
+  }
+
+  #onSocket(socket: Socket): void {
+    this.#sockets.add(socket);
+    socket.on('close', () => {
+      this.#sockets.delete(socket);
+      this.#held.delete(socket);
+    });
+    socket.on('error', () => {});
+    if (!this.#sw.reachable) {
+      // Accepted by the kernel but never answered, like a box that stopped responding.
+      socket.pause();
+      this.#held.add(socket);
+      return;
+    }
+    this.#ssh.injectSocket(socket);
+  }
+
+  #reachabilityChanged(): void {
+    if (this.#sw.rebooting) {
+      for (const s of this.#sockets) if (!this.#held.has(s)) s.destroy();
+      return;
+    }
+    if (this.#sw.silent) {
+      for (const s of this.#sockets) s.pause();
+      return;
+    }
+    for (const s of this.#sockets) {
+      if (this.#held.has(s)) {
+        this.#held.delete(s);
+        s.resume();
+        this.#ssh.injectSocket(s);
+      } else s.resume();
+    }
+  }
+
+  #authenticate(ctx: AuthContext): void {
+    const methods: ('password' | 'publickey' | 'keyboard-interactive')[] = [
+      'password',
+      'keyboard-interactive',
+    ];
+    if (this.#authorized.length > 0) methods.push('publickey');
+    const userOk = ctx.username === this.#username;
+    switch (ctx.method) {
+      case 'password':
+        if (userOk && sameSecret(ctx.password, this.#password)) ctx.accept();
+        else ctx.reject(methods);
+        return;
+      case 'keyboard-interactive':
+        // Many network OSes only offer passwords this way; ours accepts both.
+        ctx.prompt([{ prompt: 'Password: ', echo: false }], 'dcagent lab', (answers) => {
+          if (userOk && answers.length === 1 && sameSecret(answers[0] ?? '', this.#password)) ctx.accept();
+          else ctx.reject(methods);
+        });
+        return;
+      case 'publickey': {
+        const key = userOk
+          ? this.#authorized.find((k) => k.type === ctx.key.algo && k.getPublicSSH().equals(ctx.key.data))
+          : undefined;
+        // Without a signature the client only asks whether the key would do.
+        if (key && (!ctx.signature || !ctx.blob || key.verify(ctx.blob, ctx.signature, ctx.hashAlgo)))
+          ctx.accept();
+        else ctx.reject(methods);
+        return;
+      }
+      default:
+        ctx.reject(methods);
+    }
+  }
+
+  #onClient(client: Connection): void {
+    client.on('error', () => {});
+    client.on('authentication', (ctx) => this.#authenticate(ctx));
+    client.on('ready', () => {
+      client.on('session', (accept) => {
+        const session = accept();
+        session.on('subsystem', (acceptSub, rejectSub, info) => {
+          if (info.name !== 'netconf') {
+            rejectSub();
+            return;
+          }
+          this.#serve(acceptSub(), client);
+        });
+      });
+    });
+  }
+
+  #serve(stream: ServerChannel, client: Connection): void {
+    const device = this.#sw.netconf;
+    const decoder = new NetconfDecoder({ maxMessageBytes: 16 * 1024 * 1024 });
+    let framing: Framing = 'eom';
+    let helloSeen = false;
+    let ended = false;
+    const end = (): void => {
+      if (ended) return;
+      ended = true;
+      device.endSession(sessionId);
+    };
+    const sessionId = device.openSession({
+      terminate: () => {
+        ended = true;
+        stream.destroy();
+        client.end();
+      },
+    });
+    const send = (xml: string): void => {
+      if (!ended && stream.writable) stream.write(encode(xml, framing));
+    };
+    const hello = el(
+      'hello',
+      { xmlns: NETCONF_BASE_NS },
+      el(
+        'capabilities',
+        undefined,
+        ...[...LAB_CAPABILITIES, ...device.platform.capabilities].map((c) => el('capability', undefined, c)),
+      ),
+      el('session-id', undefined, String(sessionId)),
+    );
+    stream.write(encode(`<?xml version="1.0" encoding="UTF-8"?>${hello.xml}`, 'eom'));
+
+    const handle = (text: string): boolean => {
+      if (!helloSeen) {
+        helloSeen = true;
+        let caps: string[];
+        try {
+          const root = parseXml(text.trim());
+          // RFC 6241 §8.1: a client hello with a session-id, or none of our base versions, ends it.
+          if (root.name !== 'hello' || child(root, 'session-id')) return false;
+          caps = childrenNamed(child(root, 'capabilities'), 'capability').map((c) => c.text.trim());
+        } catch {
+          return false;
+        }
+        if (caps.includes(CAP.base11)) framing = 'chunked';
+        else if (!caps.includes(CAP.base10)) return false;
+        decoder.setFraming(framing);
+        return true;
+      }
+      let root: ReturnType<typeof parseXml>;
+      try {
+        root = parseXml(text);
+      } catch (err) {
+        send(
+          reply({}, errorBody({ type: 'rpc', tag: 'malformed-message', message: (err as Error).message })),
+        );
+        return true;
+      }
+      if (root.name !== 'rpc') {
+        send(
+          reply(
+            {},
+            errorBody({
+              type: 'rpc',
+              tag: 'malformed-message',
+              message: `expected <rpc>, got <${root.name}>`,
+            }),
+          ),
+        );
+        return true;
+      }
+      const attrs: Record<string, string> = {};
+      for (const [k, v] of Object.entries(root.attrs)) if (SAFE_ATTR.test(k) && k !== 'xmlns') attrs[k] = v;
+      if (attrs['message-id'] === undefined) {
+        send(
+          reply(
+            attrs,
+            errorBody({
+              type: 'rpc',
+              tag: 'missing-attribute',
+              message: 'an <rpc> needs a message-id',
+              info: { 'bad-attribute': 'message-id', 'bad-element': 'rpc' },
+            }),
+          ),
+        );
+        return true;
+      }
+      const op = root.children[0];
+      if (!op) {
+        send(
+          reply(
+            attrs,
+            errorBody({ type: 'rpc', tag: 'missing-element', message: 'an <rpc> needs an operation' }),
+          ),
+        );
+        return true;
+      }
+      const outcome = device.rpc(sessionId, op);
+      send(reply(attrs, outcome.body));
+      if (outcome.close) {
+        end();
+        stream.end();
+        client.end();
+        return false;
+      }
+      return true;
+    };
+
+    stream.on('data', (chunk: Buffer) => {
+      if (ended) return;
+      try {
+        decoder.push(chunk);
+        for (let text = decoder.next(); text !== undefined; text = decoder.next()) {
+          if (!handle(text)) {
+            end();
+            stream.end();
+            client.end();
+            return;
+          }
+        }
+      } catch {
+        // A framing error leaves the stream out of step; RFC 6242 says to close the session.
+        end();
+        stream.destroy();
+        client.end();
+      }
+    });
+    stream.on('close', end);
+    stream.on('error', end);
+  }
+
+  async close(): Promise<void> {
+    this.#unsubscribe();
+    for (const s of this.#sockets) s.destroy();
+    await new Promise<void>((resolve) => this.#tcp.close(() => resolve()));
+  }
+}
+
+function reply(attrs: Record<string, string>, body: XmlFragment): string {
+  return el('rpc-reply', { xmlns: NETCONF_BASE_NS, ...attrs }, body).xml;
+}
+
+function errorBody(spec: RpcErrorSpec): XmlFragment {
+  return renderRpcError(spec);
+}
