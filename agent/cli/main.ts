@@ -3,6 +3,7 @@ import { registerCheckConfig } from './check-config.js';
 import { registerEnqueue } from './enqueue.js';
 import { registerEvents } from './events.js';
 import { EXIT_OK, EXIT_USAGE, type Output, processOutput, reportError } from './io.js';
+import { registerLab } from './lab.js';
 import { registerPlan } from './plan.js';
 import { registerRun } from './run.js';
 import { registerStatus } from './status.js';
@@ -24,6 +25,7 @@ export function buildProgram(io: Output = processOutput): Command {
   registerRun(program, io);
   registerPlan(program, io);
   registerStatus(program, io);
+  registerLab(program, io);
   return program;
 }
 

@@ -1,0 +1,177 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { type Command, InvalidArgumentError } from 'commander';
+import { DcAgentError, UsageError } from '../../core/errors.js';
+import { ACTION_NAMES, ACTIONS, type ActionName } from '../../lab/control-api.js';
+import type { LabState } from '../../lab/index.js';
+import type { SwitchStatus } from '../../lab/switch.js';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Output, processOutput } from './io.js';
+
+/**
+ * `dcagent lab ctl <action>`: the command-line face of the lab's control API. Actions and their
+ * fields come from the API's own table, so a new action needs no change here.
+ */
+
+export const DEFAULT_LAB_STATE_FILE = 'var/lab/state.json';
+export const LAB_URL_ENV = 'DCAGENT_LAB_URL';
+
+function int(value: string): number {
+  if (!/^\d+$/.test(value.trim())) throw new InvalidArgumentError('must be a whole number');
+  return Number(value);
+}
+
+function decimal(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError('must be a number');
+  return n;
+}
+
+interface CtlOptions {
+  device?: string;
+  port?: string;
+  db?: number;
+  count?: number;
+  downMs?: number;
+  upMs?: number;
+  vlan?: number;
+  url?: string;
+  json?: boolean;
+}
+
+export function labUrl(o: { url?: string; stateFile: string }, env: NodeJS.ProcessEnv = process.env): string {
+  const given = o.url ?? env[LAB_URL_ENV];
+  if (given) return given.replace(/\/+$/, '');
+  const file = resolve(o.stateFile);
+  let state: Partial<LabState>;
+  try {
+    state = JSON.parse(readFileSync(file, 'utf8')) as Partial<LabState>;
+  } catch {
+    throw new UsageError(
+      `no running lab found (no state file ${file}); start one with \`dcagent lab\` or pass --url`,
+    );
+  }
+  if (typeof state.controlUrl !== 'string') throw new UsageError(`${file} does not name a control URL`);
+  return state.controlUrl;
+}
+
+async function call(
+  url: string,
+  method: 'GET' | 'POST',
+  body?: unknown,
+): Promise<{ status: number; json: unknown }> {
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method,
+      ...(body !== undefined
+        ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }
+        : {}),
+      signal: AbortSignal.timeout(10_000),
+    });
+  } catch (err) {
+    throw new DcAgentError('unreachable', `no lab answers at ${url} (is \`dcagent lab\` still running?)`, {
+      cause: err,
+    });
+  }
+  const text = await res.text();
+  let json: unknown = text;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    // A non-JSON body is shown as it came.
+  }
+  return { status: res.status, json };
+}
+
+function statusLines(s: SwitchStatus): string[] {
+  const lines = [
+    `${s.id}  ${s.platform}  optics ${s.optics}  up ${s.uptimeSeconds}s${s.silent ? '  SILENT' : ''}${s.rebooting ? '  REBOOTING' : ''}  sessions ${s.netconfSessions}${s.confirmPendingSeconds !== null ? `  confirmed commit pending (${s.confirmPendingSeconds}s left)` : ''}`,
+  ];
+  const dbm = (v: number | null) => (v === null ? 'dark' : `${v.toFixed(2)}`);
+  for (const p of s.ports) {
+    const rx = p.lanes.map((l) => dbm(l.rxDbm)).join('/');
+    const tx = p.lanes.map((l) => dbm(l.txDbm)).join('/');
+    lines.push(
+      `  ${p.name.padEnd(12)} admin ${p.adminStatus.padEnd(4)} oper ${p.operStatus.padEnd(4)} ${p.patched ? 'patched' : 'unpatched'}${p.degradeDb ? ` -${p.degradeDb}dB` : ''}  rx ${rx}  tx ${tx}${p.subinterfaces.length ? `  subifs ${p.subinterfaces.join(',')}` : ''}${p.description ? `  "${p.description}"` : ''}`,
+    );
+  }
+  return lines;
+}
+
+export function registerLabCtl(lab: Command, io: Output = processOutput): void {
+  const help = [
+    '',
+    'The lab is found through --url, $DCAGENT_LAB_URL, or the state file `dcagent lab` wrote',
+    `(--state-file, default ${DEFAULT_LAB_STATE_FILE}).`,
+    '',
+    'Actions:',
+    '  status        show every switch, or one with --device (ports, light, sessions)',
+  ];
+  for (const name of ACTION_NAMES) help.push(`  ${name.padEnd(13)} ${ACTIONS[name].summary}`);
+  lab
+    .command('ctl')
+    .description('drive a running lab through its control API')
+    .argument('<action>', `status, ${ACTION_NAMES.join(', ')}`)
+    .option('--device <id>', 'switch id')
+    .option('--port <name>', 'port name as the switch spells it')
+    .option('--db <n>', 'dB for degrade', decimal)
+    .option('--count <n>', 'flaps', int)
+    .option('--down-ms <ms>', 'dark time per flap, or reboot duration', int)
+    .option('--up-ms <ms>', 'lit time between flaps', int)
+    .option('--vlan <n>', 'sub-interface VLAN', int)
+    .option('--url <url>', `control API URL (default: $${LAB_URL_ENV}, then the state file)`)
+    .option('--json', 'print the JSON reply as it came')
+    .addHelpText('after', help.join('\n'))
+    .action(async (action: string, o: CtlOptions, cmd: Command) => {
+      // `--state-file` belongs to `dcagent lab`: commander hands it to the parent wherever it is typed.
+      const parent = (cmd.parent?.opts() ?? {}) as { stateFile?: string };
+      const base = labUrl({
+        ...(o.url ? { url: o.url } : {}),
+        stateFile: parent.stateFile ?? DEFAULT_LAB_STATE_FILE,
+      });
+      if (action === 'status') {
+        const path = o.device ? `/v1/devices/${encodeURIComponent(o.device)}` : '/v1/devices';
+        const r = await call(`${base}${path}`, 'GET');
+        if (r.status !== 200) return fail(io, r, o.json);
+        if (o.json) io.out(JSON.stringify(r.json, null, 2));
+        else if (o.device) for (const l of statusLines(r.json as SwitchStatus)) io.out(l);
+        else {
+          for (const d of (r.json as { devices: Record<string, unknown>[] }).devices) {
+            const nc = d.netconf as { port: number };
+            const snmp = d.snmp as { port: number };
+            io.out(
+              `${d.id}  ${d.platform}  optics ${d.optics}  netconf ${d.host}:${nc.port}  snmp ${d.host}:${snmp.port}${d.silent ? '  SILENT' : ''}${d.rebooting ? '  REBOOTING' : ''}`,
+            );
+          }
+        }
+        process.exitCode = EXIT_OK;
+        return;
+      }
+      if (!(ACTION_NAMES as string[]).includes(action)) {
+        throw new UsageError(`unknown lab action ${action} (known: status, ${ACTION_NAMES.join(', ')})`);
+      }
+      const body = Object.fromEntries(
+        Object.entries({
+          device: o.device,
+          port: o.port,
+          db: o.db,
+          count: o.count,
+          downMs: o.downMs,
+          upMs: o.upMs,
+          vlan: o.vlan,
+        }).filter(([, v]) => v !== undefined),
+      );
+      const r = await call(`${base}/v1/${action as ActionName}`, 'POST', body);
+      if (r.status !== 200) return fail(io, r, o.json);
+      if (o.json) io.out(JSON.stringify(r.json, null, 2));
+      else io.out(`${action}: done on ${((r.json as { devices?: string[] }).devices ?? []).join(', ')}`);
+      process.exitCode = EXIT_OK;
+    });
+}
+
+function fail(io: Output, r: { status: number; json: unknown }, json?: boolean): void {
+  const message = (r.json as { error?: string }).error ?? JSON.stringify(r.json);
+  if (json) io.out(JSON.stringify(r.json, null, 2));
+  io.err(`dcagent: lab: ${message}`);
+  process.exitCode = r.status === 400 ? EXIT_USAGE : EXIT_FAILURE;
+}
