@@ -2,6 +2,7 @@ import type { DeviceConfig } from '../config/load.js';
 import type { Platform } from '../contract/port-types.js';
 import { DcAgentError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import { CLI_DRIVERS } from './cli/register.js';
 import type { DeviceDriver } from './driver.js';
 import { NetconfDriver, type NetconfDriverDeps } from './netconf/driver.js';
 import { NetconfPool } from './netconf/pool.js';
@@ -46,6 +47,7 @@ function netconfFactory(platform: NetconfPlatform): DriverFactory {
 }
 
 for (const [name, platform] of NETCONF_PLATFORMS) factories.set(name, netconfFactory(platform));
+for (const [name, factory] of CLI_DRIVERS) factories.set(name, factory);
 
 /** Registers (or replaces) the driver for a platform; later issues add huawei-vrp, junos, cli-* here. */
 export function registerDriver(platform: Platform, factory: DriverFactory): void {
