@@ -55,9 +55,7 @@ export class CliSshServer {
   constructor(options: CliSshServerOptions) {
     this.device = options.device;
     this.#users = options.users;
-    const hostKeys = options.hostKeys?.length
-      ? [...options.hostKeys]
-      : [utils.generateKeyPairSync('ed25519').private];
+    const hostKeys = options.hostKeys?.length ? [...options.hostKeys] : [generateHostKey()];
     const first = utils.parseKey(hostKeys[0] as string | Buffer);
     if (first instanceof Error) throw first;
     const parsed = Array.isArray(first) ? first[0] : first;
@@ -91,6 +89,9 @@ export class CliSshServer {
   #onClient(client: Connection): void {
     this.#connections.add(client);
     this.connectionCount++;
+    // Echo goes out a keystroke at a time; with Nagle each small write would wait for the
+    // client's delayed ACK (~40 ms a command). Devices send interactive output at once.
+    (client as Connection & { setNoDelay(noDelay: boolean): void }).setNoDelay(true);
     client.on('close', () => this.#connections.delete(client));
     client.on('error', () => {});
     client.on('authentication', (ctx) => this.#authenticate(ctx));
@@ -182,6 +183,21 @@ export class CliSshServer {
     stream.on('error', () => {});
     shell.start();
   }
+}
+
+/**
+ * An ed25519 host key ssh2 can read back. ssh2 1.17 drops a leading zero byte of the public key
+ * it generates, so about 1 key in 256 fails its own parser (mscdex/ssh2#1390); such a key is
+ * simply thrown away.
+ */
+function generateHostKey(): string {
+  for (let i = 0; i < 16; i++) {
+    const pair = utils.generateKeyPairSync('ed25519');
+    if (!(utils.parseKey(pair.private) instanceof Error) && !(utils.parseKey(pair.public) instanceof Error)) {
+      return pair.private;
+    }
+  }
+  throw new Error('could not generate a usable ed25519 host key');
 }
 
 function sameText(a: string, b: string): boolean {

@@ -19,6 +19,12 @@ export interface ConformancePeer {
   /** Creates `<port>.<vlan>` on the device so listSubinterfaces has something to find. */
   addSubinterface?: (port: string, vlan: number) => Promise<void>;
   removeSubinterface?: (port: string, vlan: number) => Promise<void>;
+  /**
+   * For line-oriented payloads (CLI): the text goes verbatim onto one command line, so markup in
+   * it is harmless, while characters a line cannot carry (`refused`, a global RegExp) must be
+   * refused with invalid-job before anything is sent. The hostile-text test then checks both.
+   */
+  lineOriented?: { refused: RegExp };
 }
 
 export type DriverMaker = () => Promise<DeviceDriver> | DeviceDriver;
@@ -86,10 +92,24 @@ export function driverConformanceSuite(title: string, makeDriver: DriverMaker, p
     });
 
     it('a hostile description is stored verbatim, never as markup', async () => {
-      const want = intent(portB, `HC hc-conf-0003 ${HOSTILE_TEXT}`);
+      const refused = peer.lineOriented?.refused;
+      const want = intent(
+        portB,
+        `HC hc-conf-0003 ${refused ? HOSTILE_TEXT.replace(refused, ' ') : HOSTILE_TEXT}`,
+      );
       const plan = await driver.plan('provision', want, { offline: true });
-      expect(plan.rpc).not.toContain('</description><enabled>false');
-      expect(plan.rpc).not.toContain(']]>]]>');
+      if (refused) {
+        // One command line carries the whole text; no part of it becomes a command of its own.
+        expect(plan.rpc.split('\n').filter((l) => l.includes('hc-conf-0003'))).toHaveLength(1);
+        const before = await driver.readPortConfig(portB);
+        await expect(driver.apply(intent(portB, `HC hc-conf-0003 ${HOSTILE_TEXT}`))).rejects.toMatchObject({
+          code: 'invalid-job',
+        });
+        expect(await driver.readPortConfig(portB)).toEqual(before);
+      } else {
+        expect(plan.rpc).not.toContain('</description><enabled>false');
+        expect(plan.rpc).not.toContain(']]>]]>');
+      }
       await driver.apply(want);
       const state = await driver.readPortConfig(portB);
       expect(state.description).toBe(want.description);
