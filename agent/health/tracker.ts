@@ -139,9 +139,31 @@ export function step(
   now: number,
   cfg: TrackerConfig,
 ): StepResult {
-  const s: PortTrackState = { ...prev, flaps: [...prev.flaps] };
-  const events: TrackerEvent[] = [];
-  const ref = { device: s.device, port: s.port };
+  const state: PortTrackState = { ...prev, flaps: [...prev.flaps] };
+  return { state, events: [...advance(state, obs, thresholds, now, cfg)] };
+}
+
+const NO_EVENTS: readonly TrackerEvent[] = Object.freeze([]);
+
+function emit(out: TrackerEvent[] | undefined, e: TrackerEvent): TrackerEvent[] {
+  if (!out) return [e];
+  out.push(e);
+  return out;
+}
+
+/**
+ * `step` in place. The tracker owns its states and calls this directly: at 10,000 ports per
+ * cycle, copying every state on every poll is most of the tracker's garbage. Nothing is
+ * allocated on the common path (no transition).
+ */
+function advance(
+  s: PortTrackState,
+  obs: Observation,
+  thresholds: Thresholds,
+  now: number,
+  cfg: TrackerConfig,
+): readonly TrackerEvent[] {
+  let out: TrackerEvent[] | undefined;
 
   if (!obs.ok) {
     s.healthyStreak = 0;
@@ -151,16 +173,19 @@ export function step(
     s.failedSince ??= now;
     if (!s.degraded && s.failedStreak >= cfg.downPolls) {
       s.degraded = { reason: obs.reason, since: s.failedSince };
-      events.push({
+      out = emit(out, {
         type: 'monitoring.degraded',
-        data: { ...ref, reason: obs.reason, since: iso(s.failedSince) },
+        data: { device: s.device, port: s.port, reason: obs.reason, since: iso(s.failedSince) },
       });
     }
-    return { state: s, events };
+    return out ?? NO_EVENTS;
   }
 
   if (s.degraded) {
-    events.push({ type: 'monitoring.restored', data: { ...ref, reason: 'recovered', since: iso(now) } });
+    out = emit(out, {
+      type: 'monitoring.restored',
+      data: { device: s.device, port: s.port, reason: 'recovered', since: iso(now) },
+    });
     s.degraded = null;
   }
   s.failedStreak = 0;
@@ -180,10 +205,11 @@ export function step(
 
   if (s.underConstruction) {
     if (s.healthyStreak >= cfg.upPolls) {
-      events.push({
+      out = emit(out, {
         type: 'construction.completed',
         data: {
-          ...ref,
+          device: s.device,
+          port: s.port,
           evidence: {
             adminStatus: obs.adminStatus,
             operStatus: obs.operStatus,
@@ -202,7 +228,7 @@ export function step(
       s.actual = 'available';
       s.reported = 'available';
     }
-    return { state: s, events };
+    return out ?? NO_EVENTS;
   }
 
   let next: Availability = s.actual;
@@ -227,10 +253,11 @@ export function step(
   if (!s.damped && s.actual !== 'unknown' && s.actual !== s.reported) {
     const reason: HealthReason | 'recovered' =
       s.actual === 'available' ? 'recovered' : (s.lastReason ?? 'oper-down');
-    events.push({
+    out = emit(out, {
       type: 'availability.changed',
       data: {
-        ...ref,
+        device: s.device,
+        port: s.port,
         to: s.actual,
         reason,
         rxDbm: [...obs.rxDbm],
@@ -242,65 +269,76 @@ export function step(
     // The episode is reported; from here flips age out of the window again.
     while (s.flaps.length > 0 && s.flaps[0]! <= now - windowMs) s.flaps.shift();
   }
-  return { state: s, events };
+  return out ?? NO_EVENTS;
 }
-
-const key = (device: string, port: string) => `${device}\u0000${port}`;
 
 /**
  * The tracker for every monitored port, with an injectable clock. Thin on purpose: the rules
- * live in `step`.
+ * live in `step` / `advance`.
  */
 export class HealthTracker {
   readonly #cfg: TrackerConfig;
   readonly #clock: () => number;
-  readonly #states = new Map<string, PortTrackState>();
+  /** device → port → state; nested so observing builds no key strings. */
+  readonly #states = new Map<string, Map<string, PortTrackState>>();
 
   constructor(cfg: TrackerConfig, options: { clock?: () => number; snapshot?: unknown } = {}) {
     this.#cfg = cfg;
     this.#clock = options.clock ?? Date.now;
     if (options.snapshot !== undefined) {
-      for (const p of trackerSnapshotSchema.parse(options.snapshot).ports)
-        this.#states.set(key(p.device, p.port), p);
+      for (const p of trackerSnapshotSchema.parse(options.snapshot).ports) this.#put(p);
     }
+  }
+
+  #put(s: PortTrackState): void {
+    let ports = this.#states.get(s.device);
+    if (!ports) {
+      ports = new Map();
+      this.#states.set(s.device, ports);
+    }
+    ports.set(s.port, s);
+  }
+
+  #get(device: string, port: string): PortTrackState | undefined {
+    return this.#states.get(device)?.get(port);
   }
 
   /** Starts (or restarts) tracking a port with what is known about it. */
   track(device: string, port: string, seed: SeedOptions = {}): void {
-    this.#states.set(key(device, port), initialState(device, port, seed));
+    this.#put(initialState(device, port, seed));
   }
 
   /** A port under construction again (a new provision): completion will be reported once more. */
   startConstruction(device: string, port: string): void {
-    const prev = this.#states.get(key(device, port));
-    const base = prev ?? initialState(device, port);
-    this.#states.set(key(device, port), {
-      ...base,
-      underConstruction: true,
-      healthyStreak: 0,
-      healthySince: null,
-      unhealthyStreak: 0,
-    });
+    const base = this.#get(device, port) ?? initialState(device, port);
+    this.#put({ ...base, underConstruction: true, healthyStreak: 0, healthySince: null, unhealthyStreak: 0 });
   }
 
   forget(device: string, port: string): void {
-    this.#states.delete(key(device, port));
+    this.#states.get(device)?.delete(port);
   }
 
-  observe(obs: Observation, thresholds: Thresholds): TrackerEvent[] {
-    const k = key(obs.device, obs.port);
-    const prev = this.#states.get(k) ?? initialState(obs.device, obs.port);
-    const { state, events } = step(prev, obs, thresholds, this.#clock(), this.#cfg);
-    this.#states.set(k, state);
-    return events;
+  /** Applies one poll result; returns the transitions it caused (usually none). */
+  observe(obs: Observation, thresholds: Thresholds): readonly TrackerEvent[] {
+    let s = this.#get(obs.device, obs.port);
+    if (!s) {
+      s = initialState(obs.device, obs.port);
+      this.#put(s);
+    }
+    return advance(s, obs, thresholds, this.#clock(), this.#cfg);
   }
 
+  /** A copy of one port's state. */
   state(device: string, port: string): PortTrackState | undefined {
-    return this.#states.get(key(device, port));
+    const s = this.#get(device, port);
+    return s && { ...s, flaps: [...s.flaps] };
   }
 
   /** Plain JSON of every port's state, for persistence. */
   snapshot(): TrackerSnapshot {
-    return { v: 1, ports: [...this.#states.values()].map((s) => ({ ...s, flaps: [...s.flaps] })) };
+    const ports: PortTrackState[] = [];
+    for (const m of this.#states.values())
+      for (const s of m.values()) ports.push({ ...s, flaps: [...s.flaps] });
+    return { v: 1, ports };
   }
 }

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import {
   type FailureReason,
   HealthTracker,
+  initialState,
   type Observation,
+  step,
   type TrackerConfig,
   type TrackerEvent,
 } from '../../../../agent/health/tracker.js';
@@ -285,6 +287,20 @@ describe('flap damping', () => {
       { to: 'unavailable', flapCount: 1 },
       { to: 'available', flapCount: 2 },
     ]);
+  });
+});
+
+describe('step (the pure form)', () => {
+  it('returns a new state and leaves its input untouched', () => {
+    const prev = initialState('sw1', 'Eth1', { availability: 'available' });
+    const frozen = JSON.stringify(prev);
+    const a = step(prev, dark, T, 1_000, CFG);
+    const b = step(a.state, dark, T, 2_000, CFG);
+    expect(JSON.stringify(prev)).toBe(frozen);
+    expect(a.events).toEqual([]);
+    expect(b.events.map((e) => e.type)).toEqual(['availability.changed']);
+    expect(b.state).not.toBe(a.state);
+    expect(a.state.unhealthyStreak).toBe(1);
   });
 });
 
