@@ -337,6 +337,7 @@ export const configSchema = z
           .prefault({}),
         maxInFlightPerDevice: positiveInt.default(DEFAULTS.snmpMaxInFlightPerDevice),
         maxInFlight: positiveInt.default(DEFAULTS.snmpMaxInFlight),
+        maxDevicesInFlight: positiveInt.default(DEFAULTS.snmpMaxDevicesInFlight),
         varbindsPerPduV2c: z.number().int().min(1).max(200).default(DEFAULTS.snmpVarbindsV2c),
         varbindsPerPduV3: z.number().int().min(1).max(200).default(DEFAULTS.snmpVarbindsV3),
         thresholds: z.partialRecord(z.enum(PORT_TYPES), thresholdOverrideSchema).optional(),

@@ -231,6 +231,51 @@ describe('SnmpPoller', () => {
   });
 });
 
+describe('SnmpPoller.cycle', () => {
+  it('polls every device, at most maxDevicesInFlight at a time, handing results over per device', async () => {
+    let active = 0;
+    let peak = 0;
+    const devices = Array.from({ length: 7 }, (_, i) => ({
+      id: `sw${i}`,
+      host: '127.0.0.1',
+      optics: 'h3c',
+      ports: [{ name: 'Eth1', lanes: 1 }],
+      snmp: { version: '2c', port: 161 },
+    })) as never[];
+    const monitoring = {
+      maxInFlight: 64,
+      maxInFlightPerDevice: 2,
+      maxDevicesInFlight: 3,
+      varbindsPerPduV2c: 50,
+      varbindsPerPduV3: 30,
+    } as never;
+    const poller = new SnmpPoller(devices, monitoring, {
+      sessionFactory: () => {
+        const { mem } = h3cDevice(1);
+        return {
+          walk: (oid: string) => mem.walk(oid),
+          get: async (oids: readonly string[]) => {
+            active++;
+            peak = Math.max(peak, active);
+            await new Promise((r) => setTimeout(r, 5));
+            active--;
+            return mem.get(oids);
+          },
+          close: () => {},
+        };
+      },
+    });
+    const batches: string[][] = [];
+    await poller.cycle((results) => batches.push(results.map((r) => `${r.device}/${r.port}/${r.ok}`)));
+    expect(batches).toHaveLength(7);
+    expect(batches.flat().sort()).toEqual(Array.from({ length: 7 }, (_, i) => `sw${i}/Eth1/true`));
+    expect(peak).toBeLessThanOrEqual(3);
+    expect(peak).toBeGreaterThan(1);
+    expect((await poller.pollAll()).length).toBe(7);
+    poller.close();
+  });
+});
+
 it('VarbindType covers the noSuch* tags net-snmp reports', () => {
   expect([VarbindType.NoSuchObject, VarbindType.NoSuchInstance, VarbindType.EndOfMibView]).toEqual([
     128, 129, 130,
