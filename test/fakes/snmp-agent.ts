@@ -22,6 +22,8 @@ interface Entry {
   arcs: number[];
   oidTlv: Buffer;
   valueTlv: Buffer;
+  /** The whole varbind, prebuilt: a GET answer is then one concat of these. */
+  varbindTlv: Buffer;
 }
 
 /** One simulated device's objects, kept sorted for GETNEXT/GETBULK and hashed for GET. */
@@ -33,9 +35,17 @@ export class FakeMib {
     const content = oidContent(oid);
     const key = content.toString('latin1');
     const existing = this.#byKey.get(key);
-    if (existing) existing.valueTlv = valueTlv;
-    else {
-      this.#byKey.set(key, { arcs: oid.split('.').map(Number), oidTlv: encodeOid(oid), valueTlv });
+    if (existing) {
+      existing.valueTlv = valueTlv;
+      existing.varbindTlv = varbind(existing.oidTlv, valueTlv);
+    } else {
+      const oidTlv = encodeOid(oid);
+      this.#byKey.set(key, {
+        arcs: oid.split('.').map(Number),
+        oidTlv,
+        valueTlv,
+        varbindTlv: varbind(oidTlv, valueTlv),
+      });
       this.#sorted = null;
     }
     return this;
@@ -112,7 +122,7 @@ export function answer(req: DecodedRequest, mib: FakeMib, maxVarbinds = Number.P
       const e = mib.next(cursors[i]!);
       if (e) {
         cursors[i] = e.arcs;
-        out.push(varbind(e.oidTlv, e.valueTlv));
+        out.push(e.varbindTlv);
       } else out.push(varbind(encodeOid(cursors[i]!), END_OF_MIB));
     };
     for (let i = 0; i < Math.min(nonRep, cursors.length); i++) step(i);

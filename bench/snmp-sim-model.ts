@@ -1,0 +1,39 @@
+// What the benchmark's simulated devices serve, shared by the simulator (bench/snmp-sim.ts) and
+// the benchmark (bench/snmp.ts), which checks every reading it gets against it.
+import { FakeMib } from '../test/fakes/snmp-agent.js';
+
+export const SIM_COMMUNITY = 'public';
+export const IF_INDEX_BASE = 1000;
+
+export const SIM_OIDS = Object.freeze({
+  sysUpTime: '1.3.6.1.2.1.1.3.0',
+  ifName: '1.3.6.1.2.1.31.1.1.1.1',
+  ifAdminStatus: '1.3.6.1.2.1.2.2.1.7',
+  ifOperStatus: '1.3.6.1.2.1.2.2.1.8',
+  /** HH3C-TRANSCEIVER-INFO-MIB hh3cTransceiverCurRXPower / CurTXPower, by ifIndex. */
+  rx: '1.3.6.1.4.1.25506.2.70.1.1.1.12',
+  tx: '1.3.6.1.4.1.25506.2.70.1.1.1.9',
+});
+
+export function simPortName(i: number): string {
+  return `Ten-GigabitEthernet1/0/${i}`;
+}
+
+/** Readings served for port i, in hundredths of dBm. */
+export function simReadings(i: number): { rx: number; tx: number } {
+  return { rx: -300 - i, tx: -150 - i };
+}
+
+/** One device's objects: ifName, ifAdminStatus, ifOperStatus and Rx/Tx power for each port. */
+export function deviceMib(portsPerDevice: number): FakeMib {
+  const mib = new FakeMib();
+  mib.ticks(SIM_OIDS.sysUpTime, 8_640_000);
+  for (let i = 1; i <= portsPerDevice; i++) {
+    const ifIndex = IF_INDEX_BASE + i;
+    const { rx, tx } = simReadings(i);
+    mib.str(`${SIM_OIDS.ifName}.${ifIndex}`, simPortName(i));
+    mib.int(`${SIM_OIDS.ifAdminStatus}.${ifIndex}`, 1).int(`${SIM_OIDS.ifOperStatus}.${ifIndex}`, 1);
+    mib.int(`${SIM_OIDS.rx}.${ifIndex}`, rx).int(`${SIM_OIDS.tx}.${ifIndex}`, tx);
+  }
+  return mib;
+}
