@@ -311,6 +311,28 @@ describe('sessions', () => {
     expect(fake.server.connectionCount).toBe(1);
   });
 
+  it('an online plan shows only the lines that differ, and the diff, changing nothing', async () => {
+    const { driver, device, port, intent } = await rig('vrp8');
+    device.setPort(port, { description: PREVIOUS, enabled: true });
+    const plan = await driver.plan('provision', intent(NEXT));
+    expect(plan.rpc.split('\n')).toEqual([
+      'system-view',
+      `interface ${port}`,
+      `description ${NEXT}`,
+      'commit',
+      'return',
+      'save',
+    ]);
+    expect(plan.diff).toContain(`- description ${PREVIOUS}`);
+    expect(plan.diff).toContain(`+ description ${NEXT}`);
+    expect(plan.changes).toBe(2);
+    // Entering and leaving system view tells two-stage from immediate; nothing else is typed there.
+    expect(device.configLines()).toEqual(['return']);
+    expect(device.port(port)).toMatchObject({ description: PREVIOUS, enabled: true });
+    const same = await driver.plan('provision', intent(PREVIOUS));
+    expect(same).toMatchObject({ rpc: '', diff: '', changes: 0 });
+  });
+
   it('offline plans never connect', async () => {
     const { fake, driver, intent } = await rig('vrp8');
     const plan = await driver.plan('provision', intent(NEXT), { offline: true });

@@ -1,0 +1,127 @@
+// `dcagent plan … --offline` for the CLI platforms prints the native lines the driver would type;
+// the golden files pin them. DCAGENT_UPDATE_GOLDEN=1 rewrites the files after a deliberate change.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../../helpers/cli.js';
+
+const GOLDEN = join(import.meta.dirname, 'golden');
+const dir = mkdtempSync(join(tmpdir(), 'cli-golden-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+writeFileSync(join(dir, 'secret'), 'not-used-offline\n');
+const config = join(dir, 'agent.yaml');
+writeFileSync(
+  config,
+  `devices:
+  - id: sw-vrp
+    host: 192.0.2.10
+    platform: cli-vrp
+    portType: 10GBASE-LR
+    ports: ["10GE1/0/1"]
+    cli: { username: netops, passwordFile: secret, hostKey: "SHA256:${'A'.repeat(43)}" }
+    snmp: { version: 2c, communityFile: secret }
+    optics: huawei
+  - id: sw-ios
+    host: 192.0.2.11
+    platform: cli-ios
+    portType: 10GBASE-LR
+    ports: ["TenGigabitEthernet1/0/1"]
+    cli: { username: netops, passwordFile: secret, hostKey: "SHA256:${'B'.repeat(43)}" }
+    snmp: { version: 2c, communityFile: secret }
+    optics: cisco
+`,
+);
+
+const cases = [
+  ['cli-vrp', 'sw-vrp', '10GE1/0/1'],
+  ['cli-ios', 'sw-ios', 'TenGigabitEthernet1/0/1'],
+] as const;
+
+function golden(name: string, actual: string): void {
+  const file = join(GOLDEN, name);
+  if (process.env.DCAGENT_UPDATE_GOLDEN === '1') writeFileSync(file, actual);
+  expect(actual).toBe(readFileSync(file, 'utf8'));
+}
+
+describe('dcagent plan --offline for CLI platforms', () => {
+  it.each(cases)('%s provision prints the exact CLI lines', async (platform, device, port) => {
+    const r = await runCli([
+      'plan',
+      'provision',
+      '--device',
+      device,
+      '--port',
+      port,
+      '--connection',
+      'hc-7f2a9c',
+      '--description',
+      'Acme <primary> & "uplink" ]]>',
+      '--offline',
+      '--config',
+      config,
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    golden(`${platform}-provision.txt`, r.stdout);
+  });
+
+  it.each(cases)('%s deprovision prints the exact CLI lines', async (platform, device, port) => {
+    const r = await runCli([
+      'plan',
+      'deprovision',
+      '--device',
+      device,
+      '--port',
+      port,
+      '--connection',
+      'hc-7f2a9c',
+      '--offline',
+      '--config',
+      config,
+    ]);
+    expect(r.code).toBe(0);
+    golden(`${platform}-deprovision.txt`, r.stdout);
+  });
+
+  it.each(cases)('%s --json carries the lines as rpc, one per line', async (_platform, device, port) => {
+    const r = await runCli([
+      'plan',
+      'provision',
+      '--device',
+      device,
+      '--port',
+      port,
+      '--connection',
+      'hc-7f2a9c',
+      '--offline',
+      '--json',
+      '--config',
+      config,
+    ]);
+    const plan = JSON.parse(r.stdout) as { rpc: string; diff: string; changes: number };
+    expect(plan.rpc.split('\n')).toContain('description HC hc-7f2a9c');
+    expect(plan).toMatchObject({ diff: '', changes: 0 });
+  });
+
+  it('refuses a description a CLI line cannot carry, without contacting the device', async () => {
+    const r = await runCli([
+      'plan',
+      'provision',
+      '--device',
+      'sw-ios',
+      '--port',
+      'TenGigabitEthernet1/0/1',
+      '--connection',
+      'hc-7f2a9c',
+      '--description',
+      'what?',
+      '--offline',
+      '--config',
+      config,
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/description.*context help/);
+  });
+});
