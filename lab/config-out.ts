@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { stringify } from 'yaml';
-import { loadConfig } from '../config/load.js';
+import { buildConfig, type DeviceConfig, loadConfig } from '../config/load.js';
 import type { Platform, PortType } from '../contract/port-types.js';
 import type { OpticsAdapterId } from '../drivers/optics/adapter.js';
 
@@ -55,6 +55,60 @@ function mostCommon<T>(values: readonly T[]): T {
   return [...counts.entries()].sort((a, b) => b[1] - a[1])[0]![0];
 }
 
+/** One inventory entry, with the secrets given as `…Env` or `…File` fields. */
+function configEntry(
+  d: ConfigDevice,
+  netconfSecret: Record<string, string>,
+  snmpSecret: Record<string, string>,
+  netconfExtra: Record<string, unknown> = {},
+) {
+  const portType = mostCommon(d.ports.map((p) => p.portType));
+  return {
+    id: d.id,
+    host: d.host,
+    platform: d.platform,
+    portType,
+    ports: d.ports.map((p) => (p.portType === portType ? p.name : { name: p.name, portType: p.portType })),
+    netconf: {
+      port: d.netconf.port,
+      username: d.netconf.username,
+      ...netconfSecret,
+      hostKey: d.netconf.hostKeyFingerprint,
+      // Short enough that a demo shows a rollback within a minute, long enough for a slow CI box.
+      confirmTimeoutSeconds: 30,
+      ...netconfExtra,
+    },
+    snmp: { port: d.snmp.port, version: '2c', ...snmpSecret },
+    optics: d.optics,
+  };
+}
+
+/** Overrides of the NETCONF settings in `deviceConfig`, for tests that want short deadlines. */
+export interface NetconfOverrides {
+  confirmTimeoutSeconds?: number;
+  rpcTimeoutMs?: number;
+  connectTimeoutMs?: number;
+  keepaliveIntervalMs?: number;
+}
+
+/**
+ * The inventory entry of one lab switch as the agent holds it once loaded, built through the
+ * agent's own config loader with the secrets passed in memory (no files).
+ */
+export function deviceConfig(d: ConfigDevice, overrides: NetconfOverrides = {}): DeviceConfig {
+  const entry = configEntry(
+    d,
+    { passwordEnv: LAB_PASSWORD_ENV },
+    { communityEnv: LAB_COMMUNITY_ENV },
+    { ...overrides },
+  );
+  const cfg = buildConfig(
+    { devices: [entry] },
+    { env: { [LAB_PASSWORD_ENV]: d.netconf.password, [LAB_COMMUNITY_ENV]: d.snmp.community } },
+  );
+  return cfg.devices[0]!;
+}
+
 export function writeAgentConfig(devices: readonly ConfigDevice[], o: ConfigOutOptions): WrittenConfig {
   const path = resolve(o.path);
   const dir = dirname(path);
@@ -74,37 +128,14 @@ export function writeAgentConfig(devices: readonly ConfigDevice[], o: ConfigOutO
   }
 
   const entries = devices.map((d) => {
-    const portType = mostCommon(d.ports.map((p) => p.portType));
-    let netconfSecret: Record<string, string>;
-    let snmpSecret: Record<string, string>;
-    if (o.secrets === 'files') {
-      const pw = join(secretsDir, `${d.id}.netconf-password`);
-      const comm = join(secretsDir, `${d.id}.snmp-community`);
-      writePrivate(pw, `${d.netconf.password}\n`);
-      writePrivate(comm, `${d.snmp.community}\n`);
-      netconfSecret = { passwordFile: relative(dir, pw) };
-      snmpSecret = { communityFile: relative(dir, comm) };
-    } else {
-      netconfSecret = { passwordEnv: LAB_PASSWORD_ENV };
-      snmpSecret = { communityEnv: LAB_COMMUNITY_ENV };
+    if (o.secrets === 'env') {
+      return configEntry(d, { passwordEnv: LAB_PASSWORD_ENV }, { communityEnv: LAB_COMMUNITY_ENV });
     }
-    return {
-      id: d.id,
-      host: d.host,
-      platform: d.platform,
-      portType,
-      ports: d.ports.map((p) => (p.portType === portType ? p.name : { name: p.name, portType: p.portType })),
-      netconf: {
-        port: d.netconf.port,
-        username: d.netconf.username,
-        ...netconfSecret,
-        hostKey: d.netconf.hostKeyFingerprint,
-        // Short enough that a demo shows a rollback within a minute, long enough for a slow CI box.
-        confirmTimeoutSeconds: 30,
-      },
-      snmp: { port: d.snmp.port, version: '2c', ...snmpSecret },
-      optics: d.optics,
-    };
+    const pw = join(secretsDir, `${d.id}.netconf-password`);
+    const comm = join(secretsDir, `${d.id}.snmp-community`);
+    writePrivate(pw, `${d.netconf.password}\n`);
+    writePrivate(comm, `${d.snmp.community}\n`);
+    return configEntry(d, { passwordFile: relative(dir, pw) }, { communityFile: relative(dir, comm) });
   });
 
   const doc = {

@@ -1,9 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import type { DeviceConfig } from '../config/load.js';
 import { OPTICS_ADAPTERS, type Platform, PORT_TYPES, type PortType } from '../contract/port-types.js';
 import type { OpticsAdapterId } from '../drivers/optics/adapter.js';
-import { type ConfigDevice, type SecretsMode, type WrittenConfig, writeAgentConfig } from './config-out.js';
+import {
+  type ConfigDevice,
+  deviceConfig,
+  type NetconfOverrides,
+  type SecretsMode,
+  type WrittenConfig,
+  writeAgentConfig,
+} from './config-out.js';
 import { type ControlApi, type ControlledLab, startControlApi } from './control-api.js';
 import { generateHostKey, type HostKey, LabNetconfServer } from './netconf-server.js';
 import { LAB_PLATFORMS, labPlatform } from './platforms.js';
@@ -81,6 +89,8 @@ export interface Lab {
   /** Milliseconds startLab took. */
   readonly startMs: number;
   device(id: string): LabDevice;
+  /** The switch as an agent inventory entry (secrets in memory), for tests and the demo. */
+  deviceConfig(id: string, overrides?: NetconfOverrides): DeviceConfig;
   stop(): Promise<void>;
 }
 
@@ -90,6 +100,23 @@ export interface LabState {
   configPath?: string;
   startedAt: string;
   devices: number;
+}
+
+function toConfigDevice(d: LabDevice): ConfigDevice {
+  return {
+    id: d.id,
+    host: d.host,
+    platform: d.platform,
+    optics: d.optics,
+    ports: d.ports,
+    netconf: {
+      port: d.netconf.port,
+      username: d.netconf.username,
+      password: d.netconf.password,
+      hostKeyFingerprint: d.netconf.hostKey.fingerprint,
+    },
+    snmp: { port: d.snmp.port, community: d.snmp.community },
+  };
 }
 
 function pick<T>(value: T | readonly T[] | undefined, fallback: T, i: number): T {
@@ -226,20 +253,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   let written: WrittenConfig | undefined;
   try {
     if (options.configOut) {
-      const cfgDevices: ConfigDevice[] = devices.map((d) => ({
-        id: d.id,
-        host: d.host,
-        platform: d.platform,
-        optics: d.optics,
-        ports: d.ports,
-        netconf: {
-          port: d.netconf.port,
-          username: d.netconf.username,
-          password: d.netconf.password,
-          hostKeyFingerprint: d.netconf.hostKey.fingerprint,
-        },
-        snmp: { port: d.snmp.port, community: d.snmp.community },
-      }));
+      const cfgDevices = devices.map(toConfigDevice);
       written = writeAgentConfig(cfgDevices, {
         path: options.configOut,
         secrets: options.secrets ?? 'files',
@@ -300,6 +314,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     ...(stateFile ? { stateFile } : {}),
     startMs: Math.round(performance.now() - t0),
     device,
+    deviceConfig: (id, overrides) => deviceConfig(toConfigDevice(device(id)), overrides),
     stop: () => {
       stopping ??= (async () => {
         await stopAll();
