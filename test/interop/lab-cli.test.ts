@@ -1,0 +1,218 @@
+// `dcagent lab` as users run it: the built binary as a child process. It must print working
+// connection details, write a config that `dcagent check-config` accepts, answer `lab ctl`, stop
+// cleanly on SIGTERM, and start 500 switches × 20 ports well inside 20 s.
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OID } from '../../drivers/snmp/mib.js';
+import { BIN, ensureBuilt, ROOT, runBin } from '../helpers/cli.js';
+
+const run = promisify(execFile);
+const READY = /^dcagent lab ready: (\d+) switches, control (\S+), config (.+)$/m;
+
+interface RunningLab {
+  child: ChildProcess;
+  out: () => string;
+  ready: { switches: number; controlUrl: string; config: string };
+  readyMs: number;
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+async function startLabBin(args: string[], timeoutMs = 30_000): Promise<RunningLab> {
+  const t0 = performance.now();
+  const child = spawn(process.execPath, [BIN, 'lab', ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (b: Buffer) => {
+    out += b.toString();
+  });
+  child.stderr.on('data', (b: Buffer) => {
+    out += b.toString();
+  });
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const m = await new Promise<RegExpExecArray>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`no ready line within ${timeoutMs} ms:\n${out}`)),
+      timeoutMs,
+    );
+    const check = () => {
+      const hit = READY.exec(out);
+      if (hit) {
+        clearTimeout(timer);
+        resolve(hit);
+      }
+    };
+    child.stdout.on('data', check);
+    void exit.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`dcagent lab exited before it was ready:\n${out}`));
+    });
+  });
+  return {
+    child,
+    out: () => out,
+    ready: { switches: Number(m[1]), controlUrl: m[2]!, config: m[3]! },
+    readyMs: performance.now() - t0,
+    exit,
+  };
+}
+
+async function stop(lab: RunningLab): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  lab.child.kill('SIGTERM');
+  const timer = setTimeout(() => lab.child.kill('SIGKILL'), 15_000);
+  try {
+    return await lab.exit;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+describe('dcagent lab (the built binary)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dcagent-lab-cli-'));
+  let lab: RunningLab | undefined;
+
+  beforeAll(() => ensureBuilt());
+  afterAll(async () => {
+    if (lab && lab.child.exitCode === null && lab.child.signalCode === null) await stop(lab);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('prints how to reach every switch, writes a config check-config passes, answers lab ctl, stops on SIGTERM', async () => {
+    const config = join(dir, 'agent.yaml');
+    const state = join(dir, 'state.json');
+    lab = await startLabBin([
+      '--devices',
+      '3',
+      '--ports',
+      '4',
+      '--optics',
+      'huawei,cisco',
+      '--platform',
+      'ietf-interfaces,openconfig',
+      '--config-out',
+      config,
+      '--state-file',
+      state,
+    ]);
+    expect(lab.ready).toMatchObject({ switches: 3, config });
+    const banner = lab.out();
+    for (const id of ['lab-sw-01', 'lab-sw-02', 'lab-sw-03']) expect(banner).toContain(id);
+    expect(banner).toMatch(/ssh -p \d+ netops@127\.0\.0\.1 -s netconf/);
+    expect(banner).toMatch(/host key SHA256:[A-Za-z0-9+/]{43}/);
+    expect(existsSync(state)).toBe(true);
+
+    const check = runBin(['check-config', '--config', config]);
+    expect(check.stderr).toBe('');
+    expect(check.code).toBe(0);
+    expect(check.stdout).toContain('3 device(s), 12 port(s)');
+    expect(check.stdout).toContain('device lab-sw-02  openconfig  127.0.0.1');
+
+    // The snmpwalk line the banner prints works as printed (community file and all).
+    const walkLine = /snmpwalk -v2c -c "\$\(cat (\S+)\)" (\S+) (\S+)/.exec(banner);
+    expect(walkLine).not.toBeNull();
+    const community = (await run('cat', [walkLine![1]!])).stdout.trim();
+    const walked = await run('snmpwalk', ['-v2c', '-c', community, '-On', walkLine![2]!, walkLine![3]!]);
+    expect(walked.stdout).toContain('"10GE1/0/4"');
+
+    const patched = runBin([
+      'lab',
+      'ctl',
+      'patch',
+      '--device',
+      'lab-sw-02',
+      '--port',
+      '10GE1/0/3',
+      '--state-file',
+      state,
+    ]);
+    expect(patched).toMatchObject({ code: 0, stdout: 'patch: done on lab-sw-02\n' });
+    const status = runBin(['lab', 'ctl', 'status', '--device', 'lab-sw-02', '--json', '--state-file', state]);
+    expect(status.code).toBe(0);
+    const ports = (JSON.parse(status.stdout) as { ports: { name: string; patched: boolean }[] }).ports;
+    expect(ports.find((p) => p.name === '10GE1/0/3')?.patched).toBe(true);
+    expect(runBin(['lab', 'ctl', 'degrade', '--device', 'lab-sw-02', '--state-file', state]).code).toBe(2);
+    expect(runBin(['lab', 'ctl', 'cut', '--device', 'nope', '--state-file', state]).code).toBe(1);
+
+    const exited = await stop(lab);
+    expect(exited).toEqual({ code: 0, signal: null });
+    expect(lab.out()).toContain('dcagent lab: stopped');
+    expect(existsSync(state)).toBe(false);
+    expect(runBin(['lab', 'ctl', 'status', '--state-file', state]).code).toBe(2);
+  });
+
+  it('refuses bad options with exit 2 before starting anything', () => {
+    expect(runBin(['lab', '--devices', '0']).code).toBe(2);
+    expect(runBin(['lab', '--platform', 'junos']).stderr).toContain('no junos model');
+    expect(runBin(['lab', '--ports', 'many']).code).toBe(2);
+  });
+
+  it('500 switches × 20 ports start in under 20 s, and every one answers a full poll with the C tools', async () => {
+    const config = join(dir, 'scale.yaml');
+    lab = await startLabBin(
+      [
+        '--devices',
+        '500',
+        '--ports',
+        '20',
+        '--secrets',
+        'env',
+        '--config-out',
+        config,
+        '--state-file',
+        join(dir, 's.json'),
+      ],
+      60_000,
+    );
+    console.log(`[lab] 500 switches × 20 ports ready in ${lab.readyMs.toFixed(0)} ms`);
+    expect(lab.ready.switches).toBe(500);
+    expect(lab.readyMs).toBeLessThan(20_000);
+    const community = /export DCAGENT_LAB_SNMP_COMMUNITY='([^']+)'/.exec(lab.out())?.[1];
+    expect(community).toBeDefined();
+    const check = runBin(['check-config', '--config', config], {
+      ...process.env,
+      DCAGENT_LAB_SNMP_COMMUNITY: community!,
+      DCAGENT_LAB_NETCONF_PASSWORD: /export DCAGENT_LAB_NETCONF_PASSWORD='([^']+)'/.exec(lab.out())![1]!,
+    });
+    expect(check.code).toBe(0);
+    const ports = [...check.stdout.matchAll(/snmp: v2c port (\d+)/g)].map((m) => m[1]!);
+    expect(ports).toHaveLength(500);
+    const oids: string[] = [OID.sysUpTime];
+    for (let i = 1; i <= 20; i++) oids.push(`${OID.ifAdminStatus}.${i}`, `${OID.ifOperStatus}.${i}`);
+    const t0 = performance.now();
+    const polled = await new Promise<string>((resolve, reject) => {
+      const x = spawn('xargs', [
+        '-P',
+        '8',
+        '-I{}',
+        'snmpget',
+        '-v2c',
+        '-c',
+        community!,
+        '-On',
+        '-Oq',
+        '127.0.0.1:{}',
+        ...oids,
+      ]);
+      let out = '';
+      x.stdout.on('data', (b: Buffer) => {
+        out += b.toString();
+      });
+      x.on('error', reject);
+      x.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`xargs exited ${code}`))));
+      x.stdin.end(`${ports.join('\n')}\n`);
+    });
+    console.log(
+      `[lab] full poll of 500 switches (41 varbinds each) in ${(performance.now() - t0).toFixed(0)} ms`,
+    );
+    expect(polled.trim().split('\n')).toHaveLength(500 * oids.length);
+    expect(polled).not.toMatch(/No Such|Timeout/);
+    expect(await stop(lab)).toEqual({ code: 0, signal: null });
+  }, 120_000);
+});
