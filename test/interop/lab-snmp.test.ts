@@ -162,7 +162,9 @@ describe('lab SNMP: C tools and the agent read every vendor, and the physics mov
           // h3c carries one total per port; everyone else per lane.
           const want = d.optics === 'h3c' ? [totalDbm(light.map((l) => l.rxDbm))] : light.map((l) => l.rxDbm);
           expect(r.rxDbm.length).toBe(want.length);
-          r.rxDbm.forEach((v, i) => expect(Math.abs(v! - want[i]!)).toBeLessThan(0.06));
+          r.rxDbm.forEach((v, i) => {
+            expect(Math.abs(v! - want[i]!)).toBeLessThan(0.06);
+          });
         }
       }
     } finally {
