@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerCheckConfig } from './check-config.js';
+import { registerDemo } from './demo.js';
 import { registerEnqueue } from './enqueue.js';
 import { registerEvents } from './events.js';
 import { EXIT_OK, EXIT_USAGE, type Output, processOutput, reportError } from './io.js';
@@ -23,6 +24,7 @@ export function buildProgram(io: Output = processOutput): Command {
   registerEnqueue(program, io);
   registerEvents(program, io);
   registerRun(program, io);
+  registerDemo(program, io);
   registerPlan(program, io);
   registerStatus(program, io);
   registerLab(program, io);

@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+// `npm run demo`: the README's first command on a bare machine. It makes sure the npm
+// dependencies and the build exist, that a Redis is at hand (REDIS_URL, or Debian's
+// redis-server, installed when running as root), then runs `dcagent demo`.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const say = (line) => console.log(`[demo] ${line}`);
+
+function run(cmd, args, what) {
+  const r = spawnSync(cmd, args, { cwd: ROOT, stdio: 'inherit' });
+  if (r.status !== 0) {
+    console.error(`[demo] ${what} failed (${cmd} ${args.join(' ')})`);
+    process.exit(r.status ?? 2);
+  }
+}
+
+if (!existsSync(join(ROOT, 'node_modules', '.package-lock.json'))) {
+  say('installing npm dependencies (npm ci)');
+  run('npm', ['ci'], 'npm ci');
+}
+if (!existsSync(join(ROOT, 'dist', 'agent', 'cli', 'main.js'))) {
+  say('building (tsc)');
+  run('npm', ['run', 'build'], 'build');
+}
+if (!process.env.REDIS_URL && spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status !== 0) {
+  if (typeof process.getuid === 'function' && process.getuid() === 0) {
+    say('installing redis-server (apt-get)');
+    run('apt-get', ['update', '-qq'], 'apt-get update');
+    spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'redis-server'], {
+      stdio: 'inherit',
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
+  } else {
+    console.error(
+      '[demo] no REDIS_URL and no redis-server: set REDIS_URL or run as root so redis-server can be installed',
+    );
+    process.exit(2);
+  }
+}
+const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'dcagent.js'), 'demo', ...process.argv.slice(2)], {
+  cwd: ROOT,
+  stdio: 'inherit',
+});
+process.exit(r.status ?? 1);
