@@ -117,6 +117,10 @@ export class NetconfDecoder {
   }
 
   #finish(trailing = 0): string {
+    // A marker found in one big read would otherwise let an oversized message through.
+    if (this.#messageBytes - trailing > this.maxMessageBytes) {
+      throw new FramingError(`message exceeds ${this.maxMessageBytes} bytes`);
+    }
     const whole =
       this.#pieces.length === 1 ? this.#pieces[0]! : Buffer.concat(this.#pieces, this.#messageBytes);
     this.#pieces = [];

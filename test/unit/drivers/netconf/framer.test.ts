@@ -160,6 +160,15 @@ describe('RFC 6242 framer', () => {
     expect(d.bufferedBytes).toBe(0);
   });
 
+  it('refuses an oversized end-of-message message even when its marker comes in the same read', () => {
+    const d = new NetconfDecoder({ maxMessageBytes: 100 });
+    d.push(encodeEom('a'.repeat(101)));
+    expect(() => d.next()).toThrow(FramingError);
+    const ok = new NetconfDecoder({ maxMessageBytes: 100 });
+    ok.push(encodeEom('a'.repeat(100)));
+    expect(ok.next()).toBe('a'.repeat(100));
+  });
+
   it('garbage yields a FramingError or nothing, never another crash, and memory stays bounded', () => {
     fc.assert(
       fc.property(
