@@ -284,8 +284,21 @@ export class NetconfSession {
     try {
       root = parseXml(text);
     } catch (err) {
-      // Without a parsable message-id we cannot tell whose reply this was; that RPC hits its deadline.
-      this.#log.warn({ err: errorMessage(err), bytes: text.length }, 'dropping unparsable NETCONF message');
+      // The start tag usually still names the RPC, so that caller learns at once instead of at its
+      // deadline; the look is bounded to the head of the message.
+      const id = /<(?:[\w.-]+:)?rpc-reply\b[^>]*?\bmessage-id\s*=\s*["']([^"']{1,64})["']/.exec(
+        text.slice(0, 2048),
+      )?.[1];
+      const pending = id === undefined ? undefined : this.#pending.get(id);
+      this.#log.warn(
+        { err: errorMessage(err), bytes: text.length, messageId: id },
+        'unparsable NETCONF message',
+      );
+      if (pending && id !== undefined) {
+        this.#pending.delete(id);
+        pending.cleanup();
+        pending.reject(err);
+      }
       return;
     }
     if (root.name === 'rpc-reply') {

@@ -206,6 +206,23 @@ describe('NetconfSession over ssh2 against a fake server', () => {
     );
   });
 
+  it('a reply carrying a DTD is refused at once, not expanded, and fails only its own RPC', async () => {
+    const srv = await startServer();
+    srv.handler = (req, ch) =>
+      ch.send(
+        req.operation === 'get'
+          ? `<!DOCTYPE r [<!ENTITY boom "x">]><rpc-reply xmlns="urn:ietf:params:xml:ns:netconf:base:1.0" message-id="${req.messageId}"><data>&boom;</data></rpc-reply>`
+          : okReply(req.messageId),
+      );
+    const s = await connect(srv);
+    const t0 = Date.now();
+    const err = await rejection(s.rpc(rpc.get()));
+    expect(hasCode(err, 'rpc-error')).toBe(true);
+    expect((err as Error).message).toMatch(/DTD/);
+    expect(Date.now() - t0).toBeLessThan(1_000);
+    expect((await s.rpc(rpc.lock('candidate'))).ok).toBe(true);
+  });
+
   it('delivers notifications separately, including one sent in the same write as the hello', async () => {
     const notification = (n: string) =>
       `<notification xmlns="urn:ietf:params:xml:ns:netconf:notification:1.0"><eventTime>2026-01-01T00:00:00Z</eventTime><event xmlns="urn:x"><n>${n}</n></event></notification>`;
