@@ -12,7 +12,8 @@
 //
 // The last line is one JSON object: {"bench":"lab","devices":…,"ports":…,"startMs":…,"fullPollMs":…}.
 import { spawn } from 'node:child_process';
-import { cpus } from 'node:os';
+import { existsSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { OpticsAdapterId } from '../drivers/optics/adapter.js';
 import { OID } from '../drivers/snmp/mib.js';
@@ -40,41 +41,58 @@ function mb(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 }
 
-/** Runs one full poll through xargs; resolves with its wall time and what came back. */
+const TIME = '/usr/bin/time';
+
+/**
+ * Runs one full poll through xargs; resolves with its wall time, what came back, and the CPU the
+ * C tools used (from /usr/bin/time when present), so a slow round shows where the time went.
+ */
 function fullPoll(
   snmpPorts: readonly number[],
   oids: readonly string[],
-): Promise<{ ms: number; lines: string[] }> {
+): Promise<{ ms: number; lines: string[]; toolsCpuMs?: number }> {
+  const xargs = [
+    'xargs',
+    '-P',
+    String(parallel),
+    '-I{}',
+    'snmpget',
+    '-v2c',
+    '-c',
+    COMMUNITY,
+    '-On',
+    '-Oq',
+    '-t',
+    '2',
+    '-r',
+    '1',
+    '127.0.0.1:{}',
+    ...oids,
+  ];
+  const timed = existsSync(TIME);
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(
-      'xargs',
-      [
-        '-P',
-        String(parallel),
-        '-I{}',
-        'snmpget',
-        '-v2c',
-        '-c',
-        COMMUNITY,
-        '-On',
-        '-Oq',
-        '-t',
-        '2',
-        '-r',
-        '1',
-        '127.0.0.1:{}',
-        ...oids,
-      ],
-      { stdio: ['pipe', 'pipe', 'inherit'] },
-    );
+    const child = timed
+      ? spawn(TIME, ['-f', 'cpu %U %S', ...xargs], { stdio: ['pipe', 'pipe', 'pipe'] })
+      : spawn(xargs[0]!, xargs.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
     const chunks: Buffer[] = [];
+    let err = '';
     child.stdout.on('data', (c: Buffer) => chunks.push(c));
+    child.stderr.on('data', (c: Buffer) => {
+      err += c.toString();
+    });
     child.on('error', reject);
     child.on('close', (code) => {
       const ms = performance.now() - t0;
-      if (code !== 0) reject(new Error(`xargs/snmpget exited ${code}`));
-      else resolve({ ms, lines: Buffer.concat(chunks).toString('utf8').trim().split('\n') });
+      const cpu = /cpu ([\d.]+) ([\d.]+)\s*$/.exec(err);
+      if (code !== 0) reject(new Error(`xargs/snmpget exited ${code}: ${err.trim()}`));
+      else {
+        resolve({
+          ms,
+          lines: Buffer.concat(chunks).toString('utf8').trim().split('\n'),
+          ...(cpu ? { toolsCpuMs: (Number(cpu[1]) + Number(cpu[2])) * 1000 } : {}),
+        });
+      }
     });
     child.stdin.end(`${snmpPorts.join('\n')}\n`);
   });
@@ -128,7 +146,7 @@ async function main(): Promise<void> {
     const times: number[] = [];
     for (let r = 1; r <= rounds; r++) {
       const cpu0 = process.cpuUsage();
-      const { ms, lines } = await fullPoll(snmpPorts, oids);
+      const { ms, lines, toolsCpuMs } = await fullPoll(snmpPorts, oids);
       const cpu = process.cpuUsage(cpu0);
       const expected = devices * oids.length;
       const bad = lines.filter((l) => /No Such|No more variables|Timeout/i.test(l)).length;
@@ -139,7 +157,9 @@ async function main(): Promise<void> {
       times.push(ms);
       console.log(
         `  round ${r}: ${ms.toFixed(0)} ms for ${lines.length} varbinds (${light} ports oper up); ` +
-          `lab CPU ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms`,
+          `lab CPU ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms` +
+          (toolsCpuMs !== undefined ? `, snmpget/xargs CPU ${toolsCpuMs.toFixed(0)} ms` : '') +
+          `; load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPUs`,
       );
     }
     const sorted = [...times].sort((a, b) => a - b);
