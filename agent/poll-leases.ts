@@ -31,7 +31,10 @@ export class PollLeases {
   async claim(devices: readonly string[], now = Date.now()): Promise<ReadonlySet<string>> {
     try {
       await this.redis.zadd(this.keys.replicas, now, this.token);
-      await this.redis.zremrangebyscore(this.keys.replicas, 0, now - 3 * this.leaseMs);
+      // A replica counts as live for one lease after its last heartbeat, the time its leases
+      // outlive it too. A longer grace kept a dead replica in the fair-share count after its
+      // leases had lapsed, so nobody took its devices (3 leases = 3 intervals unpolled).
+      await this.redis.zremrangebyscore(this.keys.replicas, 0, now - this.leaseMs);
       const replicas = Math.max(1, await this.redis.zcard(this.keys.replicas));
       const share = Math.ceil(devices.length / replicas);
       const wanted = new Set(devices);
