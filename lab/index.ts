@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { DeviceConfig } from '../config/load.js';
 import { OPTICS_ADAPTERS, type Platform, PORT_TYPES, type PortType } from '../contract/port-types.js';
@@ -100,6 +100,15 @@ export interface LabState {
   configPath?: string;
   startedAt: string;
   devices: number;
+}
+
+/** Whether the state file still describes this lab (another one may have started since). */
+function stateNamesUs(file: string, controlUrl: string): boolean {
+  try {
+    return (JSON.parse(readFileSync(file, 'utf8')) as Partial<LabState>).controlUrl === controlUrl;
+  } catch {
+    return false;
+  }
 }
 
 function toConfigDevice(d: LabDevice): ConfigDevice {
@@ -318,7 +327,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     stop: () => {
       stopping ??= (async () => {
         await stopAll();
-        if (stateFile) rmSync(stateFile, { force: true });
+        if (stateFile && control && stateNamesUs(stateFile, control.url)) rmSync(stateFile, { force: true });
       })();
       return stopping;
     },

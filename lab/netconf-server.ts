@@ -102,8 +102,15 @@ export class LabNetconfServer {
       if (k instanceof Error) throw new Error(`unusable authorized key: ${k.message}`);
       return Array.isArray(k) ? (k[0] as ParsedKey) : k;
     });
-    this.#ssh = new Server({ hostKeys: [o.hostKey.privateKey], ident: 'dcagent-lab' }, (client) =>
-      this.#onClient(client),
+    this.#ssh = new Server(
+      {
+        hostKeys: [o.hostKey.privateKey],
+        ident: 'dcagent-lab',
+        // No server-side keepalive: a silent switch must not keep talking, nor drop the
+        // connections it is meant to leave hanging. On loopback a dead client resets anyway.
+        keepaliveInterval: 2_147_483_647,
+      },
+      (client) => this.#onClient(client),
     );
     this.#tcp = createServer((socket) => this.#onSocket(socket));
   }
