@@ -13,7 +13,8 @@ import {
   writeAgentConfig,
 } from './config-out.js';
 import { type ControlApi, type ControlledLab, startControlApi } from './control-api.js';
-import { generateHostKey, type HostKey, LabNetconfServer } from './netconf-server.js';
+import { generateHostKey, type HostKey } from './host-key.js';
+import { LabNetconfServer } from './netconf-server.js';
 import { LAB_PLATFORMS, labPlatform } from './platforms.js';
 import { LabSnmpAgent } from './snmp-agent.js';
 import { LabActionError, SimSwitch } from './switch.js';

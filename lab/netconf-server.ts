@@ -5,6 +5,7 @@ import { encode, type Framing, NetconfDecoder } from '../drivers/netconf/framer.
 import { CAP, NETCONF_BASE_NS } from '../drivers/netconf/rpc.js';
 import { sshFingerprint } from '../drivers/transport/ssh.js';
 import { child, childrenNamed, el, parseXml, type XmlFragment } from '../drivers/xml/xml.js';
+import type { HostKey } from './host-key.js';
 import { type RpcErrorSpec, renderRpcError } from './netconf-errors.js';
 import type { SimSwitch } from './switch.js';
 
@@ -19,33 +20,6 @@ import type { SimSwitch } from './switch.js';
 
 // ssh2 is CommonJS and Node's ESM loader only finds some of its exports by name.
 const { Server, utils } = ssh2;
-
-export interface HostKey {
-  /** Private key in OpenSSH format, as ssh2's generateKeyPairSync returns it. */
-  privateKey: string;
-  /** `ssh-ed25519 AAAA…` public key line. */
-  publicKey: string;
-  /** OpenSSH `SHA256:…` fingerprint, what the agent config pins. */
-  fingerprint: string;
-}
-
-export function generateHostKey(): HostKey {
-  // ssh2 1.17 drops a leading zero byte of the ed25519 public key (about 1 key in 250) and then
-  // cannot parse its own output; such a key is thrown away and another one made.
-  for (let attempt = 1; ; attempt++) {
-    const keys = utils.generateKeyPairSync('ed25519', { comment: 'dcagent-lab' });
-    const pub = utils.parseKey(keys.public);
-    const priv = utils.parseKey(keys.private);
-    if (!(pub instanceof Error) && !(priv instanceof Error)) {
-      return {
-        privateKey: keys.private,
-        publicKey: keys.public,
-        fingerprint: sshFingerprint(pub.getPublicSSH()),
-      };
-    }
-    if (attempt >= 20) throw pub instanceof Error ? pub : priv;
-  }
-}
 
 export interface LabNetconfOptions {
   host: string;

@@ -1,18 +1,20 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
-import {
+import ssh2, {
   type AuthContext,
   type AuthenticationType,
   type Connection,
   type ParsedKey,
-  Server,
   type ServerChannel,
-  utils,
 } from 'ssh2';
 import { sshFingerprint } from '../../drivers/transport/ssh.js';
+import { generateHostKey } from '../host-key.js';
 import type { CliDevice } from './device.js';
 import { CliShell } from './shell.js';
+
+// ssh2 is CommonJS and Node's ESM loader only finds some of its exports by name.
+const { Server, utils } = ssh2;
 
 /**
  * Serves one emulated CLI switch over SSH, the way a network device does: password,
@@ -45,7 +47,7 @@ export class CliSshServer {
   readonly hostKeyFingerprint: string;
   readonly authAttempts: AuthAttempt[] = [];
   connectionCount = 0;
-  readonly #server: Server;
+  readonly #server: InstanceType<typeof Server>;
   readonly #users: readonly CliUser[];
   readonly #connections = new Set<Connection>();
   readonly #shells = new Set<CliShell>();
@@ -55,7 +57,7 @@ export class CliSshServer {
   constructor(options: CliSshServerOptions) {
     this.device = options.device;
     this.#users = options.users;
-    const hostKeys = options.hostKeys?.length ? [...options.hostKeys] : [generateHostKey()];
+    const hostKeys = options.hostKeys?.length ? [...options.hostKeys] : [generateHostKey().privateKey];
     const first = utils.parseKey(hostKeys[0] as string | Buffer);
     if (first instanceof Error) throw first;
     const parsed = Array.isArray(first) ? first[0] : first;
@@ -183,21 +185,6 @@ export class CliSshServer {
     stream.on('error', () => {});
     shell.start();
   }
-}
-
-/**
- * An ed25519 host key ssh2 can read back. ssh2 1.17 drops a leading zero byte of the public key
- * it generates, so about 1 key in 256 fails its own parser (mscdex/ssh2#1390); such a key is
- * simply thrown away.
- */
-function generateHostKey(): string {
-  for (let i = 0; i < 16; i++) {
-    const pair = utils.generateKeyPairSync('ed25519');
-    if (!(utils.parseKey(pair.private) instanceof Error) && !(utils.parseKey(pair.public) instanceof Error)) {
-      return pair.private;
-    }
-  }
-  throw new Error('could not generate a usable ed25519 host key');
 }
 
 function sameText(a: string, b: string): boolean {

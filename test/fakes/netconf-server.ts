@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { type Connection, Server, type ServerChannel, utils } from 'ssh2';
 import { NetconfDecoder } from '../../drivers/netconf/framer.js';
 import { sshFingerprint } from '../../drivers/transport/ssh.js';
+import { generateHostKey } from '../../lab/host-key.js';
 
 export const FAKE_USER = 'netops';
 export const FAKE_PASSWORD = 'fake-pass-123';
@@ -71,11 +72,9 @@ export class FakeNetconfServer {
 
   constructor(options: FakeServerOptions = {}) {
     this.options = options;
-    const keys = utils.generateKeyPairSync('ed25519');
-    const parsed = utils.parseKey(keys.public);
-    if (parsed instanceof Error) throw parsed;
-    this.hostKeyFingerprint = sshFingerprint(parsed.getPublicSSH());
-    this.#server = new Server({ hostKeys: [keys.private] }, (client) => this.#onClient(client));
+    const key = generateHostKey('dcagent-test');
+    this.hostKeyFingerprint = key.fingerprint;
+    this.#server = new Server({ hostKeys: [key.privateKey] }, (client) => this.#onClient(client));
   }
 
   get port(): number {
