@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type AgentConfig, loadConfig } from '../../config/load.js';
+import { connectionIdSchema, descriptionSchema } from '../../contract/jobs.js';
 import { UsageError } from '../../core/errors.js';
 import { formatPath } from '../../core/zod-issues.js';
 
@@ -29,3 +30,16 @@ export function parseFlags<T extends z.ZodType>(
 
 /** A positive integer option, such as `--timeout 60`. */
 export const intFlag = z.coerce.number().int().positive();
+
+/**
+ * The flags naming one connection on one port, shared by `plan` and `enqueue`. The connection id
+ * and description rules are the job contract's own, so the CLI can never accept what a job
+ * would refuse (or the reverse).
+ */
+export const connectionTargetFlags = {
+  config: z.string().optional(),
+  device: z.string().min(1).max(64),
+  port: z.string().min(1).max(64),
+  connection: connectionIdSchema,
+  description: descriptionSchema.optional(),
+};

@@ -2,23 +2,19 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { findDevice, findPort } from '../../config/load.js';
 import type { DcEvent } from '../../contract/events.js';
-import { connectionIdSchema, descriptionSchema, type JobName, jobIdSchema } from '../../contract/jobs.js';
+import { type JobName, jobIdSchema } from '../../contract/jobs.js';
 import { PORT_TYPES } from '../../contract/port-types.js';
 import { DcAgentError, UsageError } from '../../core/errors.js';
 import { RedisKeys } from '../../core/redis-keys.js';
 import { createQueue, defaultJobId, enqueueJob } from '../../jobs/queue.js';
 import { createRedis } from '../redis.js';
-import { configFrom, intFlag, parseFlags } from './common.js';
+import { configFrom, connectionTargetFlags, intFlag, parseFlags } from './common.js';
 import { formatEvent } from './event-format.js';
 import { followEvents } from './events.js';
 import { EXIT_FAILURE, EXIT_OK, type Output, processOutput } from './io.js';
 
 const flagsSchema = z.strictObject({
-  config: z.string().optional(),
-  device: z.string().min(1).max(64),
-  port: z.string().min(1).max(64),
-  connection: connectionIdSchema,
-  description: descriptionSchema.optional(),
+  ...connectionTargetFlags,
   portType: z.enum(PORT_TYPES).optional(),
   bandwidthMbps: intFlag.optional(),
   jobId: jobIdSchema.optional(),

@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { findDevice, findPort } from '../../config/load.js';
-import { connectionIdSchema, descriptionSchema, JOB_SCHEMAS, portDescription } from '../../contract/jobs.js';
+import { JOB_SCHEMAS, portDescription } from '../../contract/jobs.js';
 import { UsageError } from '../../core/errors.js';
 import { toFieldIssues } from '../../core/zod-issues.js';
 import type { Operation, Plan, PortIntent } from '../../drivers/driver.js';
 import { createDriver } from '../../drivers/factory.js';
-import { configFrom, parseFlags } from './common.js';
+import { configFrom, connectionTargetFlags, parseFlags } from './common.js';
 import { EXIT_OK, type Output, processOutput } from './io.js';
 
 /**
@@ -15,14 +15,8 @@ import { EXIT_OK, type Output, processOutput } from './io.js';
  * unified diff of the port before and after. `--offline` renders from the inventory alone.
  */
 
-// The connection id and description rules are the job contract's own, so the CLI can never
-// accept what a job would refuse (or the reverse).
 const flagsSchema = z.strictObject({
-  config: z.string().optional(),
-  device: z.string().min(1).max(64),
-  port: z.string().min(1).max(64),
-  connection: connectionIdSchema,
-  description: descriptionSchema.optional(),
+  ...connectionTargetFlags,
   offline: z.boolean().optional(),
   validate: z.boolean().optional(),
   json: z.boolean().optional(),

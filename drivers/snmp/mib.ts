@@ -1,4 +1,4 @@
-import type { IfStatus } from '../../contract/events.js';
+import { IF_STATUSES, type IfStatus } from '../../contract/events.js';
 import { type Varbind, VarbindType } from '../transport/snmp.js';
 
 /** Standard OIDs the poller and the resolvers use (IF-MIB RFC 2863, ENTITY-MIB RFC 6933). */
@@ -17,17 +17,11 @@ export const OID = Object.freeze({
   entAliasMappingIdentifier: '1.3.6.1.2.1.47.1.3.2.1.2',
 });
 
-/** IF-MIB ifAdminStatus / ifOperStatus values, index = the integer the agent sends. */
-const IF_STATUS_WORDS: readonly (IfStatus | undefined)[] = [
-  undefined,
-  'up',
-  'down',
-  'testing',
-  'unknown',
-  'dormant',
-  'notPresent',
-  'lowerLayerDown',
-];
+/**
+ * IF-MIB ifAdminStatus / ifOperStatus values, index = the integer the agent sends. The contract
+ * lists the words in IF-MIB's own order (up(1) … lowerLayerDown(7)).
+ */
+const IF_STATUS_WORDS: readonly (IfStatus | undefined)[] = [undefined, ...IF_STATUSES];
 
 /** An IF-MIB status word, or `unknown` for anything that is not a valid status integer. */
 export function ifStatusWord(vb: Varbind | undefined): IfStatus {
