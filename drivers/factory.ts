@@ -6,7 +6,10 @@ import { CLI_DRIVERS } from './cli/register.js';
 import type { DeviceDriver } from './driver.js';
 import { NetconfDriver, type NetconfDriverDeps } from './netconf/driver.js';
 import { NetconfPool } from './netconf/pool.js';
+import { huaweiVrpPlatform } from './platforms/huawei-vrp/index.js';
 import { ietfInterfacesPlatform } from './platforms/ietf-interfaces/index.js';
+import { iosxrPlatform } from './platforms/iosxr/index.js';
+import { junosPlatform } from './platforms/junos/index.js';
 import { openconfigPlatform } from './platforms/openconfig/index.js';
 import type { NetconfPlatform } from './platforms/platform.js';
 
@@ -30,6 +33,9 @@ export type DriverFactory = (device: DeviceConfig, deps: DriverDeps) => DeviceDr
 export const NETCONF_PLATFORMS: ReadonlyMap<Platform, NetconfPlatform> = new Map<Platform, NetconfPlatform>([
   ['ietf-interfaces', ietfInterfacesPlatform],
   ['openconfig', openconfigPlatform],
+  ['huawei-vrp', huaweiVrpPlatform],
+  ['junos', junosPlatform],
+  ['iosxr', iosxrPlatform],
 ]);
 
 const factories = new Map<Platform, DriverFactory>();

@@ -131,10 +131,9 @@ export async function runPortTransaction(
       if (options.validateBeforeCommit) await session.rpc(rpc.validate('candidate'), call);
       await options.hooks?.beforeCommit?.();
       if (strategy === 'candidate-confirmed') {
-        await session.rpc(
-          rpc.commit({ confirmed: true, confirmTimeout: options.confirmTimeoutSeconds }),
-          call,
-        );
+        const confirmTimeout =
+          options.platform.confirmTimeout?.(options.confirmTimeoutSeconds) ?? options.confirmTimeoutSeconds;
+        await session.rpc(rpc.commit({ confirmed: true, confirmTimeout }), call);
         confirmPending = true;
         await options.hooks?.afterConfirmedCommit?.();
       } else {

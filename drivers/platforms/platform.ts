@@ -29,6 +29,12 @@ export interface NetconfPlatform {
   parsePort(data: XmlElement, port: string): PortConfigState;
   /** Sub-interfaces of `port` named `<port>.<vlan>`, sorted, from a get-config `<data>` element. */
   listSubinterfaces(data: XmlElement, port: string): string[];
+  /**
+   * The confirm-timeout to send (seconds) for the configured one. Optional: for a device whose
+   * rollback timer is coarser than seconds (Junos counts minutes), so the agent never plans with
+   * a shorter window than the device enforces. Absent: the configured value is sent as is.
+   */
+  confirmTimeout?(seconds: number): number;
 }
 
 /** What a cleared port looks like to `verify`: no description, administratively down. */
@@ -71,14 +77,17 @@ export function renderPortConfig(state: PortConfigState | undefined): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Sub-interface names of `port` among `names`: `<port>.<vlan>` with vlan 1–4094. */
-export function subinterfacesOf(port: string, names: Iterable<string>): string[] {
+/**
+ * Sub-interface names of `port` among `names`: `<port>.<n>` with n 1–`maxIndex` (4094, a VLAN, by
+ * default; models whose sub-interface number is not a VLAN pass their own bound).
+ */
+export function subinterfacesOf(port: string, names: Iterable<string>, maxIndex = 4094): string[] {
   const prefix = `${port}.`;
   const out = new Set<string>();
   for (const n of names) {
     if (!n.startsWith(prefix)) continue;
     const rest = n.slice(prefix.length);
-    if (/^[1-9][0-9]{0,3}$/.test(rest) && Number(rest) <= 4094) out.add(n);
+    if (/^[1-9][0-9]*$/.test(rest) && Number(rest) <= maxIndex) out.add(n);
   }
   return [...out].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
 }

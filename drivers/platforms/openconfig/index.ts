@@ -138,6 +138,7 @@ export const openconfigPlatform: NetconfPlatform = Object.freeze({
         if (index && index !== '0') names.push(`${port}.${index}`);
       }
     }
-    return subinterfacesOf(port, names);
+    // subinterface/index is a uint32 (the VLAN lives in openconfig-vlan), so no 4094 cap here.
+    return subinterfacesOf(port, names, 4_294_967_295);
   },
 });
