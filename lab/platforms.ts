@@ -9,6 +9,9 @@ import { type NetconfPlatform, subinterfacesOf } from '../drivers/platforms/plat
 import { childrenNamed, el, type XmlFragment } from '../drivers/xml/xml.js';
 import { cloneTree, type DataNode, type DatastoreSchema, leaf, leafValue, node } from './datastore.js';
 import type { RpcErrorSpec } from './netconf-errors.js';
+import { huaweiVrpLabPlatform } from './platforms/huawei-vrp.js';
+import { iosxrLabPlatform } from './platforms/iosxr.js';
+import { junosLabPlatform } from './platforms/junos.js';
 
 /**
  * How one YANG model lives on a lab switch. A platform is data plus a few pure functions: its
@@ -337,6 +340,9 @@ export const openconfigLabPlatform: LabPlatform = {
 export const LAB_PLATFORMS: ReadonlyMap<Platform, LabPlatform> = new Map<Platform, LabPlatform>([
   ['ietf-interfaces', ietfLabPlatform],
   ['openconfig', openconfigLabPlatform],
+  ['huawei-vrp', huaweiVrpLabPlatform],
+  ['junos', junosLabPlatform],
+  ['iosxr', iosxrLabPlatform],
 ]);
 
 export function labPlatform(name: Platform): LabPlatform {

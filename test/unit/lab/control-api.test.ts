@@ -122,7 +122,7 @@ describe('lab control API and config', () => {
 
   it('refuses options it cannot honour, before starting anything', async () => {
     await expect(startLab({ devices: 0 })).rejects.toThrow(/devices must be/);
-    await expect(startLab({ platform: 'junos' })).rejects.toThrow(/no junos model/);
+    await expect(startLab({ platform: 'nx-os' as never })).rejects.toThrow(/no nx-os model/);
     await expect(startLab({ optics: 'acme' as never })).rejects.toThrow(/unknown optics/);
   });
 });
