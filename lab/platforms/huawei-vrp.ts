@@ -137,8 +137,19 @@ export const huaweiVrpLabPlatform: LabPlatform = {
       } else if (cls === 'sub-interface') {
         const parent = leafValue(i, 'parent-name') ?? name.slice(0, name.lastIndexOf('.'));
         const n = name.slice(parent.length + 1);
-        if (!hardware.hasPort(parent) || !name.startsWith(`${parent}.`) || !/^[1-9]\d{0,9}$/.test(n)) {
-          out.push(invalid(name, 'parent-name', 'The main interface of the sub-interface does not exist.'));
+        if (!hardware.hasPort(parent)) {
+          // parent-name is a leafref: RFC 7950 §15.5 makes a dangling one data-missing/instance-required.
+          out.push({
+            ...invalid(
+              name,
+              'parent-name',
+              `The main interface ${parent} of the sub-interface does not exist.`,
+            ),
+            tag: 'data-missing',
+            appTag: 'instance-required',
+          });
+        } else if (!name.startsWith(`${parent}.`) || !/^[1-9]\d{0,9}$/.test(n)) {
+          out.push(invalid(name, undefined, `The sub-interface name must be ${parent}.<number>.`));
         }
       } else {
         out.push(

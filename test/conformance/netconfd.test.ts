@@ -10,6 +10,7 @@ import {
   ncclientReadPort,
   ncclientRemoveInterface,
 } from './netconf-peer-tools.js';
+import { VENDOR_WITNESSES } from './vendor-witness.js';
 
 const peers = inject('peers');
 const PORTS: [string, string] = ['10GE1/0/11', '10GE1/0/12'];
@@ -36,3 +37,25 @@ function suite(model: Model, platform: 'ietf-interfaces' | 'openconfig') {
 
 suite('ietf', 'ietf-interfaces');
 suite('openconfig', 'openconfig');
+
+// huawei-vrp against huawei-ifm itself: netconfd checks every leaf, range and leafref as a VRP8
+// router would. Its ports are seeded at start, as a router has them (test/peers/netconf.ts).
+const huawei = peers.netconf.huawei;
+const HUAWEI_PORTS: [string, string] = ['10GE1/0/3', '10GE1/0/4'];
+if (!huawei) {
+  console.warn(`conformance huawei-vrp: skipped, no Huawei YANG at ${peers.yang.dir}/huawei`);
+} else {
+  const witness = VENDOR_WITNESSES['huawei-vrp']!;
+  driverConformanceSuite(
+    'huawei-vrp on netconfd (huawei-ifm)',
+    () =>
+      createDriver(deviceForPeer(huawei, { id: 'conf-huawei', platform: 'huawei-vrp', ports: HUAWEI_PORTS })),
+    {
+      name: 'netconfd-huawei',
+      ports: HUAWEI_PORTS,
+      independentRead: (port) => witness.readPort(huawei, port),
+      addSubinterface: (port, vlan) => witness.addSubinterface(huawei, port, vlan),
+      removeSubinterface: (port, vlan) => witness.removeSubinterface(huawei, port, vlan),
+    },
+  );
+}

@@ -177,3 +177,18 @@ function parseXmlFragment(xml: string): XmlFragment {
   parseXml(xml);
   return new XmlFragment(xml);
 }
+
+describe('huawei sub-interfaces', () => {
+  it('a parent-name that is no port here is a dangling leafref: data-missing, instance-required', () => {
+    const { call } = deviceFor(labPlatform('huawei-vrp'));
+    const reply = call(
+      rpc.editConfig({
+        target: 'candidate',
+        config: parseXmlFragment(
+          '<ifm xmlns="urn:huawei:yang:huawei-ifm"><interfaces><interface><name>10GE1/0/9.5</name><class>sub-interface</class><parent-name>10GE1/0/9</parent-name></interface></interfaces></ifm>',
+        ),
+      }),
+    );
+    expect(reply.errors[0]).toMatchObject({ tag: 'data-missing', appTag: 'instance-required' });
+  });
+});
