@@ -1,5 +1,7 @@
-// `dcagent plan … --offline` for the CLI platforms prints the native lines the driver would type;
-// the golden files pin them. DCAGENT_UPDATE_GOLDEN=1 rewrites the files after a deliberate change.
+// `dcagent plan … --offline` for the CLI platforms prints the native lines the driver would type,
+// and for the NETCONF platforms the exact edit-config (each model's YANG paths are cited in
+// golden/<platform>.md); the golden files pin them. DCAGENT_UPDATE_GOLDEN=1 rewrites the files
+// after a deliberate change.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +13,13 @@ const dir = mkdtempSync(join(tmpdir(), 'cli-golden-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 writeFileSync(join(dir, 'secret'), 'not-used-offline\n');
+const NETCONF_DEVICES = [
+  ['ietf-interfaces', 'sw-ietf', '10GE1/0/1', 'huawei'],
+  ['openconfig', 'sw-oc', '10GE1/0/1', 'huawei'],
+  ['huawei-vrp', 'sw-huawei', '10GE1/0/1', 'huawei'],
+  ['junos', 'sw-junos', 'xe-0/0/0', 'juniper'],
+  ['iosxr', 'sw-xr', 'TenGigE0/0/0/0', 'cisco'],
+] as const;
 const config = join(dir, 'agent.yaml');
 writeFileSync(
   config,
@@ -31,13 +40,27 @@ writeFileSync(
     cli: { username: netops, passwordFile: secret, hostKey: "SHA256:${'B'.repeat(43)}" }
     snmp: { version: 2c, communityFile: secret }
     optics: cisco
+${NETCONF_DEVICES.map(
+  ([platform, id, port, optics], i) => `  - id: ${id}
+    host: 192.0.2.${20 + i}
+    platform: ${platform}
+    portType: 10GBASE-LR
+    ports: ["${port}"]
+    netconf: { username: netops, passwordFile: secret, hostKey: "SHA256:${'C'.repeat(43)}" }
+    snmp: { version: 2c, communityFile: secret }
+    optics: ${optics}
 `,
+).join('')}`,
 );
 
 const cases = [
   ['cli-vrp', 'sw-vrp', '10GE1/0/1'],
   ['cli-ios', 'sw-ios', 'TenGigabitEthernet1/0/1'],
 ] as const;
+const everyPlatform = [
+  ...cases,
+  ...NETCONF_DEVICES.map(([platform, id, port]) => [platform, id, port] as const),
+];
 
 function golden(name: string, actual: string): void {
   const file = join(GOLDEN, name);
@@ -45,8 +68,8 @@ function golden(name: string, actual: string): void {
   expect(actual).toBe(readFileSync(file, 'utf8'));
 }
 
-describe('dcagent plan --offline for CLI platforms', () => {
-  it.each(cases)('%s provision prints the exact CLI lines', async (platform, device, port) => {
+describe('dcagent plan --offline', () => {
+  it.each(everyPlatform)('%s provision prints the exact native payload', async (platform, device, port) => {
     const r = await runCli([
       'plan',
       'provision',
@@ -67,7 +90,7 @@ describe('dcagent plan --offline for CLI platforms', () => {
     golden(`${platform}-provision.txt`, r.stdout);
   });
 
-  it.each(cases)('%s deprovision prints the exact CLI lines', async (platform, device, port) => {
+  it.each(everyPlatform)('%s deprovision prints the exact native payload', async (platform, device, port) => {
     const r = await runCli([
       'plan',
       'deprovision',
