@@ -74,6 +74,8 @@ export class Agent {
   private readonly lockManager: DeviceLock;
   private readonly testFaults: DriverDeps['netconfTransaction'];
   private worker: Worker | undefined;
+  /** Jobs this process is running now, so the drain can wait for them without BullMQ's help. */
+  private readonly inFlight = new Set<Promise<unknown>>();
   private http: Server | undefined;
   private stopping: Promise<void> | undefined;
 
@@ -177,7 +179,13 @@ export class Agent {
         this.metrics.jobDuration.observe({ name }, seconds);
       },
     });
-    this.worker = createWorker(cfg, this.bull, processor);
+    this.worker = createWorker(cfg, this.bull, (job, token, signal) => {
+      const run = processor(job, token, signal);
+      this.inFlight.add(run);
+      const done = () => this.inFlight.delete(run);
+      run.then(done, done);
+      return run;
+    });
     this.worker.on('error', (err) => this.logger.warn({ err: err.message }, 'job worker error'));
     this.http = createHttpServer({
       metrics: this.metrics,
@@ -238,7 +246,22 @@ export class Agent {
       clearTimeout(timer);
       if (r !== 'ok') this.logger.warn({ step: what, result: r }, 'drain step did not finish cleanly');
     };
-    await within('jobs', this.worker?.close() ?? Promise.resolve());
+    // Stop fetching, let the jobs in hand finish, then close the worker. BullMQ's graceful close
+    // waits for its blocking connection to end, which a connection that is reconnecting (Redis
+    // down) never does: the drain used up its whole deadline and BullMQ's timers then kept the
+    // process alive after 'stopped'. With Redis away the close is forced; our own count of jobs
+    // in flight has already waited for them.
+    await within('jobs', this.worker?.pause(true) ?? Promise.resolve());
+    await within(
+      'jobs',
+      (async () => {
+        // A job fetched just before the pause may start after a first look at the set.
+        while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+      })(),
+    );
+    const force = this.bull.status !== 'ready';
+    if (force) this.logger.warn('Redis unreachable: closing the job worker without waiting for it');
+    await within('jobs', this.worker?.close(force) ?? Promise.resolve());
     await within('monitor', this.monitor.stop());
     await within('outbox', this.outbox.close(left()));
     await within(
@@ -248,7 +271,9 @@ export class Agent {
     this.poller.close();
     await within('http', new Promise<void>((r) => (this.http ? this.http.close(() => r()) : r())));
     this.http?.closeAllConnections();
-    await within('redis', Promise.all([this.fast.quit(), this.bull.quit()]));
+    // QUIT only what is connected: ioredis would hold a QUIT for a reconnect just like BullMQ's.
+    const quit = (c: RedisClient) => (c.status === 'ready' ? c.quit() : Promise.resolve());
+    await within('redis', Promise.all([quit(this.fast), quit(this.bull)]));
     this.fast.disconnect();
     this.bull.disconnect();
     this.lifecycle.to('stopped');
