@@ -149,7 +149,7 @@ describe('dcagent lab (the built binary)', () => {
 
   it('refuses bad options with exit 2 before starting anything', () => {
     expect(runBin(['lab', '--devices', '0']).code).toBe(2);
-    expect(runBin(['lab', '--platform', 'junos']).stderr).toContain('no junos model');
+    expect(runBin(['lab', '--platform', 'nx-os']).stderr).toContain('no nx-os model');
     expect(runBin(['lab', '--ports', 'many']).code).toBe(2);
   });
 
