@@ -32,6 +32,7 @@ beforeAll(async () => {
       privateKeyFile: ${peer.privateKeyPath}
       hostKey: "${hostKey}"
       connectTimeoutMs: 5000
+      rpcTimeoutMs: 10000
     snmp: { version: 2c, communityEnv: PLAN_TEST_COMMUNITY }
     optics: none`;
   writeFileSync(
