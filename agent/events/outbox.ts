@@ -26,17 +26,44 @@ import type { RedisClient } from '../redis.js';
  * returns, also after a restart. Sequences are given at write time, so they stay contiguous even
  * for events that waited in the spill; a redelivered event (crash mid-flush, retried job) finds
  * its id already published and is not written again.
+ *
+ * Two things travel with each event, in Redis and in the spill file alike:
+ * - a floor: the highest sequence this outbox has seen for the subject. A Redis that comes back
+ *   empty (no persistence, failover to an empty replica) has lost the counter with the stream;
+ *   without the floor a consumer that read 1..n before would get 1, 2, … again and could take
+ *   the new facts for old ones. With it the numbering continues at n+1.
+ * - optionally a hash field written by the same script (the monitor's tracker state), so state
+ *   stored in Redis never falls behind the events it produced. Without it, an agent restarted
+ *   during an outage resumed from the state saved before its spilled transitions and missed the
+ *   next one (or repeated one).
  */
 
 const PUBLISH_SCRIPT = `
 local seen = redis.call('GET', KEYS[3])
 if seen then return {0, tonumber(seen)} end
 local seq = redis.call('INCR', KEYS[2])
+local floor = tonumber(ARGV[4])
+if seq <= floor then
+  seq = floor + 1
+  redis.call('SET', KEYS[2], seq)
+end
 local body = string.gsub(ARGV[1], '"sequence":0', '"sequence":' .. seq, 1)
 redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'event', body)
 redis.call('SET', KEYS[3], seq, 'EX', ARGV[3])
+if ARGV[5] ~= '' and (ARGV[7] == '' or redis.call('HEXISTS', KEYS[4], ARGV[7]) == 1) then
+  redis.call('HSET', KEYS[4], ARGV[5], ARGV[6])
+end
 return {1, seq}
 `;
+
+/** A hash field to write in the same script as the event. */
+export interface StateWrite {
+  key: string;
+  field: string;
+  value: string;
+  /** Write only while this field exists (a record deleted meanwhile must not come back). */
+  onlyIfField?: string;
+}
 
 export interface EventDraft<T extends EventType = EventType> {
   type: T;
@@ -46,6 +73,8 @@ export interface EventDraft<T extends EventType = EventType> {
   /** Stable id; give a deterministic one when the same fact may be reported again (a retried job). */
   id?: string;
   time?: Date;
+  /** Written with the event, atomically; never before it (see the class comment). */
+  state?: StateWrite;
 }
 
 export interface PublishResult {
@@ -72,8 +101,17 @@ export interface OutboxOptions {
 
 type Envelope = Omit<DcEvent, 'sequence'> & { sequence: number };
 
+/** One event waiting in the spill, with what travels with it. */
+interface Spilled {
+  event: Envelope;
+  floor: number;
+  state?: StateWrite;
+}
+
 export class EventOutbox {
-  private readonly pending: Envelope[] = [];
+  private readonly pending: Spilled[] = [];
+  /** Highest sequence seen per subject: the floor for the next one. */
+  private readonly lastSeq = new Map<string, number>();
   private flushing: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private fd: number | undefined;
@@ -98,7 +136,9 @@ export class EventOutbox {
     for (const line of text.split('\n')) {
       if (!line.trim()) continue;
       try {
-        this.pending.push(JSON.parse(line) as Envelope);
+        const item = JSON.parse(line) as Spilled | Envelope;
+        // Lines written before the floor existed are bare events.
+        this.pending.push('specversion' in item ? { event: item, floor: 0 } : item);
       } catch {
         // A torn last line from a crash mid-write: the event was never acknowledged to anyone.
         this.opts.logger.warn({ spillFile: this.opts.spillFile }, 'skipping a torn line in the outbox spill');
@@ -121,11 +161,16 @@ export class EventOutbox {
 
   async publish<T extends EventType>(draft: EventDraft<T>): Promise<PublishResult> {
     if (this.closed) throw new DcAgentError('internal', 'outbox is closed');
-    const envelope = this.envelope(draft);
+    const item: Spilled = {
+      event: this.envelope(draft),
+      floor: this.lastSeq.get(draft.subject) ?? 0,
+      ...(draft.state ? { state: draft.state } : {}),
+    };
+    const envelope = item.event;
     // Anything already waiting goes first, so events keep their order.
     if (this.pending.length === 0) {
       try {
-        const [fresh, seq] = await this.send(envelope);
+        const [fresh, seq] = await this.send(item);
         return { event: { ...envelope, sequence: seq } as DcEvent, delivered: true, fresh };
       } catch (err) {
         this.opts.logger.warn(
@@ -134,7 +179,7 @@ export class EventOutbox {
         );
       }
     }
-    this.spill(envelope);
+    this.spill(item);
     this.kick();
     return { event: envelope as DcEvent, delivered: false, fresh: true };
   }
@@ -182,38 +227,49 @@ export class EventOutbox {
     return ev as Envelope;
   }
 
-  private async send(ev: Envelope): Promise<[boolean, number]> {
+  private async send(item: Spilled): Promise<[boolean, number]> {
     const { keys, redis, maxLen } = this.opts;
+    const ev = item.event;
+    // What this process learnt since the item was spilled counts too.
+    const floor = Math.max(item.floor, this.lastSeq.get(ev.subject) ?? 0);
     const reply = (await redis.eval(
       PUBLISH_SCRIPT,
-      3,
+      4,
       keys.events,
       keys.sequence(ev.subject),
       keys.eventId(ev.id),
+      // An unused fourth key still has to be a key of this slot for Redis Cluster.
+      item.state?.key ?? keys.sequence(ev.subject),
       JSON.stringify(ev),
       String(maxLen),
       String(this.idTtl),
+      String(floor),
+      item.state?.field ?? '',
+      item.state?.value ?? '',
+      item.state?.onlyIfField ?? '',
     )) as [number, number];
     const fresh = reply[0] === 1;
+    const seq = Number(reply[1]);
+    if (seq > (this.lastSeq.get(ev.subject) ?? 0)) this.lastSeq.set(ev.subject, seq);
     if (fresh) this.opts.metrics?.eventsPublished.inc({ type: ev.type });
-    return [fresh, Number(reply[1])];
+    return [fresh, seq];
   }
 
-  private spill(ev: Envelope): void {
+  private spill(item: Spilled): void {
     if (this.fd === undefined) this.open();
-    const line = `${JSON.stringify(ev)}\n`;
+    const line = `${JSON.stringify(item)}\n`;
     writeSync(this.fd as number, line);
     // The event must survive a crash from the moment publish() returns.
     fdatasyncSync(this.fd as number);
-    this.pending.push(ev);
+    this.pending.push(item);
     this.updateDepth();
   }
 
   private async drain(): Promise<void> {
     while (this.pending.length > 0) {
-      const ev = this.pending[0] as Envelope;
+      const item = this.pending[0] as Spilled;
       try {
-        await this.send(ev);
+        await this.send(item);
       } catch {
         return;
       }
