@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { PORT_TYPES } from '../contract/port-types.js';
 import type { RedisKeys } from '../core/redis-keys.js';
 import type { WatchedPort } from '../jobs/ports.js';
+import type { StateWrite } from './events/outbox.js';
 import type { RedisClient } from './redis.js';
 
 /**
@@ -45,6 +46,16 @@ export class ConnectionStore {
   async remove(connectionId: string): Promise<void> {
     await this.redis.srem(this.keys.trackedConnections, connectionId);
     await this.redis.del(this.keys.connection(connectionId));
+  }
+
+  /** The same write as saveTracker, for the outbox to do atomically with the event it explains. */
+  trackerWrite(connectionId: string, state: unknown): StateWrite {
+    return {
+      key: this.keys.connection(connectionId),
+      field: 'tracker',
+      value: JSON.stringify(state),
+      onlyIfField: 'record',
+    };
   }
 
   async saveTracker(connectionId: string, state: unknown): Promise<void> {

@@ -26,7 +26,7 @@ export interface MonitorDeps {
   poller: PortPoller;
   store: ConnectionStore;
   leases: PollLeases;
-  events: Pick<EventOutbox, 'publish'>;
+  events: Pick<EventOutbox, 'publish' | 'depth'>;
   logger: Logger;
   metrics?: Metrics;
   clock?: () => number;
@@ -106,6 +106,9 @@ export class Monitor implements ConnectionWatch {
    * state is the newest; for any other (or the `force` set, just taken over) the stored one is.
    */
   private async refresh(force?: ReadonlySet<string>): Promise<void> {
+    // Spilled events carry the tracker state they produced (written with them); until they are
+    // in Redis, its stored state is older than what consumers will see, so it is not loaded.
+    if (this.deps.events.depth() > 0) return;
     let rows: Awaited<ReturnType<ConnectionStore['list']>>;
     try {
       rows = await this.deps.store.list();
@@ -178,12 +181,16 @@ export class Monitor implements ConnectionWatch {
     const { device, port } = c.record;
     this.observeMetrics(c, r);
     const { state, events } = step(c.state, r, c.port.thresholds, this.clock(), this.trackerCfg);
-    // Events first, then state: a crash in between repeats an event (at least once), never loses one.
-    for (const ev of events) {
+    // The last event carries the new state, written in the same script (or spilled with it), so
+    // the stored state never lags the events: a restart cannot repeat or miss a transition.
+    for (const [i, ev] of events.entries()) {
       await this.deps.events.publish({
         type: ev.type,
         subject: c.record.connectionId,
         data: ev.data as never,
+        ...(i === events.length - 1
+          ? { state: this.deps.store.trackerWrite(c.record.connectionId, state) }
+          : {}),
       });
       this.deps.logger.info(
         { connectionId: c.record.connectionId, device, port, type: ev.type },
@@ -191,6 +198,9 @@ export class Monitor implements ConnectionWatch {
       );
     }
     c.state = state;
+    // Saved with the event above; and while older events wait in the spill, a direct save would
+    // land before their states and be overwritten by them. The next poll saves it.
+    if (events.length > 0 || this.deps.events.depth() > 0) return;
     try {
       await this.deps.store.saveTracker(c.record.connectionId, state);
     } catch (err) {
