@@ -68,6 +68,7 @@ export class RawQueue {
   readonly queue: Queue;
   constructor(url: string, prefix: string) {
     this.redis = new Redis(url, { maxRetriesPerRequest: null });
+    this.redis.on('error', () => {});
     this.queue = new Queue('dc-port-jobs', { connection: this.redis, prefix });
   }
 
@@ -158,7 +159,11 @@ export function runningConfig(nc: NetconfPeerInfo): Promise<string> {
 }
 
 /** Polls `fn` until it returns a truthy value. */
-export async function eventually<T>(fn: () => Promise<T>, timeoutMs: number, what: string): Promise<T> {
+export async function eventually<T>(
+  fn: () => Promise<T | undefined | false>,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < until) {

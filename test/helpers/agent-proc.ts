@@ -136,6 +136,8 @@ export class EventWatcher {
   private readonly keys: RedisKeys;
   constructor(url: string, prefix: string, stream = 'events') {
     this.redis = new Redis(url, { maxRetriesPerRequest: 2 });
+    // While a test keeps Redis down on purpose, reconnect errors are expected, not unhandled.
+    this.redis.on('error', () => {});
     this.keys = new RedisKeys(prefix, stream);
   }
 
