@@ -93,13 +93,19 @@ export function createProcessor(deps: ProcessorDeps) {
     const outcome = (o: JobOutcome) => deps.onOutcome?.(name, o, (Date.now() - started) / 1000);
 
     try {
-      const schema = JOB_SCHEMAS[name];
+      // Own keys only: a job named `constructor` or `__proto__` would find Object.prototype's.
+      const schema = Object.hasOwn(JOB_SCHEMAS, name) ? JOB_SCHEMAS[name] : undefined;
       if (!schema)
         throw new InvalidJobError([
           { path: '(name)', message: `unknown job name ${JSON.stringify(job.name)}` },
         ]);
       const parsed = schema.safeParse(job.data);
-      if (!parsed.success) throw new InvalidJobError(toFieldIssues(parsed.error));
+      if (!parsed.success) {
+        // A payload that is not an object at all has no field to name; `(data)` says that, like `(name)`.
+        throw new InvalidJobError(
+          toFieldIssues(parsed.error).map((i) => (i.path === '' ? { ...i, path: '(data)' } : i)),
+        );
+      }
       const data = parsed.data;
       target = resolveTarget(cfg, data);
       const intent =
