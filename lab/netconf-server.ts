@@ -3,7 +3,6 @@ import { type AddressInfo, createServer, type Server as NetServer, type Socket }
 import ssh2, { type AuthContext, type Connection, type ParsedKey, type ServerChannel } from 'ssh2';
 import { encode, type Framing, NetconfDecoder } from '../drivers/netconf/framer.js';
 import { CAP, NETCONF_BASE_NS } from '../drivers/netconf/rpc.js';
-import { sshFingerprint } from '../drivers/transport/ssh.js';
 import { child, childrenNamed, el, parseXml, type XmlFragment } from '../drivers/xml/xml.js';
 import type { HostKey } from './host-key.js';
 import { type RpcErrorSpec, renderRpcError } from './netconf-errors.js';

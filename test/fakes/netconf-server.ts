@@ -3,9 +3,8 @@
 // message-ids. Tests write raw bytes on purpose, so the framing under test is not also the one
 // producing the server's output.
 import type { AddressInfo } from 'node:net';
-import { type Connection, Server, type ServerChannel, utils } from 'ssh2';
+import { type Connection, Server, type ServerChannel } from 'ssh2';
 import { NetconfDecoder } from '../../drivers/netconf/framer.js';
-import { sshFingerprint } from '../../drivers/transport/ssh.js';
 import { generateHostKey } from '../../lab/host-key.js';
 
 export const FAKE_USER = 'netops';
