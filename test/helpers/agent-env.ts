@@ -1,5 +1,6 @@
 // Shared plumbing of the agent's production-promise tests (test/interop/agent-*.test.ts): device
 // entries for the rig's peers, a raw BullMQ queue, and ncclient reads of what a device holds.
+import { readdirSync, readFileSync } from 'node:fs';
 import { type Job, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { ncclient } from '../peers/ncclient.js';
@@ -180,3 +181,19 @@ export async function eventually<T>(
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** The pid of the netconfd behind a peer (found by its socket path), e.g. to SIGSTOP it: a device that stops answering. */
+export function netconfdPid(nc: NetconfPeerInfo): number {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let argv: string[];
+    try {
+      argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue;
+    }
+    if (argv[0]?.endsWith('netconfd') && argv.includes(`--ncxserver-sockname=${nc.socketPath}`))
+      return Number(entry);
+  }
+  throw new Error(`no netconfd process for ${nc.socketPath}`);
+}
