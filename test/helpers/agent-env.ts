@@ -1,6 +1,7 @@
 // Shared plumbing of the agent's production-promise tests (test/interop/agent-*.test.ts): device
 // entries for the rig's peers, a raw BullMQ queue, and ncclient reads of what a device holds.
 import { readdirSync, readFileSync } from 'node:fs';
+import { createConnection, type Socket } from 'node:net';
 import { type Job, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { ncclient } from '../peers/ncclient.js';
@@ -196,4 +197,55 @@ export function netconfdPid(nc: NetconfPeerInfo): number {
       return Number(entry);
   }
   throw new Error(`no netconfd process for ${nc.socketPath}`);
+}
+
+/**
+ * Redis MONITOR over a plain socket: every command the server runs, one line each
+ * (`+<time> [<db> <client>] "cmd" "arg" …`). ioredis' own monitor() mode trips over its ready
+ * check now and then ("Command queue state error"), which would leave a test blind.
+ */
+export class RedisMonitor {
+  private readonly socket: Socket;
+  private buffer = '';
+  private monitoring = false;
+  readonly lines: string[] = [];
+  private constructor(socket: Socket) {
+    this.socket = socket;
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      this.buffer += chunk;
+      const parts = this.buffer.split('\r\n');
+      this.buffer = parts.pop() ?? '';
+      for (const p of parts) {
+        if (p === '+OK' && !this.monitoring) this.monitoring = true;
+        else if (p.startsWith('+')) this.lines.push(p);
+      }
+    });
+    socket.on('error', () => {});
+  }
+
+  static async start(host: string, port: number): Promise<RedisMonitor> {
+    const socket = createConnection({ host, port });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('error', reject);
+    });
+    const m = new RedisMonitor(socket);
+    const ok = new Promise<void>((resolve) => {
+      const check = () => (m.monitoring ? resolve() : setTimeout(check, 10));
+      check();
+    });
+    socket.write('MONITOR\r\n');
+    await ok;
+    return m;
+  }
+
+  /** Lines from `from` on that mention `text` as a whole argument. */
+  mentioning(text: string, from = 0): string[] {
+    return this.lines.slice(from).filter((l) => l.includes(`"${text}"`));
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
 }

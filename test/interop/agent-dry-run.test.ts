@@ -3,12 +3,15 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { DcEvent } from '../../contract/events.js';
 import { RedisKeys } from '../../core/redis-keys.js';
 import {
+  eventually,
   fastAgentConfig,
   IETF_NS,
   ietfDevice,
   RawQueue,
+  RedisMonitor,
   readPort,
   runningConfig,
+  sleep,
 } from '../helpers/agent-env.js';
 import { AgentProcess, EventWatcher } from '../helpers/agent-proc.js';
 import { holdLock, ncclient } from '../peers/ncclient.js';
@@ -46,9 +49,8 @@ describe('dry runs: planned events only, exact payload and diff, device untouche
   const peers = inject('peers');
   const nc = peers.netconf.ietf;
   const started: AgentProcess[] = [];
-  let monitor: Awaited<ReturnType<Redis['monitor']>>;
+  let monitor: RedisMonitor;
   let redis: Redis;
-  const commands: string[][] = [];
 
   beforeAll(async () => {
     // A port that is already someone's, so the deprovision plan has something to remove.
@@ -59,13 +61,12 @@ describe('dry runs: planned events only, exact payload and diff, device untouche
       config: `<interfaces xmlns="${IETF_NS}"><interface><name>${OLD_PORT}</name><type xmlns:ianaift="${IANA}">ianaift:ethernetCsmacd</type><description>HC hc-dry-old leased line</description><enabled>true</enabled></interface></interfaces>`,
     });
     redis = new Redis(peers.redis.url);
-    monitor = await redis.monitor();
-    monitor.on('monitor', (_time: string, args: string[]) => commands.push(args));
+    monitor = await RedisMonitor.start(peers.redis.host, peers.redis.port);
   });
 
   afterAll(async () => {
     for (const a of started) if (!a.exited) await a.stop('SIGKILL');
-    monitor?.disconnect();
+    monitor?.close();
     redis?.disconnect();
   });
 
@@ -92,7 +93,7 @@ describe('dry runs: planned events only, exact payload and diff, device untouche
     const events = new EventWatcher(peers.redis.url, o.prefix);
     const conn = `hc-${o.prefix}`;
     const before = await runningConfig(nc);
-    const from = commands.length;
+    const from = monitor.lines.length;
     // Someone else holds the candidate lock for the whole dry run.
     const other = holdLock(nc, 30);
     await other.locked;
@@ -158,7 +159,9 @@ describe('dry runs: planned events only, exact payload and diff, device untouche
     expect(await runningConfig(nc)).toBe(before);
     expect(await redis.smembers(keys.trackedConnections)).toEqual([]);
     const lockKey = keys.deviceLock(DEVICE);
-    expect(commands.slice(from).filter((c) => c.some((a) => a === lockKey))).toEqual([]);
+    // Give MONITOR a moment to show the last commands, then: not one mentions our device lock.
+    await sleep(200);
+    expect(monitor.mentioning(lockKey, from)).toEqual([]);
     await queue.close();
     events.close();
     return { agent, keys, conn, planned, from };
@@ -177,7 +180,7 @@ describe('dry runs: planned events only, exact payload and diff, device untouche
       dryRunField: true,
     });
     // Positive control: the real job takes our device lock (MONITOR sees it) and lands the plan.
-    const from = commands.length;
+    const from = monitor.lines.length;
     const queue = new RawQueue(peers.redis.url, 'dryjob');
     await queue.add(
       'provision',
@@ -186,9 +189,11 @@ describe('dry runs: planned events only, exact payload and diff, device untouche
     );
     expect((await queue.settle(`provision-${conn}-real`)).state).toBe('completed');
     await queue.close();
-    expect(
-      commands.slice(from).some((c) => c[0]?.toLowerCase() === 'set' && c[1] === keys.deviceLock(DEVICE)),
-    ).toBe(true);
+    await eventually(
+      async () => monitor.mentioning(keys.deviceLock(DEVICE), from).some((l) => /\] "set" /i.test(l)),
+      5_000,
+      'MONITOR shows the real job setting the device lock',
+    );
     const port = await readPort(nc, NEW_PORT);
     const after = planned.data.diff
       .split('\n')
