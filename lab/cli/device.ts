@@ -71,6 +71,8 @@ export class CliDevice {
   pageLines: number;
   /** Sessions that reached a prompt, for tests. */
   sessionsOpened = 0;
+  /** Sessions that reached a prompt and have not ended yet. */
+  sessionsOpen = 0;
   /** Pager prompts shown, for tests. */
   pagesShown = 0;
   readonly #listeners = new Set<ChangeListener>();
@@ -107,6 +109,12 @@ export class CliDevice {
 
   save(): void {
     this.startup = cloneInterfaces(this.running);
+  }
+
+  /** What a reload does to the configuration: running is the saved one again, unsaved changes gone. */
+  reload(): void {
+    const names = new Set([...this.running.keys(), ...this.startup.keys()]);
+    this.commit([...names].map((n): [string, EmuInterface | undefined] => [n, this.startup.get(n)]));
   }
 
   /** A copy of one interface's running config. */

@@ -58,6 +58,7 @@ export class CliShell {
   #lastWasCr = false;
   #pending: Pending = { kind: 'none' };
   #ended = false;
+  #counted = false;
 
   constructor(device: CliDevice, io: ShellIo, id: number) {
     this.#device = device;
@@ -94,11 +95,16 @@ export class CliShell {
 
   #ready(): void {
     this.#device.sessionsOpened++;
+    this.#device.sessionsOpen++;
+    this.#counted = true;
     this.#prompt();
   }
 
   /** The session is gone (logout or disconnect): uncommitted changes die with it. */
   close(): void {
+    // Logout closes the shell and then its stream closes it again; count it once.
+    if (this.#counted) this.#device.sessionsOpen--;
+    this.#counted = false;
     this.#ended = true;
     this.#candidate = undefined;
     this.#touched.clear();
@@ -299,7 +305,13 @@ export class CliShell {
       this.#prompt();
       return;
     }
-    const pipeAt = line.indexOf(' | ');
+    let pipeAt = line.indexOf(' | ');
+    if (pipeAt >= 0) {
+      // A text argument (a description) runs to the end of the line, `|` and all, as on the
+      // devices: only display commands take an output filter.
+      const whole = this.#match(tokenize(line));
+      if (whole.ok && whole.command.arg === 'text' && !whole.command.pipe) pipeAt = -1;
+    }
     const body = pipeAt >= 0 ? line.slice(0, pipeAt) : line;
     const tokens = tokenize(body);
     const m = this.#match(tokens);

@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
 import ssh2, {
   type AuthContext,
@@ -34,6 +34,14 @@ export interface CliSshServerOptions {
   users: readonly CliUser[];
   /** PEM/OpenSSH private host keys; one ed25519 key is generated when absent. */
   hostKeys?: readonly (string | Buffer)[];
+  /** Software name in the greeting (`SSH-2.0-<ident>`); ssh2's own when absent. */
+  ident?: string;
+  /**
+   * Interval of the server's keepalive pings; ssh2's default (15 s, 3 unanswered end the
+   * connection) when absent. The lab turns them off so a silenced switch leaves its sessions
+   * hanging instead of dropping them.
+   */
+  keepaliveIntervalMs?: number;
 }
 
 export interface AuthAttempt {
@@ -63,7 +71,21 @@ export class CliSshServer {
     const parsed = Array.isArray(first) ? first[0] : first;
     if (!parsed) throw new Error('no usable host key');
     this.hostKeyFingerprint = sshFingerprint(parsed.getPublicSSH());
-    this.#server = new Server({ hostKeys }, (client) => this.#onClient(client));
+    this.#server = new Server(
+      {
+        hostKeys,
+        ...(options.ident !== undefined ? { ident: options.ident } : {}),
+        ...(options.keepaliveIntervalMs !== undefined
+          ? { keepaliveInterval: options.keepaliveIntervalMs }
+          : {}),
+      },
+      (client) => this.#onClient(client),
+    );
+  }
+
+  /** Serves a connection accepted elsewhere (the lab's own listener), instead of listen(). */
+  injectSocket(socket: Socket): void {
+    this.#server.injectSocket(socket);
   }
 
   get port(): number {
@@ -85,6 +107,7 @@ export class CliSshServer {
   async stop(): Promise<void> {
     for (const s of this.#shells) s.close();
     for (const c of this.#connections) c.end();
+    // Never listening (injected sockets only) is fine: close() then just reports it was not running.
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }
 
