@@ -15,9 +15,10 @@ import {
 import { type ControlApi, type ControlledLab, startControlApi } from './control-api.js';
 import { generateHostKey, type HostKey } from './host-key.js';
 import { LabNetconfServer } from './netconf-server.js';
+import { NetconfSimSwitch } from './netconf-switch.js';
 import { LAB_PLATFORMS, labPlatform } from './platforms.js';
 import { LabSnmpAgent } from './snmp-agent.js';
-import { LabActionError, SimSwitch } from './switch.js';
+import { LabActionError } from './switch.js';
 
 /**
  * The device lab: simulated Direct Connection switches on loopback, in this process, each with
@@ -78,7 +79,7 @@ export interface LabDevice {
   readonly ports: readonly { name: string; portType: PortType; ifIndex: number }[];
   readonly netconf: { port: number; username: string; password: string; hostKey: HostKey };
   readonly snmp: { port: number; version: '2c'; community: string };
-  readonly sim: SimSwitch;
+  readonly sim: NetconfSimSwitch;
 }
 
 export interface Lab {
@@ -211,7 +212,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
           const portType = portTypes[p % portTypes.length]!;
           return { name: platform.portName(portType, p + 1), portType };
         });
-        const sim = new SimSwitch({
+        const sim = new NetconfSimSwitch({
           id,
           platform,
           optics,
@@ -336,4 +337,5 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
 }
 
 export { ACTION_NAMES, ACTIONS, type ActionName, runAction } from './control-api.js';
-export { LabActionError, SimSwitch } from './switch.js';
+export { NetconfSimSwitch } from './netconf-switch.js';
+export { LabActionError, type LabTransport, SimSwitch } from './switch.js';

@@ -1,20 +1,17 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { type AddressInfo, createServer, type Server as NetServer, type Socket } from 'node:net';
 import ssh2, { type AuthContext, type Connection, type ParsedKey, type ServerChannel } from 'ssh2';
 import { encode, type Framing, NetconfDecoder } from '../drivers/netconf/framer.js';
 import { CAP, NETCONF_BASE_NS } from '../drivers/netconf/rpc.js';
 import { child, childrenNamed, el, parseXml, type XmlFragment } from '../drivers/xml/xml.js';
 import type { HostKey } from './host-key.js';
 import { type RpcErrorSpec, renderRpcError } from './netconf-errors.js';
-import type { SimSwitch } from './switch.js';
+import type { NetconfSimSwitch } from './netconf-switch.js';
+import { SwitchListener } from './switch-listener.js';
 
 /**
  * NETCONF over SSH (RFC 6242) for one lab switch: ssh2's Server for the transport, the project's
  * own framer for base:1.0 and base:1.1, and the switch's NetconfDevice for everything else.
- *
- * The TCP listener is ours and hands sockets to ssh2 (injectSocket), so a silent switch can
- * behave like an unreachable one: open connections stop being read (sessions hang, keepalives
- * go unanswered) and new ones are accepted but never greeted, so clients time out.
+ * Connections come from a SwitchListener, so a silent or rebooting switch behaves like one.
  */
 
 // ssh2 is CommonJS and Node's ESM loader only finds some of its exports by name.
@@ -56,17 +53,14 @@ function sameSecret(given: string, expected: Buffer): boolean {
 const SAFE_ATTR = /^[A-Za-z_][A-Za-z0-9._-]*$/;
 
 export class LabNetconfServer {
-  readonly #sw: SimSwitch;
-  readonly #tcp: NetServer;
+  readonly #sw: NetconfSimSwitch;
   readonly #ssh: InstanceType<typeof Server>;
   readonly #username: string;
   readonly #password: Buffer;
   readonly #authorized: ParsedKey[];
-  readonly #sockets = new Set<Socket>();
-  readonly #held = new Set<Socket>();
-  #unsubscribe: () => void = () => {};
+  #listener: SwitchListener | undefined;
 
-  private constructor(sw: SimSwitch, o: LabNetconfOptions) {
+  private constructor(sw: NetconfSimSwitch, o: LabNetconfOptions) {
     this.#sw = sw;
     this.#username = o.username;
     this.#password = digest(o.password);
@@ -85,60 +79,16 @@ export class LabNetconfServer {
       },
       (client) => this.#onClient(client),
     );
-    this.#tcp = createServer((socket) => this.#onSocket(socket));
   }
 
-  static async start(sw: SimSwitch, o: LabNetconfOptions): Promise<LabNetconfServer> {
+  static async start(sw: NetconfSimSwitch, o: LabNetconfOptions): Promise<LabNetconfServer> {
     const server = new LabNetconfServer(sw, o);
-    await new Promise<void>((resolve, reject) => {
-      server.#tcp.once('error', reject);
-      server.#tcp.listen(o.port ?? 0, o.host, () => {
-        server.#tcp.off('error', reject);
-        resolve();
-      });
-    });
-    server.#unsubscribe = sw.onChange((c) => {
-      if (c.kind === 'reachability') server.#reachabilityChanged();
-    });
+    server.#listener = await SwitchListener.listen(sw, o, (socket) => server.#ssh.injectSocket(socket));
     return server;
   }
 
   get port(): number {
-    return (this.#tcp.address() as AddressInfo).port;
-  }
-
-  #onSocket(socket: Socket): void {
-    this.#sockets.add(socket);
-    socket.on('close', () => {
-      this.#sockets.delete(socket);
-      this.#held.delete(socket);
-    });
-    socket.on('error', () => {});
-    if (!this.#sw.reachable) {
-      // Accepted by the kernel but never answered, like a box that stopped responding.
-      socket.pause();
-      this.#held.add(socket);
-      return;
-    }
-    this.#ssh.injectSocket(socket);
-  }
-
-  #reachabilityChanged(): void {
-    if (this.#sw.rebooting) {
-      for (const s of this.#sockets) if (!this.#held.has(s)) s.destroy();
-      return;
-    }
-    if (this.#sw.silent) {
-      for (const s of this.#sockets) s.pause();
-      return;
-    }
-    for (const s of this.#sockets) {
-      if (this.#held.has(s)) {
-        this.#held.delete(s);
-        s.resume();
-        this.#ssh.injectSocket(s);
-      } else s.resume();
-    }
+    return this.#listener?.port ?? 0;
   }
 
   #authenticate(ctx: AuthContext): void {
@@ -325,9 +275,7 @@ export class LabNetconfServer {
   }
 
   async close(): Promise<void> {
-    this.#unsubscribe();
-    for (const s of this.#sockets) s.destroy();
-    await new Promise<void>((resolve) => this.#tcp.close(() => resolve()));
+    await this.#listener?.close();
   }
 }
 

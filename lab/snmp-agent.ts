@@ -220,10 +220,11 @@ function mibPort(p: SimPort): MibPort {
   return { name: p.name, ifIndex: p.ifIndex, portType: p.portType, lanes: p.laneCount };
 }
 
-/** IF-MIB rows of one interface. */
+/** IF-MIB rows of one interface; `ifName` is the platform's spelling (IOS abbreviates it). */
 function interfaceRows(
   ifIndex: number,
   name: string,
+  ifName: string,
   type: number,
   speedMbps: number,
   adminUp: boolean,
@@ -239,7 +240,7 @@ function interfaceRows(
     { oid: `${OID.ifAdminStatus}.${ifIndex}`, value: STATUS(adminUp) },
     { oid: `${OID.ifOperStatus}.${ifIndex}`, value: STATUS(operUp) },
     { oid: `${MIB2.ifLastChange}.${ifIndex}`, value: ticks(lastChange) },
-    { oid: `${OID.ifName}.${ifIndex}`, value: str(name) },
+    { oid: `${OID.ifName}.${ifIndex}`, value: str(ifName) },
     { oid: `${MIB2.ifHighSpeed}.${ifIndex}`, value: gauge(speedMbps) },
     { oid: `${MIB2.ifAlias}.${ifIndex}`, value: str(alias) },
   ];
@@ -288,12 +289,14 @@ export class LabSnmpAgent {
     const v = this.view;
     v.set(
       MIB2.sysDescr,
-      str(`dcagent lab switch ${sw.id}: ${sw.platform.name} over NETCONF, optics in ${vendor.label}`),
+      str(
+        `dcagent lab switch ${sw.id}: ${sw.platform.name} over ${sw.transport === 'cli' ? 'an SSH CLI' : 'NETCONF'}, optics in ${vendor.label}`,
+      ),
     );
     v.set(MIB2.sysObjectID, oidValue(`1.3.6.1.4.1.${vendor.enterprise}.1.9999`));
     v.setDynamic(OID.sysUpTime, () => ticks(sw.uptimeTicks()));
     v.set(MIB2.sysContact, str('dcagent lab'));
-    v.set(MIB2.sysName, str(sw.id));
+    v.set(MIB2.sysName, str(sw.sysName));
     v.set(MIB2.sysLocation, str('loopback'));
     v.setRows(vendor.staticRows(sw.ports.map(mibPort)));
     for (const p of sw.ports) this.#portRows(p);
@@ -312,6 +315,7 @@ export class LabSnmpAgent {
       interfaceRows(
         p.ifIndex,
         p.name,
+        this.#sw.ifName(p.name),
         IF_TYPE.ethernetCsmacd,
         speed,
         p.adminUp,
@@ -334,6 +338,7 @@ export class LabSnmpAgent {
         ...interfaceRows(
           s.ifIndex,
           s.name,
+          this.#sw.ifName(s.name),
           IF_TYPE.l2vlan,
           PORT_TYPE_FACTS[p.portType].speedMbps,
           p.adminUp,

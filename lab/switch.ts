@@ -1,18 +1,19 @@
 import { createHash } from 'node:crypto';
-import { PORT_TYPE_FACTS, type PortType } from '../contract/port-types.js';
+import { type Platform, PORT_TYPE_FACTS, type PortType } from '../contract/port-types.js';
 import type { OpticsAdapterId } from '../drivers/optics/adapter.js';
 import { DARK_DBM, round2 } from '../drivers/optics/units.js';
-import { asData, type DataNode } from './datastore.js';
-import { NetconfDevice } from './netconf-device.js';
-import type { InterfaceStatus, LabPlatform } from './platforms.js';
+import type { InterfaceStatus } from './platforms.js';
 
 /**
- * One simulated Direct Connection switch: its ports, the physics that ties their light and link
- * to what is committed, and the NETCONF datastores. Transports (SSH, SNMP) subscribe to changes
- * and never compute physics themselves.
+ * One simulated Direct Connection switch: its ports and the physics that ties their light and
+ * link to what is committed. How the configuration is held and changed (NETCONF datastores, a CLI
+ * running config) is a subclass's business (netconf-switch.ts, cli-switch.ts); the physics here is
+ * the same for both. Transports (SSH, SNMP) subscribe to changes and never compute physics
+ * themselves.
  *
  * The physics, per port:
- * - admin state follows the committed running configuration (enabled → admin up);
+ * - admin state follows the committed running configuration (enabled → admin up; `undo
+ *   shutdown` / `no shutdown` on a CLI);
  * - Tx light is the port's own laser: present while admin up, dark when shut (most platforms
  *   disable the transmitter on shutdown) and while the switch reboots;
  * - Rx light is the customer's laser coming in over the cross-connect: present whenever the
@@ -107,7 +108,6 @@ export class SimPort {
 
 export interface SwitchOptions {
   id: string;
-  platform: LabPlatform;
   optics: OpticsAdapterId;
   ports: readonly LabPortSpec[];
   /** How long a port takes to come up once it can (default 1000 ms). */
@@ -124,15 +124,40 @@ export interface FlapOptions {
   upMs?: number;
 }
 
+/** What the committed configuration says of one physical port, however the switch holds it. */
+export interface PortConfig {
+  adminUp: boolean;
+  description: string | undefined;
+  /** `<port>.<n>` sub-interfaces configured under it, in order. */
+  subinterfaces: readonly string[];
+}
+
+/** What the physics and SNMP need to know of a platform. */
+export interface SwitchPlatform {
+  readonly name: Platform;
+  /** The interface's ifName when it differs from the configured name (IOS: `Te1/0/1`). */
+  ifName?(name: string): string;
+}
+
+/** How configuration reaches the switch: a NETCONF server or a CLI over SSH. */
+export type LabTransport = 'netconf' | 'cli';
+
+/** Management sessions of a switch, for `describe()`. */
+export interface SessionStatus {
+  sessions: number;
+  locks: { running: number | null; candidate: number | null };
+  confirmPendingSeconds: number | null;
+}
+
 /** First ifIndex handed to sub-interfaces, clear of any physical port. */
 const SUBINTERFACE_IFINDEX_BASE = 1000;
 
-export class SimSwitch {
+export abstract class SimSwitch {
   readonly id: string;
-  readonly platform: LabPlatform;
+  abstract readonly transport: LabTransport;
+  abstract readonly platform: SwitchPlatform;
   readonly optics: OpticsAdapterId;
   readonly ports: readonly SimPort[];
-  readonly netconf: NetconfDevice;
   readonly linkUpDelayMs: number;
   #bootTime = Date.now();
   #silent = false;
@@ -144,22 +169,40 @@ export class SimSwitch {
   #nextSubIfIndex = SUBINTERFACE_IFINDEX_BASE + 1;
   #stopped = false;
 
+  /**
+   * A subclass builds its configuration store after this and then calls `followConfig` once, so
+   * the ports start as that store says.
+   */
   constructor(o: SwitchOptions) {
     this.id = o.id;
-    this.platform = o.platform;
     this.optics = o.optics;
     this.linkUpDelayMs = o.linkUpDelayMs ?? 1000;
     this.ports = o.ports.map((spec, i) => new SimPort(o.id, spec, i + 1, o.patched ?? false));
     this.#byName = new Map(this.ports.map((p) => [p.name, p]));
     if (this.#byName.size !== this.ports.length) throw new Error(`switch ${o.id} has duplicate port names`);
-    this.netconf = new NetconfDevice({
-      platform: o.platform,
-      hardware: { hasPort: (name) => this.#byName.has(name) },
-      ports: this.ports.map((p) => p.name),
-      status: () => this.interfaces(),
-      onRunningChange: (running, why) => this.#followRunning(running, why),
-    });
-    this.#followRunning(this.netconf.running, 'boot');
+  }
+
+  // ---- what a subclass provides ------------------------------------------------------------
+
+  /** A reboot, seen by the configuration: sessions' uncommitted work is lost. */
+  protected abstract rebootConfig(): void;
+  /** Writes `<port>.<vlan>` into running (or removes it) as another operator would. */
+  protected abstract changeSubinterface(port: string, vlan: number, add: boolean): void;
+  protected abstract stopConfig(): void;
+  protected abstract sessionStatus(): SessionStatus;
+
+  /** sysName: the device's hostname. */
+  get sysName(): string {
+    return this.id;
+  }
+
+  /** ifName of an interface, as the platform's SNMP agent spells it (ifDescr is the full name). */
+  ifName(name: string): string {
+    return this.platform.ifName?.(name) ?? name;
+  }
+
+  hasPort(name: string): boolean {
+    return this.#byName.has(name);
   }
 
   onChange(listener: (c: SwitchChange) => void): () => void {
@@ -246,16 +289,15 @@ export class SimSwitch {
     this.#emit({ kind: 'port', port: p });
   }
 
-  #followRunning(running: readonly DataNode[], why: string): void {
-    const data = asData(running);
-    const driver = this.platform.driver;
+  /** Takes the ports' admin state, description and sub-interfaces from committed configuration. */
+  protected followConfig(read: (port: string) => PortConfig, why: string): void {
     let interfacesChanged = false;
     for (const p of this.ports) {
-      const st = driver.parsePort(data, p.name);
-      const adminUp = st.exists && st.enabled !== false;
-      const subs = driver.listSubinterfaces(data, p.name);
+      const st = read(p.name);
+      const adminUp = st.adminUp;
+      const subs = st.subinterfaces;
       if (subs.join('\n') !== p.subinterfaces.join('\n')) {
-        p.subinterfaces = subs;
+        p.subinterfaces = [...subs];
         for (const s of subs) if (!this.#subIfIndex.has(s)) this.#subIfIndex.set(s, this.#nextSubIfIndex++);
         interfacesChanged = true;
       }
@@ -356,14 +398,15 @@ export class SimSwitch {
   }
 
   /**
-   * Drops every session, keeps running, loses the candidate and any unconfirmed commit, takes
-   * every link down for `downMs`, and comes back with sysUpTime restarting from zero.
+   * Drops every session, loses what sessions had not committed (NETCONF: the candidate and any
+   * unconfirmed commit; CLI: running goes back to the saved configuration), takes every link down
+   * for `downMs`, and comes back with sysUpTime restarting from zero.
    */
   reboot(downMs = 2000): Promise<void> {
     if (this.#rebooting) throw new LabActionError(`switch ${this.id} is already rebooting`, 409);
     this.#rebooting = true;
     this.#emit({ kind: 'reachability' });
-    this.netconf.reboot();
+    this.rebootConfig();
     for (const p of this.ports) {
       if (p.flapTimer) clearTimeout(p.flapTimer);
       p.flapTimer = undefined;
@@ -391,10 +434,7 @@ export class SimSwitch {
     const p = this.port(port);
     if (p.subinterfaces.includes(`${port}.${vlan}`))
       throw new LabActionError(`${port}.${vlan} already exists`, 409);
-    this.netconf.applyExternal(
-      this.platform.subinterfaceConfig(port, vlan),
-      `sub-interface ${port}.${vlan} added`,
-    );
+    this.changeSubinterface(port, vlan, true);
   }
 
   removeSubinterface(port: string, vlan: number): void {
@@ -402,10 +442,7 @@ export class SimSwitch {
     const p = this.port(port);
     if (!p.subinterfaces.includes(`${port}.${vlan}`))
       throw new LabActionError(`${port}.${vlan} does not exist`, 404);
-    this.netconf.applyExternal(
-      this.platform.removeSubinterfaceConfig(port, vlan),
-      `sub-interface ${port}.${vlan} removed`,
-    );
+    this.changeSubinterface(port, vlan, false);
   }
 
   #checkVlan(vlan: number): void {
@@ -414,7 +451,7 @@ export class SimSwitch {
 
   stop(): void {
     this.#stopped = true;
-    this.netconf.stop();
+    this.stopConfig();
     if (this.#rebootTimer) clearTimeout(this.#rebootTimer);
     for (const p of this.ports) {
       if (p.upTimer) clearTimeout(p.upTimer);
@@ -430,16 +467,12 @@ export class SimSwitch {
     return {
       id: this.id,
       platform: this.platform.name,
+      transport: this.transport,
       optics: this.optics,
       uptimeSeconds: Math.floor(this.uptimeTicks() / 100),
       silent: this.#silent,
       rebooting: this.#rebooting,
-      netconfSessions: this.netconf.sessionCount,
-      locks: {
-        running: this.netconf.lockHolder('running') ?? null,
-        candidate: this.netconf.lockHolder('candidate') ?? null,
-      },
-      confirmPendingSeconds: this.netconf.confirmPendingSeconds ?? null,
+      ...this.sessionStatus(),
       ports: this.ports.map((p) => ({
         name: p.name,
         portType: p.portType,
@@ -457,16 +490,14 @@ export class SimSwitch {
   }
 }
 
-export interface SwitchStatus {
+export interface SwitchStatus extends SessionStatus {
   id: string;
   platform: string;
+  transport: LabTransport;
   optics: string;
   uptimeSeconds: number;
   silent: boolean;
   rebooting: boolean;
-  netconfSessions: number;
-  locks: { running: number | null; candidate: number | null };
-  confirmPendingSeconds: number | null;
   ports: {
     name: string;
     portType: PortType;

@@ -85,7 +85,7 @@ async function call(
 
 function statusLines(s: SwitchStatus): string[] {
   const lines = [
-    `${s.id}  ${s.platform}  optics ${s.optics}  up ${s.uptimeSeconds}s${s.silent ? '  SILENT' : ''}${s.rebooting ? '  REBOOTING' : ''}  sessions ${s.netconfSessions}${s.confirmPendingSeconds !== null ? `  confirmed commit pending (${s.confirmPendingSeconds}s left)` : ''}`,
+    `${s.id}  ${s.platform}  optics ${s.optics}  up ${s.uptimeSeconds}s${s.silent ? '  SILENT' : ''}${s.rebooting ? '  REBOOTING' : ''}  ${s.transport} sessions ${s.sessions}${s.confirmPendingSeconds !== null ? `  confirmed commit pending (${s.confirmPendingSeconds}s left)` : ''}`,
   ];
   const dbm = (v: number | null) => (v === null ? 'dark' : `${v.toFixed(2)}`);
   for (const p of s.ports) {

@@ -9,9 +9,9 @@ import { ietfInterfacesPlatform } from '../../../drivers/platforms/ietf-interfac
 import { OID } from '../../../drivers/snmp/mib.js';
 import { type Varbind, VarbindType } from '../../../drivers/transport/snmp.js';
 import { compareArcs, type MibRow, type SnmpValue, toArcs } from '../../../lab/mib-view.js';
+import { NetconfSimSwitch } from '../../../lab/netconf-switch.js';
 import { type MibPort, totalDbm, VENDOR_MIBS } from '../../../lab/optics-mib.js';
 import { ietfLabPlatform } from '../../../lab/platforms.js';
-import { SimSwitch } from '../../../lab/switch.js';
 
 const TYPE: Readonly<Record<SnmpValue['type'], number>> = {
   integer: VarbindType.Integer,
@@ -44,8 +44,8 @@ const PORTS: { name: string; portType: PortType }[] = [
   { name: '10GE1/0/10', portType: '10GBASE-LR' },
 ];
 
-function labSwitch(optics: OpticsAdapterId): SimSwitch {
-  return new SimSwitch({
+function labSwitch(optics: OpticsAdapterId): NetconfSimSwitch {
+  return new NetconfSimSwitch({
     id: `sw-${optics}`,
     platform: ietfLabPlatform,
     optics,
@@ -54,7 +54,7 @@ function labSwitch(optics: OpticsAdapterId): SimSwitch {
   });
 }
 
-function rowsOf(sw: SimSwitch): MibRow[] {
+function rowsOf(sw: NetconfSimSwitch): MibRow[] {
   const vendor = VENDOR_MIBS[sw.optics];
   const ports: MibPort[] = sw.ports.map((p) => ({
     name: p.name,
@@ -73,7 +73,7 @@ function rowsOf(sw: SimSwitch): MibRow[] {
   return rows;
 }
 
-async function readAll(sw: SimSwitch) {
+async function readAll(sw: NetconfSimSwitch) {
   const r = reader(rowsOf(sw));
   const adapter = opticsAdapter(sw.optics);
   const found = await adapter.discover(
@@ -90,7 +90,7 @@ async function readAll(sw: SimSwitch) {
 }
 
 /** What an adapter should report for a port: per lane where the MIB has lanes, else one total. */
-function expected(sw: SimSwitch, name: string, perLane: boolean) {
+function expected(sw: NetconfSimSwitch, name: string, perLane: boolean) {
   const light = sw.light(sw.port(name));
   if (perLane || light.length === 1) return light;
   return [

@@ -4,9 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ietfInterfacesPlatform } from '../../../drivers/platforms/ietf-interfaces/index.js';
 import { OID } from '../../../drivers/snmp/mib.js';
 import { netSnmp, type Varbind, VarbindType } from '../../../drivers/transport/snmp.js';
+import { NetconfSimSwitch } from '../../../lab/netconf-switch.js';
 import { ietfLabPlatform } from '../../../lab/platforms.js';
 import { LabSnmpAgent } from '../../../lab/snmp-agent.js';
-import { SimSwitch } from '../../../lab/switch.js';
 
 const COMMUNITY = 'lab-unit';
 
@@ -24,7 +24,7 @@ interface RawSession {
 }
 
 describe('lab SNMP responder', () => {
-  let sw: SimSwitch;
+  let sw: NetconfSimSwitch;
   let agent: LabSnmpAgent;
   const sessions: RawSession[] = [];
 
@@ -56,7 +56,7 @@ describe('lab SNMP responder', () => {
     });
 
   beforeAll(async () => {
-    sw = new SimSwitch({
+    sw = new NetconfSimSwitch({
       id: 'sw-snmp',
       platform: ietfLabPlatform,
       optics: 'h3c',

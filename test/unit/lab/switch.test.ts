@@ -1,13 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_THRESHOLDS } from '../../../config/defaults.js';
 import { ietfInterfacesPlatform } from '../../../drivers/platforms/ietf-interfaces/index.js';
+import { NetconfSimSwitch } from '../../../lab/netconf-switch.js';
 import { ietfLabPlatform } from '../../../lab/platforms.js';
-import { LabActionError, OPTICAL_PROFILE, SimSwitch, type SwitchChange } from '../../../lab/switch.js';
+import { LabActionError, OPTICAL_PROFILE, type SwitchChange } from '../../../lab/switch.js';
 
 const TEN = '10GE1/0/1';
 const HUNDRED = '100GE1/0/2';
 
-function provision(sw: SimSwitch, port: string, enabled = true): void {
+function provision(sw: NetconfSimSwitch, port: string, enabled = true): void {
   const portType = sw.port(port).portType;
   sw.netconf.applyExternal(
     ietfInterfacesPlatform.intentPayload({ port, description: `HC hc-${port} test`, enabled, portType }),
@@ -16,12 +17,12 @@ function provision(sw: SimSwitch, port: string, enabled = true): void {
 }
 
 describe('lab switch physics', () => {
-  let sw: SimSwitch;
+  let sw: NetconfSimSwitch;
   let changes: SwitchChange[];
 
   beforeEach(() => {
     vi.useFakeTimers();
-    sw = new SimSwitch({
+    sw = new NetconfSimSwitch({
       id: 'sw-test',
       platform: ietfLabPlatform,
       optics: 'huawei',
