@@ -4,11 +4,13 @@ import { stringify } from 'yaml';
 import { buildConfig, type DeviceConfig, loadConfig } from '../config/load.js';
 import type { Platform, PortType } from '../contract/port-types.js';
 import type { OpticsAdapterId } from '../drivers/optics/adapter.js';
+import type { LabTransport } from './switch.js';
 
 /**
  * The agent configuration for a running lab: every switch with its ports, its pinned host key
- * and where its secrets are. It is checked with the agent's own loader before it is handed out,
- * so `dcagent check-config` and `dcagent run` accept it as written.
+ * and where its secrets are; a `netconf:` block for a NETCONF switch, a `cli:` block for a CLI
+ * one. It is checked with the agent's own loader before it is handed out, so `dcagent
+ * check-config` and `dcagent run` accept it as written.
  */
 
 export interface ConfigDevice {
@@ -17,7 +19,9 @@ export interface ConfigDevice {
   platform: Platform;
   optics: OpticsAdapterId;
   ports: readonly { name: string; portType: PortType }[];
-  netconf: { port: number; username: string; password: string; hostKeyFingerprint: string };
+  /** Which block the entry gets: `netconf` or `cli`. */
+  transport: LabTransport;
+  ssh: { port: number; username: string; password: string; hostKeyFingerprint: string };
   snmp: { port: number; community: string };
 }
 
@@ -25,7 +29,19 @@ export interface ConfigDevice {
 export type SecretsMode = 'files' | 'env';
 
 export const LAB_PASSWORD_ENV = 'DCAGENT_LAB_NETCONF_PASSWORD';
+export const LAB_CLI_PASSWORD_ENV = 'DCAGENT_LAB_CLI_PASSWORD';
 export const LAB_COMMUNITY_ENV = 'DCAGENT_LAB_SNMP_COMMUNITY';
+
+/** The variable naming the shared SSH password in env mode, per transport. */
+export const PASSWORD_ENV: Readonly<Record<LabTransport, string>> = Object.freeze({
+  netconf: LAB_PASSWORD_ENV,
+  cli: LAB_CLI_PASSWORD_ENV,
+});
+
+/** Name of a switch's password file in files mode. */
+export function passwordFileName(d: { id: string; transport: LabTransport }): string {
+  return `${d.id}.${d.transport}-password`;
+}
 
 export interface ConfigOutOptions {
   path: string;
@@ -58,33 +74,43 @@ function mostCommon<T>(values: readonly T[]): T {
 /** One inventory entry, with the secrets given as `…Env` or `…File` fields. */
 function configEntry(
   d: ConfigDevice,
-  netconfSecret: Record<string, string>,
+  passwordSecret: Record<string, string>,
   snmpSecret: Record<string, string>,
-  netconfExtra: Record<string, unknown> = {},
+  overrides: DeviceOverrides = {},
 ) {
   const portType = mostCommon(d.ports.map((p) => p.portType));
+  const { confirmTimeoutSeconds, ...sshOverrides } = overrides;
+  const ssh = {
+    port: d.ssh.port,
+    username: d.ssh.username,
+    ...passwordSecret,
+    hostKey: d.ssh.hostKeyFingerprint,
+  };
   return {
     id: d.id,
     host: d.host,
     platform: d.platform,
     portType,
     ports: d.ports.map((p) => (p.portType === portType ? p.name : { name: p.name, portType: p.portType })),
-    netconf: {
-      port: d.netconf.port,
-      username: d.netconf.username,
-      ...netconfSecret,
-      hostKey: d.netconf.hostKeyFingerprint,
-      // Short enough that a demo shows a rollback within a minute, long enough for a slow CI box.
-      confirmTimeoutSeconds: 30,
-      ...netconfExtra,
-    },
+    ...(d.transport === 'netconf'
+      ? {
+          netconf: {
+            ...ssh,
+            // Short enough that a demo shows a rollback within a minute, long enough for a slow CI box.
+            confirmTimeoutSeconds: confirmTimeoutSeconds ?? 30,
+            ...sshOverrides,
+          },
+        }
+      : // A CLI has no confirmed commit, so the schema has no confirmTimeoutSeconds there.
+        { cli: { ...ssh, ...sshOverrides } }),
     snmp: { port: d.snmp.port, version: '2c', ...snmpSecret },
     optics: d.optics,
   };
 }
 
-/** Overrides of the NETCONF settings in `deviceConfig`, for tests that want short deadlines. */
-export interface NetconfOverrides {
+/** Overrides of the SSH settings in `deviceConfig`, for tests that want short deadlines. */
+export interface DeviceOverrides {
+  /** NETCONF switches only; a CLI switch has no confirmed commit and ignores it. */
   confirmTimeoutSeconds?: number;
   rpcTimeoutMs?: number;
   connectTimeoutMs?: number;
@@ -95,16 +121,12 @@ export interface NetconfOverrides {
  * The inventory entry of one lab switch as the agent holds it once loaded, built through the
  * agent's own config loader with the secrets passed in memory (no files).
  */
-export function deviceConfig(d: ConfigDevice, overrides: NetconfOverrides = {}): DeviceConfig {
-  const entry = configEntry(
-    d,
-    { passwordEnv: LAB_PASSWORD_ENV },
-    { communityEnv: LAB_COMMUNITY_ENV },
-    { ...overrides },
-  );
+export function deviceConfig(d: ConfigDevice, overrides: DeviceOverrides = {}): DeviceConfig {
+  const passwordEnv = PASSWORD_ENV[d.transport];
+  const entry = configEntry(d, { passwordEnv }, { communityEnv: LAB_COMMUNITY_ENV }, overrides);
   const cfg = buildConfig(
     { devices: [entry] },
-    { env: { [LAB_PASSWORD_ENV]: d.netconf.password, [LAB_COMMUNITY_ENV]: d.snmp.community } },
+    { env: { [passwordEnv]: d.ssh.password, [LAB_COMMUNITY_ENV]: d.snmp.community } },
   );
   return cfg.devices[0]!;
 }
@@ -119,21 +141,23 @@ export function writeAgentConfig(devices: readonly ConfigDevice[], o: ConfigOutO
     mkdirSync(secretsDir, { recursive: true, mode: 0o700 });
     chmodSync(secretsDir, 0o700);
   } else {
-    // One password and one community serve every switch in env mode; the lab made them so.
-    const first = devices[0];
-    if (first) {
-      env[LAB_PASSWORD_ENV] = first.netconf.password;
-      env[LAB_COMMUNITY_ENV] = first.snmp.community;
+    // One password and one community serve every switch in env mode; the lab made them so. The
+    // password's variable is named after the transport, and only the ones in use are set.
+    for (const transport of ['netconf', 'cli'] as const) {
+      const d = devices.find((x) => x.transport === transport);
+      if (d) env[PASSWORD_ENV[transport]] = d.ssh.password;
     }
+    const first = devices[0];
+    if (first) env[LAB_COMMUNITY_ENV] = first.snmp.community;
   }
 
   const entries = devices.map((d) => {
     if (o.secrets === 'env') {
-      return configEntry(d, { passwordEnv: LAB_PASSWORD_ENV }, { communityEnv: LAB_COMMUNITY_ENV });
+      return configEntry(d, { passwordEnv: PASSWORD_ENV[d.transport] }, { communityEnv: LAB_COMMUNITY_ENV });
     }
-    const pw = join(secretsDir, `${d.id}.netconf-password`);
+    const pw = join(secretsDir, passwordFileName(d));
     const comm = join(secretsDir, `${d.id}.snmp-community`);
-    writePrivate(pw, `${d.netconf.password}\n`);
+    writePrivate(pw, `${d.ssh.password}\n`);
     writePrivate(comm, `${d.snmp.community}\n`);
     return configEntry(d, { passwordFile: relative(dir, pw) }, { communityFile: relative(dir, comm) });
   });
@@ -148,7 +172,7 @@ export function writeAgentConfig(devices: readonly ConfigDevice[], o: ConfigOutO
     '# Written by `dcagent lab` for the switches it is running now; ports, host keys and secrets',
     '# change every time the lab starts. Use it with: dcagent check-config --config <this file>',
     o.secrets === 'env'
-      ? `# Secrets come from the environment: ${LAB_PASSWORD_ENV} and ${LAB_COMMUNITY_ENV} (printed by the lab).`
+      ? `# Secrets come from the environment: ${Object.keys(env).join(', ')} (printed by the lab).`
       : `# Secrets are in ${relative(dir, secretsDir)}/, one password and one community file per switch.`,
     '',
   ].join('\n');

@@ -4,10 +4,14 @@ import { dirname, resolve } from 'node:path';
 import type { DeviceConfig } from '../config/load.js';
 import { OPTICS_ADAPTERS, type Platform, PORT_TYPES, type PortType } from '../contract/port-types.js';
 import type { OpticsAdapterId } from '../drivers/optics/adapter.js';
+import { LAB_MODELS, LAB_PLATFORM_NAMES, labModel } from './catalog.js';
+import type { CliPlatformName } from './cli-platforms.js';
+import { LabCliServer } from './cli-server.js';
+import { CliSimSwitch } from './cli-switch.js';
 import {
   type ConfigDevice,
+  type DeviceOverrides,
   deviceConfig,
-  type NetconfOverrides,
   type SecretsMode,
   type WrittenConfig,
   writeAgentConfig,
@@ -16,25 +20,27 @@ import { type ControlApi, type ControlledLab, startControlApi } from './control-
 import { generateHostKey, type HostKey } from './host-key.js';
 import { LabNetconfServer } from './netconf-server.js';
 import { NetconfSimSwitch } from './netconf-switch.js';
-import { LAB_PLATFORMS, labPlatform } from './platforms.js';
 import { LabSnmpAgent } from './snmp-agent.js';
 import { LabActionError } from './switch.js';
 
 /**
  * The device lab: simulated Direct Connection switches on loopback, in this process, each with
- * NETCONF over SSH, an SNMP agent and a physics model tying its optics to what is committed.
- * `startLab` is what the CLI, the demo, tests and benchmarks use.
+ * an SSH management plane (NETCONF, or a VRP/IOS CLI), an SNMP agent and a physics model tying
+ * its optics to what is committed. `startLab` is what the CLI, the demo, tests and benchmarks use.
  */
 
-export interface LabOptions {
+export interface LabOptions<P extends Platform = Platform> {
   /** Number of switches (default 2). */
   devices?: number;
   /** Ports per switch (default 8). */
   ports?: number;
   /** Port types, cycled over each switch's ports (default 10GBASE-LR only). */
   portTypes?: readonly PortType[];
-  /** NETCONF model per switch, cycled over the switches (default ietf-interfaces). */
-  platform?: Platform | readonly Platform[];
+  /**
+   * Platform per switch, cycled over the switches (default ietf-interfaces): a NETCONF model or a
+   * CLI dialect, whatever LAB_MODELS lists.
+   */
+  platform?: P | readonly P[];
   /** Optics MIB per switch, cycled over the switches (default huawei). */
   optics?: OpticsAdapterId | readonly OpticsAdapterId[];
   /** Address every switch and the control API listen on (default 127.0.0.1). */
@@ -48,7 +54,7 @@ export interface LabOptions {
   basePort?: number;
   idPrefix?: string;
   username?: string;
-  /** One NETCONF password for every switch; default: a random one each. */
+  /** One SSH password (NETCONF or CLI) for every switch; default: a random one each. */
   password?: string;
   /** One SNMP community for every switch; default: a random one each. */
   community?: string;
@@ -71,28 +77,56 @@ export interface LabOptions {
   stateFile?: string;
 }
 
-export interface LabDevice {
+/** How to log in to a switch's management plane. */
+export interface LabSsh {
+  port: number;
+  username: string;
+  password: string;
+  hostKey: HostKey;
+}
+
+interface LabDeviceBase {
   readonly id: string;
   readonly host: string;
   readonly platform: Platform;
   readonly optics: OpticsAdapterId;
   readonly ports: readonly { name: string; portType: PortType; ifIndex: number }[];
-  readonly netconf: { port: number; username: string; password: string; hostKey: HostKey };
   readonly snmp: { port: number; version: '2c'; community: string };
+}
+
+export interface NetconfLabDevice extends LabDeviceBase {
+  readonly transport: 'netconf';
+  readonly netconf: LabSsh;
   readonly sim: NetconfSimSwitch;
 }
 
-export interface Lab {
-  readonly devices: readonly LabDevice[];
+export interface CliLabDevice extends LabDeviceBase {
+  readonly transport: 'cli';
+  readonly cli: LabSsh;
+  readonly sim: CliSimSwitch;
+}
+
+export type LabDevice = NetconfLabDevice | CliLabDevice;
+
+/** The device type a switch of platform P is: a NETCONF one unless P is a CLI dialect. */
+export type LabDeviceFor<P extends Platform> = P extends CliPlatformName ? CliLabDevice : NetconfLabDevice;
+
+/** The SSH block of either kind of switch. */
+export function sshOf(d: LabDevice): LabSsh {
+  return d.transport === 'netconf' ? d.netconf : d.cli;
+}
+
+export interface Lab<D extends LabDevice = LabDevice> {
+  readonly devices: readonly D[];
   readonly configPath?: string;
   readonly config?: WrittenConfig;
   readonly controlUrl?: string;
   readonly stateFile?: string;
   /** Milliseconds startLab took. */
   readonly startMs: number;
-  device(id: string): LabDevice;
+  device(id: string): D;
   /** The switch as an agent inventory entry (secrets in memory), for tests and the demo. */
-  deviceConfig(id: string, overrides?: NetconfOverrides): DeviceConfig;
+  deviceConfig(id: string, overrides?: DeviceOverrides): DeviceConfig;
   stop(): Promise<void>;
 }
 
@@ -114,17 +148,19 @@ function stateNamesUs(file: string, controlUrl: string): boolean {
 }
 
 function toConfigDevice(d: LabDevice): ConfigDevice {
+  const ssh = sshOf(d);
   return {
     id: d.id,
     host: d.host,
     platform: d.platform,
     optics: d.optics,
     ports: d.ports,
-    netconf: {
-      port: d.netconf.port,
-      username: d.netconf.username,
-      password: d.netconf.password,
-      hostKeyFingerprint: d.netconf.hostKey.fingerprint,
+    transport: d.transport,
+    ssh: {
+      port: ssh.port,
+      username: ssh.username,
+      password: ssh.password,
+      hostKeyFingerprint: ssh.hostKey.fingerprint,
     },
     snmp: { port: d.snmp.port, community: d.snmp.community },
   };
@@ -141,7 +177,7 @@ function secret(prefix: string): string {
   return `${prefix}${randomBytes(12).toString('base64url')}`;
 }
 
-export function validateLabOptions(o: LabOptions): string[] {
+export function validateLabOptions(o: LabOptions<Platform>): string[] {
   const problems: string[] = [];
   const n = o.devices ?? 2;
   const m = o.ports ?? 8;
@@ -150,8 +186,8 @@ export function validateLabOptions(o: LabOptions): string[] {
   for (const t of o.portTypes ?? []) if (!PORT_TYPES.includes(t)) problems.push(`unknown port type ${t}`);
   const platforms = o.platform === undefined ? [] : Array.isArray(o.platform) ? o.platform : [o.platform];
   for (const p of platforms as Platform[]) {
-    if (!LAB_PLATFORMS.has(p))
-      problems.push(`the lab has no ${p} model (it serves ${[...LAB_PLATFORMS.keys()].join(', ')})`);
+    if (!LAB_MODELS.has(p))
+      problems.push(`the lab has no ${p} model (it serves ${LAB_PLATFORM_NAMES.join(', ')})`);
   }
   const optics = o.optics === undefined ? [] : Array.isArray(o.optics) ? o.optics : [o.optics];
   for (const v of optics as OpticsAdapterId[]) {
@@ -170,7 +206,13 @@ export function validateLabOptions(o: LabOptions): string[] {
   return problems;
 }
 
-export async function startLab(options: LabOptions = {}): Promise<Lab> {
+/**
+ * Starts the lab. The result is typed by the platforms asked for: without `platform` (or with
+ * NETCONF models only) every device is a NetconfLabDevice; a CLI dialect gives CliLabDevices.
+ */
+export async function startLab<P extends Platform = 'ietf-interfaces'>(
+  options: LabOptions<P> = {},
+): Promise<Lab<LabDeviceFor<P>>> {
   const t0 = performance.now();
   const problems = validateLabOptions(options);
   if (problems.length > 0) throw new LabActionError(problems.join('; '));
@@ -189,59 +231,80 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   const sharedCommunity = options.community ?? (shared ? secret('lab-') : undefined);
 
   const devices: LabDevice[] = [];
-  const servers: { netconf?: LabNetconfServer; snmp?: LabSnmpAgent }[] = [];
+  const servers: { ssh?: { close(): Promise<void> }; snmp?: LabSnmpAgent; sim?: { stop(): void } }[] = [];
   let control: ControlApi | undefined;
   const stopAll = async (): Promise<void> => {
     await control?.close();
     await Promise.all(
       servers.map(async (s) => {
-        await s.netconf?.close();
+        await s.ssh?.close();
         await s.snmp?.close();
+        s.sim?.stop();
       }),
     );
-    for (const d of devices) d.sim.stop();
   };
 
   try {
     const started = await Promise.all(
       Array.from({ length: count }, async (_, i) => {
         const id = `${prefix}${String(i + 1).padStart(width, '0')}`;
-        const platform = labPlatform(pick(options.platform, 'ietf-interfaces', i));
+        const name: Platform = pick<Platform>(options.platform, 'ietf-interfaces', i);
+        const model = labModel(name);
         const optics = pick(options.optics, 'huawei', i);
         const specs = Array.from({ length: portCount }, (_, p) => {
           const portType = portTypes[p % portTypes.length]!;
-          return { name: platform.portName(portType, p + 1), portType };
+          return { name: model.platform.portName(portType, p + 1), portType };
         });
-        const sim = new NetconfSimSwitch({
+        const switchOptions = {
           id,
-          platform,
           optics,
           ports: specs,
           ...(options.linkUpDelayMs !== undefined ? { linkUpDelayMs: options.linkUpDelayMs } : {}),
           ...(options.patched !== undefined ? { patched: options.patched } : {}),
-        });
+        };
         const password = sharedPassword ?? secret('');
         const community = sharedCommunity ?? secret('lab-');
         const hostKey = sharedKey ?? generateHostKey();
-        const slot: { netconf?: LabNetconfServer; snmp?: LabSnmpAgent } = {};
+        const slot: (typeof servers)[number] = {};
         servers.push(slot);
         const fixed = options.basePort !== undefined ? options.basePort + i : 0;
-        slot.netconf = await LabNetconfServer.start(sim, {
+        const sshOptions = {
           host,
           port: fixed,
           username,
           password,
           hostKey,
           ...(options.authorizedKeys ? { authorizedKeys: options.authorizedKeys } : {}),
-        });
+        };
+        const common = { id, host: advertised, platform: name, optics };
+        const portsOf = (sim: { ports: readonly { name: string; portType: PortType; ifIndex: number }[] }) =>
+          sim.ports.map((p) => ({ name: p.name, portType: p.portType, ifIndex: p.ifIndex }));
+        if (model.transport === 'netconf') {
+          const sim = new NetconfSimSwitch({ ...switchOptions, platform: model.platform });
+          slot.sim = sim;
+          const server = await LabNetconfServer.start(sim, sshOptions);
+          slot.ssh = server;
+          slot.snmp = await LabSnmpAgent.start(sim, { host, port: fixed, community });
+          const device: NetconfLabDevice = {
+            ...common,
+            transport: 'netconf',
+            ports: portsOf(sim),
+            netconf: { port: server.port, username, password, hostKey },
+            snmp: { port: slot.snmp.port, version: '2c', community },
+            sim,
+          };
+          return device;
+        }
+        const sim = new CliSimSwitch({ ...switchOptions, platform: model.platform });
+        slot.sim = sim;
+        const server = await LabCliServer.start(sim, sshOptions);
+        slot.ssh = server;
         slot.snmp = await LabSnmpAgent.start(sim, { host, port: fixed, community });
-        const device: LabDevice = {
-          id,
-          host: advertised,
-          platform: platform.name,
-          optics,
-          ports: sim.ports.map((p) => ({ name: p.name, portType: p.portType, ifIndex: p.ifIndex })),
-          netconf: { port: slot.netconf.port, username, password, hostKey },
+        const device: CliLabDevice = {
+          ...common,
+          transport: 'cli',
+          ports: portsOf(sim),
+          cli: { port: server.port, username, password, hostKey },
           snmp: { port: slot.snmp.port, version: '2c', community },
           sim,
         };
@@ -280,16 +343,14 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
         switchById: (id) => device(id).sim,
         describeDevice: (id) => {
           const d = device(id);
+          const ssh = sshOf(d);
           return {
             id: d.id,
             host: d.host,
             platform: d.platform,
+            transport: d.transport,
             optics: d.optics,
-            netconf: {
-              port: d.netconf.port,
-              username: d.netconf.username,
-              hostKey: d.netconf.hostKey.fingerprint,
-            },
+            [d.transport]: { port: ssh.port, username: ssh.username, hostKey: ssh.hostKey.fingerprint },
             snmp: { port: d.snmp.port, version: d.snmp.version },
             silent: d.sim.silent,
             rebooting: d.sim.rebooting,
@@ -318,13 +379,15 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   }
 
   let stopping: Promise<void> | undefined;
+  // Each device was built by its platform's model, so its kind is the one LabDeviceFor<P> names.
+  const typed = devices as LabDeviceFor<P>[];
   return {
-    devices,
+    devices: typed,
     ...(written ? { configPath: written.path, config: written } : {}),
     ...(control ? { controlUrl: control.url } : {}),
     ...(stateFile ? { stateFile } : {}),
     startMs: Math.round(performance.now() - t0),
-    device,
+    device: (id) => device(id) as LabDeviceFor<P>,
     deviceConfig: (id, overrides) => deviceConfig(toConfigDevice(device(id)), overrides),
     stop: () => {
       stopping ??= (async () => {
@@ -336,6 +399,8 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   };
 }
 
+export { LAB_MODELS, LAB_PLATFORM_NAMES, type LabModel } from './catalog.js';
+export { CliSimSwitch } from './cli-switch.js';
 export { ACTION_NAMES, ACTIONS, type ActionName, runAction } from './control-api.js';
 export { NetconfSimSwitch } from './netconf-switch.js';
 export { LabActionError, type LabTransport, SimSwitch } from './switch.js';

@@ -137,10 +137,12 @@ export function registerLabCtl(lab: Command, io: Output = processOutput): void {
         else if (o.device) for (const l of statusLines(r.json as SwitchStatus)) io.out(l);
         else {
           for (const d of (r.json as { devices: Record<string, unknown>[] }).devices) {
-            const nc = d.netconf as { port: number };
+            // The SSH block is named after the transport: `netconf` or `cli`.
+            const transport = String(d.transport);
+            const ssh = d[transport] as { port: number };
             const snmp = d.snmp as { port: number };
             io.out(
-              `${d.id}  ${d.platform}  optics ${d.optics}  netconf ${d.host}:${nc.port}  snmp ${d.host}:${snmp.port}${d.silent ? '  SILENT' : ''}${d.rebooting ? '  REBOOTING' : ''}`,
+              `${d.id}  ${d.platform}  optics ${d.optics}  ${transport} ${d.host}:${ssh.port}  snmp ${d.host}:${snmp.port}${d.silent ? '  SILENT' : ''}${d.rebooting ? '  REBOOTING' : ''}`,
             );
           }
         }

@@ -3,8 +3,15 @@ import { type Command, InvalidArgumentError } from 'commander';
 import type { Platform, PortType } from '../../contract/port-types.js';
 import { UsageError } from '../../core/errors.js';
 import type { OpticsAdapterId } from '../../drivers/optics/adapter.js';
-import type { SecretsMode } from '../../lab/config-out.js';
-import { type Lab, type LabOptions, startLab, validateLabOptions } from '../../lab/index.js';
+import { PASSWORD_ENV, passwordFileName, type SecretsMode } from '../../lab/config-out.js';
+import {
+  LAB_PLATFORM_NAMES,
+  type Lab,
+  type LabOptions,
+  sshOf,
+  startLab,
+  validateLabOptions,
+} from '../../lab/index.js';
 import { EXIT_OK, type Output, processOutput } from './io.js';
 import { DEFAULT_LAB_STATE_FILE, registerLabCtl } from './lab-ctl.js';
 
@@ -97,7 +104,8 @@ export function describeLab(lab: Lab): string[] {
   const secretsDir = lab.config?.secretsDir;
   const envMode = lab.config !== undefined && secretsDir === undefined;
   for (const d of lab.devices.slice(0, SHOWN)) {
-    const pw = secretsDir ? `${shown(secretsDir)}/${d.id}.netconf-password` : undefined;
+    const ssh = sshOf(d);
+    const pw = secretsDir ? `${shown(secretsDir)}/${passwordFileName(d)}` : undefined;
     const comm = secretsDir
       ? `"$(cat ${shown(secretsDir)}/${d.id}.snmp-community)"`
       : envMode
@@ -105,10 +113,13 @@ export function describeLab(lab: Lab): string[] {
         : d.snmp.community;
     lines.push('');
     lines.push(`  ${d.id}  ${d.platform}  optics ${d.optics}  ports ${portSummary(d)}`);
+    const password = pw ? `in ${pw}` : envMode ? `in $${PASSWORD_ENV[d.transport]}` : ssh.password;
+    // NETCONF is an SSH subsystem; a CLI switch is an interactive shell.
+    const subsystem = d.transport === 'netconf' ? ' -s netconf' : '';
     lines.push(
-      `    netconf  ssh -p ${d.netconf.port} ${d.netconf.username}@${d.host} -s netconf   (password ${pw ? `in ${pw}` : envMode ? 'in $DCAGENT_LAB_NETCONF_PASSWORD' : d.netconf.password})`,
+      `    ${d.transport.padEnd(7)}  ssh -p ${ssh.port} ${ssh.username}@${d.host}${subsystem}   (password ${password})`,
     );
-    lines.push(`             host key ${d.netconf.hostKey.fingerprint}`);
+    lines.push(`             host key ${ssh.hostKey.fingerprint}`);
     lines.push(`    snmp     snmpwalk -v2c -c ${comm} ${d.host}:${d.snmp.port} 1.3.6.1.2.1.31.1.1.1.1`);
   }
   if (lab.devices.length > SHOWN)
@@ -150,9 +161,12 @@ export function registerLab(program: Command, io: Output = processOutput): void 
     .option('--port-types <list>', "port types cycled over each switch's ports, comma-separated", listArg, [
       '10GBASE-LR',
     ])
-    .option('--platform <list>', 'NETCONF model per switch, cycled: ietf-interfaces, openconfig', listArg, [
-      'ietf-interfaces',
-    ])
+    .option(
+      '--platform <list>',
+      `platform per switch, cycled (NETCONF model or CLI dialect): ${LAB_PLATFORM_NAMES.join(', ')}`,
+      listArg,
+      ['ietf-interfaces'],
+    )
     .option(
       '--optics <list>',
       'optics MIB per switch, cycled: huawei, h3c, juniper, cisco, entity-sensor, none',
@@ -170,7 +184,7 @@ export function registerLab(program: Command, io: Output = processOutput): void 
     .option('--link-up-ms <ms>', 'time a port takes to come up once it can', intArg)
     .option(
       '--base-port <n>',
-      'switch i listens on TCP (NETCONF) and UDP (SNMP) port n+i; default: free ports',
+      'switch i listens on TCP (NETCONF or CLI over SSH) and UDP (SNMP) port n+i; default: free ports',
       intArg,
     )
     .option('--control-port <n>', 'control API port (0: any free port)', intArg, 0)

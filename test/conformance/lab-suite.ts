@@ -7,7 +7,7 @@ import { afterAll } from 'vitest';
 import type { Platform } from '../../contract/port-types.js';
 import { createDriver } from '../../drivers/factory.js';
 import { generateHostKey } from '../../lab/host-key.js';
-import { type Lab, type LabDevice, type LabOptions, startLab } from '../../lab/index.js';
+import { type Lab, type LabDevice, type LabDeviceFor, type LabOptions, startLab } from '../../lab/index.js';
 import type { NetconfPeerInfo } from '../peers/types.js';
 import { driverConformanceSuite } from './driver-suite.js';
 import {
@@ -34,6 +34,7 @@ export function clientKey(): ClientKey {
 
 /** A lab switch in the shape the rig gives its netconfd peers, for the ncclient helpers. */
 export function labPeerInfo(d: LabDevice, key: ClientKey): NetconfPeerInfo {
+  if (d.transport !== 'netconf') throw new Error(`${d.id} is a ${d.platform} switch; ncclient needs NETCONF`);
   return {
     name: d.id,
     host: d.host,
@@ -51,8 +52,11 @@ export function labPeerInfo(d: LabDevice, key: ClientKey): NetconfPeerInfo {
 }
 
 /** Starts one lab for the calling test file (lazily, on first use) and stops it after the file. */
-export function labForFile(options: LabOptions, key: ClientKey): () => Promise<Lab> {
-  let started: Promise<Lab> | undefined;
+export function labForFile<P extends Platform = 'ietf-interfaces'>(
+  options: LabOptions<P>,
+  key: ClientKey,
+): () => Promise<Lab<LabDeviceFor<P>>> {
+  let started: Promise<Lab<LabDeviceFor<P>>> | undefined;
   afterAll(async () => {
     await (await started)?.stop();
   });

@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../config/load.js';
-import { type Lab, startLab } from '../../../lab/index.js';
+import { type Lab, type NetconfLabDevice, startLab } from '../../../lab/index.js';
 
 describe('lab control API and config', () => {
-  let lab: Lab;
+  let lab: Lab<NetconfLabDevice>;
   const dir = mkdtempSync(join(tmpdir(), 'dcagent-lab-unit-'));
 
   beforeAll(async () => {
