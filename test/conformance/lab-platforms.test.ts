@@ -1,5 +1,6 @@
-// The shared DeviceDriver suite against a lab switch of every model the lab serves: a platform
-// added to LAB_PLATFORMS is tested here with no new test code. The ncclient witness reads what
+// The shared DeviceDriver suite against a lab switch of every NETCONF model the lab serves: a
+// platform added to LAB_PLATFORMS is tested here with no new test code (the CLI dialects have
+// lab-cli-platforms.test.ts). The ncclient witness reads what
 // landed where there is one for the model (test/conformance/vendor-witness.ts); PVIs are the
 // lab's own (SimSwitch.addSubinterface, the vendor's way of making one).
 import type { Platform } from '../../contract/port-types.js';

@@ -1,8 +1,9 @@
-// The agent's whole lifecycle on a lab switch of every model the lab serves, in one lab and one
-// `dcagent run`: provision → patch (construction.completed) → cut (unavailable) → patch
-// (available) → PVI (deprovision.blocked) → PVI gone (deprovision.succeeded), with the exact event
-// sequence per connection. The platforms run side by side, each on its own switch and connection,
-// so a platform added to LAB_PLATFORMS is covered with no new test code.
+// The agent's whole lifecycle on a lab switch of every platform the lab serves, NETCONF models
+// and CLI dialects alike, in one lab and one `dcagent run`: provision → patch
+// (construction.completed) → cut (unavailable) → patch (available) → PVI (deprovision.blocked) →
+// PVI gone (deprovision.succeeded), with the exact event sequence per connection. The platforms
+// run side by side, each on its own switch and connection, so a platform added to the lab's
+// catalog (LAB_MODELS) is covered with no new test code.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,11 +14,11 @@ import { parse, stringify } from 'yaml';
 import type { Platform } from '../../contract/port-types.js';
 import type { OpticsAdapterId } from '../../drivers/optics/adapter.js';
 import { enqueueJob } from '../../jobs/queue.js';
+import { LAB_PLATFORM_NAMES } from '../../lab/catalog.js';
 import { type Lab, type LabDevice, startLab } from '../../lab/index.js';
-import { LAB_PLATFORMS } from '../../lab/platforms.js';
 import { AgentProcess, EventWatcher } from '../helpers/agent-proc.js';
 
-const PLATFORMS = [...LAB_PLATFORMS.keys()];
+const PLATFORMS = [...LAB_PLATFORM_NAMES];
 
 // Each vendor's own optics MIB, so the poller meets the OIDs it would meet on that box.
 const OPTICS: Partial<Record<Platform, OpticsAdapterId>> = {

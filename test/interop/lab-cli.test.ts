@@ -1,13 +1,15 @@
 // `dcagent lab` as users run it: the built binary as a child process. It must print working
-// connection details, write a config that `dcagent check-config` accepts, answer `lab ctl`, stop
-// cleanly on SIGTERM, and start 500 switches × 20 ports well inside 20 s.
+// connection details, write a config that `dcagent check-config` accepts (NETCONF and CLI
+// switches), answer `lab ctl`, stop cleanly on SIGTERM, and start 500 switches × 20 ports well
+// inside 20 s.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OID } from '../../drivers/snmp/mib.js';
+import { LAB_PLATFORM_NAMES } from '../../lab/catalog.js';
 import { BIN, ensureBuilt, ROOT, runBin } from '../helpers/cli.js';
 
 const run = promisify(execFile);
@@ -62,6 +64,47 @@ async function startLabBin(args: string[], timeoutMs = 30_000): Promise<RunningL
     readyMs: performance.now() - t0,
     exit,
   };
+}
+
+/** Types `lines` into an interactive OpenSSH session (password from an askpass script). */
+function openSsh(port: string, askpass: string, lines: string[]): Promise<{ out: string; err: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      'ssh',
+      [
+        '-v',
+        '-tt',
+        '-o',
+        'StrictHostKeyChecking=no',
+        '-o',
+        'UserKnownHostsFile=/dev/null',
+        '-o',
+        'PreferredAuthentications=password,keyboard-interactive',
+        '-p',
+        port,
+        'netops@127.0.0.1',
+      ],
+      {
+        env: { ...process.env, SSH_ASKPASS: askpass, SSH_ASKPASS_REQUIRE: 'force', DISPLAY: 'none' },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (b: Buffer) => {
+      out += b.toString();
+    });
+    child.stderr.on('data', (b: Buffer) => {
+      err += b.toString();
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.on('error', reject);
+    child.on('close', () => {
+      clearTimeout(timer);
+      resolve({ out: out.replace(/\r/g, ''), err });
+    });
+    child.stdin.end(`${lines.join('\n')}\n`);
+  });
 }
 
 async function stop(lab: RunningLab): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
@@ -145,6 +188,95 @@ describe('dcagent lab (the built binary)', () => {
     expect(lab.out()).toContain('dcagent lab: stopped');
     expect(existsSync(state)).toBe(false);
     expect(runBin(['lab', 'ctl', 'status', '--state-file', state]).code).toBe(2);
+  });
+
+  it('serves CLI switches too: an SSH shell per switch in the banner, `cli:` blocks check-config passes, lab ctl', async () => {
+    const config = join(dir, 'cli.yaml');
+    const state = join(dir, 'cli-state.json');
+    lab = await startLabBin([
+      '--devices',
+      '2',
+      '--ports',
+      '2',
+      '--platform',
+      'cli-vrp,cli-ios',
+      '--optics',
+      'huawei,cisco',
+      '--config-out',
+      config,
+      '--state-file',
+      state,
+    ]);
+    const banner = lab.out();
+    expect(banner).toMatch(/lab-sw-01 {2}cli-vrp {2}optics huawei {2}ports 10GE1\/0\/1, 10GE1\/0\/2/);
+    expect(banner).toMatch(/lab-sw-02 {2}cli-ios .* TenGigabitEthernet1\/0\/1, TenGigabitEthernet1\/0\/2/);
+    // An interactive shell, not the netconf subsystem.
+    expect(banner).toMatch(
+      / {4}cli {6}ssh -p \d+ netops@127\.0\.0\.1 {3}\(password in \S+\/lab-sw-02\.cli-password\)/,
+    );
+    expect(banner).not.toContain('-s netconf');
+
+    const check = runBin(['check-config', '--config', config]);
+    expect(check.code).toBe(0);
+    expect(check.stdout).toContain('device lab-sw-02  cli-ios  127.0.0.1');
+    expect(check.stdout).toMatch(
+      / {2}cli: port \d+, user netops, password \[REDACTED\] \(file \S+\/lab-sw-01\.cli-password\), host key SHA256:/,
+    );
+
+    // IOS spells ifName short and ifDescr long, as the box does; the agent finds ports by either.
+    const walkLines = [...banner.matchAll(/snmpwalk -v2c -c "\$\(cat (\S+)\)" (\S+) /g)];
+    const [, communityFile, target] = walkLines[1]!;
+    const community = (await run('cat', [communityFile!])).stdout.trim();
+    const names = await run('snmpwalk', ['-v2c', '-c', community, '-On', target!, OID.ifName]);
+    expect(names.stdout).toContain('"Te1/0/1"');
+    const descrs = await run('snmpwalk', ['-v2c', '-c', community, '-On', target!, OID.ifDescr]);
+    expect(descrs.stdout).toContain('"TenGigabitEthernet1/0/1"');
+
+    // A stock OpenSSH client, logging in as the banner says, sees the VRP shell and its commit
+    // changes the port; the host key it is shown is the one the banner (and the config) pins.
+    const [, sshPort, pwFile] =
+      /ssh -p (\d+) netops@127\.0\.0\.1 {3}\(password in (\S+\/lab-sw-01\.cli-password)\)/.exec(banner)!;
+    const askpass = join(dir, 'askpass.sh');
+    writeFileSync(askpass, `#!/bin/sh\ncat '${resolve(ROOT, pwFile!)}'\n`, { mode: 0o700 });
+    const session = await openSsh(sshPort!, askpass, [
+      'system-view',
+      'interface 10GE1/0/2',
+      'description typed by hand',
+      'undo shutdown',
+      'commit',
+      'return',
+      'quit',
+    ]);
+    expect(session.out).toContain('[*LAB-SW-01-10GE1/0/2]commit');
+    expect(session.out).toContain('<LAB-SW-01>quit');
+    const shownKey = /Server host key: ssh-ed25519 (SHA256:\S+)/.exec(session.err)?.[1];
+    expect(banner).toContain(`host key ${shownKey}`);
+
+    const ctl = (...args: string[]) => runBin(['lab', 'ctl', ...args, '--state-file', state]);
+    const typed = JSON.parse(ctl('status', '--device', 'lab-sw-01', '--json').stdout) as {
+      ports: { name: string; adminStatus: string; description: string | null }[];
+    };
+    expect(typed.ports[1]).toMatchObject({ adminStatus: 'up', description: 'typed by hand' });
+    expect(ctl('add-subif', '--device', 'lab-sw-01', '--port', '10GE1/0/1', '--vlan', '100')).toMatchObject({
+      code: 0,
+      stdout: 'add-subif: done on lab-sw-01\n',
+    });
+    const status = ctl('status', '--device', 'lab-sw-01', '--json');
+    expect(JSON.parse(status.stdout)).toMatchObject({
+      platform: 'cli-vrp',
+      transport: 'cli',
+      cli: { username: 'netops' },
+      ports: [{ name: '10GE1/0/1', subinterfaces: ['10GE1/0/1.100'] }, { name: '10GE1/0/2' }],
+    });
+    expect(ctl('status').stdout).toMatch(
+      /lab-sw-02 {2}cli-ios {2}optics cisco {2}cli 127\.0\.0\.1:\d+ {2}snmp/,
+    );
+    expect(await stop(lab)).toEqual({ code: 0, signal: null });
+  });
+
+  it('lists every platform the lab serves in --help', () => {
+    const help = runBin(['lab', '--help']).stdout.replace(/\s+/g, ' ');
+    for (const p of LAB_PLATFORM_NAMES) expect(help).toContain(p);
   });
 
   it('refuses bad options with exit 2 before starting anything', () => {
