@@ -126,15 +126,14 @@ describe('XML input', () => {
     expect(() => parseXml('<a/><b/>')).toThrow(XmlParseError);
   });
 
-  it('parses a 1 MiB get-config reply in well under a second', () => {
+  // How fast is bench:netconf's business (parse1MiBMs); here only that it parses whole.
+  it('parses a 1 MiB get-config reply whole', () => {
     let xml = '<rpc-reply message-id="1"><data><interfaces>';
     for (let i = 0; xml.length < 1024 * 1024; i++) {
       xml += `<interface><name>10GE1/0/${i}</name><description>HC conn-${i} text</description><enabled>true</enabled></interface>`;
     }
     xml += '</interfaces></data></rpc-reply>';
-    const t0 = performance.now();
     const root = parseXml(xml);
-    expect(performance.now() - t0).toBeLessThan(1_000);
     expect(child(child(root, 'data'), 'interfaces')?.children.length).toBeGreaterThan(5_000);
   });
 });
