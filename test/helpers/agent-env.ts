@@ -1,11 +1,13 @@
 // Shared plumbing of the agent's production-promise tests (test/interop/agent-*.test.ts): device
 // entries for the rig's peers, a raw BullMQ queue, and ncclient reads of what a device holds.
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
+import { join } from 'node:path';
 import { type Job, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { ncclient } from '../peers/ncclient.js';
 import type { NetconfPeerInfo, TestPeers } from '../peers/types.js';
+import { AgentProcess } from './agent-proc.js';
 
 export const IETF_NS = 'urn:ietf:params:xml:ns:yang:ietf-interfaces';
 
@@ -248,4 +250,9 @@ export class RedisMonitor {
   close(): void {
     this.socket.destroy();
   }
+}
+
+/** Writes an agent config (its log goes beside it) into the run folder, so both are kept when a run fails. */
+export function writeAgentConfig(runDir: string, config: object): string {
+  return AgentProcess.writeConfig(config, mkdtempSync(join(runDir, 'agent-')));
 }

@@ -7,6 +7,7 @@ import {
   RawQueue,
   readPort,
   runningConfig,
+  writeAgentConfig,
 } from '../helpers/agent-env.js';
 import { AgentProcess, EventWatcher } from '../helpers/agent-proc.js';
 
@@ -253,7 +254,8 @@ describe('bad jobs added raw to the queue: refused with every offending field na
 
   beforeAll(async () => {
     agent = AgentProcess.start(
-      AgentProcess.writeConfig(
+      writeAgentConfig(
+        peers.runDir,
         fastAgentConfig({
           redisUrl: peers.redis.url,
           prefix,

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { RedisKeys } from '../../core/redis-keys.js';
-import { fastAgentConfig, ietfDevice, RawQueue, readPort } from '../helpers/agent-env.js';
+import { fastAgentConfig, ietfDevice, RawQueue, readPort, writeAgentConfig } from '../helpers/agent-env.js';
 import { AgentProcess, EventWatcher } from '../helpers/agent-proc.js';
 import { holdLock } from '../peers/ncclient.js';
 import { type RunningNetconf, startNetconf } from '../peers/netconf.js';
@@ -59,7 +59,8 @@ describe.concurrent('SIGKILL mid-provision: a restarted agent completes the job,
       const nc = devices.get(point)!;
       const prefix = `crash${Date.now()}${POINTS.findIndex((p) => p.point === point)}`;
       const keys = new RedisKeys(prefix, 'events');
-      const configPath = AgentProcess.writeConfig(
+      const configPath = writeAgentConfig(
+        peers.runDir,
         fastAgentConfig({
           redisUrl: peers.redis.url,
           prefix,

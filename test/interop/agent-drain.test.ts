@@ -10,6 +10,7 @@ import {
   RawQueue,
   readPort,
   sleep,
+  writeAgentConfig,
 } from '../helpers/agent-env.js';
 import { AgentProcess, EventWatcher } from '../helpers/agent-proc.js';
 import { type RunningNetconf, startNetconf } from '../peers/netconf.js';
@@ -45,7 +46,8 @@ describe('SIGTERM drain', () => {
   function start(prefix: string) {
     const spillFile = `${peers.runDir}/${prefix}-spill.jsonl`;
     const agent = AgentProcess.start(
-      AgentProcess.writeConfig(
+      writeAgentConfig(
+        peers.runDir,
         fastAgentConfig({
           redisUrl: peers.redis.url,
           prefix,

@@ -12,6 +12,7 @@ import {
   readPort,
   runningConfig,
   sleep,
+  writeAgentConfig,
 } from '../helpers/agent-env.js';
 import { AgentProcess, EventWatcher } from '../helpers/agent-proc.js';
 import { holdLock, ncclient } from '../peers/ncclient.js';
@@ -73,7 +74,8 @@ describe('dry runs: planned events only, exact payload and diff, device untouche
   async function runDry(o: { prefix: string; agentArgs: string[]; dryRunField: boolean }) {
     const keys = new RedisKeys(o.prefix, 'events');
     const agent = AgentProcess.start(
-      AgentProcess.writeConfig(
+      writeAgentConfig(
+        peers.runDir,
         fastAgentConfig({
           redisUrl: peers.redis.url,
           prefix: o.prefix,

@@ -2,7 +2,14 @@ import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { DcEvent } from '../../contract/events.js';
 import { enqueueJob } from '../../jobs/queue.js';
-import { eventually, fastAgentConfig, ietfDevice, RawQueue, sleep } from '../helpers/agent-env.js';
+import {
+  eventually,
+  fastAgentConfig,
+  ietfDevice,
+  RawQueue,
+  sleep,
+  writeAgentConfig,
+} from '../helpers/agent-env.js';
 import { AgentProcess, EventWatcher } from '../helpers/agent-proc.js';
 import { h3cPort, SnmpPhysics } from '../helpers/physics.js';
 import { RestartableRedis } from '../helpers/redis.js';
@@ -37,7 +44,8 @@ async function setUp(name: string, nc: NetconfPeerInfo, port: string, persist: b
   const peers = inject('peers');
   const redis = await RestartableRedis.start(peers.runDir, { persist });
   const spillFile = `${peers.runDir}/${name}-${Date.now()}-spill.jsonl`;
-  const configPath = AgentProcess.writeConfig(
+  const configPath = writeAgentConfig(
+    peers.runDir,
     fastAgentConfig({
       redisUrl: redis.url,
       prefix: name,

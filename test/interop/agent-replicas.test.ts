@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { DcEvent } from '../../contract/events.js';
-import { fastAgentConfig, ietfDevice, interfacesOf, RawQueue, sleep } from '../helpers/agent-env.js';
+import {
+  fastAgentConfig,
+  ietfDevice,
+  interfacesOf,
+  RawQueue,
+  sleep,
+  writeAgentConfig,
+} from '../helpers/agent-env.js';
 import { AgentProcess, EventWatcher } from '../helpers/agent-proc.js';
 import { h3cPort, SnmpPhysics } from '../helpers/physics.js';
 import { ncclient } from '../peers/ncclient.js';
@@ -46,7 +53,8 @@ describe('two replicas: jobs and polling shared, one writer per device, a dead r
     for (const [i, info] of [peers.netconf.ietf, ...more.map((m) => m.info)].entries())
       nc.set(DEVICES[i]!, info);
     const config = (id: string) =>
-      AgentProcess.writeConfig(
+      writeAgentConfig(
+        peers.runDir,
         fastAgentConfig({
           redisUrl: peers.redis.url,
           prefix,
