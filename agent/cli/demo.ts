@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { loadConfig } from '../../config/load.js';
 import { runDemo } from '../demo/scenario.js';
 import { intFlag, parseFlags } from './common.js';
 import { EXIT_OK, type Output, processOutput } from './io.js';
 
 const flagsSchema = z.strictObject({
+  config: z.string().optional(),
   keep: z.boolean().optional(),
   redisUrl: z
     .string()
@@ -25,9 +27,15 @@ export function registerDemo(program: Command, io: Output = processOutput): void
       'Redis to use (default: $REDIS_URL, else a private redis-server on a free port)',
     )
     .option('--step-timeout <seconds>', 'give up on a step after this long', '30')
+    .option(
+      '--config <file>',
+      "use this config's Redis (redis.url; REDIS_URL applies); the lab brings its own devices",
+    )
     .action(async (raw: Record<string, unknown>) => {
       const flags = parseFlags(flagsSchema, raw);
-      const redisUrl = flags.redisUrl ?? process.env.REDIS_URL;
+      const redisUrl =
+        flags.redisUrl ??
+        (flags.config ? loadConfig({ path: flags.config }).redis.url : process.env.REDIS_URL);
       await runDemo({
         io,
         ...(redisUrl ? { redisUrl } : {}),

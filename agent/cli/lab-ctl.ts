@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { DcAgentError, UsageError } from '../../core/errors.js';
 import { ACTION_NAMES, ACTIONS, type ActionName } from '../../lab/control-api.js';
@@ -14,6 +14,19 @@ import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Output, processOutput } from '.
 
 export const DEFAULT_LAB_STATE_FILE = 'var/lab/state.json';
 export const LAB_URL_ENV = 'DCAGENT_LAB_URL';
+export const DEFAULT_LAB_CONFIG = 'var/lab/agent.yaml';
+
+export function labConfigPath(o: { configOut?: string; config?: string }): string {
+  return o.configOut ?? o.config ?? DEFAULT_LAB_CONFIG;
+}
+
+/**
+ * The state file sits beside the lab's config unless named, so `dcagent lab ctl --config <file>`
+ * finds the lab that wrote that config.
+ */
+export function labStateFile(o: { configOut?: string; config?: string; stateFile?: string }): string {
+  return o.stateFile ?? join(dirname(labConfigPath(o)), 'state.json');
+}
 
 function int(value: string): number {
   if (!/^\d+$/.test(value.trim())) throw new InvalidArgumentError('must be a whole number');
@@ -35,6 +48,7 @@ interface CtlOptions {
   upMs?: number;
   vlan?: number;
   url?: string;
+  config?: string;
   json?: boolean;
 }
 
@@ -120,14 +134,20 @@ export function registerLabCtl(lab: Command, io: Output = processOutput): void {
     .option('--up-ms <ms>', 'lit time between flaps', int)
     .option('--vlan <n>', 'sub-interface VLAN', int)
     .option('--url <url>', `control API URL (default: $${LAB_URL_ENV}, then the state file)`)
+    .option('--config <file>', "the lab's agent config: the state file beside it locates the lab")
     .option('--json', 'print the JSON reply as it came')
     .addHelpText('after', help.join('\n'))
     .action(async (action: string, o: CtlOptions, cmd: Command) => {
       // `--state-file` belongs to `dcagent lab`: commander hands it to the parent wherever it is typed.
-      const parent = (cmd.parent?.opts() ?? {}) as { stateFile?: string };
+      // So are `--config`/`--config-out`: the state file beside that config locates the lab.
+      const parent = (cmd.parent?.opts() ?? {}) as {
+        stateFile?: string;
+        config?: string;
+        configOut?: string;
+      };
       const base = labUrl({
         ...(o.url ? { url: o.url } : {}),
-        stateFile: parent.stateFile ?? DEFAULT_LAB_STATE_FILE,
+        stateFile: labStateFile({ ...parent, ...(o.config ? { config: o.config } : {}) }),
       });
       if (action === 'status') {
         const path = o.device ? `/v1/devices/${encodeURIComponent(o.device)}` : '/v1/devices';

@@ -13,11 +13,16 @@ import {
   validateLabOptions,
 } from '../../lab/index.js';
 import { EXIT_OK, type Output, processOutput } from './io.js';
-import { DEFAULT_LAB_STATE_FILE, registerLabCtl } from './lab-ctl.js';
+import {
+  DEFAULT_LAB_CONFIG,
+  DEFAULT_LAB_STATE_FILE,
+  labConfigPath,
+  labStateFile,
+  registerLabCtl,
+} from './lab-ctl.js';
 
 /** `dcagent lab`: starts the device lab in this process and keeps it up until SIGINT/SIGTERM. */
 
-export const DEFAULT_LAB_CONFIG = 'var/lab/agent.yaml';
 /** How many switches the banner spells out; the config lists them all. */
 const SHOWN = 4;
 
@@ -46,7 +51,7 @@ interface LabCliOptions {
   linkUpMs?: number;
   basePort?: number;
   controlPort: number;
-  stateFile: string;
+  stateFile?: string;
   redisUrl?: string;
   listen: string;
   advertiseHost?: string;
@@ -63,10 +68,10 @@ function toLabOptions(o: LabCliOptions): LabOptions {
     optics: o.optics as OpticsAdapterId[],
     host: o.listen,
     ...(o.advertiseHost ? { advertiseHost: o.advertiseHost } : {}),
-    configOut: o.configOut ?? o.config ?? DEFAULT_LAB_CONFIG,
+    configOut: labConfigPath(o),
     secrets: o.secrets as SecretsMode,
     controlPort: o.controlPort,
-    stateFile: o.stateFile,
+    stateFile: labStateFile(o),
     ...(o.patched ? { patched: true } : {}),
     ...(o.linkUpMs !== undefined ? { linkUpDelayMs: o.linkUpMs } : {}),
     ...(o.basePort !== undefined ? { basePort: o.basePort } : {}),
@@ -188,7 +193,10 @@ export function registerLab(program: Command, io: Output = processOutput): void 
       intArg,
     )
     .option('--control-port <n>', 'control API port (0: any free port)', intArg, 0)
-    .option('--state-file <file>', 'where `dcagent lab ctl` finds this lab', DEFAULT_LAB_STATE_FILE)
+    .option(
+      '--state-file <file>',
+      `where \`dcagent lab ctl\` finds this lab (default: beside the config, ${DEFAULT_LAB_STATE_FILE})`,
+    )
     .option(
       '--redis-url <url>',
       'Redis URL written into the config (default $REDIS_URL or redis://127.0.0.1:6379)',
