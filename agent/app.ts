@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { Worker } from 'bullmq';
 import type { AgentConfig, DeviceConfig } from '../config/load.js';
+import { ConfigError } from '../core/errors.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { RedisKeys } from '../core/redis-keys.js';
 import type { DeviceDriver } from '../drivers/driver.js';
@@ -37,7 +38,9 @@ function testPauseHooks(
   if (!at) return undefined;
   const hook = PAUSE_POINTS[at as keyof typeof PAUSE_POINTS];
   if (!hook) {
-    throw new Error(`DCAGENT_TEST_PAUSE_AT=${at} is not one of ${Object.keys(PAUSE_POINTS).join(', ')}`);
+    throw new ConfigError([
+      { path: 'DCAGENT_TEST_PAUSE_AT', message: `must be one of ${Object.keys(PAUSE_POINTS).join(', ')}` },
+    ]);
   }
   return {
     hooks: {
