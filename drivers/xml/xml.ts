@@ -1,11 +1,11 @@
-import { XMLParser } from 'fast-xml-parser';
+import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import { DcAgentError } from '../../core/errors.js';
 
 /**
  * The one place XML is written and read. Output goes through a tiny builder where every text and
  * attribute value passes `escapeXml`, so a customer string can never become markup, a framing
- * marker or a chunk header. Input goes through fast-xml-parser with entity processing off and any
- * DTD refused up front: a device (or anything in the middle) cannot make us expand entities.
+ * marker or a chunk header. Input goes through saxes (a streaming, non-validating parser that knows
+ * only the predefined entities and character references), with any * DTD refused up front: a device (or anything in the middle) cannot make us expand entities.
  */
 
 // XML 1.0 §2.2 Char: tab, LF, CR and everything from U+0020 except the surrogate block and
@@ -108,8 +108,6 @@ export interface XmlElement {
   readonly text: string;
 }
 
-const PREDEFINED: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-
 export class XmlParseError extends DcAgentError {
   override readonly name = 'XmlParseError';
   constructor(message: string) {
@@ -117,74 +115,27 @@ export class XmlParseError extends DcAgentError {
   }
 }
 
-/** Decodes the five predefined entities and character references; anything else is refused. */
-export function decodeEntities(text: string): string {
-  if (!text.includes('&')) return text;
-  return text.replace(/&([^;&\s]{1,32});/g, (whole, ref: string) => {
-    const named = PREDEFINED[ref];
-    if (named !== undefined) return named;
-    if (ref.startsWith('#x') || ref.startsWith('#X')) return codePoint(ref.slice(2), 16, whole);
-    if (ref.startsWith('#')) return codePoint(ref.slice(1), 10, whole);
-    throw new XmlParseError(`undeclared entity ${whole} (entities are not accepted)`);
-  });
+/** `nc:operation` → `operation`: replies are matched by local name, as namespaces are per model. */
+function localName(qname: string): string {
+  const i = qname.indexOf(':');
+  return i < 0 ? qname : qname.slice(i + 1);
 }
 
-function codePoint(digits: string, radix: number, whole: string): string {
-  const n = Number.parseInt(digits, radix);
-  if (!Number.isFinite(n) || n < 0 || n > 0x10ffff || !/^[0-9a-fA-F]+$/.test(digits)) {
-    throw new XmlParseError(`bad character reference ${whole}`);
-  }
-  return String.fromCodePoint(n);
+interface Building {
+  name: string;
+  attrs: Record<string, string>;
+  children: Building[];
+  text: string;
 }
 
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '',
-  removeNSPrefix: true,
-  // Entities stay literal here and are decoded by decodeEntities, which knows no custom ones.
-  processEntities: false,
-  htmlEntities: false,
-  // preserveOrder is the fastest mode of this parser and keeps repeated siblings in document order.
-  preserveOrder: true,
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: false,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-  commentPropName: false,
-  // CDATA is kept apart so its content is taken literally, not entity-decoded.
-  cdataPropName: '#cdata',
-  // We use no path-based callbacks; without this the parser builds a path string per element.
-  jPath: false,
-});
-
-type RawNode = Record<string, unknown>;
-
-function convert(raw: RawNode): XmlElement | undefined {
-  let name: string | undefined;
-  for (const k of Object.keys(raw)) {
-    if (k !== ':@' && k !== '#text' && k !== '#cdata') {
-      name = k;
-      break;
-    }
-  }
-  if (name === undefined) return undefined;
-  const kids = (raw[name] as RawNode[] | undefined) ?? [];
-  const children: XmlElement[] = [];
-  let text = '';
-  for (const k of kids) {
-    if ('#text' in k) text += decodeEntities(String(k['#text']));
-    else if ('#cdata' in k) {
-      for (const c of (k['#cdata'] as RawNode[] | undefined) ?? []) text += String(c['#text'] ?? '');
-    } else {
-      const c = convert(k);
-      if (c) children.push(c);
-    }
-  }
-  const rawAttrs = raw[':@'] as Record<string, unknown> | undefined;
+function attributesOf(tag: SaxesTagPlain): Record<string, string> {
   const attrs: Record<string, string> = {};
-  if (rawAttrs) for (const [a, v] of Object.entries(rawAttrs)) attrs[a] = decodeEntities(String(v));
-  return { name, attrs, children, text };
+  for (const [k, v] of Object.entries(tag.attributes)) {
+    // Namespace declarations are not data; elements and attributes are read by local name.
+    if (k === 'xmlns' || k.startsWith('xmlns:')) continue;
+    attrs[localName(k)] = v;
+  }
+  return attrs;
 }
 
 /**
@@ -202,15 +153,35 @@ export function parseXml(xml: string): XmlElement {
   ) {
     throw new XmlParseError('XML with a DTD or entity declaration is refused');
   }
-  let parsed: unknown;
+  const roots: Building[] = [];
+  const stack: Building[] = [];
+  // A streaming parser building our tree directly: no intermediate object per node, and a
+  // 1 MiB reply parses in about half the time fast-xml-parser needed (bench:netconf).
+  const parser = new SaxesParser<{ xmlns: false; position: false }>({ xmlns: false, position: false });
+  parser.on('opentag', (tag) => {
+    const node: Building = { name: localName(tag.name), attrs: attributesOf(tag), children: [], text: '' };
+    const parent = stack[stack.length - 1];
+    if (parent) parent.children.push(node);
+    else roots.push(node);
+    stack.push(node);
+  });
+  parser.on('closetag', () => {
+    stack.pop();
+  });
+  parser.on('text', (text) => {
+    const top = stack[stack.length - 1];
+    if (top) top.text += text;
+  });
+  // CDATA content is taken literally, never entity-decoded.
+  parser.on('cdata', (text) => {
+    const top = stack[stack.length - 1];
+    if (top) top.text += text;
+  });
   try {
-    parsed = parser.parse(xml);
+    parser.write(xml).close();
   } catch (err) {
     throw new XmlParseError(`malformed XML: ${(err as Error).message}`);
   }
-  const roots = (Array.isArray(parsed) ? (parsed as RawNode[]) : [])
-    .map((n) => ('#text' in n ? undefined : convert(n)))
-    .filter((n): n is XmlElement => n !== undefined);
   const root = roots[0];
   if (!root || roots.length !== 1)
     throw new XmlParseError(`expected one root element, found ${roots.length}`);

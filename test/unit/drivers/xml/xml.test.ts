@@ -102,7 +102,7 @@ describe('XML input', () => {
   });
 
   it('refuses undeclared entities instead of expanding or passing them on', () => {
-    expect(() => parseXml('<r>&foo;</r>')).toThrow(/undeclared entity/);
+    expect(() => parseXml('<r>&foo;</r>')).toThrow(/undefined entity/);
   });
 
   it('decodes predefined entities and character references once', () => {
