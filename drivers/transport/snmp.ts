@@ -394,7 +394,12 @@ export class SnmpSession {
             details,
           });
         }
-        return new SnmpError('rpc-error', 'snmp-error', this.#where(`invalid reply: ${err.message}`), {
+        // net-snmp's wording for this one quotes both communities, ours included.
+        const why =
+          code === rc.ECommunityNoMatch
+            ? 'the reply carried another community than the request'
+            : err.message;
+        return new SnmpError('rpc-error', 'snmp-error', this.#where(`invalid reply: ${why}`), {
           details,
           retryable: true,
         });

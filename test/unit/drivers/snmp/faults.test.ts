@@ -204,6 +204,31 @@ describe('malformed replies are errors, not crashes', () => {
     }
   });
 
+  it('a reply with another community is rejected without quoting either community', async () => {
+    const agent = await FakeSnmpAgent.start({
+      communities: { 's3cret-ro': h3cMib().mib },
+      intercept: (req) =>
+        encodeMessage({
+          version: req.version,
+          community: 'other-c0mm',
+          requestId: req.requestId,
+          varbinds: req.varbinds.map((v) =>
+            varbind(encodeOid(decodeOidContent(v.content)), encodeInteger(1)),
+          ),
+        }),
+    });
+    const s = v2c(agent.port, 's3cret-ro', 150, 0);
+    try {
+      const err = await rejection(s.get([`${OID.ifOperStatus}.501`]));
+      expect(err.reason).toBe('snmp-error');
+      expect(err.message).toMatch(/another community/);
+      expect(JSON.stringify({ m: err.message, d: err.details })).not.toMatch(/s3cret-ro|other-c0mm/);
+    } finally {
+      s.close();
+      await agent.close();
+    }
+  });
+
   it('a reply with fewer varbinds than asked is rejected', async () => {
     const agent = await FakeSnmpAgent.start({
       communities: { public: h3cMib().mib },
