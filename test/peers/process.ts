@@ -240,10 +240,20 @@ export function run(cmd: string, args: string[], timeoutMs = 10_000): Promise<st
   });
 }
 
-/** TCP connect and read the first bytes (e.g. an SSH banner), with a timeout. */
-export function readBanner(port: number, timeoutMs = 1000): Promise<string> {
+/** A line longer than this is not a banner or a PING reply: fail rather than keep reading. */
+const MAX_LINE_BYTES = 8192;
+
+/** Connects, writes `request` (if any) and collects bytes up to the first newline, with a timeout. */
+function readFirstLine(
+  port: number,
+  request: string | null,
+  what: string,
+  timeoutMs: number,
+): Promise<string> {
   return new Promise((resolve, reject) => {
-    const sock = createConnection({ host: LOOPBACK, port });
+    const sock = createConnection({ host: LOOPBACK, port }, () => {
+      if (request !== null) sock.write(request);
+    });
     let buf = '';
     const done = (err: Error | null) => {
       clearTimeout(timer);
@@ -251,33 +261,28 @@ export function readBanner(port: number, timeoutMs = 1000): Promise<string> {
       if (err) reject(err);
       else resolve(buf);
     };
-    const timer = setTimeout(() => done(new Error(`no banner on ${port} within ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(
+      () => done(new Error(`no ${what} on ${port} within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     sock.on('data', (d) => {
       buf += d.toString('latin1');
       if (buf.includes('\n')) done(null);
+      else if (buf.length > MAX_LINE_BYTES)
+        done(new Error(`no ${what} on ${port}: ${buf.length} bytes without a newline`));
     });
     sock.on('error', done);
   });
 }
 
+/** TCP connect and read the first bytes (e.g. an SSH banner), with a timeout. */
+export function readBanner(port: number, timeoutMs = 1000): Promise<string> {
+  return readFirstLine(port, null, 'banner', timeoutMs);
+}
+
 /** Sends one request line over TCP and collects the reply line (used for Redis PING). */
 export function tcpRequest(port: number, request: string, timeoutMs = 1000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const sock = createConnection({ host: LOOPBACK, port }, () => sock.write(request));
-    let buf = '';
-    const done = (err: Error | null) => {
-      clearTimeout(timer);
-      sock.destroy();
-      if (err) reject(err);
-      else resolve(buf);
-    };
-    const timer = setTimeout(() => done(new Error(`no reply on ${port} within ${timeoutMs} ms`)), timeoutMs);
-    sock.on('data', (d) => {
-      buf += d.toString('latin1');
-      if (buf.includes('\n')) done(null);
-    });
-    sock.on('error', done);
-  });
+  return readFirstLine(port, request, 'reply', timeoutMs);
 }
 
 /** Numeric uid/gid from the system databases (node has no getpwnam). */
