@@ -279,35 +279,38 @@ export async function startLab<P extends Platform = 'ietf-interfaces'>(
         const common = { id, host: advertised, platform: name, optics };
         const portsOf = (sim: { ports: readonly { name: string; portType: PortType; ifIndex: number }[] }) =>
           sim.ports.map((p) => ({ name: p.name, portType: p.portType, ifIndex: p.ifIndex }));
-        if (model.transport === 'netconf') {
-          const sim = new NetconfSimSwitch({ ...switchOptions, platform: model.platform });
+        // Both kinds start the same way: the switch, its SSH server, then its SNMP agent, each
+        // recorded in the slot as it comes up so stopAll can undo a half-started lab.
+        const serve = async (
+          sim: NetconfSimSwitch | CliSimSwitch,
+          startSsh: () => Promise<{ port: number; close(): Promise<void> }>,
+        ) => {
           slot.sim = sim;
-          const server = await LabNetconfServer.start(sim, sshOptions);
+          const server = await startSsh();
           slot.ssh = server;
           slot.snmp = await LabSnmpAgent.start(sim, { host, port: fixed, community });
+          return {
+            ports: portsOf(sim),
+            login: { port: server.port, username, password, hostKey },
+            snmp: { port: slot.snmp.port, version: '2c' as const, community },
+          };
+        };
+        if (model.transport === 'netconf') {
+          const sim = new NetconfSimSwitch({ ...switchOptions, platform: model.platform });
+          const { ports, login, snmp } = await serve(sim, () => LabNetconfServer.start(sim, sshOptions));
           const device: NetconfLabDevice = {
             ...common,
             transport: 'netconf',
-            ports: portsOf(sim),
-            netconf: { port: server.port, username, password, hostKey },
-            snmp: { port: slot.snmp.port, version: '2c', community },
+            ports,
+            netconf: login,
+            snmp,
             sim,
           };
           return device;
         }
         const sim = new CliSimSwitch({ ...switchOptions, platform: model.platform });
-        slot.sim = sim;
-        const server = await LabCliServer.start(sim, sshOptions);
-        slot.ssh = server;
-        slot.snmp = await LabSnmpAgent.start(sim, { host, port: fixed, community });
-        const device: CliLabDevice = {
-          ...common,
-          transport: 'cli',
-          ports: portsOf(sim),
-          cli: { port: server.port, username, password, hostKey },
-          snmp: { port: slot.snmp.port, version: '2c', community },
-          sim,
-        };
+        const { ports, login, snmp } = await serve(sim, () => LabCliServer.start(sim, sshOptions));
+        const device: CliLabDevice = { ...common, transport: 'cli', ports, cli: login, snmp, sim };
         return device;
       }),
     );
