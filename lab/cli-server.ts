@@ -1,6 +1,6 @@
 import { CliSshServer } from './cli/ssh-server.js';
 import type { CliSimSwitch } from './cli-switch.js';
-import type { HostKey } from './host-key.js';
+import type { LabSshServerOptions } from './host-key.js';
 import { SwitchListener } from './switch-listener.js';
 
 /**
@@ -8,17 +8,6 @@ import { SwitchListener } from './switch-listener.js';
  * or key login; a shell on the switch's CliDevice), fed by a SwitchListener so that a silent
  * switch hangs its sessions and a rebooting one drops them, exactly as its NETCONF siblings do.
  */
-
-export interface LabCliOptions {
-  host: string;
-  /** 0 (default) picks a free port. */
-  port?: number;
-  username: string;
-  password: string;
-  hostKey: HostKey;
-  /** OpenSSH public key lines that may log in instead of the password. */
-  authorizedKeys?: readonly string[];
-}
 
 export class LabCliServer {
   readonly #ssh: CliSshServer;
@@ -29,7 +18,7 @@ export class LabCliServer {
     this.#listener = listener;
   }
 
-  static async start(sw: CliSimSwitch, o: LabCliOptions): Promise<LabCliServer> {
+  static async start(sw: CliSimSwitch, o: LabSshServerOptions): Promise<LabCliServer> {
     const ssh = new CliSshServer({
       device: sw.cli,
       users: [

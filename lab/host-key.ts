@@ -13,6 +13,18 @@ export interface HostKey {
   fingerprint: string;
 }
 
+/** How a lab switch's SSH server (NETCONF or CLI) listens and who may log in. */
+export interface LabSshServerOptions {
+  host: string;
+  /** 0 (default) picks a free port. */
+  port?: number;
+  username: string;
+  password: string;
+  hostKey: HostKey;
+  /** OpenSSH public key lines that may log in instead of the password. */
+  authorizedKeys?: readonly string[];
+}
+
 /**
  * An ed25519 host key for a simulated device (the lab's NETCONF and CLI switches, test fakes).
  * ssh2 1.17 drops a leading zero byte of the public key it generates, so about 1 key in 256

@@ -3,7 +3,7 @@ import ssh2, { type AuthContext, type Connection, type ParsedKey, type ServerCha
 import { encode, type Framing, NetconfDecoder } from '../drivers/netconf/framer.js';
 import { CAP, NETCONF_BASE_NS } from '../drivers/netconf/rpc.js';
 import { child, childrenNamed, el, parseXml, type XmlFragment } from '../drivers/xml/xml.js';
-import type { HostKey } from './host-key.js';
+import type { LabSshServerOptions } from './host-key.js';
 import { type RpcErrorSpec, renderRpcError } from './netconf-errors.js';
 import type { NetconfSimSwitch } from './netconf-switch.js';
 import { SwitchListener } from './switch-listener.js';
@@ -16,17 +16,6 @@ import { SwitchListener } from './switch-listener.js';
 
 // ssh2 is CommonJS and Node's ESM loader only finds some of its exports by name.
 const { Server, utils } = ssh2;
-
-export interface LabNetconfOptions {
-  host: string;
-  /** 0 (default) picks a free port. */
-  port?: number;
-  username: string;
-  password: string;
-  hostKey: HostKey;
-  /** OpenSSH public key lines that may log in instead of the password. */
-  authorizedKeys?: readonly string[];
-}
 
 /** What the server advertises besides the model's modules. */
 export const LAB_CAPABILITIES: readonly string[] = [
@@ -60,7 +49,7 @@ export class LabNetconfServer {
   readonly #authorized: ParsedKey[];
   #listener: SwitchListener | undefined;
 
-  private constructor(sw: NetconfSimSwitch, o: LabNetconfOptions) {
+  private constructor(sw: NetconfSimSwitch, o: LabSshServerOptions) {
     this.#sw = sw;
     this.#username = o.username;
     this.#password = digest(o.password);
@@ -81,7 +70,7 @@ export class LabNetconfServer {
     );
   }
 
-  static async start(sw: NetconfSimSwitch, o: LabNetconfOptions): Promise<LabNetconfServer> {
+  static async start(sw: NetconfSimSwitch, o: LabSshServerOptions): Promise<LabNetconfServer> {
     const server = new LabNetconfServer(sw, o);
     server.#listener = await SwitchListener.listen(sw, o, (socket) => server.#ssh.injectSocket(socket));
     return server;
