@@ -1,4 +1,7 @@
 import { createRequire } from 'node:module';
+import { compareArcs, firstAfter, TAG } from './snmp-wire.js';
+
+export { compareArcs, TAG };
 
 /**
  * One switch's SNMP objects, each kept as its finished BER varbind so a GET is a hash lookup and
@@ -44,25 +47,6 @@ export function berReader(data: Buffer): BerReader {
   return new ber.Ber.Reader(data);
 }
 
-export const TAG = Object.freeze({
-  Integer: 0x02,
-  OctetString: 0x04,
-  Null: 0x05,
-  OID: 0x06,
-  Sequence: 0x30,
-  Counter32: 0x41,
-  Gauge32: 0x42,
-  TimeTicks: 0x43,
-  NoSuchObject: 0x80,
-  NoSuchInstance: 0x81,
-  EndOfMibView: 0x82,
-  GetRequest: 0xa0,
-  GetNextRequest: 0xa1,
-  Response: 0xa2,
-  SetRequest: 0xa3,
-  GetBulkRequest: 0xa5,
-});
-
 export type SnmpValue =
   | { type: 'integer' | 'gauge' | 'counter' | 'ticks'; value: number }
   | { type: 'string'; value: string }
@@ -101,15 +85,6 @@ export function encodeVarbind(oid: string, value: SnmpValue | { tag: number }): 
   else w.writeInt(value.value, VALUE_TAG[value.type]);
   w.endSequence();
   return Buffer.from(w.buffer);
-}
-
-export function compareArcs(a: readonly number[], b: readonly number[]): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const d = a[i]! - b[i]!;
-    if (d !== 0) return d;
-  }
-  return a.length - b.length;
 }
 
 export function toArcs(oid: string): number[] {
@@ -182,15 +157,7 @@ export class MibView {
   /** The first object after `arcs`, for GETNEXT and GETBULK. */
   next(arcs: readonly number[]): { oid: string; arcs: readonly number[]; varbind: Buffer } | undefined {
     if (!this.#sorted) this.#sorted = [...this.#entries.values()].sort((a, b) => compareArcs(a.arcs, b.arcs));
-    const s = this.#sorted;
-    let lo = 0;
-    let hi = s.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (compareArcs(s[mid]!.arcs, arcs) <= 0) lo = mid + 1;
-      else hi = mid;
-    }
-    const e = s[lo];
+    const e = firstAfter(this.#sorted, arcs);
     return e ? { oid: e.oid, arcs: e.arcs, varbind: this.#varbind(e) } : undefined;
   }
 }

@@ -2,6 +2,7 @@
 // or a tooBig on demand, so fault tests drive this one instead; the benchmark simulator reuses
 // it because answering from prebuilt byte strings is far cheaper than a full agent.
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { firstAfter } from '../../lab/snmp-wire.js';
 import {
   compareArcs,
   type DecodedRequest,
@@ -83,15 +84,7 @@ export class FakeMib {
   /** The first entry strictly after `arcs`. */
   next(arcs: readonly number[]): Entry | undefined {
     if (!this.#sorted) this.#sorted = [...this.#byKey.values()].sort((a, b) => compareArcs(a.arcs, b.arcs));
-    const s = this.#sorted;
-    let lo = 0;
-    let hi = s.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (compareArcs(s[mid]!.arcs, arcs) <= 0) lo = mid + 1;
-      else hi = mid;
-    }
-    return s[lo];
+    return firstAfter(this.#sorted, arcs);
   }
 }
 

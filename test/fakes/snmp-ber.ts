@@ -3,27 +3,9 @@
 // truncated packets, wrong value types), and the simulator needs to answer thousands of GETs a
 // second with prebuilt byte strings.
 
-export const TAG = {
-  Integer: 0x02,
-  OctetString: 0x04,
-  Null: 0x05,
-  OID: 0x06,
-  Sequence: 0x30,
-  IpAddress: 0x40,
-  Counter32: 0x41,
-  Gauge32: 0x42,
-  TimeTicks: 0x43,
-  Counter64: 0x46,
-  NoSuchObject: 0x80,
-  NoSuchInstance: 0x81,
-  EndOfMibView: 0x82,
-  GetRequest: 0xa0,
-  GetNextRequest: 0xa1,
-  Response: 0xa2,
-  SetRequest: 0xa3,
-  GetBulkRequest: 0xa5,
-  Report: 0xa8,
-} as const;
+import { TAG } from '../../lab/snmp-wire.js';
+
+export { compareArcs, TAG } from '../../lab/snmp-wire.js';
 
 export const ERROR_STATUS = {
   noError: 0,
@@ -218,13 +200,4 @@ export function encodeMessage(r: ResponseParts): Buffer {
     ]),
   );
   return tlv(TAG.Sequence, Buffer.concat([encodeInteger(r.version), encodeOctets(r.community), pdu]));
-}
-
-export function compareArcs(a: readonly number[], b: readonly number[]): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const d = a[i]! - b[i]!;
-    if (d !== 0) return d;
-  }
-  return a.length - b.length;
 }
