@@ -1,7 +1,13 @@
 import type { DeviceConfig } from '../../config/load.js';
 import { DcAgentError } from '../../core/errors.js';
 import { type Logger, silentLogger } from '../../core/logger.js';
-import { openShell, type PtyOptions, type SshChannel, type SshTarget } from '../transport/ssh.js';
+import {
+  openShell,
+  type PtyOptions,
+  type SshChannel,
+  type SshTarget,
+  sshTargetFrom,
+} from '../transport/ssh.js';
 import { CliChannel, type CommandResult, type SendOptions } from './channel.js';
 import { type CliDialect, type CommandSpec, type PromptMatch, render } from './dialect.js';
 
@@ -20,20 +26,7 @@ export type ShellOpener = typeof openShell;
 export function cliSshTarget(device: DeviceConfig): SshTarget {
   const cli = device.cli;
   if (!cli) throw new DcAgentError('unsupported-platform', `device ${device.id} has no cli settings`);
-  return {
-    deviceId: device.id,
-    host: device.host,
-    port: cli.port,
-    username: cli.credentials.username,
-    ...(cli.credentials.password ? { password: cli.credentials.password } : {}),
-    ...(cli.credentials.privateKey ? { privateKey: cli.credentials.privateKey } : {}),
-    ...(cli.credentials.passphrase ? { passphrase: cli.credentials.passphrase } : {}),
-    ...(cli.hostKey ? { hostKey: cli.hostKey } : {}),
-    insecureAcceptAnyHostKey: cli.insecureAcceptAnyHostKey,
-    legacyAlgorithms: cli.legacyAlgorithms,
-    connectTimeoutMs: cli.connectTimeoutMs,
-    keepaliveIntervalMs: cli.keepaliveIntervalMs,
-  };
+  return sshTargetFrom(device.id, device.host, cli);
 }
 
 export class CliSession {

@@ -1,7 +1,7 @@
 import type { DeviceConfig } from '../../config/load.js';
 import { DcAgentError, errorMessage } from '../../core/errors.js';
 import { type Logger, silentLogger } from '../../core/logger.js';
-import type { SshTarget } from '../transport/ssh.js';
+import { type SshTarget, sshTargetFrom } from '../transport/ssh.js';
 import { NetconfSession, type SessionOptions } from './session.js';
 
 /**
@@ -30,20 +30,7 @@ interface Entry {
 export function sshTargetFor(device: DeviceConfig): SshTarget {
   const nc = device.netconf;
   if (!nc) throw new DcAgentError('unsupported-platform', `device ${device.id} has no netconf settings`);
-  return {
-    deviceId: device.id,
-    host: device.host,
-    port: nc.port,
-    username: nc.credentials.username,
-    ...(nc.credentials.password ? { password: nc.credentials.password } : {}),
-    ...(nc.credentials.privateKey ? { privateKey: nc.credentials.privateKey } : {}),
-    ...(nc.credentials.passphrase ? { passphrase: nc.credentials.passphrase } : {}),
-    ...(nc.hostKey ? { hostKey: nc.hostKey } : {}),
-    insecureAcceptAnyHostKey: nc.insecureAcceptAnyHostKey,
-    legacyAlgorithms: nc.legacyAlgorithms,
-    connectTimeoutMs: nc.connectTimeoutMs,
-    keepaliveIntervalMs: nc.keepaliveIntervalMs,
-  };
+  return sshTargetFrom(device.id, device.host, nc);
 }
 
 export function sessionOptionsFor(

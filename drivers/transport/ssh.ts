@@ -29,6 +29,38 @@ export interface SshTarget {
   keepaliveIntervalMs: number;
 }
 
+/** The SSH part of a device's netconf or cli settings (config/load.ts), as sshTargetFrom reads it. */
+export interface SshSettings {
+  port: number;
+  credentials: { username: string; password?: Secret; privateKey?: Secret; passphrase?: Secret };
+  hostKey?: string | undefined;
+  insecureAcceptAnyHostKey?: boolean | undefined;
+  legacyAlgorithms?: boolean | undefined;
+  connectTimeoutMs: number;
+  keepaliveIntervalMs: number;
+}
+
+/** The target for one device's netconf or cli settings; the one place credentials are copied. */
+export function sshTargetFrom(deviceId: string, host: string, s: SshSettings): SshTarget {
+  const c = s.credentials;
+  return {
+    deviceId,
+    host,
+    port: s.port,
+    username: c.username,
+    ...(c.password ? { password: c.password } : {}),
+    ...(c.privateKey ? { privateKey: c.privateKey } : {}),
+    ...(c.passphrase ? { passphrase: c.passphrase } : {}),
+    ...(s.hostKey ? { hostKey: s.hostKey } : {}),
+    ...(s.insecureAcceptAnyHostKey !== undefined
+      ? { insecureAcceptAnyHostKey: s.insecureAcceptAnyHostKey }
+      : {}),
+    ...(s.legacyAlgorithms !== undefined ? { legacyAlgorithms: s.legacyAlgorithms } : {}),
+    connectTimeoutMs: s.connectTimeoutMs,
+    keepaliveIntervalMs: s.keepaliveIntervalMs,
+  };
+}
+
 export interface SshChannel {
   readonly stream: Duplex;
   /** Fingerprint of the key the server presented. */

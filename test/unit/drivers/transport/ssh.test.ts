@@ -9,6 +9,7 @@ import {
   type SshTarget,
   sshConnectConfig,
   sshFingerprint,
+  sshTargetFrom,
 } from '../../../../drivers/transport/ssh.js';
 
 const where = { deviceId: 'd', host: 'h', port: 830 };
@@ -87,5 +88,26 @@ describe('ssh2 options', () => {
     );
     expect(c).toMatchObject({ privateKey: 'KEY', passphrase: 'phrase-1' });
     expect(c.password).toBeUndefined();
+  });
+});
+
+describe('sshTargetFrom', () => {
+  const base = {
+    port: 22,
+    connectTimeoutMs: 1000,
+    keepaliveIntervalMs: 0,
+    insecureAcceptAnyHostKey: false,
+    legacyAlgorithms: true,
+  };
+  it('copies only the credentials that are set, as the same Secret objects', () => {
+    const password = new Secret('pw');
+    const t = sshTargetFrom('d', 'h', {
+      ...base,
+      hostKey: 'SHA256:x',
+      credentials: { username: 'u', password },
+    });
+    expect(t).toEqual({ deviceId: 'd', host: 'h', username: 'u', password, hostKey: 'SHA256:x', ...base });
+    expect(t.password).toBe(password);
+    expect('privateKey' in t || 'passphrase' in t).toBe(false);
   });
 });
