@@ -40,12 +40,14 @@ export class ConnectionStore {
       JSON.stringify(record),
     );
     await this.redis.sadd(this.keys.trackedConnections, port.connectionId);
+    await this.redis.incr(this.keys.trackedVersion);
     return created === 1;
   }
 
   async remove(connectionId: string): Promise<void> {
     await this.redis.srem(this.keys.trackedConnections, connectionId);
     await this.redis.del(this.keys.connection(connectionId));
+    await this.redis.incr(this.keys.trackedVersion);
   }
 
   /** The same write as saveTracker, for the outbox to do atomically with the event it explains. */
@@ -56,6 +58,11 @@ export class ConnectionStore {
       value: JSON.stringify(state),
       onlyIfField: 'record',
     };
+  }
+
+  /** Changes whenever the tracked set does (null before the first connection, or after Redis lost its data). */
+  version(): Promise<string | null> {
+    return this.redis.get(this.keys.trackedVersion);
   }
 
   async saveTracker(connectionId: string, state: unknown): Promise<void> {

@@ -52,6 +52,8 @@ export class Monitor implements ConnectionWatch {
   private readonly tracked = new Map<string, Tracked>();
   /** Devices polled by this replica in the previous round: their in-memory state is the newest. */
   private held: ReadonlySet<string> = new Set();
+  /** The tracked-set version last loaded; undefined forces a load. */
+  private seenVersion: string | null | undefined;
   private readonly nextDue = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -90,7 +92,12 @@ export class Monitor implements ConnectionWatch {
 
   /** One round: refresh the tracked set, claim devices, poll those that are due. */
   async tick(): Promise<void> {
-    await this.refresh();
+    // The whole set is read only when it changed (a provision or deprovision anywhere), not every
+    // round: with thousands of connections that read would dominate the monitor's Redis traffic.
+    const version = await this.deps.store.version().catch(() => undefined);
+    if (version !== undefined && version !== this.seenVersion && (await this.refresh())) {
+      this.seenVersion = version;
+    }
     const devices = [...new Set([...this.tracked.values()].map((t) => t.record.device))];
     const mine = await this.deps.leases.claim(devices, this.clock());
     const newlyHeld = [...mine].filter((d) => !this.held.has(d));
@@ -112,10 +119,11 @@ export class Monitor implements ConnectionWatch {
    * Loads tracked connections from Redis. For devices this replica keeps polling, the in-memory
    * state is the newest; for any other (or the `force` set, just taken over) the stored one is.
    */
-  private async refresh(force?: ReadonlySet<string>): Promise<void> {
+  /** False when nothing could be loaded (Redis away, or events still waiting in the spill). */
+  private async refresh(force?: ReadonlySet<string>): Promise<boolean> {
     // Spilled events carry the tracker state they produced (written with them); until they are
     // in Redis, its stored state is older than what consumers will see, so it is not loaded.
-    if (this.deps.events.depth() > 0) return;
+    if (this.deps.events.depth() > 0) return false;
     let rows: Awaited<ReturnType<ConnectionStore['list']>>;
     try {
       rows = await this.deps.store.list();
@@ -124,7 +132,7 @@ export class Monitor implements ConnectionWatch {
         { err: (err as Error).message },
         'monitor: cannot list connections; using the last known set',
       );
-      return;
+      return false;
     }
     const seen = new Set<string>();
     for (const { record, tracker } of rows) {
@@ -141,6 +149,7 @@ export class Monitor implements ConnectionWatch {
       this.tracked.set(record.connectionId, { record, state, port });
     }
     for (const id of [...this.tracked.keys()]) if (!seen.has(id)) this.tracked.delete(id);
+    return true;
   }
 
   private portConfig(record: ConnectionRecord): PortConfig | undefined {

@@ -27,6 +27,10 @@ export class RedisKeys {
   connection(connectionId: string): string {
     return `${this.prefix}:conn:${connectionId}`;
   }
+  /** Bumped on every add/remove of a tracked connection, so monitors reload the set only when it changed. */
+  get trackedVersion(): string {
+    return `${this.prefix}:tracked-version`;
+  }
   get trackedConnections(): string {
     return `${this.prefix}:tracked`;
   }
