@@ -10,6 +10,7 @@ import {
   isDcAgentError,
 } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import { scrubSecrets } from '../core/secret.js';
 import { toFieldIssues } from '../core/zod-issues.js';
 import type { DeviceDriver, Operation } from '../drivers/driver.js';
 import type { DeviceLock } from './device-lock.js';
@@ -241,7 +242,8 @@ export function createProcessor(deps: ProcessorDeps) {
         port: target?.port.name ?? stringOrNull((job.data as { port?: unknown })?.port),
         jobId,
         code: failureCode(e.code),
-        message: e.message,
+        // Foreign error text ends up in an event; scrub it as the log sink does, in case a library quoted a secret.
+        message: scrubSecrets(e.message),
         retryable: e.retryable,
         attempt,
         attemptsMax,
