@@ -73,6 +73,7 @@ describe('the agent end to end: real Redis, netconfd behind OpenSSH, snmpsimd (n
     queueRedis?.disconnect();
     events?.close();
     await h3cPort(new SnmpPhysics(peers.snmp.host, peers.snmp.port, 'agent-lifecycle'), 61001).dark();
+    await h3cPort(new SnmpPhysics(peers.snmp.host, peers.snmp.port, 'agent-lifecycle'), 61002).dark();
   });
 
   it('walks a Hosted Connection from provision to deprovision with the exact events', async () => {
@@ -201,5 +202,34 @@ describe('the agent end to end: real Redis, netconfd behind OpenSSH, snmpsimd (n
     expect(all.map((e) => e.sequence)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(new Set(all.map((e) => e.id)).size).toBe(all.length);
     expect(all.every((e) => e.source === 'dcagent/life-agent' && e.dryRun === false)).toBe(true);
+  });
+
+  it('a restarted agent resumes the connection without repeating construction.completed', async () => {
+    const port = h3cPort(new SnmpPhysics(peers.snmp.host, peers.snmp.port, 'agent-lifecycle'), 61002);
+    await port.dark();
+    await enqueueJob(
+      queue,
+      'provision',
+      { schemaVersion: 1, connectionId: 'hc-life2', device: 'nc-sw1', port: 'XGE9/0/2' },
+      'provision-hc-life2-1',
+    );
+    await events.waitFor('hc-life2', (e) => e.type === 'provision.succeeded');
+    await port.up(-3.0, -2.0);
+    await events.waitFor('hc-life2', (e) => e.type === 'construction.completed');
+    // Restart: the new process loads the tracked connection and its health state from Redis.
+    expect(await agent.stop('SIGTERM')).toBe(0);
+    agent = AgentProcess.start(agent.configPath, { LIFE_COMMUNITY: 'agent-lifecycle' });
+    await agent.waitForLog('dcagent running');
+    // Healthy polls after the restart must not announce construction again; a cut is still seen.
+    await new Promise((r) => setTimeout(r, 3_000));
+    await port.cut(-2.0);
+    await events.waitFor('hc-life2', (e) => e.type === 'availability.changed');
+    const all = await events.all('hc-life2');
+    expect(all.map((e) => e.type)).toEqual([
+      'provision.succeeded',
+      'construction.completed',
+      'availability.changed',
+    ]);
+    expect(all.map((e) => e.sequence)).toEqual([1, 2, 3]);
   });
 });
