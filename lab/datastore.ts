@@ -72,6 +72,17 @@ export function leafValue(parent: DataNode | XmlElement | undefined, name: strin
   return c && c.children.length === 0 ? c.text : undefined;
 }
 
+/** The `interface` entries of every root's `interfaces` container (the Huawei ifm and Junos shape). */
+export function interfacesOf(tree: readonly DataNode[]): DataNode[] {
+  const out: DataNode[] = [];
+  for (const root of tree) {
+    for (const c of root.children) {
+      if (c.name === 'interfaces') out.push(...c.children.filter((i) => i.name === 'interface'));
+    }
+  }
+  return out;
+}
+
 function isLeafElement(e: XmlElement): boolean {
   return e.children.length === 0;
 }

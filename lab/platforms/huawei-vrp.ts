@@ -4,8 +4,8 @@ import {
   HUAWEI_IFM_NS,
   huaweiVrpPlatform,
 } from '../../drivers/platforms/huawei-vrp/index.js';
-import { childrenNamed, el, type XmlFragment } from '../../drivers/xml/xml.js';
-import { cloneTree, type DataNode, type DatastoreSchema, leaf, leafValue, node } from '../datastore.js';
+import { el, type XmlFragment } from '../../drivers/xml/xml.js';
+import { cloneTree, type DatastoreSchema, interfacesOf, leaf, leafValue, node } from '../datastore.js';
 import type { RpcErrorSpec } from '../netconf-errors.js';
 import type { LabPlatform } from '../platforms.js';
 
@@ -59,16 +59,6 @@ function invalid(name: string, leafName: string | undefined, message: string): R
 
 function ifm(...entries: XmlFragment[]): XmlFragment {
   return el('ifm', { xmlns: HUAWEI_IFM_NS }, el('interfaces', undefined, ...entries));
-}
-
-function interfacesOf(tree: readonly DataNode[]): DataNode[] {
-  const out: DataNode[] = [];
-  for (const root of tree) {
-    for (const c of childrenNamed(root, 'interfaces') as DataNode[]) {
-      out.push(...(childrenNamed(c, 'interface') as DataNode[]));
-    }
-  }
-  return out;
 }
 
 export const huaweiVrpLabPlatform: LabPlatform = {

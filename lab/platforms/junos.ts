@@ -6,7 +6,7 @@ import {
   junosPlatform,
 } from '../../drivers/platforms/junos/index.js';
 import { childrenNamed, el, type XmlFragment } from '../../drivers/xml/xml.js';
-import { cloneTree, type DataNode, type DatastoreSchema, leafValue } from '../datastore.js';
+import { cloneTree, type DatastoreSchema, interfacesOf, leafValue } from '../datastore.js';
 import type { RpcErrorSpec } from '../netconf-errors.js';
 import type { LabPlatform } from '../platforms.js';
 
@@ -49,16 +49,6 @@ function refuse(at: string, element: string, message: string): RpcErrorSpec {
 
 function configuration(...entries: XmlFragment[]): XmlFragment {
   return el('configuration', undefined, el('interfaces', undefined, ...entries));
-}
-
-function interfacesOf(tree: readonly DataNode[]): DataNode[] {
-  const out: DataNode[] = [];
-  for (const root of tree) {
-    for (const c of childrenNamed(root, 'interfaces') as DataNode[]) {
-      out.push(...(childrenNamed(c, 'interface') as DataNode[]));
-    }
-  }
-  return out;
 }
 
 export const junosLabPlatform: LabPlatform = {
