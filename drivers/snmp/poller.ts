@@ -96,6 +96,12 @@ interface Plan {
   readonly missing: readonly string[];
 }
 
+/**
+ * Plans kept per device. The monitor asks for the ports it tracks, a set that changes as
+ * connections come and go, so without a bound every set ever tracked would stay cached.
+ */
+const MAX_PLANS = 32;
+
 function chunk(oids: readonly string[], size: number): Chunk[] {
   const out: Chunk[] = [];
   for (let i = 0; i < oids.length; i += size) out.push({ start: i, oids: oids.slice(i, i + size) });
@@ -139,6 +145,11 @@ export class DevicePoller {
     this.#allPorts = device.ports.map((p) => p.name);
   }
 
+  /** Port sets with a cached plan (at most MAX_PLANS), for tests. */
+  get cachedPlans(): number {
+    return this.#plans.size;
+  }
+
   /** Current varbinds per PDU (lowered for good when the device answers tooBig). */
   get pduSize(): number {
     return this.#pduSize;
@@ -172,6 +183,9 @@ export class DevicePoller {
     const key = ports === this.#allPorts ? '' : ports.join('\u0000');
     const cached = this.#plans.get(key);
     if (cached && !this.#stale && cached.generation === this.resolver.generation) {
+      // Most recently used last, so eviction drops the set nobody polls any more.
+      this.#plans.delete(key);
+      this.#plans.set(key, cached);
       if (cached.chunkSize !== this.#pduSize) {
         cached.chunks = chunk(cached.oids, this.#pduSize);
         cached.chunkSize = this.#pduSize;
@@ -220,7 +234,9 @@ export class DevicePoller {
       slots,
       missing,
     };
+    this.#plans.delete(key);
     this.#plans.set(key, plan);
+    if (this.#plans.size > MAX_PLANS) this.#plans.delete(this.#plans.keys().next().value!);
     return plan;
   }
 

@@ -56,6 +56,21 @@ describe('DevicePoller batching', () => {
     expect(mem.walks.length).toBe(walksAfterFirst);
   });
 
+  it('keeps a bounded number of plans as the polled port sets change, the busy one included', async () => {
+    const { mem, device } = h3cDevice(60);
+    const poller = new DevicePoller(device, mem, { varbindsPerPdu: 50 });
+    await poller.poll();
+    for (let i = 1; i <= 60; i++) {
+      await poller.poll([`Eth${i}`]);
+      await poller.poll();
+    }
+    expect(poller.cachedPlans).toBeLessThanOrEqual(32);
+    const walks = mem.walks.length;
+    await poller.poll();
+    await poller.poll(['Eth60']);
+    expect(mem.walks.length).toBe(walks);
+  });
+
   it('splits a PDU the device answers tooBig for, and keeps the smaller size', async () => {
     const { mem, device } = h3cDevice(20);
     mem.maxVarbinds = 30;
