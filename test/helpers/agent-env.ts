@@ -226,15 +226,31 @@ export class RedisMonitor {
     socket.on('error', () => {});
   }
 
-  static async start(host: string, port: number): Promise<RedisMonitor> {
+  static async start(host: string, port: number, timeoutMs = 5000): Promise<RedisMonitor> {
+    const deadline = Date.now() + timeoutMs;
     const socket = createConnection({ host, port });
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve);
-      socket.once('error', reject);
-    });
+    const connectTimer = setTimeout(
+      () => socket.destroy(new Error(`redis ${host}:${port}: no connection within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.once('connect', resolve);
+        socket.once('error', reject);
+      });
+    } finally {
+      clearTimeout(connectTimer);
+    }
     const m = new RedisMonitor(socket);
-    const ok = new Promise<void>((resolve) => {
-      const check = () => (m.monitoring ? resolve() : setTimeout(check, 10));
+    // A server that refuses MONITOR (an -ERR or -NOAUTH line) never sends +OK: give up, don't hang.
+    const ok = new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (m.monitoring) resolve();
+        else if (Date.now() >= deadline) {
+          socket.destroy();
+          reject(new Error(`redis ${host}:${port}: no +OK to MONITOR within ${timeoutMs} ms`));
+        } else setTimeout(check, 10);
+      };
       check();
     });
     socket.write('MONITOR\r\n');
