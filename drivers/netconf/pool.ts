@@ -1,4 +1,4 @@
-import type { DeviceConfig } from '../../config/load.js';
+import type { DeviceConfig, NetconfSettings } from '../../config/load.js';
 import { DcAgentError, errorMessage } from '../../core/errors.js';
 import { type Logger, silentLogger } from '../../core/logger.js';
 import { type SshTarget, sshTargetFrom } from '../transport/ssh.js';
@@ -27,10 +27,14 @@ interface Entry {
   idleTimer?: NodeJS.Timeout;
 }
 
-export function sshTargetFor(device: DeviceConfig): SshTarget {
+function netconfOf(device: DeviceConfig): NetconfSettings {
   const nc = device.netconf;
   if (!nc) throw new DcAgentError('unsupported-platform', `device ${device.id} has no netconf settings`);
-  return sshTargetFrom(device.id, device.host, nc);
+  return nc;
+}
+
+export function sshTargetFor(device: DeviceConfig): SshTarget {
+  return sshTargetFrom(device.id, device.host, netconfOf(device));
 }
 
 export function sessionOptionsFor(
@@ -38,8 +42,7 @@ export function sessionOptionsFor(
   logger?: Logger,
   signal?: AbortSignal,
 ): SessionOptions {
-  const nc = device.netconf;
-  if (!nc) throw new DcAgentError('unsupported-platform', `device ${device.id} has no netconf settings`);
+  const nc = netconfOf(device);
   return {
     deviceId: device.id,
     rpcTimeoutMs: nc.rpcTimeoutMs,
