@@ -39,11 +39,18 @@ export class PollLeases {
       const share = Math.ceil(devices.length / replicas);
       const wanted = new Set(devices);
 
-      for (const d of [...this.owned]) {
-        const kept =
-          wanted.has(d) &&
-          Number(await this.redis.eval(RENEW, 1, this.keys.pollLease(d), this.token, this.leaseMs)) === 1;
-        if (!kept) this.owned.delete(d);
+      // One pipelined round trip renews every lease held, however many devices that is.
+      for (const d of [...this.owned]) if (!wanted.has(d)) this.owned.delete(d);
+      const held = [...this.owned];
+      if (held.length > 0) {
+        const pipe = this.redis.pipeline();
+        for (const d of held) pipe.eval(RENEW, 1, this.keys.pollLease(d), this.token, this.leaseMs);
+        const replies = (await pipe.exec()) ?? [];
+        held.forEach((d, i) => {
+          const [err, value] = replies[i] ?? [new Error('no reply'), 0];
+          if (err) throw err;
+          if (Number(value) !== 1) this.owned.delete(d);
+        });
       }
       for (const d of [...this.owned].slice(share)) await this.release(d);
 
