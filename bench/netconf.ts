@@ -109,9 +109,17 @@ async function openRawFloor(
       w();
     }
   });
-  const roundTrip = (bytes: Buffer | string) =>
-    new Promise<void>((resolve) => {
-      waiter = resolve;
+  // A peer that stops answering fails the run instead of hanging it.
+  const roundTrip = (bytes: Buffer | string, timeoutMs = 30_000) =>
+    new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        waiter = undefined;
+        reject(new Error(`raw floor: no reply within ${timeoutMs} ms`));
+      }, timeoutMs);
+      waiter = () => {
+        clearTimeout(timer);
+        resolve();
+      };
       stream.write(bytes);
     });
   await roundTrip(
