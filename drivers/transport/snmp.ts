@@ -155,22 +155,13 @@ export interface WalkOptions {
   maxRows?: number;
 }
 
-const AUTH_PROTOCOLS = {
-  md5: 'md5',
-  sha: 'sha',
-  sha224: 'sha224',
-  sha256: 'sha256',
-  sha384: 'sha384',
-  sha512: 'sha512',
-} as const;
-
 function v3User(t: SnmpTarget): NetSnmpUser {
   const s = t.snmp;
   if (!s.user) throw new DcAgentError('invalid-config', `device ${t.id}: SNMPv3 needs a user`);
   const user: NetSnmpUser = { name: s.user, level: netSnmp.SecurityLevel.noAuthNoPriv };
   if (s.authProtocol && s.authKey) {
     user.level = netSnmp.SecurityLevel.authNoPriv;
-    user.authProtocol = netSnmp.AuthProtocols[AUTH_PROTOCOLS[s.authProtocol]];
+    user.authProtocol = netSnmp.AuthProtocols[s.authProtocol];
     user.authKey = s.authKey.reveal();
     if (s.privProtocol && s.privKey) {
       user.level = netSnmp.SecurityLevel.authPriv;
