@@ -84,13 +84,6 @@ export interface PeerProcess {
   stop(timeoutMs?: number): Promise<void>;
 }
 
-const running = new Set<PeerProcess>();
-
-/** Synchronous SIGTERM to every peer group still running: for `process.on('exit')`. */
-export function terminateAllNow(): void {
-  for (const p of running) signalGroup(p.pid, 'SIGTERM');
-}
-
 function signalGroup(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pid, signal);
@@ -169,10 +162,8 @@ export async function spawnPeer(o: SpawnPeerOptions): Promise<PeerProcess> {
       }
       // Helpers that outlive the leader (none expected) are in the group too.
       signalGroup(pid, 'SIGKILL');
-      running.delete(proc);
     },
   };
-  running.add(proc);
   return proc;
 }
 
