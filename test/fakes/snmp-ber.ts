@@ -174,10 +174,6 @@ export function decodeMessage(buf: Buffer): DecodedRequest {
   };
 }
 
-export function decodeInteger(value: Buffer): number {
-  return readInt(value, 0, value.length);
-}
-
 export interface ResponseParts {
   version: number;
   community: string;
