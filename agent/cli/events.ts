@@ -60,18 +60,24 @@ export function registerEvents(program: Command, io: Output = processOutput): vo
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       try {
-        const backlog: StreamEntry[] = [];
+        // Pages are printed as they come, so a stream of a million entries is never held whole;
+        // with --last only a bounded tail is kept.
+        const tail: StreamEntry[] = [];
         let after = '-';
         for (;;) {
           const page = await readRange(redis, keys, after, 1_000);
-          backlog.push(
-            ...page.entries.filter((e) => !flags.connection || e.event.subject === flags.connection),
-          );
+          for (const e of page.entries) {
+            if (flags.connection && e.event.subject !== flags.connection) continue;
+            if (!flags.last) print(e);
+            else {
+              tail.push(e);
+              if (tail.length > flags.last) tail.shift();
+            }
+          }
           if (!page.last) break;
           after = page.last;
-          if (flags.last && backlog.length > flags.last * 4) backlog.splice(0, backlog.length - flags.last);
         }
-        for (const e of flags.last ? backlog.slice(-flags.last) : backlog) print(e);
+        for (const e of tail) print(e);
         if (flags.follow) {
           await followEvents({
             redis,

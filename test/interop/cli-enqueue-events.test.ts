@@ -115,6 +115,15 @@ describe('dcagent enqueue and events (the built binary)', () => {
     const human = await runBinAsync(['events', '--connection', 'hc-cli-1', '--config', config]);
     expect(human.code).toBe(0);
     expect(human.stdout).toMatch(/hc-cli-1 +#1 +provision\.succeeded/);
+    const last = await runBinAsync(['events', '--last', '1', '--json', '--config', config]);
+    expect(last.code).toBe(0);
+    const lines = last.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const everything = (await runBinAsync(['events', '--json', '--config', config])).stdout
+      .trim()
+      .split('\n');
+    expect(lines[0]).toBe(everything.at(-1));
+    expect(everything.length).toBeGreaterThan(1);
     const follow = spawn(
       process.execPath,
       [BIN, 'events', '--follow', '--json', '--connection', 'hc-cli-4', '--config', config],
