@@ -55,7 +55,7 @@ function netconfFactory(platform: NetconfPlatform): DriverFactory {
 for (const [name, platform] of NETCONF_PLATFORMS) factories.set(name, netconfFactory(platform));
 for (const [name, factory] of CLI_DRIVERS) factories.set(name, factory);
 
-/** Registers (or replaces) the driver for a platform; later issues add huawei-vrp, junos, cli-* here. */
+/** Registers (or replaces) the driver for a platform (tests and out-of-tree drivers). */
 export function registerDriver(platform: Platform, factory: DriverFactory): void {
   factories.set(platform, factory);
 }
