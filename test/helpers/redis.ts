@@ -1,14 +1,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  freeTcpPort,
-  LOOPBACK,
-  type PeerProcess,
-  peerDir,
-  spawnPeer,
-  tcpRequest,
-  waitUntilReady,
-} from '../peers/process.js';
+import { freeTcpPort, LOOPBACK, type PeerProcess, peerDir } from '../peers/process.js';
+import { spawnRedis } from '../peers/redis.js';
 
 export interface RestartableRedisOptions {
   /**
@@ -48,32 +41,13 @@ export class RestartableRedis {
 
   async up(): Promise<void> {
     const dir = await peerDir(this.runDir, `redis-${this.port}`);
-    const logPath = join(dir, 'redis.log');
-    this.proc = await spawnPeer({
+    this.proc = await spawnRedis({
       name: `redis-${this.port}`,
       runDir: this.runDir,
-      cmd: 'redis-server',
-      args: [
-        '--port',
-        String(this.port),
-        '--bind',
-        LOOPBACK,
-        '--save',
-        '',
-        ...(this.dataDir ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']),
-        '--dir',
-        this.dataDir ?? dir,
-        '--logfile',
-        '',
-      ],
-      cwd: dir,
-      logPath,
-    });
-    await waitUntilReady(async () => (await tcpRequest(this.port, 'PING\r\n')).startsWith('+PONG'), {
-      peer: 'redis',
-      timeoutMs: 10_000,
-      procs: [this.proc],
-      logs: [logPath],
+      dir,
+      port: this.port,
+      logPath: join(dir, 'redis.log'),
+      ...(this.dataDir ? { dataDir: this.dataDir } : {}),
     });
   }
 

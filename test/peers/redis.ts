@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import {
   freeTcpPort,
   LOOPBACK,
+  type PeerProcess,
   peerDir,
   retryOnPortClash,
   spawnPeer,
@@ -21,44 +22,71 @@ export function startRedis(runDir: string, opts: { readyTimeoutMs?: number } = {
     const dir = await peerDir(runDir, 'redis');
     const port = await freeTcpPort();
     const logPath = join(dir, 'redis.log');
-    // --dir keeps any stray dump inside our folder; --logfile "" sends the log to our log file.
-    const proc = await spawnPeer({
+    const proc = await spawnRedis({
       name: 'redis',
       runDir,
-      cmd: 'redis-server',
-      args: [
-        '--port',
-        String(port),
-        '--bind',
-        LOOPBACK,
-        '--save',
-        '',
-        '--appendonly',
-        'no',
-        '--daemonize',
-        'no',
-        '--dir',
-        dir,
-        '--logfile',
-        '',
-      ],
-      cwd: dir,
+      dir,
+      port,
       logPath,
+      ...(opts.readyTimeoutMs !== undefined ? { readyTimeoutMs: opts.readyTimeoutMs } : {}),
     });
-    try {
-      await waitUntilReady(async () => (await tcpRequest(port, 'PING\r\n')).startsWith('+PONG'), {
-        peer: 'redis',
-        timeoutMs: opts.readyTimeoutMs ?? 10_000,
-        procs: [proc],
-        logs: [logPath],
-      });
-    } catch (err) {
-      await proc.stop();
-      throw err;
-    }
     return {
       info: { url: `redis://${LOOPBACK}:${port}`, host: LOOPBACK, port, logPath },
       stop: () => proc.stop(),
     };
   });
+}
+
+export interface SpawnRedisOptions {
+  name: string;
+  runDir: string;
+  /** The peer's folder: its working directory, and where any stray dump lands. */
+  dir: string;
+  port: number;
+  logPath: string;
+  /**
+   * Keep the data here in an append-only file fsynced on every write, so a restart on the same
+   * folder loads it back. Without it nothing is persisted.
+   */
+  dataDir?: string;
+  readyTimeoutMs?: number;
+}
+
+/** Starts redis-server on loopback and resolves once it answers PING; stops it if it never does. */
+export async function spawnRedis(o: SpawnRedisOptions): Promise<PeerProcess> {
+  // --dir keeps any stray dump inside our folder; --logfile "" sends the log to our log file.
+  const proc = await spawnPeer({
+    name: o.name,
+    runDir: o.runDir,
+    cmd: 'redis-server',
+    args: [
+      '--port',
+      String(o.port),
+      '--bind',
+      LOOPBACK,
+      '--save',
+      '',
+      ...(o.dataDir ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']),
+      '--daemonize',
+      'no',
+      '--dir',
+      o.dataDir ?? o.dir,
+      '--logfile',
+      '',
+    ],
+    cwd: o.dir,
+    logPath: o.logPath,
+  });
+  try {
+    await waitUntilReady(async () => (await tcpRequest(o.port, 'PING\r\n')).startsWith('+PONG'), {
+      peer: 'redis',
+      timeoutMs: o.readyTimeoutMs ?? 10_000,
+      procs: [proc],
+      logs: [o.logPath],
+    });
+  } catch (err) {
+    await proc.stop();
+    throw err;
+  }
+  return proc;
 }
