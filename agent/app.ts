@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { Worker } from 'bullmq';
 import type { AgentConfig, DeviceConfig } from '../config/load.js';
@@ -28,12 +29,15 @@ const PAUSE_POINTS = {
 
 /**
  * Test-only fault injection (docs/testing.md): `DCAGENT_TEST_PAUSE_AT=<point>` stops every NETCONF
- * transaction at that point for good, so a crash test can SIGKILL the agent at an exact moment.
+ * transaction at that point, so a crash test can SIGKILL the agent at an exact moment. With
+ * `DCAGENT_TEST_PAUSE_UNTIL=<file>` the pause ends once that file exists, so a fault test can break
+ * something else (Redis) while a job sits mid-transaction and then let it go on.
  * Read here only, so no other layer can grow a dependency on it.
  */
 function testPauseHooks(
   logger: Logger,
   at = process.env.DCAGENT_TEST_PAUSE_AT,
+  until = process.env.DCAGENT_TEST_PAUSE_UNTIL,
 ): DriverDeps['netconfTransaction'] {
   if (!at) return undefined;
   const hook = PAUSE_POINTS[at as keyof typeof PAUSE_POINTS];
@@ -46,7 +50,11 @@ function testPauseHooks(
     hooks: {
       [hook]: () => {
         logger.warn({ point: at }, `test fault: paused at ${at}`);
-        return new Promise<void>(() => {});
+        if (!until) return new Promise<void>(() => {});
+        return new Promise<void>((resolve) => {
+          const look = () => (existsSync(until) ? resolve() : setTimeout(look, 20));
+          look();
+        }).then(() => logger.warn({ point: at }, `test fault: resumed at ${at}`));
       },
     },
   };

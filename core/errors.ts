@@ -20,6 +20,7 @@ export const FAILURE_CODES = [
   'commit-failed',
   'verify-failed',
   'unsupported-platform',
+  'backend-unavailable',
 ] as const;
 export type FailureCode = (typeof FAILURE_CODES)[number];
 
@@ -47,9 +48,13 @@ export const RETRYABLE_BY_DEFAULT: Readonly<Record<ErrorCode, boolean>> = Object
   // confirmed commit rolls back, so a later attempt starts clean.
   'verify-failed': true,
   'unsupported-platform': false,
+  // Redis away mid-job: every job is idempotent, so the next attempt finishes what this one began.
+  'backend-unavailable': true,
   'invalid-config': false,
   usage: false,
-  lifecycle: false,
+  // A component closed under a running job (the drain deadline): the job itself was fine, and a
+  // replica (or this one after restart) must finish it.
+  lifecycle: true,
   internal: false,
 });
 

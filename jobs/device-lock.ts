@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { DcAgentError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { RedisKeys } from '../core/redis-keys.js';
 
@@ -56,7 +57,12 @@ export class DeviceLock {
         // the lease has surely lapsed, which the next failures will tell.
         this.logger.warn({ deviceId, err: (err as Error).message }, 'device lock renewal failed');
         if (Date.now() - lastRenewed > this.leaseMs && !released) {
-          controller.abort(new Error(`device lock for ${deviceId} expired while Redis was unreachable`));
+          controller.abort(
+            new DcAgentError(
+              'backend-unavailable',
+              `device lock for ${deviceId} expired while Redis was unreachable`,
+            ),
+          );
         }
         return;
       }

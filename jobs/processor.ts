@@ -4,6 +4,7 @@ import type { EventData } from '../contract/events.js';
 import { connectionIdSchema, connectionOfDescription, JOB_SCHEMAS, type JobName } from '../contract/jobs.js';
 import {
   DcAgentError,
+  errorMessage,
   FAILURE_CODES,
   type FailureCode,
   InvalidJobError,
@@ -48,7 +49,7 @@ function subjectOf(job: Job, data: unknown): string {
     .slice(0, 200)}`;
 }
 
-function toProjectError(err: unknown, signal: AbortSignal): DcAgentError {
+function toProjectError(err: unknown, signal: AbortSignal, deviceTouched: boolean): DcAgentError {
   if (isDcAgentError(err)) return err;
   if (signal.aborted) {
     const reason = signal.reason;
@@ -57,15 +58,33 @@ function toProjectError(err: unknown, signal: AbortSignal): DcAgentError {
       cause: err,
     });
   }
-  // Anything else is a defect of ours or a library's; report it without retry loops.
+  // A defect of ours or a library's. Before the device was touched a retry would only repeat it;
+  // after, the port may be half-way to the intent, and since every job is idempotent the next
+  // attempt is what finishes it (a final failure here would leave a changed port nobody tracks).
   return new DcAgentError(
     'rpc-error',
     `unexpected error: ${err instanceof Error ? err.message : String(err)}`,
     {
-      retryable: false,
+      retryable: deviceTouched,
       cause: err,
     },
   );
+}
+
+/**
+ * Runs one Redis step of a job. The clients the job uses fail fast while Redis is away (no
+ * offline queue), and their plain errors must not read as a device fault: CONTRACT §4 makes any
+ * Redis error inside a job a retryable `backend-unavailable`.
+ */
+async function backend<T>(what: string, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (err) {
+    if (isDcAgentError(err)) throw err;
+    throw new DcAgentError('backend-unavailable', `Redis: ${what} failed: ${errorMessage(err)}`, {
+      cause: err,
+    });
+  }
 }
 
 function failureCode(code: string): FailureCode {
@@ -90,6 +109,8 @@ export function createProcessor(deps: ProcessorDeps) {
     const deadline = AbortSignal.timeout(cfg.queues.jobTimeoutSeconds * 1000);
     const signals = [deadline, ...(workerSignal ? [workerSignal] : [])];
     let target: Target | undefined;
+    /** Set once anything was sent that may change the device. */
+    let deviceTouched = false;
     let held: Awaited<ReturnType<DeviceLock['tryAcquire']>>;
     const outcome = (o: JobOutcome) => deps.onOutcome?.(name, o, (Date.now() - started) / 1000);
 
@@ -135,12 +156,15 @@ export function createProcessor(deps: ProcessorDeps) {
         return planned;
       }
 
-      held = await deps.lock.tryAcquire(target.device.id, jobId);
+      const deviceId = target.device.id;
+      held = await backend('taking the device lock', () => deps.lock.tryAcquire(deviceId, jobId));
       if (!held) {
         // Another job is writing to this device: wait our turn without spending an attempt.
         log.debug({ device: target.device.id }, 'device busy; delaying job');
         outcome('delayed');
-        await job.moveToDelayed(Date.now() + cfg.queues.deviceLockRetryMs, token);
+        await backend('delaying the job', () =>
+          job.moveToDelayed(Date.now() + cfg.queues.deviceLockRetryMs, token),
+        );
         throw new DelayedError();
       }
       const signal = AbortSignal.any([...signals, held.lost]);
@@ -157,6 +181,7 @@ export function createProcessor(deps: ProcessorDeps) {
       }
 
       if (name === 'provision') {
+        deviceTouched = true;
         const result = await driver.apply(intent, { signal });
         const ok: EventData<'provision.succeeded'> = {
           device: target.device.id,
@@ -169,12 +194,13 @@ export function createProcessor(deps: ProcessorDeps) {
           durationMs: Date.now() - started,
           changed: result.changed,
         };
-        await deps.watch.watch({
+        const watched = {
           connectionId: data.connectionId,
           device: target.device.id,
           port: target.port.name,
           portType: target.port.portType,
-        });
+        };
+        await backend('tracking the connection', () => deps.watch.watch(watched));
         await deps.events.publish({
           type: 'provision.succeeded',
           subject,
@@ -205,8 +231,9 @@ export function createProcessor(deps: ProcessorDeps) {
         outcome('blocked');
         return blocked;
       }
+      deviceTouched = true;
       await driver.clear(target.port.name, { signal });
-      await deps.watch.unwatch(data.connectionId);
+      await backend('untracking the connection', () => deps.watch.unwatch(data.connectionId));
       let lightPresent = false;
       try {
         lightPresent = await deps.watch.lightPresent(target.device.id, target.port.name, signal);
@@ -235,7 +262,7 @@ export function createProcessor(deps: ProcessorDeps) {
       return done;
     } catch (err) {
       if (err instanceof DelayedError || (err as Error)?.name === 'DelayedError') throw err;
-      const e = toProjectError(err, AbortSignal.any(signals));
+      const e = toProjectError(err, AbortSignal.any(signals), deviceTouched);
       const final = !e.retryable || attempt >= attemptsMax;
       const failed: EventData<'provision.failed'> = {
         device: target?.device.id ?? stringOrNull((job.data as { device?: unknown })?.device),
