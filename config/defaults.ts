@@ -58,6 +58,8 @@ export const DEFAULTS = Object.freeze({
   keepaliveIntervalMs: 15_000,
   idleCloseSeconds: 300,
   confirmTimeoutSeconds: 120,
+  // Far above a loaded device's usual first answer (ms on loopback), far below rpcTimeoutMs.
+  firstReplyWatchdogMs: 2_000,
   maxMessageBytes: 64 * 1024 * 1024,
   snmpPort: 161,
   snmpTimeoutMs: 2_000,

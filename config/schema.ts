@@ -92,6 +92,8 @@ export const netconfSchema = z
     ...sshBase,
     confirmTimeoutSeconds: positiveInt.default(DEFAULTS.confirmTimeoutSeconds),
     maxMessageBytes: positiveInt.default(DEFAULTS.maxMessageBytes),
+    /** A fresh session's first RPC unanswered this long gets a harmless RPC after it (0: off). */
+    firstReplyWatchdogMs: z.number().int().min(0).default(DEFAULTS.firstReplyWatchdogMs),
   })
   .superRefine(sshChecks);
 

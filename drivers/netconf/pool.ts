@@ -48,6 +48,7 @@ export function sessionOptionsFor(
     rpcTimeoutMs: nc.rpcTimeoutMs,
     helloTimeoutMs: nc.connectTimeoutMs,
     maxMessageBytes: nc.maxMessageBytes,
+    firstReplyWatchdogMs: nc.firstReplyWatchdogMs,
     ...(logger ? { logger } : {}),
     ...(signal ? { signal } : {}),
   };

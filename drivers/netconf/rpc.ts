@@ -130,6 +130,14 @@ export function killSession(sessionId: number): string {
   return el('kill-session', undefined, el('session-id', undefined, String(sessionId))).xml;
 }
 
+/**
+ * A harmless RPC: reads running through a filter that matches nothing. Sent only to make a server
+ * that sat on our first RPC look at its input again (see NetconfSession's first-reply watchdog).
+ */
+export function nudge(): string {
+  return getConfig('running', el('nudge', { xmlns: 'urn:dcagent:nudge' }));
+}
+
 /** Our hello (RFC 6241 §8.1): we speak both framings and let the peer's list decide. */
 export function hello(capabilities: readonly string[] = [CAP.base10, CAP.base11]): string {
   return `<?xml version="1.0" encoding="UTF-8"?>${

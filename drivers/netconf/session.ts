@@ -12,7 +12,7 @@ import {
   type RpcReply,
   rpcErrorFor,
 } from './reply.js';
-import { CAP, closeSession, hello, operationName, rpcEnvelope } from './rpc.js';
+import { CAP, closeSession, hello, nudge, operationName, rpcEnvelope } from './rpc.js';
 
 /**
  * One NETCONF session (RFC 6241 over RFC 6242). Several RPCs may be in flight; replies are
@@ -29,6 +29,13 @@ export interface SessionOptions {
   helloTimeoutMs: number;
   maxMessageBytes?: number;
   signal?: AbortSignal;
+  /**
+   * How long the first RPC of the session may go unanswered before a harmless RPC is sent after
+   * it (0: never). netconfd can leave an RPC that reached it in one read with our hello untouched
+   * until more input arrives (LAB-NOTES); the nudge makes it answer both, instead of the RPC
+   * running into its full deadline and costing a job attempt.
+   */
+  firstReplyWatchdogMs?: number;
 }
 
 export interface RpcOptions {
@@ -74,6 +81,11 @@ export class NetconfSession {
   readonly #notificationListeners = new Set<(n: Notification) => void>();
   readonly #closeListeners = new Set<(err?: DcAgentError) => void>();
   readonly #sent = new Map<string, number>();
+  readonly #firstReplyWatchdogMs: number;
+  /** Any rpc-reply seen: from then on the server is known to read this session's input. */
+  #replied = false;
+  #watchdog: NodeJS.Timeout | undefined;
+  #nudged = false;
   #nextId = 1;
   #closed = false;
   #closing: Promise<void> | undefined;
@@ -102,6 +114,7 @@ export class NetconfSession {
       netconfSession: init.sessionId,
     });
     this.#rpcTimeoutMs = init.options.rpcTimeoutMs;
+    this.#firstReplyWatchdogMs = init.options.firstReplyWatchdogMs ?? 0;
     this.#bytesIn = init.bytesIn;
     this.#bytesOut = init.bytesOut;
   }
@@ -309,6 +322,8 @@ export class NetconfSession {
         this.#log.warn({ err: errorMessage(err) }, 'dropping malformed rpc-reply');
         return;
       }
+      this.#replied = true;
+      this.#disarmWatchdog();
       const pending = this.#pending.get(reply.messageId);
       if (!pending) {
         this.#log.warn({ messageId: reply.messageId }, 'dropping rpc-reply with unknown message-id');
@@ -414,7 +429,38 @@ export class NetconfSession {
       this.#sent.set(operation, (this.#sent.get(operation) ?? 0) + 1);
       this.#bytesOut += frame.length;
       this.#transport.stream.write(frame);
+      if (id === '1') this.#armWatchdog(id, operation);
     });
+  }
+
+  #armWatchdog(id: string, operation: string): void {
+    const ms = this.#firstReplyWatchdogMs;
+    if (ms <= 0) return;
+    this.#watchdog = setTimeout(() => {
+      this.#watchdog = undefined;
+      if (this.#closed || this.#replied || !this.#pending.has(id)) return;
+      this.#log.warn(
+        { operation, ms },
+        'first RPC of a fresh NETCONF session unanswered; sending a harmless RPC to nudge the server',
+      );
+      this.#nudged = true;
+      // Its own answer (or rpc-error) does not matter: any input makes the server read both.
+      this.rpc(nudge(), { allowErrors: true }).catch((err: unknown) =>
+        this.#log.debug({ err: errorMessage(err) }, 'nudge RPC got no answer'),
+      );
+    }, ms);
+    // The pending RPC's own deadline keeps the process alive as long as needed; this must not.
+    this.#watchdog.unref();
+  }
+
+  #disarmWatchdog(): void {
+    if (this.#watchdog) clearTimeout(this.#watchdog);
+    this.#watchdog = undefined;
+  }
+
+  /** Whether the first-reply watchdog had to nudge the server, for tests and diagnostics. */
+  get nudged(): boolean {
+    return this.#nudged;
   }
 
   onNotification(listener: (n: Notification) => void): () => void {
@@ -457,6 +503,7 @@ export class NetconfSession {
   #shutdown(err: DcAgentError | undefined): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#disarmWatchdog();
     const failure =
       err ?? new DcAgentError('unreachable', `NETCONF session to ${this.deviceId} closed with RPCs pending`);
     for (const [id, p] of this.#pending) {

@@ -19,7 +19,9 @@ import type { NetconfPeerInfo } from '../peers/types.js';
 // One writer per device is shown by netconfd itself: its candidate lock is exclusive, so two
 // sessions editing one device at once would make one of them fail with lock-denied, which the
 // processor reports as a provision.failed event. There must be none. (netconfd's own log does not
-// record refused locks at info level, so the events are the witness.)
+// record refused locks at info level, so the events are the witness.) Other attempts may fail and
+// be retried (a device or a loaded machine can be slow); what one writer per device means is: no
+// lock-denied, no final failure, and exactly one provision.succeeded per connection.
 
 const INTERVAL_S = 2;
 const PORTS = Array.from({ length: 10 }, (_, i) => `XGE4/0/${i + 1}`);
@@ -30,6 +32,23 @@ const FIRST = 8;
 
 const connOf = (device: string, port: string) => `hc-${device}-${port.split('/').at(-1)}`;
 const jobOf = (device: string, port: string) => `provision-${connOf(device, port)}`;
+
+/** Failures that one writer per device forbids: a refused device lock, or an attempt that was the last. */
+const forbiddenFailures = (all: DcEvent[]) =>
+  all
+    .filter((e) => e.type.endsWith('.failed'))
+    .filter((e) => {
+      const d = e.data as { code?: string; final?: boolean };
+      return d.code === 'lock-denied' || d.final === true;
+    })
+    .map((e) => `${e.subject} ${JSON.stringify(e.data)}`);
+
+/** provision.succeeded events per connection. */
+const succeededPerConnection = (all: DcEvent[]) => {
+  const n = new Map<string, number>();
+  for (const e of all) if (e.type === 'provision.succeeded') n.set(e.subject, (n.get(e.subject) ?? 0) + 1);
+  return n;
+};
 
 describe('two replicas: jobs and polling shared, one writer per device, a dead replica covered', () => {
   const peers = inject('peers');
@@ -124,10 +143,10 @@ describe('two replicas: jobs and polling shared, one writer per device, a dead r
     expect(settled).toHaveLength(32);
 
     const all = await events.all();
-    expect(
-      all.filter((e) => e.type.endsWith('.failed')).map((e) => `${e.subject} ${JSON.stringify(e.data)}`),
-    ).toEqual([]);
-    expect(all.filter((e) => e.type === 'provision.succeeded')).toHaveLength(32);
+    expect(forbiddenFailures(all)).toEqual([]);
+    const perConnection = succeededPerConnection(all);
+    expect(perConnection.size).toBe(32);
+    expect([...perConnection].filter(([, n]) => n !== 1)).toEqual([]);
     // Both replicas did part of the work.
     expect(a.count('"msg":"provisioned"')).toBeGreaterThan(0);
     expect(b.count('"msg":"provisioned"')).toBeGreaterThan(0);
@@ -191,14 +210,12 @@ describe('two replicas: jobs and polling shared, one writer per device, a dead r
     const settled = await settleAll(ports);
     expect(settled.filter((s) => s.state !== 'completed')).toEqual([]);
 
-    // Exactly one provision.succeeded per connection over the whole run, no failure.
+    // Exactly one provision.succeeded per connection over the whole run; no lock-denied, no final failure.
     const all = await events.all();
-    expect(
-      all.filter((e) => e.type.endsWith('.failed')).map((e) => `${e.subject} ${JSON.stringify(e.data)}`),
-    ).toEqual([]);
-    const succeeded = all.filter((e) => e.type === 'provision.succeeded');
-    expect(new Set(succeeded.map((e) => e.subject)).size).toBe(40);
-    expect(succeeded).toHaveLength(40);
+    expect(forbiddenFailures(all)).toEqual([]);
+    const perConnection = succeededPerConnection(all);
+    expect(perConnection.size).toBe(40);
+    expect([...perConnection].filter(([, n]) => n !== 1)).toEqual([]);
     const bySubject = new Map<string, DcEvent[]>();
     for (const e of all) bySubject.set(e.subject, [...(bySubject.get(e.subject) ?? []), e]);
     for (const [subject, list] of bySubject)
