@@ -89,6 +89,10 @@ export class Agent {
   private readonly inFlight = new Set<Promise<unknown>>();
   private http: Server | undefined;
   private stopping: Promise<void> | undefined;
+  private starting: Promise<void> | undefined;
+  /** start()'s own steps, without its clean-up on failure (which itself waits for stop()). */
+  private startUpDone: Promise<void> | undefined;
+  private stopRequested = false;
 
   constructor(private readonly opts: AgentOptions) {
     const { cfg } = opts;
@@ -155,8 +159,26 @@ export class Agent {
     return driver;
   };
 
-  async start(): Promise<void> {
+  /**
+   * Brings the agent to running. Everything that can refuse to start (the HTTP port, the checks)
+   * comes before the job worker, so a failed start has taken no job; a stop() requested meanwhile
+   * is seen after every await, and start() then returns without starting anything more.
+   */
+  start(): Promise<void> {
+    if (!this.starting) {
+      this.startUpDone = this.startUp();
+      this.starting = this.startUpDone.catch(async (err: unknown) => {
+        // Leave nothing running (HTTP server, Redis clients, timers): the process must be able to end.
+        await this.stop();
+        throw err;
+      });
+    }
+    return this.starting;
+  }
+
+  private async startUp(): Promise<void> {
     const { cfg } = this.opts;
+    this.logger.info({ agent: cfg.agent.id }, 'dcagent starting');
     for (const d of cfg.devices) {
       const ssh = d.netconf ?? d.cli;
       if (ssh?.insecureAcceptAnyHostKey) {
@@ -166,6 +188,28 @@ export class Agent {
         );
       }
     }
+    this.http = createHttpServer({
+      metrics: this.metrics,
+      lifecycle: this.lifecycle,
+      logger: this.logger,
+      readiness: {
+        checks: {
+          redis: async () => this.fast.status === 'ready' && (await this.fast.ping()) === 'PONG',
+          worker: async () => this.worker?.isRunning() ?? false,
+        },
+      },
+    });
+    await new Promise<void>((resolve, reject) => {
+      this.http?.once('error', (err) =>
+        reject(
+          new Error(
+            `cannot serve metrics and health on ${cfg.agent.httpHost}:${cfg.agent.httpPort} (agent.httpPort): ${err.message}`,
+          ),
+        ),
+      );
+      this.http?.listen(cfg.agent.httpPort, cfg.agent.httpHost, () => resolve());
+    });
+    if (this.stopRequested) return;
     try {
       await waitReady(this.fast, cfg.redis.connectTimeoutMs);
     } catch (err) {
@@ -175,7 +219,9 @@ export class Agent {
         'Redis not reachable at start; continuing, events will spill',
       );
     }
+    if (this.stopRequested) return;
     this.outbox.open();
+    this.monitor.start();
     const processor = createProcessor({
       cfg,
       driverFor: this.driverFor,
@@ -190,6 +236,7 @@ export class Agent {
         this.metrics.jobDuration.observe({ name }, seconds);
       },
     });
+    // Last: from here on jobs are taken.
     this.worker = createWorker(cfg, this.bull, (job, token, signal) => {
       const run = processor(job, token, signal);
       this.inFlight.add(run);
@@ -198,22 +245,6 @@ export class Agent {
       return run;
     });
     this.worker.on('error', (err) => this.logger.warn({ err: err.message }, 'job worker error'));
-    this.http = createHttpServer({
-      metrics: this.metrics,
-      lifecycle: this.lifecycle,
-      logger: this.logger,
-      readiness: {
-        checks: {
-          redis: async () => this.fast.status === 'ready' && (await this.fast.ping()) === 'PONG',
-          worker: async () => this.worker?.isRunning() ?? false,
-        },
-      },
-    });
-    await new Promise<void>((resolve, reject) => {
-      this.http?.once('error', reject);
-      this.http?.listen(cfg.agent.httpPort, cfg.agent.httpHost, () => resolve());
-    });
-    this.monitor.start();
     this.lifecycle.to('running');
     this.logger.info(
       {
@@ -223,6 +254,16 @@ export class Agent {
         dryRun: this.opts.dryRun ?? false,
       },
       'dcagent running',
+    );
+  }
+
+  /** Resolves once the agent has stopped (at once if it already has). */
+  whenStopped(): Promise<void> {
+    if (this.lifecycle.state === 'stopped') return Promise.resolve();
+    return new Promise((resolve) =>
+      this.lifecycle.on('change', (_prev, next) => {
+        if (next === 'stopped') resolve();
+      }),
     );
   }
 
@@ -237,7 +278,13 @@ export class Agent {
    * events stay in the spill file).
    */
   stop(): Promise<void> {
-    this.stopping ??= this.drain();
+    this.stopRequested = true;
+    this.stopping ??= (async () => {
+      if (this.lifecycle.state === 'starting') this.lifecycle.to('draining');
+      // A start under way stops at its next step; draining before it has would race it.
+      await this.startUpDone?.catch(() => {});
+      await this.drain();
+    })();
     return this.stopping;
   }
 

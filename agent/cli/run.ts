@@ -27,14 +27,18 @@ export function registerRun(program: Command, io: Output = processOutput): void 
         agent.logger.info({ signal: sig }, 'signal received; draining (send again to exit at once)');
         void agent.stop();
       };
-      process.on('SIGTERM', onSignal);
-      process.on('SIGINT', onSignal);
-      await agent.start();
-      await new Promise<void>((resolve) =>
-        agent.lifecycle.on('change', (_p, next) => next === 'stopped' && resolve()),
-      );
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
+      // SIGHUP would otherwise end the process on the spot, jobs and all. Until a reload exists
+      // (CONTRACT §6), it drains like SIGTERM.
+      const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
+      for (const sig of SIGNALS) process.on(sig, onSignal);
+      try {
+        // A failed start has cleaned up after itself (and taken no job); the error reaches main,
+        // which prints it and exits 1.
+        await agent.start();
+        await agent.whenStopped();
+      } finally {
+        for (const sig of SIGNALS) process.off(sig, onSignal);
+      }
       process.exitCode = EXIT_OK;
     });
 }
