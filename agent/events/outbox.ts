@@ -160,13 +160,18 @@ export class EventOutbox {
   }
 
   async publish<T extends EventType>(draft: EventDraft<T>): Promise<PublishResult> {
-    if (this.closed) throw new DcAgentError('internal', 'outbox is closed');
     const item: Spilled = {
       event: this.envelope(draft),
       floor: this.lastSeq.get(draft.subject) ?? 0,
       ...(draft.state ? { state: draft.state } : {}),
     };
     const envelope = item.event;
+    if (this.closed) {
+      // A job still running when the drain deadline closed us: its event (often its final one)
+      // must not be lost, so it waits in the spill file for the next run to deliver.
+      this.spillAfterClose(item);
+      return { event: envelope as DcEvent, delivered: false, fresh: true };
+    }
     // Anything already waiting goes first, so events keep their order.
     if (this.pending.length === 0) {
       try {
@@ -263,6 +268,21 @@ export class EventOutbox {
     fdatasyncSync(this.fd as number);
     this.pending.push(item);
     this.updateDepth();
+  }
+
+  /** Appends to the spill file alone: nothing in this process will flush it any more. */
+  private spillAfterClose(item: Spilled): void {
+    const fd = openSync(this.opts.spillFile, 'a');
+    try {
+      writeSync(fd, `${JSON.stringify(item)}\n`);
+      fdatasyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    this.opts.logger.warn(
+      { type: item.event.type, id: item.event.id },
+      'outbox closed: event kept in the spill file for the next run',
+    );
   }
 
   private async drain(): Promise<void> {

@@ -5,6 +5,7 @@ import {
   hasCode,
   InvalidJobError,
   isDcAgentError,
+  LifecycleError,
   NetconfRpcError,
   RETRYABLE_BY_DEFAULT,
 } from '../../../core/errors.js';
@@ -16,6 +17,10 @@ describe('error hierarchy', () => {
     expect(RETRYABLE_BY_DEFAULT['lock-denied']).toBe(true);
     expect(RETRYABLE_BY_DEFAULT.timeout).toBe(true);
     expect(RETRYABLE_BY_DEFAULT['host-key-mismatch']).toBe(false);
+    // CONTRACT §4: Redis away while a job ran; every job is idempotent.
+    expect(RETRYABLE_BY_DEFAULT['backend-unavailable']).toBe(true);
+    // A component closed under a running job (drain deadline) says nothing about the job.
+    expect(new LifecycleError('the NETCONF pool is closed').retryable).toBe(true);
   });
 
   it('matches by code and name, also for plain objects that crossed a serialisation boundary', () => {
