@@ -16,7 +16,7 @@ import { ConnectionStore } from './connections.js';
 import { EventOutbox } from './events/outbox.js';
 import { createHttpServer } from './http.js';
 import { AgentLifecycle } from './lifecycle.js';
-import { createMetrics, type Metrics } from './metrics.js';
+import { createMetrics, jobNameLabel, type Metrics } from './metrics.js';
 import { Monitor } from './monitor.js';
 import { PollLeases } from './poll-leases.js';
 import { createRedis, type RedisClient, waitReady } from './redis.js';
@@ -117,6 +117,7 @@ export class Agent {
       agentId: cfg.agent.id,
       maxLen: cfg.events.maxLen,
       spillFile: cfg.events.spillFile,
+      maxSubjects: cfg.events.maxSubjects,
       logger: this.logger,
       metrics: this.metrics,
     });
@@ -232,8 +233,9 @@ export class Agent {
       dryRunAll: this.opts.dryRun ?? false,
       onOutcome: (name, outcome, seconds) => {
         if (outcome === 'delayed') return;
-        this.metrics.jobsTotal.inc({ name, outcome });
-        this.metrics.jobDuration.observe({ name }, seconds);
+        const label = jobNameLabel(name);
+        this.metrics.jobsTotal.inc({ name: label, outcome });
+        this.metrics.jobDuration.observe({ name: label }, seconds);
       },
     });
     // Last: from here on jobs are taken.

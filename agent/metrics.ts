@@ -1,4 +1,13 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { JOB_NAMES } from '../contract/jobs.js';
+
+/**
+ * The `name` label of the job series. A job's name is whatever the producer wrote; each new
+ * label value is a new series held forever, so only the contract's names get their own.
+ */
+export function jobNameLabel(name: string): string {
+  return (JOB_NAMES as readonly string[]).includes(name) ? name : 'other';
+}
 
 /**
  * The Prometheus series of CONTRACT §8, on a registry of our own (not the global one) so tests

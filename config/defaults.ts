@@ -37,6 +37,9 @@ export const DEFAULTS = Object.freeze({
   eventsStream: 'events',
   eventsMaxLen: 1_000_000,
   spillFile: 'var/outbox-spill.jsonl',
+  // Subjects whose last sequence the outbox remembers (its floor if Redis comes back empty): one
+  // per connection is ~100 bytes, and far more subjects than connections only come from junk jobs.
+  eventsMaxSubjects: 100_000,
   intervalSeconds: 10,
   upPolls: 3,
   downPolls: 2,

@@ -323,6 +323,7 @@ export const configSchema = z
           .default(DEFAULTS.eventsStream),
         maxLen: positiveInt.default(DEFAULTS.eventsMaxLen),
         spillFile: filePath.default(DEFAULTS.spillFile),
+        maxSubjects: positiveInt.default(DEFAULTS.eventsMaxSubjects),
       })
       .prefault({}),
     monitoring: z

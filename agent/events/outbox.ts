@@ -97,6 +97,8 @@ export interface OutboxOptions {
   idTtlSeconds?: number;
   /** Retry period while events wait in the spill. */
   retryMs?: number;
+  /** How many subjects' last sequence to remember (least recently used dropped first); config `events.maxSubjects`. */
+  maxSubjects?: number;
 }
 
 type Envelope = Omit<DcEvent, 'sequence'> & { sequence: number };
@@ -255,9 +257,31 @@ export class EventOutbox {
     )) as [number, number];
     const fresh = reply[0] === 1;
     const seq = Number(reply[1]);
-    if (seq > (this.lastSeq.get(ev.subject) ?? 0)) this.lastSeq.set(ev.subject, seq);
+    this.remember(ev.subject, seq);
     if (fresh) this.opts.metrics?.eventsPublished.inc({ type: ev.type });
     return [fresh, seq];
+  }
+
+  /**
+   * Keeps the highest sequence per subject, bounded: every job with junk data has its own subject
+   * (`job-<id>`), so an unbounded map grows for as long as the agent runs. A subject dropped here
+   * only loses its floor for the rare Redis that comes back empty; Redis still holds its counter.
+   */
+  private remember(subject: string, seq: number): void {
+    const known = this.lastSeq.get(subject) ?? 0;
+    // Re-inserting moves the subject to the young end of the map's insertion order.
+    this.lastSeq.delete(subject);
+    this.lastSeq.set(subject, Math.max(known, seq));
+    const max = this.opts.maxSubjects ?? Number.POSITIVE_INFINITY;
+    while (this.lastSeq.size > max) {
+      const oldest = this.lastSeq.keys().next().value as string;
+      this.lastSeq.delete(oldest);
+    }
+  }
+
+  /** How many subjects' sequences are remembered (bounded by maxSubjects). */
+  get rememberedSubjects(): number {
+    return this.lastSeq.size;
   }
 
   private spill(item: Spilled): void {

@@ -354,5 +354,11 @@ describe('bad jobs added raw to the queue: refused with every offending field na
     expect([...interfacesOf(after).keys()].filter((k) => !interfacesOf(before).has(k)).sort()).toEqual(
       [...PORTS].sort(),
     );
+
+    // Job names are the producer's text: each would be a Prometheus series kept forever. Only the
+    // contract's names get a label of their own; reboot, constructor and __proto__ count as other.
+    const byName = await agent.metric('dcagent_jobs_total', 'name');
+    expect([...byName.keys()].sort()).toEqual(['deprovision', 'other', 'provision']);
+    expect(byName.get('other')).toBe(CASES.filter((c) => c.job && c.job !== 'deprovision').length);
   });
 });

@@ -17,7 +17,7 @@ const degraded = (port: string) => ({
   data: { device: 'sw1', port, reason: 'snmp-timeout' as const, since: new Date().toISOString() },
 });
 
-async function outboxFor(url: string, spillFile: string, prefix: string, ready = true) {
+async function outboxFor(url: string, spillFile: string, prefix: string, ready = true, maxSubjects?: number) {
   const cfg = buildConfig({ redis: { url, prefix } }, { env: {} });
   const redis = createRedis(cfg.redis, 'fast');
   if (ready) await waitReady(redis, 5_000);
@@ -32,6 +32,7 @@ async function outboxFor(url: string, spillFile: string, prefix: string, ready =
     logger: silentLogger,
     metrics,
     retryMs: 200,
+    ...(maxSubjects ? { maxSubjects } : {}),
   });
   outbox.open();
   return { outbox, redis, keys, metrics };
@@ -76,6 +77,38 @@ describe('events outbox against real Redis', () => {
     );
     await outbox.close();
     redis.disconnect();
+  });
+
+  it('remembers a bounded number of subjects, keeping the most recent ones', async () => {
+    const { url } = inject('peers').redis;
+    const { outbox, redis } = await outboxFor(url, join(dir, 'e.jsonl'), `t${Date.now()}e`, true, 5);
+    // Every junk job is a subject of its own (`job-<id>`): without a bound the map grows forever.
+    for (let i = 0; i < 50; i++) await outbox.publish({ subject: `job-junk-${i}`, ...degraded('p1') });
+    expect(outbox.rememberedSubjects).toBe(5);
+    // A subject in use stays: it was touched last, the junk before it went first.
+    await outbox.publish({ subject: 'hc-keep', ...degraded('p1') });
+    for (let i = 50; i < 53; i++) await outbox.publish({ subject: `job-junk-${i}`, ...degraded('p1') });
+    const again = await outbox.publish({ subject: 'hc-keep', ...degraded('p2') });
+    expect(again.event.sequence).toBe(2);
+    expect(outbox.rememberedSubjects).toBe(5);
+    await outbox.close();
+    redis.disconnect();
+  });
+
+  it('after close, an event goes to the spill file for the next run instead of being lost', async () => {
+    const { url } = inject('peers').redis;
+    const spill = join(dir, 'f.jsonl');
+    const prefix = `t${Date.now()}f`;
+    const first = await outboxFor(url, spill, prefix);
+    await first.outbox.close();
+    const late = await first.outbox.publish({ subject: 'hc-late', ...degraded('p1') });
+    expect(late.delivered).toBe(false);
+    first.redis.disconnect();
+    const second = await outboxFor(url, spill, prefix);
+    await expect.poll(() => second.outbox.depth(), { timeout: 15_000, interval: 100 }).toBe(0);
+    expect((await sequencesOf(url, second.keys, 'hc-late')).ports).toEqual(['p1']);
+    await second.outbox.close();
+    second.redis.disconnect();
   });
 
   it('refuses a malformed event instead of publishing it', async () => {
