@@ -59,6 +59,8 @@ export class NetconfPool {
   readonly #log: Logger;
   readonly #connect: SessionConnector;
   #closed = false;
+  /** Aborts every dial under way when the pool closes. */
+  readonly #dials = new AbortController();
 
   constructor(options: NetconfPoolOptions = {}) {
     this.#log = options.logger ?? silentLogger;
@@ -125,12 +127,24 @@ export class NetconfPool {
     return e;
   }
 
-  async #sessionFor(entry: Entry, signal?: AbortSignal): Promise<NetconfSession> {
-    if (entry.session && !entry.session.closed) return entry.session;
+  /**
+   * The device's session, dialling when there is none. One dial serves every caller that waits
+   * for it, so it runs on the pool's own deadline (connect plus hello) and ends only with the pool,
+   * never with one caller's signal: a caller that gives up stops waiting, the dial goes on for the
+   * others, and its session stays in the pool for the next call.
+   */
+  #sessionFor(entry: Entry, signal?: AbortSignal): Promise<NetconfSession> {
+    if (entry.session && !entry.session.closed) return Promise.resolve(entry.session);
     entry.session = undefined;
     if (!entry.connecting) {
       const id = entry.device.id;
-      entry.connecting = this.#connect(entry.device, signal)
+      const nc = netconfOf(entry.device);
+      const dialSignal = AbortSignal.any([
+        this.#dials.signal,
+        // ssh connect and the hello exchange each have connectTimeoutMs; this only backs them up.
+        AbortSignal.timeout(2 * nc.connectTimeoutMs),
+      ]);
+      entry.connecting = this.#connect(entry.device, dialSignal)
         .then((s) => {
           entry.session = s;
           s.onClose((err) => {
@@ -143,8 +157,10 @@ export class NetconfPool {
         .finally(() => {
           entry.connecting = undefined;
         });
+      // Every caller may have left by the time the dial fails; that must not be an unhandled rejection.
+      entry.connecting.catch(() => {});
     }
-    return entry.connecting;
+    return raceSignal(entry.connecting, signal, entry.device.id);
   }
 
   #armIdle(entry: Entry): void {
@@ -176,6 +192,34 @@ export class NetconfPool {
   /** For shutdown: closes every session with close-session, in parallel. */
   async closeAll(): Promise<void> {
     this.#closed = true;
+    this.#dials.abort(new DcAgentError('lifecycle', 'the NETCONF pool is closed'));
     await Promise.all([...this.#entries.keys()].map((id) => this.closeDevice(id)));
   }
+}
+
+/** `p`, unless `signal` fires first: then this caller alone gets its abort reason. */
+function raceSignal<T>(p: Promise<T>, signal: AbortSignal | undefined, deviceId: string): Promise<T> {
+  if (!signal) return p;
+  const aborted = (): DcAgentError => {
+    const reason: unknown = signal.reason;
+    if (reason instanceof DcAgentError) return reason;
+    return new DcAgentError('timeout', `waiting for the NETCONF session to ${deviceId} was aborted`, {
+      cause: reason,
+    });
+  };
+  if (signal.aborted) return Promise.reject(aborted());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(aborted());
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
 }
