@@ -95,7 +95,20 @@ export const netconfSchema = z
     /** A fresh session's first RPC unanswered this long gets a harmless RPC after it (0: off). */
     firstReplyWatchdogMs: z.number().int().min(0).default(DEFAULTS.firstReplyWatchdogMs),
   })
-  .superRefine(sshChecks);
+  .superRefine(sshChecks)
+  .superRefine((v, ctx) => {
+    // After the confirmed commit come the read-back and the confirming commit, each allowed up to
+    // rpcTimeoutMs. A device whose confirm timer runs out first rolls back, then takes the late
+    // confirming commit as a plain commit of nothing, and the job would report a port verified
+    // that is no longer configured.
+    if (v.confirmTimeoutSeconds * 1000 < 2 * v.rpcTimeoutMs) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['confirmTimeoutSeconds'],
+        message: `must be at least two RPC deadlines (2 × rpcTimeoutMs = ${(2 * v.rpcTimeoutMs) / 1000} s): the read-back and the confirming commit each may take rpcTimeoutMs, and a device that rolls back before the confirming commit arrives takes it as a plain commit of nothing`,
+      });
+    }
+  });
 
 export const cliSchema = z
   .strictObject({

@@ -98,6 +98,9 @@ function configEntry(
             ...ssh,
             // Short enough that a demo shows a rollback within a minute, long enough for a slow CI box.
             confirmTimeoutSeconds: confirmTimeoutSeconds ?? 30,
+            // At most half the confirm timeout (config rule): the read-back and the confirming
+            // commit must both fit in it.
+            rpcTimeoutMs: Math.min(15_000, ((confirmTimeoutSeconds ?? 30) * 1000) / 2),
             ...sshOverrides,
           },
         }

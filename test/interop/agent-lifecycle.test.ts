@@ -47,6 +47,7 @@ describe('the agent end to end: real Redis, netconfd behind OpenSSH, snmpsimd (n
             privateKeyFile: nc.privateKeyPath,
             hostKey: nc.hostKeySha256,
             confirmTimeoutSeconds: 30,
+            rpcTimeoutMs: 15_000,
           },
           snmp: {
             port: peers.snmp.port,

@@ -23,7 +23,9 @@ const intent = (description: string, port = PORT): PortIntent => ({
   portType: '10GBASE-LR',
 });
 
-function device(o: { confirmTimeoutSeconds?: number; hostKey?: string } = {}): DeviceConfig {
+function device(
+  o: { confirmTimeoutSeconds?: number; rpcTimeoutMs?: number; hostKey?: string } = {},
+): DeviceConfig {
   return deviceForPeer(peer, { id: 'nc-interop', platform: 'ietf-interfaces', ports: [PORT], ...o });
 }
 
@@ -93,27 +95,31 @@ describe('NETCONF against netconfd (ietf-interfaces)', () => {
     await ncclientSetPort(peer, 'ietf', PORT, { description: 'HC hc-old-1 previous', enabled: true });
     const seenDuring: unknown[] = [];
     const p2 = new NetconfPool();
-    const d2 = new NetconfDriver(device({ confirmTimeoutSeconds: 2 }), ietfInterfacesPlatform, {
-      pool: p2,
-      transaction: {
-        hooks: {
-          // The agent "dies" between the confirmed commit and the confirming one.
-          afterConfirmedCommit: async () => {
-            seenDuring.push(await ncclientReadPort(peer, 'ietf', PORT));
-            await sleep(4_500);
-            seenDuring.push(await ncclientReadPort(peer, 'ietf', PORT));
-            throw new Error('simulated crash before the confirming commit');
+    const d2 = new NetconfDriver(
+      device({ confirmTimeoutSeconds: 4, rpcTimeoutMs: 2_000 }),
+      ietfInterfacesPlatform,
+      {
+        pool: p2,
+        transaction: {
+          hooks: {
+            // The agent "dies" between the confirmed commit and the confirming one.
+            afterConfirmedCommit: async () => {
+              seenDuring.push(await ncclientReadPort(peer, 'ietf', PORT));
+              await sleep(6_500);
+              seenDuring.push(await ncclientReadPort(peer, 'ietf', PORT));
+              throw new Error('simulated crash before the confirming commit');
+            },
           },
         },
       },
-    });
+    );
     try {
       const err = await rejection(d2.apply(intent('HC hc-new-1 never confirmed')));
       expect((err as Error).message).toContain('simulated crash');
     } finally {
       await p2.closeAll();
     }
-    // Applied while pending, rolled back by the device once the 2 s confirm-timeout ran out.
+    // Applied while pending, rolled back by the device once the 4 s confirm-timeout ran out.
     expect(seenDuring[0]).toEqual({ description: 'HC hc-new-1 never confirmed', enabled: true });
     expect(seenDuring[1]).toEqual({ description: 'HC hc-old-1 previous', enabled: true });
     expect(await ncclientReadPort(peer, 'ietf', PORT)).toEqual({

@@ -47,6 +47,26 @@ describe('config loader', () => {
     expect(cfg.devices[1]?.snmp.version).toBe('3');
   });
 
+  it('refuses a confirm timeout shorter than two RPC deadlines, naming the key and the reason', () => {
+    const netconf = (o: Record<string, unknown>) =>
+      device({ netconf: { username: 'netops', passwordEnv: 'SW_PASS', hostKey: FP, ...o } });
+    // 30 s confirm against the default 30 s RPC deadline: the read-back and the confirming commit
+    // may take 60 s, so the device could roll back first.
+    const issues = issuesOf(() =>
+      buildConfig({ devices: [netconf({ confirmTimeoutSeconds: 30 })] }, { env }),
+    );
+    expect(issues).toHaveLength(1);
+    expect(issues[0]?.path).toBe('devices[0].netconf.confirmTimeoutSeconds');
+    expect(issues[0]?.message).toMatch(/two RPC deadlines \(2 × rpcTimeoutMs = 60 s\)/);
+    // Exactly two deadlines fit; the defaults (120 s, 30 s) fit with room.
+    expect(() =>
+      buildConfig({ devices: [netconf({ confirmTimeoutSeconds: 30, rpcTimeoutMs: 15_000 })] }, { env }),
+    ).not.toThrow();
+    expect(buildConfig({ devices: [device()] }, { env }).devices[0]?.netconf?.confirmTimeoutSeconds).toBe(
+      120,
+    );
+  });
+
   it('fills defaults and freezes the result deeply', () => {
     const cfg = buildConfig({ devices: [device()] }, { env });
     expect(cfg.redis.prefix).toBe('dcagent');

@@ -41,6 +41,15 @@ describe('dcagent check-config', () => {
     }
   });
 
+  it('a confirm timeout under two RPC deadlines is bad config: exit 2 with the reason', async () => {
+    const short = GOOD_DEVICE.replace('hostKey:', 'confirmTimeoutSeconds: 30, rpcTimeoutMs: 20000, hostKey:');
+    const r = await runCli(['check-config', '--config', write('short-confirm.yaml', `devices:${short}`)]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      'devices[0].netconf.confirmTimeoutSeconds: must be at least two RPC deadlines',
+    );
+  });
+
   it('prints env-sourced secrets masked', async () => {
     const r = await runCli(['check-config', '--config', write('ok.yaml', `devices:${GOOD_DEVICE}`)]);
     expect(r.code).toBe(0);
