@@ -10,6 +10,7 @@ import { createDriver, type DriverDeps } from '../drivers/factory.js';
 import { NetconfPool } from '../drivers/netconf/pool.js';
 import { SnmpPoller } from '../drivers/snmp/poller.js';
 import { DeviceLock } from '../jobs/device-lock.js';
+import { RedisNetconfLocks } from '../jobs/netconf-locks.js';
 import { createProcessor } from '../jobs/processor.js';
 import { createWorker } from '../jobs/queue.js';
 import { ConnectionStore } from './connections.js';
@@ -83,6 +84,7 @@ export class Agent {
   private readonly monitor: Monitor;
   private readonly drivers = new Map<string, DeviceDriver>();
   private readonly lockManager: DeviceLock;
+  private readonly netconfLocks: RedisNetconfLocks;
   private readonly testFaults: DriverDeps['netconfTransaction'];
   private worker: Worker | undefined;
   /** Jobs this process is running now, so the drain can wait for them without BullMQ's help. */
@@ -138,6 +140,8 @@ export class Agent {
       logger: this.logger,
       metrics: this.metrics,
     });
+    // A day: far longer than any device keeps a session whose host went quiet.
+    this.netconfLocks = new RedisNetconfLocks(this.fast, keys, 86_400_000);
     this.lockManager = new DeviceLock(
       this.fast,
       keys,
@@ -153,6 +157,7 @@ export class Agent {
       driver = createDriver(device, {
         logger: this.logger,
         netconfPool: this.pool,
+        netconfLocks: this.netconfLocks,
         ...(this.testFaults ? { netconfTransaction: this.testFaults } : {}),
       });
       this.drivers.set(device.id, driver);

@@ -23,6 +23,10 @@ export class RedisKeys {
   deviceLock(deviceId: string): string {
     return `${this.prefix}:lock:device:${deviceId}`;
   }
+  /** Which device lease each NETCONF session that took a lock on the device ran under (hash by session-id). */
+  netconfLockSessions(deviceId: string): string {
+    return `${this.prefix}:netconf-lockers:${deviceId}`;
+  }
   /** A tracked connection's record (device, port, lifecycle phase, health state). */
   connection(connectionId: string): string {
     return `${this.prefix}:conn:${connectionId}`;

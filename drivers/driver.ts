@@ -30,6 +30,11 @@ export type Operation = 'provision' | 'deprovision';
 
 export interface CallOptions {
   signal?: AbortSignal;
+  /**
+   * The device lease (jobs' device lock token) a change runs under. A NETCONF session records it
+   * before taking a lock, so a lock left by a holder that lost its lease can be recognised.
+   */
+  lease?: string;
 }
 
 export interface PlanOptions extends CallOptions {

@@ -25,6 +25,8 @@ export interface DriverDeps {
   netconfPool?: NetconfPool;
   /** Options passed to NETCONF transactions (fault injection in tests). */
   netconfTransaction?: NetconfDriverDeps['transaction'];
+  /** Records of who took NETCONF locks (the agent keeps them in Redis). */
+  netconfLocks?: NetconfDriverDeps['locks'];
 }
 
 export type DriverFactory = (device: DeviceConfig, deps: DriverDeps) => DeviceDriver;
@@ -48,6 +50,7 @@ function netconfFactory(platform: NetconfPlatform): DriverFactory {
       ownsPool: deps.netconfPool === undefined,
       ...(deps.logger ? { logger: deps.logger } : {}),
       ...(deps.netconfTransaction ? { transaction: deps.netconfTransaction } : {}),
+      ...(deps.netconfLocks ? { locks: deps.netconfLocks } : {}),
     });
   };
 }

@@ -182,7 +182,7 @@ export function createProcessor(deps: ProcessorDeps) {
 
       if (name === 'provision') {
         deviceTouched = true;
-        const result = await driver.apply(intent, { signal });
+        const result = await driver.apply(intent, { signal, lease: held.token });
         const ok: EventData<'provision.succeeded'> = {
           device: target.device.id,
           port: target.port.name,
@@ -232,7 +232,7 @@ export function createProcessor(deps: ProcessorDeps) {
         return blocked;
       }
       deviceTouched = true;
-      await driver.clear(target.port.name, { signal });
+      await driver.clear(target.port.name, { signal, lease: held.token });
       await backend('untracking the connection', () => deps.watch.unwatch(data.connectionId));
       let lightPresent = false;
       try {

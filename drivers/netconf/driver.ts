@@ -28,6 +28,7 @@ import { CAP, type Datastore } from './rpc.js';
 import type { NetconfSession } from './session.js';
 import {
   chooseStrategy,
+  type NetconfLockRecords,
   type PortChange,
   readPort,
   runPortTransaction,
@@ -46,6 +47,8 @@ export interface NetconfDriverDeps {
   ownsPool?: boolean;
   /** Passed through to every transaction (tests use it to inject faults). */
   transaction?: Pick<TransactionOptions, 'validateBeforeCommit' | 'hooks'>;
+  /** Who took NETCONF locks, so a lock left by a holder that lost its device lease can be cleared. */
+  locks?: NetconfLockRecords;
 }
 
 /** The result of `apply`/`clear` with the transaction's extra facts, for logs and tests. */
@@ -111,14 +114,16 @@ export class NetconfDriver implements DeviceDriver {
     return { port, payload: this.#impl.clearPayload(port), wanted: clearedState(port) };
   }
 
-  #transactionOptions(signal?: AbortSignal): TransactionOptions {
+  #transactionOptions(options: CallOptions): TransactionOptions {
     const nc = this.#device.netconf!;
+    const { signal, lease } = options;
     return {
       platform: this.#impl,
       confirmTimeoutSeconds: nc.confirmTimeoutSeconds,
       logger: this.#log,
       rpcTimeoutMs: nc.rpcTimeoutMs,
       ...(signal ? { signal } : {}),
+      ...(lease && this.#deps.locks ? { lease, locks: this.#deps.locks } : {}),
       ...(this.#deps.transaction ?? {}),
     };
   }
@@ -189,16 +194,17 @@ export class NetconfDriver implements DeviceDriver {
 
   // async so a payload the platform refuses becomes a rejection, never a synchronous throw.
   async apply(intent: PortIntent, options: CallOptions = {}): Promise<NetconfApplyResult> {
-    return this.#run(this.#change('provision', intent), options.signal);
+    return this.#run(this.#change('provision', intent), options);
   }
 
   async clear(port: string, options: CallOptions = {}): Promise<NetconfApplyResult> {
-    return this.#run(this.#change('deprovision', port), options.signal);
+    return this.#run(this.#change('deprovision', port), options);
   }
 
-  #run(change: PortChange, signal?: AbortSignal): Promise<NetconfApplyResult> {
+  #run(change: PortChange, options: CallOptions): Promise<NetconfApplyResult> {
+    const { signal } = options;
     return this.#session(async (s) => {
-      const r = await runPortTransaction(s, change, this.#transactionOptions(signal));
+      const r = await runPortTransaction(s, change, this.#transactionOptions(options));
       return {
         changed: r.changed,
         verified: r.verified,

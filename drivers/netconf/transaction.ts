@@ -1,4 +1,4 @@
-import { DcAgentError, errorMessage } from '../../core/errors.js';
+import { DcAgentError, errorMessage, NetconfRpcError } from '../../core/errors.js';
 import { type Logger, silentLogger } from '../../core/logger.js';
 import type { ApplyResult, PortConfigState } from '../driver.js';
 import { type NetconfPlatform, renderPortConfig, satisfies } from '../platforms/platform.js';
@@ -18,9 +18,24 @@ import type { NetconfSession, RpcOptions } from './session.js';
  */
 
 /** The slice of a session the transaction needs, so tests can drive it with a scripted fake. */
-export type RpcChannel = Pick<NetconfSession, 'rpc' | 'hasCapability' | 'deviceId'>;
+export type RpcChannel = Pick<NetconfSession, 'rpc' | 'hasCapability' | 'deviceId'> & {
+  /** The device's id for this session, when known (a scripted test device may have none). */
+  readonly sessionId?: number;
+};
 
 export type Strategy = 'candidate-confirmed' | 'candidate' | 'running';
+
+/**
+ * Who took NETCONF locks on which device (kept in Redis by the agent). A host that froze keeps
+ * its session, and with it the candidate lock, until the device notices; the lease-holding job
+ * then asks these records whether the session in the way is one of ours that lost its lease.
+ */
+export interface NetconfLockRecords {
+  /** Notes that `sessionId` on the device is about to take a lock under device lease `lease`. */
+  record(deviceId: string, sessionId: number, lease: string): Promise<void>;
+  /** True when the records give `sessionId` to a holder whose device lease has passed to another. */
+  isStale(deviceId: string, sessionId: number): Promise<boolean>;
+}
 
 export interface PortChange {
   port: string;
@@ -37,6 +52,9 @@ export interface TransactionOptions {
   signal?: AbortSignal;
   /** Per-RPC deadline override. */
   rpcTimeoutMs?: number;
+  /** Lock records and the lease this change runs under; without both, a lock-denied is final. */
+  locks?: NetconfLockRecords;
+  lease?: string;
   /**
    * Sends `<validate>` on the candidate before committing. Never set in production: it exists to
    * reproduce the netconfd quirk in tests and prove that the read-back reports it.
@@ -109,7 +127,7 @@ export async function runPortTransaction(
 
   const target: Datastore = strategy === 'running' ? 'running' : 'candidate';
   const errorOption = session.hasCapability(CAP.rollbackOnError) ? 'rollback-on-error' : undefined;
-  await session.rpc(rpc.lock(target), call);
+  await takeLock(session, target, call, options, log);
   let confirmPending = false;
   let editedCandidate = false;
   try {
@@ -185,6 +203,63 @@ export async function runPortTransaction(
       );
     }
   }
+}
+
+/**
+ * Locks `target`. When the device refuses because another session holds the lock, and our
+ * records show that session was opened by an agent (host) that has since lost the device lease,
+ * that session is dead to us: kill it (RFC 6241 §7.9) and lock again, once. Any other holder (an
+ * operator, a tool, a live agent) keeps its lock and the job gets lock-denied as before.
+ */
+async function takeLock(
+  session: RpcChannel,
+  target: Datastore,
+  call: RpcOptions,
+  options: TransactionOptions,
+  log: Logger,
+): Promise<void> {
+  const { locks, lease } = options;
+  if (locks && lease && session.sessionId !== undefined) {
+    try {
+      await locks.record(session.deviceId, session.sessionId, lease);
+    } catch (err) {
+      // Without the record a freeze of ours would only need the device's own timeout to clear.
+      log.warn({ err: errorMessage(err) }, 'could not record the NETCONF session that takes the lock');
+    }
+  }
+  let holder: number | undefined;
+  try {
+    await session.rpc(rpc.lock(target), call);
+    return;
+  } catch (err) {
+    holder = lockHolder(err);
+    if (holder === undefined || holder === session.sessionId || !locks) throw err;
+    let stale = false;
+    try {
+      stale = await locks.isStale(session.deviceId, holder);
+    } catch (lookup) {
+      log.warn({ err: errorMessage(lookup), holder }, 'could not look up the lock holder; not killing it');
+    }
+    if (!stale) throw err;
+    log.warn(
+      { holder, target },
+      'lock held by a session of an agent that lost its device lease; killing that session',
+    );
+  }
+  await session.rpc(rpc.killSession(holder), call);
+  await session.rpc(rpc.lock(target), call);
+}
+
+/** The session-id a lock-denied rpc-error names (RFC 6241 Appendix A: error-info session-id). */
+function lockHolder(err: unknown): number | undefined {
+  if (!(err instanceof NetconfRpcError) || err.code !== 'lock-denied') return undefined;
+  for (const e of err.errors) {
+    const raw = e.info?.['session-id'];
+    const id = Number(Array.isArray(raw) ? raw[0] : raw);
+    // 0 means "not a NETCONF session" (RFC 6241): the holder is outside NETCONF and cannot be killed.
+    if (Number.isInteger(id) && id > 0) return id;
+  }
+  return undefined;
 }
 
 async function rollBack(

@@ -239,3 +239,64 @@ describe('port transaction', () => {
     expect(dev.running).toEqual({ port: PORT, exists: true, enabled: false });
   });
 });
+
+describe('a lock held by another session', () => {
+  const denied = (holder: number) =>
+    new NetconfRpcError('lock-denied', 'lock', [
+      { type: 'protocol', tag: 'lock-denied', severity: 'error', info: { 'session-id': String(holder) } },
+    ]);
+  /** Denies the first lock naming session 7; the lock after a kill-session goes through. */
+  class HeldDevice extends ScriptedDevice {
+    readonly sessionId = 3;
+    override async rpc(xml: string): Promise<RpcReply> {
+      if (operationName(xml) === 'lock' && !this.ops.includes('kill-session')) {
+        this.ops.push('lock:candidate');
+        throw denied(7);
+      }
+      return super.rpc(xml);
+    }
+  }
+  const records = (stale: boolean) => {
+    const seen: string[] = [];
+    return {
+      seen,
+      locks: {
+        record: async (device: string, session: number, lease: string) => {
+          seen.push(`record ${device} ${session} ${lease}`);
+        },
+        isStale: async (device: string, session: number) => {
+          seen.push(`isStale ${device} ${session}`);
+          return stale;
+        },
+      },
+    };
+  };
+
+  it('kills the session when the records give it to a holder that lost its lease, then locks', async () => {
+    const dev = new HeldDevice(FULL);
+    const r = records(true);
+    const res = await runPortTransaction(dev, change(), {
+      platform,
+      confirmTimeoutSeconds: 30,
+      locks: r.locks,
+      lease: 'agent-b/job-1/t',
+    });
+    expect(res.changed).toBe(true);
+    expect(r.seen).toEqual(['record scripted 3 agent-b/job-1/t', 'isStale scripted 7']);
+    expect(dev.ops.filter((o) => o === 'lock:candidate' || o === 'kill-session')).toEqual([
+      'lock:candidate',
+      'kill-session',
+      'lock:candidate',
+    ]);
+  });
+
+  it('never kills a holder the records do not give away (an operator, a live agent)', async () => {
+    const dev = new HeldDevice(FULL);
+    const r = records(false);
+    await expect(
+      runPortTransaction(dev, change(), { platform, confirmTimeoutSeconds: 30, locks: r.locks, lease: 'x' }),
+    ).rejects.toSatisfy((e: unknown) => hasCode(e, 'lock-denied'));
+    expect(dev.ops).not.toContain('kill-session');
+    expect(dev.running).toEqual({ port: PORT, exists: true, enabled: false });
+  });
+});
