@@ -20,6 +20,8 @@ export const FAILURE_CODES = [
   'commit-failed',
   'verify-failed',
   'unsupported-platform',
+  // The agent's own fault, such as an event that failed its own schema (CONTRACT §4).
+  'internal-error',
 ] as const;
 export type FailureCode = (typeof FAILURE_CODES)[number];
 
@@ -47,6 +49,8 @@ export const RETRYABLE_BY_DEFAULT: Readonly<Record<ErrorCode, boolean>> = Object
   // confirmed commit rolls back, so a later attempt starts clean.
   'verify-failed': true,
   'unsupported-platform': false,
+  // A bug does not fix itself between attempts.
+  'internal-error': false,
   'invalid-config': false,
   usage: false,
   lifecycle: false,
@@ -100,6 +104,20 @@ export class InvalidJobError extends DcAgentError {
   constructor(issues: readonly FieldIssue[], options: ErrorOptions = {}) {
     super('invalid-job', `invalid job data: ${listIssues(issues)}`, { ...options, retryable: false });
     this.issues = Object.freeze([...issues]);
+  }
+}
+
+/**
+ * The outbox refused an event that failed its own schema: a bug of the agent. `reported` says
+ * whether a final `*.failed` event with code `internal-error` was published in its place, so the
+ * job that produced it must not publish another one.
+ */
+export class EventRefusedError extends DcAgentError {
+  override readonly name = 'EventRefusedError';
+  readonly reported: boolean;
+  constructor(message: string, reported: boolean, options: ErrorOptions = {}) {
+    super('internal-error', message, { ...options, retryable: false });
+    this.reported = reported;
   }
 }
 
