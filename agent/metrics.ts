@@ -24,6 +24,7 @@ export interface Metrics {
   pollDuration: Histogram<'device'>;
   pollFailures: Counter<'device' | 'reason'>;
   eventsPublished: Counter<'type'>;
+  eventsRefused: Counter<'type'>;
   outboxDepth: Gauge;
 }
 
@@ -85,6 +86,12 @@ export function createMetrics(): Metrics {
     eventsPublished: new Counter({
       name: 'dcagent_events_published_total',
       help: 'Events written to the stream',
+      labelNames: ['type'],
+      ...opts,
+    }),
+    eventsRefused: new Counter({
+      name: 'dcagent_events_refused_total',
+      help: 'Events that failed their own schema (an agent bug); each job event is replaced by a final internal-error',
       labelNames: ['type'],
       ...opts,
     }),

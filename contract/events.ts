@@ -166,12 +166,14 @@ export const EVENT_DATA_SCHEMAS = {
 
 export type EventData<T extends EventType> = z.infer<(typeof EVENT_DATA_SCHEMAS)[T]>;
 
+/** Events about a connection carry its id; an invalid job with no usable id uses `job-<jobId>`. */
+export const subjectSchema = z.union([connectionIdSchema, z.string().regex(/^job-[^\s]{1,200}$/)]);
+
 const envelopeBase = {
   specversion: z.literal('1.0'),
   id: z.string().min(1).max(200),
   source: z.string().regex(/^dcagent\/[A-Za-z0-9._-]+$/, 'must be dcagent/<agent id>'),
-  // Events about a connection carry its id; an invalid job with no usable id uses `job-<jobId>`.
-  subject: z.union([connectionIdSchema, z.string().regex(/^job-[^\s]{1,200}$/)]),
+  subject: subjectSchema,
   time: isoTime,
   sequence: z.number().int().min(1),
   dryRun: z.boolean(),

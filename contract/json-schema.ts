@@ -8,7 +8,9 @@ import { deprovisionJobSchema, provisionJobSchema } from './jobs.js';
  */
 export function contractJsonSchemas(): Record<string, unknown> {
   const gen = (schema: z.ZodType, title: string) => ({
-    ...z.toJSONSchema(schema, { target: 'draft-2020-12', unrepresentable: 'any', io: 'input' }),
+    ...(portablePatterns(
+      z.toJSONSchema(schema, { target: 'draft-2020-12', unrepresentable: 'any', io: 'input' }),
+    ) as object),
     title,
   });
   const out: Record<string, unknown> = {
@@ -25,7 +27,33 @@ export function contractJsonSchemas(): Record<string, unknown> {
   return out;
 }
 
-/** Serialised exactly as written to disk, so the drift test compares bytes. */
+/**
+ * Makes zod's patterns read the same in every regex engine (JSON Schema's interoperable subset):
+ * `\d` becomes `[0-9]` (Python's `\d` also matches other scripts' digits), and a pattern anchored
+ * with `$` also refuses a trailing line feed, which Python's `$` lets through (`re.search`).
+ */
+function portablePatterns(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(portablePatterns);
+  if (typeof node !== 'object' || node === null) return node;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(node)) out[k] = portablePatterns(v);
+  const pattern = out.pattern;
+  if (typeof pattern === 'string') {
+    out.pattern = pattern.replaceAll('\\d', '[0-9]');
+    if (pattern.endsWith('$') && out.not === undefined) out.not = { pattern: '\n$' };
+  }
+  return out;
+}
+
+/**
+ * Serialised exactly as written to disk, so the drift test compares bytes. Every non-ASCII
+ * character is written as a JSON `\\u` escape, so the files are plain ASCII and the invisible
+ * characters in patterns can be read.
+ */
 export function renderJsonSchema(schema: unknown): string {
-  return `${JSON.stringify(schema, null, 2)}\n`;
+  const text = JSON.stringify(schema, null, 2).replace(
+    /[\u007f-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+  return `${text}\n`;
 }

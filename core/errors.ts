@@ -21,6 +21,8 @@ export const FAILURE_CODES = [
   'verify-failed',
   'unsupported-platform',
   'backend-unavailable',
+  // The agent's own fault, such as an event that failed its own schema (CONTRACT §4).
+  'internal-error',
 ] as const;
 export type FailureCode = (typeof FAILURE_CODES)[number];
 
@@ -50,6 +52,8 @@ export const RETRYABLE_BY_DEFAULT: Readonly<Record<ErrorCode, boolean>> = Object
   'unsupported-platform': false,
   // Redis away mid-job: every job is idempotent, so the next attempt finishes what this one began.
   'backend-unavailable': true,
+  // A bug does not fix itself between attempts.
+  'internal-error': false,
   'invalid-config': false,
   usage: false,
   // A component closed under a running job (the drain deadline): the job itself was fine, and a
@@ -105,6 +109,20 @@ export class InvalidJobError extends DcAgentError {
   constructor(issues: readonly FieldIssue[], options: ErrorOptions = {}) {
     super('invalid-job', `invalid job data: ${listIssues(issues)}`, { ...options, retryable: false });
     this.issues = Object.freeze([...issues]);
+  }
+}
+
+/**
+ * The outbox refused an event that failed its own schema: a bug of the agent. `reported` says
+ * whether a final `*.failed` event with code `internal-error` was published in its place, so the
+ * job that produced it must not publish another one.
+ */
+export class EventRefusedError extends DcAgentError {
+  override readonly name = 'EventRefusedError';
+  readonly reported: boolean;
+  constructor(message: string, reported: boolean, options: ErrorOptions = {}) {
+    super('internal-error', message, { ...options, retryable: false });
+    this.reported = reported;
   }
 }
 

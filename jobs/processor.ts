@@ -4,6 +4,7 @@ import type { EventData } from '../contract/events.js';
 import { connectionIdSchema, connectionOfDescription, JOB_SCHEMAS, type JobName } from '../contract/jobs.js';
 import {
   DcAgentError,
+  EventRefusedError,
   errorMessage,
   FAILURE_CODES,
   type FailureCode,
@@ -88,7 +89,18 @@ async function backend<T>(what: string, step: () => Promise<T>): Promise<T> {
 }
 
 function failureCode(code: string): FailureCode {
+  if (code === 'internal') return 'internal-error';
   return (FAILURE_CODES as readonly string[]).includes(code) ? (code as FailureCode) : 'rpc-error';
+}
+
+/**
+ * What BullMQ records as the job's end: `failedReason` starts with the same code as the event.
+ * An unrecoverable error ends the job at once; a retryable one lets BullMQ decide from `attempts`.
+ */
+function jobError(e: DcAgentError): Error {
+  const reason = `${failureCode(e.code)}: ${e.message}`;
+  if (!e.retryable) return new UnrecoverableError(reason);
+  return new DcAgentError(e.code, reason, { retryable: true, cause: e });
 }
 
 /**
@@ -101,7 +113,8 @@ export function createProcessor(deps: ProcessorDeps) {
   return async function processJob(job: Job, token?: string, workerSignal?: AbortSignal): Promise<FinalData> {
     const started = Date.now();
     const attempt = job.attemptsMade + 1;
-    const attemptsMax = job.opts.attempts ?? 1;
+    // BullMQ stores `attempts: 0` when the producer sets none, and runs such a job once (CONTRACT §3).
+    const attemptsMax = Math.max(1, job.opts.attempts ?? 1);
     const name = job.name as JobName;
     const subject = subjectOf(job, job.data);
     const jobId = String(job.id);
@@ -263,6 +276,11 @@ export function createProcessor(deps: ProcessorDeps) {
     } catch (err) {
       if (err instanceof DelayedError || (err as Error)?.name === 'DelayedError') throw err;
       const e = toProjectError(err, AbortSignal.any(signals), deviceTouched);
+      if (e instanceof EventRefusedError && e.reported) {
+        // The outbox has already published this job's final internal-error in the refused event's place.
+        outcome('failed');
+        throw jobError(e);
+      }
       const final = !e.retryable || attempt >= attemptsMax;
       const failed: EventData<'provision.failed'> = {
         device: target?.device.id ?? stringOrNull((job.data as { device?: unknown })?.device),
@@ -278,14 +296,22 @@ export function createProcessor(deps: ProcessorDeps) {
         ...(e instanceof InvalidJobError ? { fields: [...e.issues] } : {}),
       };
       const type = name === 'deprovision' ? 'deprovision.failed' : 'provision.failed';
-      await deps.events.publish({ type, subject, data: failed, id: `${jobId}:${type}:${attempt}` });
+      try {
+        await deps.events.publish({ type, subject, data: failed, id: `${jobId}:${type}:${attempt}` });
+      } catch (publishErr) {
+        // Our own failure event was malformed: the outbox published the final internal-error instead.
+        if (publishErr instanceof EventRefusedError && publishErr.reported) {
+          outcome('failed');
+          throw jobError(publishErr);
+        }
+        throw publishErr;
+      }
       log.warn(
         { code: e.code, retryable: e.retryable, attempt, attemptsMax, err: e.message },
         'job attempt failed',
       );
       outcome(final ? 'failed' : 'retrying');
-      if (!e.retryable) throw new UnrecoverableError(`${e.code}: ${e.message}`);
-      throw e;
+      throw jobError(e);
     } finally {
       await held?.release();
     }

@@ -13,6 +13,9 @@ export const REQUIRED_PACKAGES = Object.freeze([
   'snmp',
   'python3-ncclient',
   'prometheus-snmp-exporter',
+  // The exported JSON Schemas and the Python consumer of docs/schema/README.md are checked with these.
+  'python3-jsonschema',
+  'python3-redis',
 ]);
 
 const POLICY_RC_D = '/usr/sbin/policy-rc.d';

@@ -9,8 +9,14 @@ import {
   writeSync,
 } from 'node:fs';
 import { dirname } from 'node:path';
-import { type DcEvent, type EventData, type EventType, eventSchema } from '../../contract/events.js';
-import { DcAgentError } from '../../core/errors.js';
+import {
+  type DcEvent,
+  type EventData,
+  type EventType,
+  eventSchema,
+  subjectSchema,
+} from '../../contract/events.js';
+import { EventRefusedError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { RedisKeys } from '../../core/redis-keys.js';
 import type { Metrics } from '../metrics.js';
@@ -162,8 +168,10 @@ export class EventOutbox {
   }
 
   async publish<T extends EventType>(draft: EventDraft<T>): Promise<PublishResult> {
+    const built = this.envelope(draft);
+    if (typeof built === 'string') return this.refuse(draft, built);
     const item: Spilled = {
-      event: this.envelope(draft),
+      event: built,
       floor: this.lastSeq.get(draft.subject) ?? 0,
       ...(draft.state ? { state: draft.state } : {}),
     };
@@ -209,7 +217,8 @@ export class EventOutbox {
     this.fd = undefined;
   }
 
-  private envelope<T extends EventType>(draft: EventDraft<T>): Envelope {
+  /** The envelope, or what is wrong with it (the event failed its own schema). */
+  private envelope<T extends EventType>(draft: EventDraft<T>): Envelope | string {
     const dryRun = draft.type === 'provision.planned' || draft.type === 'deprovision.planned';
     // Field order matters: the script fills in the first `"sequence":0`, which precedes `data`.
     const ev = {
@@ -223,15 +232,62 @@ export class EventOutbox {
       dryRun,
       data: draft.data,
     };
-    // A malformed event is a bug of ours; refuse it here rather than hand it to consumers.
+    // A malformed event is a bug of ours; it is refused here rather than handed to consumers.
     const check = eventSchema.safeParse({ ...ev, sequence: 1 });
-    if (!check.success) {
-      throw new DcAgentError(
-        'internal',
-        `refusing malformed ${draft.type} event: ${check.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-      );
-    }
+    if (!check.success) return check.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     return ev as Envelope;
+  }
+
+  /**
+   * An event failed its own schema. Dropping it would leave a job with no final event at all, so
+   * a job's event is replaced by a final `*.failed` with code `internal-error` that names the
+   * offending fields (CONTRACT §4), built only from values that are checked here. Either way the
+   * refusal is logged at error level, counted, and thrown to the caller.
+   */
+  private async refuse<T extends EventType>(draft: EventDraft<T>, problem: string): Promise<never> {
+    const what = `refused malformed ${draft.type} event (an agent bug): ${problem}`.slice(0, 2_000);
+    this.opts.metrics?.eventsRefused.inc({ type: draft.type });
+    const operation = draft.type.split('.')[0];
+    if (operation !== 'provision' && operation !== 'deprovision') {
+      this.opts.logger.error({ type: draft.type, subject: draft.subject, problem }, what);
+      throw new EventRefusedError(what, false);
+    }
+    const d = (draft.data ?? {}) as Record<string, unknown>;
+    const text = (v: unknown, max: number) =>
+      typeof v === 'string' && v.length > 0 && v.length <= max ? v : undefined;
+    const count = (v: unknown) => (Number.isSafeInteger(v) && (v as number) >= 1 ? (v as number) : 1);
+    const jobId = text(d.jobId, 200);
+    const attempt = count(d.attempt);
+    const replacement: EventDraft<'provision.failed'> = {
+      type: `${operation}.failed` as 'provision.failed',
+      subject: this.usableSubject(draft.subject, jobId),
+      data: {
+        device: text(d.device, 64) ?? null,
+        port: text(d.port, 64) ?? null,
+        ...(jobId ? { jobId } : {}),
+        code: 'internal-error',
+        message: what,
+        retryable: false,
+        attempt,
+        attemptsMax: Math.max(attempt, count(d.attemptsMax)),
+        final: true,
+      },
+      // Deterministic when the refused one was, so a redelivered job reports it once.
+      id: draft.id && draft.id.length <= 180 ? `${draft.id}:refused` : randomUUID(),
+    };
+    this.opts.logger.error(
+      { type: draft.type, subject: draft.subject, jobId, problem },
+      `${what}; publishing a final ${replacement.type} internal-error instead`,
+    );
+    if (typeof this.envelope(replacement) === 'string') throw new EventRefusedError(what, false);
+    await this.publish(replacement);
+    throw new EventRefusedError(what, true);
+  }
+
+  /** The refused event's subject when it is a valid one, else the job's. */
+  private usableSubject(subject: string, jobId: string | undefined): string {
+    if (subjectSchema.safeParse(subject).success) return subject;
+    return `job-${(jobId ?? 'unknown').replace(/\s+/g, '_').slice(0, 200)}`;
   }
 
   private async send(item: Spilled): Promise<[boolean, number]> {

@@ -241,7 +241,8 @@ function openChannel(
       settled = true;
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
-      client.end();
+      // destroy() alone: ssh2's destroy() is a no-op once end() has half-closed the socket, and a
+      // peer that never answers (a hung device) then kept the socket, and the process, alive.
       client.destroy();
       reject(err);
     };

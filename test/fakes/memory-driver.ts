@@ -19,6 +19,8 @@ export class MemoryDriver implements DeviceDriver {
   readonly calls: string[] = [];
   /** Errors thrown by the next calls of apply(), one per call. */
   readonly applyFailures: Error[] = [];
+  /** Overrides merged into the results of the next calls of apply(), one per call (e.g. a bug's wrong type). */
+  readonly applyOverrides: Record<string, unknown>[] = [];
   /** Resolves apply() only when this promise does, to hold a job inside the lock. */
   gate: Promise<void> | undefined;
   concurrentWrites = 0;
@@ -56,6 +58,9 @@ export class MemoryDriver implements DeviceDriver {
       if (this.gate) await this.gate;
       const failure = this.applyFailures.shift();
       if (failure) throw failure;
+      const override = this.applyOverrides.shift();
+      if (override)
+        return { changed: true, verified: true, confirmedCommit: true, ...override } as ApplyResult;
       const cur = this.ports.get(intent.port);
       if (cur?.description === intent.description && cur.enabled === intent.enabled) {
         return { changed: false, verified: true, confirmedCommit: true };

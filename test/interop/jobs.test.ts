@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Queue, Worker } from 'bullmq';
+import { Queue, type Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { EventOutbox } from '../../agent/events/outbox.js';
@@ -290,6 +290,80 @@ describe('job processors on BullMQ and real Redis', () => {
       final: false,
       attemptsMax: 3,
     });
+  });
+
+  describe('a job added with BullMQ defaults (no attempts: BullMQ stores 0)', () => {
+    let raw: Queue;
+    beforeAll(() => {
+      raw = new Queue(cfg.queues.jobs, { connection: bull, prefix });
+    });
+    afterAll(() => raw?.close());
+
+    it('an unrecoverable failure publishes one final event with attemptsMax 1', async () => {
+      const job = await raw.add('provision', {
+        schemaVersion: 1,
+        connectionId: 'hc-def1',
+        device: 'sw1',
+        port: 'Gi9/9',
+      });
+      expect(job.opts.attempts ?? 0).toBe(0);
+      const { state, job: done } = await settle(String(job.id));
+      expect(state).toBe('failed');
+      expect(done?.failedReason).toMatch(/^unknown-port: /);
+      const evs = await eventsOf('hc-def1');
+      expect(evs.map((e) => e.type)).toEqual(['provision.failed']);
+      expect(evs[0]?.data).toMatchObject({
+        jobId: String(job.id),
+        code: 'unknown-port',
+        attempt: 1,
+        attemptsMax: 1,
+        final: true,
+      });
+    });
+
+    it('a retryable failure is final on the one attempt, and failedReason carries its code', async () => {
+      drivers.get('sw2')!.applyFailures.push(new DcAgentError('unreachable', 'connection refused'));
+      const job = await raw.add('provision', {
+        schemaVersion: 1,
+        connectionId: 'hc-def2',
+        device: 'sw2',
+        port: '10GE1/0/4',
+      });
+      const { state, job: done } = await settle(String(job.id));
+      expect(state).toBe('failed');
+      expect(done?.attemptsMade).toBe(1);
+      expect(done?.failedReason).toBe('unreachable: connection refused');
+      const evs = await eventsOf('hc-def2');
+      expect(evs.map((e) => [e.type, (e.data as { code: string }).code])).toEqual([
+        ['provision.failed', 'unreachable'],
+      ]);
+      expect(evs[0]?.data).toMatchObject({ retryable: true, attempt: 1, attemptsMax: 1, final: true });
+    });
+  });
+
+  it('a malformed success event (an agent bug) ends the job with one final internal-error naming the field', async () => {
+    drivers.get('sw2')!.applyOverrides.push({ confirmedCommit: 'yes' });
+    await enqueueJob(
+      queue,
+      'provision',
+      { schemaVersion: 1, connectionId: 'hc-bug1', device: 'sw2', port: '10GE1/0/5' },
+      'provision-hc-bug1-1',
+    );
+    const { state, job } = await settle('provision-hc-bug1-1');
+    expect(state).toBe('failed');
+    expect(job?.attemptsMade).toBe(1);
+    expect(job?.failedReason).toMatch(/^internal-error: .*data\.confirmedCommit/);
+    const evs = await eventsOf('hc-bug1');
+    expect(evs.map((e) => e.type)).toEqual(['provision.failed']);
+    expect(evs[0]?.data).toMatchObject({
+      jobId: 'provision-hc-bug1-1',
+      device: 'sw2',
+      port: '10GE1/0/5',
+      code: 'internal-error',
+      retryable: false,
+      final: true,
+    });
+    expect((evs[0]!.data as { message: string }).message).toContain('data.confirmedCommit');
   });
 
   it('the last failed attempt says final', async () => {

@@ -8,7 +8,8 @@ import { readRange } from '../../agent/events/stream.js';
 import { createMetrics } from '../../agent/metrics.js';
 import { createRedis, waitReady } from '../../agent/redis.js';
 import { buildConfig } from '../../config/load.js';
-import { silentLogger } from '../../core/logger.js';
+import { EventRefusedError } from '../../core/errors.js';
+import { createLogger, silentLogger } from '../../core/logger.js';
 import { RedisKeys } from '../../core/redis-keys.js';
 import { RestartableRedis } from '../helpers/redis.js';
 
@@ -17,7 +18,14 @@ const degraded = (port: string) => ({
   data: { device: 'sw1', port, reason: 'snmp-timeout' as const, since: new Date().toISOString() },
 });
 
-async function outboxFor(url: string, spillFile: string, prefix: string, ready = true, maxSubjects?: number) {
+async function outboxFor(
+  url: string,
+  spillFile: string,
+  prefix: string,
+  ready = true,
+  logger = silentLogger,
+  maxSubjects?: number,
+) {
   const cfg = buildConfig({ redis: { url, prefix } }, { env: {} });
   const redis = createRedis(cfg.redis, 'fast');
   if (ready) await waitReady(redis, 5_000);
@@ -29,7 +37,7 @@ async function outboxFor(url: string, spillFile: string, prefix: string, ready =
     agentId: 'test-agent',
     maxLen: 10_000,
     spillFile,
-    logger: silentLogger,
+    logger,
     metrics,
     retryMs: 200,
     ...(maxSubjects ? { maxSubjects } : {}),
@@ -81,7 +89,14 @@ describe('events outbox against real Redis', () => {
 
   it('remembers a bounded number of subjects, keeping the most recent ones', async () => {
     const { url } = inject('peers').redis;
-    const { outbox, redis } = await outboxFor(url, join(dir, 'e.jsonl'), `t${Date.now()}e`, true, 5);
+    const { outbox, redis } = await outboxFor(
+      url,
+      join(dir, 'e.jsonl'),
+      `t${Date.now()}e`,
+      true,
+      silentLogger,
+      5,
+    );
     // Every junk job is a subject of its own (`job-<id>`): without a bound the map grows forever.
     for (let i = 0; i < 50; i++) await outbox.publish({ subject: `job-junk-${i}`, ...degraded('p1') });
     expect(outbox.rememberedSubjects).toBe(5);
@@ -117,6 +132,67 @@ describe('events outbox against real Redis', () => {
     await expect(
       outbox.publish({ type: 'monitoring.degraded', subject: 'hc-aaa', data: { device: 'sw1' } as never }),
     ).rejects.toThrow(/malformed/);
+    await outbox.close();
+    redis.disconnect();
+  });
+
+  it.each([
+    {
+      what: 'a failure event with attemptsMax 0 (BullMQ stores attempts 0 when the producer sets none)',
+      type: 'provision.failed' as const,
+      data: {
+        device: 'sw1',
+        port: 'p1',
+        jobId: '17',
+        code: 'unknown-port',
+        message: 'no such port',
+        retryable: false,
+        attempt: 1,
+        attemptsMax: 0,
+        final: true,
+      },
+      field: 'data.attemptsMax',
+      expect: { device: 'sw1', port: 'p1', jobId: '17', attempt: 1, attemptsMax: 1 },
+    },
+    {
+      what: 'a success event with a field of the wrong type',
+      type: 'deprovision.succeeded' as const,
+      data: { device: 'sw1', port: 'p1', jobId: 'deprovision-hc-ref-1', verified: true, lightPresent: 'no' },
+      field: 'data.lightPresent',
+      expect: { device: 'sw1', port: 'p1', jobId: 'deprovision-hc-ref-1', attempt: 1, attemptsMax: 1 },
+    },
+  ])('never swallows a job event that fails its schema: $what', async (c) => {
+    const { url } = inject('peers').redis;
+    const prefix = `t${Date.now()}-${c.type}`;
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'info', destination: { write: (l: string) => lines.push(l) } });
+    const { outbox, redis, keys, metrics } = await outboxFor(url, join(dir, 'r.jsonl'), prefix, true, logger);
+    const err = await outbox
+      .publish({ type: c.type, subject: 'hc-ref', id: 'job-x:refused-test', data: c.data as never })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(EventRefusedError);
+    expect(err).toMatchObject({ code: 'internal-error', reported: true, retryable: false });
+    expect((err as Error).message).toContain(c.field);
+
+    // In its place, one final failure with code internal-error that names the offending field.
+    const r = new Redis(url);
+    const { entries } = await readRange(r, keys, '-', 100);
+    r.disconnect();
+    expect(entries.map((e) => e.event.type)).toEqual([c.type.replace(/\.\w+$/, '.failed')]);
+    const ev = entries[0]!.event;
+    expect(ev).toMatchObject({ id: 'job-x:refused-test:refused', subject: 'hc-ref', sequence: 1 });
+    expect(ev.data).toMatchObject({ ...c.expect, code: 'internal-error', retryable: false, final: true });
+    expect((ev.data as { message: string }).message).toContain(c.field);
+
+    // Counted and logged at error level.
+    expect(await metrics.registry.getSingleMetricAsString('dcagent_events_refused_total')).toContain(
+      `type="${c.type}"} 1`,
+    );
+    const errors = lines
+      .map((l) => JSON.parse(l) as { level: number; msg: string })
+      .filter((l) => l.level >= 50);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.msg).toContain(c.field);
     await outbox.close();
     redis.disconnect();
   });

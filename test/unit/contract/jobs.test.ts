@@ -1,11 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import {
   connectionOfDescription,
+  DESCRIPTION_MAX,
   deprovisionJobSchema,
+  descriptionSchema,
   jobIdSchema,
+  NON_PRINTABLE_CLASS,
   portDescription,
   provisionJobSchema,
 } from '../../../contract/jobs.js';
+import { contractJsonSchemas } from '../../../contract/json-schema.js';
 import { toFieldIssues } from '../../../core/zod-issues.js';
 import { deprovisionExample, provisionExample } from './examples.js';
 
@@ -111,5 +115,32 @@ describe('job payloads (CONTRACT §3)', () => {
     expect(connectionOfDescription('HC hc-7f2a9c ACME')).toBe('hc-7f2a9c');
     expect(connectionOfDescription('uplink to core')).toBeUndefined();
     expect(connectionOfDescription(undefined)).toBeUndefined();
+  });
+});
+
+describe('the printable rule without \\p{..} classes (portable to every regex engine)', () => {
+  it('refuses exactly Unicode Cc, Cf, Co, Zl and Zp, and lone surrogates', () => {
+    const unicode = /[\p{Cc}\p{Cf}\p{Co}\p{Zl}\p{Zp}]/u;
+    const wrong: string[] = [];
+    for (let c = 0; c <= 0x10ffff; c++) {
+      if (c >= 0xd800 && c <= 0xdfff) continue;
+      const ch = String.fromCodePoint(c);
+      const refused = !descriptionSchema.safeParse(ch).success;
+      if (refused !== unicode.test(ch)) wrong.push(c.toString(16));
+    }
+    expect(wrong).toEqual([]);
+    expect(descriptionSchema.safeParse('a\uD800b').success).toBe(false);
+    expect(descriptionSchema.safeParse('ok \u{1F600}').success).toBe(true);
+  });
+
+  it('counts the 64 characters in code points, as JSON Schema maxLength does', () => {
+    expect(descriptionSchema.safeParse('\u{1F600}'.repeat(DESCRIPTION_MAX)).success).toBe(true);
+    expect(descriptionSchema.safeParse('\u{1F600}'.repeat(DESCRIPTION_MAX + 1)).success).toBe(false);
+  });
+
+  it('the exported pattern is the same class, in the recommended regex subset', () => {
+    const text = JSON.stringify(contractJsonSchemas()['job.provision.schema.json']);
+    expect(text).not.toMatch(/\\\\p\{/);
+    expect(text).toContain(JSON.stringify(NON_PRINTABLE_CLASS));
   });
 });
