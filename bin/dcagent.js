@@ -10,4 +10,5 @@ try {
   }
   throw err;
 }
+cli.exitQuietlyOnClosedPipe();
 process.exitCode = await cli.main(process.argv);

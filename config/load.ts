@@ -6,7 +6,7 @@ import { ConfigError, type FieldIssue } from '../core/errors.js';
 import { registerSecret, Secret } from '../core/secret.js';
 import { formatPath, toFieldIssues } from '../core/zod-issues.js';
 import { type DbmRange, DEFAULT_THRESHOLDS, type Thresholds } from './defaults.js';
-import { configSchema, type ParsedConfig, type ParsedDevice } from './schema.js';
+import { configSchema, httpPortSchema, type ParsedConfig, type ParsedDevice } from './schema.js';
 
 export const DEFAULT_CONFIG_PATH = 'config/agent.yaml';
 
@@ -114,17 +114,28 @@ export function buildConfig(raw: unknown, options: LoadOptions = {}): AgentConfi
   if (env.DCAGENT_AGENT_ID !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(env.DCAGENT_AGENT_ID)) {
     resolver.issues.push({ path: 'DCAGENT_AGENT_ID', message: 'must be 1-63 letters, digits, . _ -' });
   }
+  // A container publishes whatever port it was told; the file can stay the same across replicas.
+  const httpPort = httpPortFromEnv(env.DCAGENT_HTTP_PORT, resolver.issues) ?? cfg.agent.httpPort;
   const devices = cfg.devices.map((d, i) => resolveDevice(d, i, cfg, resolver));
   if (resolver.issues.length > 0) throw new ConfigError(resolver.issues);
 
   const out: AgentConfig = {
     ...cfg,
-    agent: { ...cfg.agent, id: agentId },
+    agent: { ...cfg.agent, id: agentId, httpPort },
     redis: { ...cfg.redis, url: redisUrl, ...(redisPassword ? { password: redisPassword } : {}) },
     devices,
     ...(options.path ? { source: options.path } : {}),
   };
   return deepFreeze(out);
+}
+
+/** `DCAGENT_HTTP_PORT`, held to the same rule as `agent.httpPort`. */
+function httpPortFromEnv(value: string | undefined, issues: FieldIssue[]): number | undefined {
+  if (value === undefined) return undefined;
+  const parsed = httpPortSchema.safeParse(/^\d+$/.test(value) ? Number(value) : value);
+  if (parsed.success) return parsed.data;
+  issues.push({ path: 'DCAGENT_HTTP_PORT', message: 'must be a port number from 0 to 65535' });
+  return undefined;
 }
 
 function resolveDevice(d: ParsedDevice, index: number, cfg: ParsedConfig, r: SecretResolver): DeviceConfig {

@@ -13,6 +13,8 @@ const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environ
 const filePath = z.string().min(1, 'must be a file path');
 const positiveInt = z.number().int().positive();
 const port = z.number().int().min(1).max(65_535);
+/** 0 lets the system pick a free port (tests, several agents on one host). */
+export const httpPortSchema = z.number().int().min(0).max(65_535);
 
 /** OpenSSH's fingerprint form, as `ssh-keygen -lf` prints it. */
 export const HOST_KEY_FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}=?$/;
@@ -305,7 +307,7 @@ export const configSchema = z
                 .slice(0, 63) || 'agent',
           ),
         concurrency: z.number().int().min(1).max(256).default(DEFAULTS.concurrency),
-        httpPort: z.number().int().min(0).max(65_535).default(DEFAULTS.httpPort),
+        httpPort: httpPortSchema.default(DEFAULTS.httpPort),
         httpHost: z.string().min(1).default(DEFAULTS.httpHost),
         shutdownTimeoutSeconds: positiveInt.default(DEFAULTS.shutdownTimeoutSeconds),
         logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

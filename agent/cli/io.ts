@@ -4,6 +4,8 @@ import { ConfigError, isDcAgentError, UsageError } from '../../core/errors.js';
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
+/** `enqueue --wait`: the deprovision was refused because private virtual interfaces remain. */
+export const EXIT_BLOCKED = 3;
 
 export interface Output {
   out(text: string): void;
@@ -38,4 +40,21 @@ export function reportError(err: unknown, io: Output = processOutput): number {
   }
   io.err(`dcagent: ${err instanceof Error ? err.message : String(err)}`);
   return EXIT_FAILURE;
+}
+
+/**
+ * A reader that goes away (`dcagent events | head -1`) closes our stdout; the next write fails with
+ * EPIPE, which Node raises as an unhandled 'error' event with a stack trace. Nobody is left to
+ * read anything, so the command ends quietly instead. Installed by the launcher only, so tests
+ * running the CLI in-process keep their own stdout handling.
+ */
+export function exitQuietlyOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(EXIT_OK);
+      // Any other write failure leaves no working stdout to explain it on; stderr may still work.
+      process.stderr.write(`dcagent: cannot write output: ${err.message}\n`);
+      process.exit(EXIT_FAILURE);
+    });
+  }
 }

@@ -1,9 +1,13 @@
 import { Command, CommanderError } from 'commander';
+import { agentVersion } from '../../core/version.js';
 import { registerCheckConfig } from './check-config.js';
 import { registerDemo } from './demo.js';
 import { registerEnqueue } from './enqueue.js';
 import { registerEvents } from './events.js';
 import { EXIT_OK, EXIT_USAGE, type Output, processOutput, reportError } from './io.js';
+
+export { exitQuietlyOnClosedPipe } from './io.js';
+
 import { registerLab } from './lab.js';
 import { registerPlan } from './plan.js';
 import { registerRun } from './run.js';
@@ -17,6 +21,7 @@ export function buildProgram(io: Output = processOutput): Command {
     .description(
       'Direct Connect port agent: provisions Hosted Connection ports, monitors their optics, reports events',
     )
+    .version(agentVersion(), '-V, --version', 'print the version')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .exitOverride();

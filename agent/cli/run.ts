@@ -1,20 +1,33 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { httpPortSchema } from '../../config/schema.js';
 import { Agent } from '../app.js';
 import { configFrom, parseFlags } from './common.js';
 import { EXIT_OK, type Output, processOutput } from './io.js';
 
-const flagsSchema = z.strictObject({ config: z.string().optional(), dryRun: z.boolean().optional() });
+const flagsSchema = z.strictObject({
+  config: z.string().optional(),
+  dryRun: z.boolean().optional(),
+  httpPort: z.coerce.number().pipe(httpPortSchema).optional(),
+});
 
 export function registerRun(program: Command, io: Output = processOutput): void {
   program
     .command('run')
     .description('run the agent: consume jobs, monitor ports, publish events (SIGTERM drains)')
     .option('--dry-run', 'plan every job only: publish *.planned events, change nothing, take no device lock')
+    .option(
+      '--http-port <port>',
+      'serve /metrics, /healthz, /readyz here (wins over DCAGENT_HTTP_PORT and agent.httpPort; 0 = any free port)',
+    )
     .option('--config <file>', 'configuration file (default: $DCAGENT_CONFIG or config/agent.yaml)')
     .action(async (raw: Record<string, unknown>) => {
       const flags = parseFlags(flagsSchema, raw);
-      const cfg = configFrom(flags);
+      const loaded = configFrom(flags);
+      const cfg =
+        flags.httpPort === undefined
+          ? loaded
+          : { ...loaded, agent: { ...loaded.agent, httpPort: flags.httpPort } };
       const agent = new Agent({ cfg, dryRun: flags.dryRun ?? false });
       let signals = 0;
       const onSignal = (sig: NodeJS.Signals) => {
