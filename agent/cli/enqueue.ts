@@ -1,6 +1,6 @@
+import type { Queue } from 'bullmq';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { findDevice, findPort } from '../../config/load.js';
 import type { DcEvent } from '../../contract/events.js';
 import { type JobName, jobIdSchema } from '../../contract/jobs.js';
 import { PORT_TYPES } from '../../contract/port-types.js';
@@ -8,10 +8,17 @@ import { DcAgentError, UsageError } from '../../core/errors.js';
 import { RedisKeys } from '../../core/redis-keys.js';
 import { createQueue, defaultJobId, enqueueJob } from '../../jobs/queue.js';
 import { createRedis } from '../redis.js';
-import { configFrom, connectionTargetFlags, intFlag, parseFlags } from './common.js';
+import { cliTarget, configFrom, connectionTargetFlags, intFlag, parseFlags } from './common.js';
 import { formatEvent } from './event-format.js';
 import { followEvents } from './events.js';
-import { EXIT_FAILURE, EXIT_OK, type Output, processOutput } from './io.js';
+import { EXIT_BLOCKED, EXIT_FAILURE, EXIT_OK, type Output, processOutput } from './io.js';
+
+/**
+ * How long a job may sit untaken before `enqueue` says that no agent seems to be consuming the
+ * queue. Agents take a job within milliseconds when they run; 30 s leaves room for a busy agent
+ * working through a backlog at full concurrency. `--warn-after` changes it (tests shorten it).
+ */
+export const NO_WORKER_WARNING_SECONDS = 30;
 
 const flagsSchema = z.strictObject({
   ...connectionTargetFlags,
@@ -21,6 +28,7 @@ const flagsSchema = z.strictObject({
   dryRun: z.boolean().optional(),
   wait: z.boolean().optional(),
   timeout: intFlag.default(300),
+  warnAfter: intFlag.default(NO_WORKER_WARNING_SECONDS),
   json: z.boolean().optional(),
 });
 
@@ -29,6 +37,22 @@ export function endsJob(ev: DcEvent, jobId: string): boolean {
   if ((ev.data as { jobId?: string }).jobId !== jobId) return false;
   if (ev.type === 'provision.failed' || ev.type === 'deprovision.failed') return ev.data.final === true;
   return ev.type.startsWith('provision.') || ev.type.startsWith('deprovision.');
+}
+
+/** CONTRACT §7: 1 for a failed job, 3 for a deprovision refused because PVIs remain. */
+export function exitStatusFor(final: DcEvent): number {
+  if (final.type === 'deprovision.blocked') return EXIT_BLOCKED;
+  return final.type.endsWith('.failed') ? EXIT_FAILURE : EXIT_OK;
+}
+
+/** Age of the oldest job still waiting for a worker, if any. */
+async function oldestWaitingAgeMs(queue: Queue): Promise<number | undefined> {
+  const [oldest] = await queue.getJobs(['wait'], 0, 0, true);
+  return oldest ? Date.now() - oldest.timestamp : undefined;
+}
+
+function noWorkerWarning(queueName: string, ms: number): string {
+  return `dcagent: warning: no worker has taken a job from queue ${queueName} for ${Math.round(ms / 1000)} s (no agent is running?)`;
 }
 
 export function registerEnqueue(program: Command, io: Output = processOutput): void {
@@ -44,9 +68,17 @@ export function registerEnqueue(program: Command, io: Output = processOutput): v
     .option('--bandwidth-mbps <n>', 'provision only: bandwidth, at most the port speed')
     .option('--job-id <id>', 'idempotency key (default <operation>-<connection>-<unix ms>)')
     .option('--dry-run', 'plan only: the agent publishes *.planned and changes nothing')
-    .option('--wait', "print the connection's events until the job ends; exit 1 if it failed")
+    .option(
+      '--wait',
+      "print the connection's events until the job ends; exit 1 if it failed, 3 if deprovision.blocked",
+    )
     .option('--timeout <seconds>', 'with --wait: give up after this long', '300')
     .option('--json', 'with --wait: events as JSON lines')
+    .option(
+      '--warn-after <seconds>',
+      'warn when no worker has taken a job from the queue for this long',
+      String(NO_WORKER_WARNING_SECONDS),
+    )
     .option('--config <file>', 'configuration file (default: $DCAGENT_CONFIG or config/agent.yaml)')
     .action(async (operation: string, raw: Record<string, unknown>) => {
       if (operation !== 'provision' && operation !== 'deprovision') {
@@ -62,15 +94,7 @@ export function registerEnqueue(program: Command, io: Output = processOutput): v
       }
       const cfg = configFrom(flags);
       // The agent checks the inventory too; checking here saves a round trip for an obvious typo.
-      if (cfg.devices.length > 0) {
-        const device = findDevice(cfg, flags.device);
-        if (!device)
-          throw new UsageError(
-            `--device: ${flags.device} is not in the inventory of ${cfg.source ?? 'the config'}`,
-          );
-        if (!findPort(device, flags.port))
-          throw new UsageError(`--port: ${flags.port} is not a port of ${device.id}`);
-      }
+      if (cfg.devices.length > 0) cliTarget(cfg, flags.device, flags.port);
       const data = {
         schemaVersion: 1,
         connectionId: flags.connection,
@@ -92,6 +116,9 @@ export function registerEnqueue(program: Command, io: Output = processOutput): v
         const tail = (await redis.xrevrange(keys.events, '+', '-', 'COUNT', 1))[0]?.[0] ?? '0';
         await enqueueJob(queue, name, data, jobId);
         io.err(`enqueued ${name} ${jobId}`);
+        const warnMs = flags.warnAfter * 1000;
+        const staleMs = await oldestWaitingAgeMs(queue);
+        if (staleMs !== undefined && staleMs >= warnMs) io.err(noWorkerWarning(cfg.queues.jobs, staleMs));
         if (!flags.wait) {
           io.out(jobId);
           process.exitCode = EXIT_OK;
@@ -99,11 +126,22 @@ export function registerEnqueue(program: Command, io: Output = processOutput): v
         }
         let final: DcEvent | undefined;
         const signal = AbortSignal.timeout(flags.timeout * 1000);
+        // Said at most once, and only when nothing else explains the silence: the job is still waiting.
+        const watchdog = setTimeout(() => {
+          void queue
+            .getJobState(jobId)
+            .then((state) => {
+              if (state === 'waiting' && !final) io.err(noWorkerWarning(cfg.queues.jobs, warnMs));
+            })
+            .catch(() => {});
+        }, warnMs);
+        watchdog.unref();
+        signal.addEventListener('abort', () => clearTimeout(watchdog), { once: true });
         await followEvents({
           redis,
           keys,
           after: tail,
-          connection: flags.connection,
+          filter: { connection: flags.connection },
           signal,
           onEvent: ({ event }) => {
             io.out(flags.json ? JSON.stringify(event) : formatEvent(event, io.isTTY));
@@ -111,9 +149,10 @@ export function registerEnqueue(program: Command, io: Output = processOutput): v
             return final !== undefined;
           },
         });
+        clearTimeout(watchdog);
         if (!final)
           throw new DcAgentError('timeout', `job ${jobId} did not finish within ${flags.timeout} s`);
-        process.exitCode = final.type.endsWith('.failed') ? EXIT_FAILURE : EXIT_OK;
+        process.exitCode = exitStatusFor(final);
       } finally {
         await queue.close();
         redis.disconnect();
