@@ -57,6 +57,15 @@ export interface Plan {
   changes: number;
   before?: PortConfigState;
   after: PortConfigState;
+  /** With `validate`: what the device answered to the test-only edit. */
+  validation?: PlanValidation;
+}
+
+export interface PlanValidation {
+  /** True when the device accepted the edit as valid. */
+  accepted: boolean;
+  /** The device's answer in its own words: `<ok/>`, or each rpc-error's tag, message and path. */
+  answer: string;
 }
 
 export interface ApplyResult {

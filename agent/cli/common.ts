@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { type AgentConfig, loadConfig } from '../../config/load.js';
 import { connectionIdSchema, descriptionSchema } from '../../contract/jobs.js';
-import { UsageError } from '../../core/errors.js';
+import { isDcAgentError, UsageError } from '../../core/errors.js';
 import { formatPath } from '../../core/zod-issues.js';
+import { resolveTarget, type Target } from '../../jobs/intent.js';
 
 /** Loads the config named by `--config` (or DCAGENT_CONFIG, or the default path). */
 export function configFrom(opts: { config?: string }): AgentConfig {
@@ -43,3 +44,36 @@ export const connectionTargetFlags = {
   connection: connectionIdSchema,
   description: descriptionSchema.optional(),
 };
+
+/** How many names a "not in the inventory" message lists before it stops. */
+const KNOWN_SHOWN = 12;
+
+function known(names: readonly string[]): string {
+  if (names.length === 0) return '(none)';
+  const shown = names.slice(0, KNOWN_SHOWN).join(', ');
+  return names.length > KNOWN_SHOWN ? `${shown}, … ${names.length - KNOWN_SHOWN} more` : shown;
+}
+
+/**
+ * The device and port a command names, looked up the way jobs look them up. A name that is not
+ * in the inventory is the same mistake in every command, so it reads the same and exits 2
+ * (bad usage) everywhere: `plan`, `status`, `enqueue`.
+ */
+export function cliTarget(cfg: AgentConfig, device: string, port: string): Target {
+  try {
+    return resolveTarget(cfg, { device, port });
+  } catch (err) {
+    if (isDcAgentError(err) && err.code === 'unknown-device') {
+      throw new UsageError(
+        `--device: ${device} is not in the inventory of ${cfg.source ?? 'the config'} (devices: ${known(cfg.devices.map((d) => d.id))})`,
+      );
+    }
+    if (isDcAgentError(err) && err.code === 'unknown-port') {
+      const d = cfg.devices.find((x) => x.id === device);
+      throw new UsageError(
+        `--port: ${port} is not a port of ${device} in the inventory (ports: ${known(d?.ports.map((p) => p.name) ?? [])})`,
+      );
+    }
+    throw err;
+  }
+}

@@ -1,13 +1,15 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { findDevice, findPort } from '../../config/load.js';
-import { JOB_SCHEMAS, portDescription } from '../../contract/jobs.js';
-import { UsageError } from '../../core/errors.js';
+import { type DeprovisionJob, JOB_SCHEMAS, type ProvisionJob } from '../../contract/jobs.js';
+import { PORT_TYPES } from '../../contract/port-types.js';
+import { type FieldIssue, InvalidJobError, UsageError } from '../../core/errors.js';
 import { toFieldIssues } from '../../core/zod-issues.js';
-import type { Operation, Plan, PortIntent } from '../../drivers/driver.js';
+import type { Operation, Plan, PlanValidation, PortIntent } from '../../drivers/driver.js';
 import { createDriver } from '../../drivers/factory.js';
-import { configFrom, connectionTargetFlags, parseFlags } from './common.js';
-import { EXIT_OK, type Output, processOutput } from './io.js';
+import { prettyXml } from '../../drivers/xml/xml.js';
+import { clearIntent, provisionIntent } from '../../jobs/intent.js';
+import { cliTarget, configFrom, connectionTargetFlags, intFlag, parseFlags } from './common.js';
+import { EXIT_FAILURE, EXIT_OK, type Output, processOutput } from './io.js';
 
 /**
  * `dcagent plan provision|deprovision`: the engineer's dry run. It reads the port from the device
@@ -17,6 +19,8 @@ import { EXIT_OK, type Output, processOutput } from './io.js';
 
 const flagsSchema = z.strictObject({
   ...connectionTargetFlags,
+  portType: z.enum(PORT_TYPES).optional(),
+  bandwidthMbps: intFlag.optional(),
   offline: z.boolean().optional(),
   validate: z.boolean().optional(),
   json: z.boolean().optional(),
@@ -31,6 +35,13 @@ export interface PlanOutput {
   rpc: string;
   diff: string;
   changes: number;
+  /** With --validate: what the device answered to the test-only edit. */
+  validation?: PlanValidation;
+}
+
+/** CLI platforms send command lines, not an RPC; the heading says so. */
+function isCliPlatform(platform: string): boolean {
+  return platform.startsWith('cli-');
 }
 
 // Plain SGR codes: node's styleText also consults NO_COLOR/FORCE_COLOR on its own, while the
@@ -47,11 +58,19 @@ function painter(io: Pick<Output, 'isTTY'>): (style: Style, text: string) => str
 /** The human form: headings, the RPC, and the diff with +/- lines coloured on a terminal. */
 export function formatPlan(p: PlanOutput, io: Pick<Output, 'isTTY'>, offline: boolean): string {
   const paint = painter(io);
+  const cli = isCliPlatform(p.platform);
   const lines = [
     paint('bold', `plan ${p.operation} ${p.connectionId}: ${p.device} ${p.port} (${p.platform})`),
-    paint('bold', 'rpc:'),
-    p.rpc,
   ];
+  if (p.rpc === '') lines.push(paint('bold', cli ? 'commands: none' : 'rpc: none'));
+  else lines.push(paint('bold', cli ? 'commands:' : 'rpc:'), cli ? p.rpc : prettyXml(p.rpc));
+  if (p.validation) {
+    lines.push(
+      p.validation.accepted
+        ? paint('green', `validate: the device accepted the edit (test-only): ${p.validation.answer}`)
+        : paint('red', `validate: the device refused the edit (test-only): ${p.validation.answer}`),
+    );
+  }
   if (offline) {
     lines.push(paint('dim', 'diff: none (--offline: rendered from the inventory, device not contacted)'));
   } else if (p.changes === 0) {
@@ -69,6 +88,12 @@ export function formatPlan(p: PlanOutput, io: Pick<Output, 'isTTY'>, offline: bo
   return lines.join('\n');
 }
 
+/** Job-field problems as flags: `portType` is reported as `--port-type`, as the user typed it. */
+function usageFromIssues(issues: readonly FieldIssue[]): UsageError {
+  const flag = (path: string) => `--${path.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+  return new UsageError(issues.map((i) => `${flag(i.path)}: ${i.message}`).join('\n  '));
+}
+
 export function registerPlan(program: Command, io: Output = processOutput): void {
   program
     .command('plan')
@@ -78,8 +103,13 @@ export function registerPlan(program: Command, io: Output = processOutput): void
     .requiredOption('--port <name>', 'port name as the device spells it')
     .requiredOption('--connection <id>', 'Hosted Connection id, e.g. hc-7f2a9c')
     .option('--description <text>', 'customer text (provision only, at most 64 printable characters)')
+    .option('--port-type <type>', `provision only: ${PORT_TYPES.join(' | ')}; must match the inventory`)
+    .option('--bandwidth-mbps <n>', 'provision only: bandwidth, at most the port speed')
     .option('--offline', 'render from the inventory alone, without contacting the device (no diff)')
-    .option('--validate', 'also ask the device to test the edit (edit-config test-only; applies nothing)')
+    .option(
+      '--validate',
+      'also ask the device to test the edit (edit-config test-only; applies nothing) and print its answer',
+    )
     .option('--json', 'print one JSON document')
     .option('--config <file>', 'configuration file (default: $DCAGENT_CONFIG or config/agent.yaml)')
     .action(async (operation: string, raw: Record<string, unknown>) => {
@@ -87,8 +117,11 @@ export function registerPlan(program: Command, io: Output = processOutput): void
         throw new UsageError(`operation must be provision or deprovision, not ${JSON.stringify(operation)}`);
       }
       const flags = parseFlags(flagsSchema, raw);
-      if (operation === 'deprovision' && flags.description !== undefined) {
-        throw new UsageError('--description applies to provision only');
+      if (
+        operation === 'deprovision' &&
+        (flags.description !== undefined || flags.portType || flags.bandwidthMbps)
+      ) {
+        throw new UsageError('--description, --port-type and --bandwidth-mbps apply to provision only');
       }
       if (flags.offline && flags.validate)
         throw new UsageError('--validate needs the device; drop --offline');
@@ -101,31 +134,26 @@ export function registerPlan(program: Command, io: Output = processOutput): void
         ...(operation === 'provision' && flags.description !== undefined
           ? { description: flags.description }
           : {}),
+        ...(flags.portType ? { portType: flags.portType } : {}),
+        ...(flags.bandwidthMbps ? { bandwidthMbps: flags.bandwidthMbps } : {}),
         dryRun: true,
       });
-      if (!job.success) {
-        throw new UsageError(
-          toFieldIssues(job.error)
-            .map((i) => `${i.path}: ${i.message}`)
-            .join('\n  '),
-        );
-      }
+      if (!job.success) throw usageFromIssues(toFieldIssues(job.error));
 
       const cfg = configFrom(flags);
-      const device = findDevice(cfg, flags.device);
-      if (!device)
-        throw new UsageError(
-          `--device: ${flags.device} is not in the inventory of ${cfg.source ?? 'the config'}`,
-        );
-      const port = findPort(device, flags.port);
-      if (!port) throw new UsageError(`--port: ${flags.port} is not a port of ${device.id}`);
-
-      const intent: PortIntent = {
-        port: port.name,
-        description: operation === 'provision' ? portDescription(flags.connection, flags.description) : '',
-        enabled: operation === 'provision',
-        portType: port.portType,
-      };
+      const target = cliTarget(cfg, flags.device, flags.port);
+      const { device, port } = target;
+      // The intent is built exactly as the agent builds it for a job, so the plan is what a job does.
+      let intent: PortIntent;
+      try {
+        intent =
+          operation === 'provision'
+            ? provisionIntent(job.data as ProvisionJob, target)
+            : clearIntent(job.data as DeprovisionJob, target);
+      } catch (err) {
+        if (err instanceof InvalidJobError) throw usageFromIssues(err.issues);
+        throw err;
+      }
       const driver = createDriver(device);
       let plan: Plan;
       try {
@@ -145,8 +173,10 @@ export function registerPlan(program: Command, io: Output = processOutput): void
         rpc: plan.rpc,
         diff: plan.diff,
         changes: plan.changes,
+        ...(plan.validation ? { validation: plan.validation } : {}),
       };
+      if (plan.validation && !plan.validation.accepted) process.exitCode = EXIT_FAILURE;
       io.out(flags.json ? JSON.stringify(out, null, 2) : formatPlan(out, io, Boolean(flags.offline)));
-      process.exitCode = EXIT_OK;
+      process.exitCode ??= EXIT_OK;
     });
 }

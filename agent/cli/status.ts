@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { findDevice, findPort, loadConfig } from '../../config/load.js';
+import { loadConfig } from '../../config/load.js';
 import { DcAgentError, type ErrorCode, UsageError } from '../../core/errors.js';
 import type { PollFailureReason, PortReading } from '../../drivers/snmp/poller.js';
 import { SnmpPoller } from '../../drivers/snmp/poller.js';
 import { evaluateHealth, type HealthReason } from '../health/evaluate.js';
+import { cliTarget } from './common.js';
 import { EXIT_OK, type Output, processOutput } from './io.js';
 
 /** `dcagent status --device D --port P [--json]`: one live SNMP read, judged against the thresholds. */
@@ -100,21 +101,7 @@ export function registerStatus(program: Command, io: Output = processOutput): vo
       if (!parsed.success) throw usageFrom(parsed.error);
       const opts = parsed.data;
       const cfg = loadConfig(opts.config ? { path: opts.config } : {});
-      const device = findDevice(cfg, opts.device);
-      if (!device) {
-        const known = cfg.devices.map((d) => d.id).join(', ') || '(none)';
-        throw new DcAgentError(
-          'unknown-device',
-          `no device "${opts.device}" in the inventory (known: ${known})`,
-        );
-      }
-      const port = findPort(device, opts.port);
-      if (!port) {
-        throw new DcAgentError(
-          'unknown-port',
-          `port "${opts.port}" is not in device ${device.id}'s inventory (known: ${device.ports.map((p) => p.name).join(', ')})`,
-        );
-      }
+      const { device, port } = cliTarget(cfg, opts.device, opts.port);
       const poller = new SnmpPoller([device], cfg.monitoring);
       let result: Awaited<ReturnType<SnmpPoller['poll']>>[number] | undefined;
       try {

@@ -188,6 +188,20 @@ export function portLines(dialect: CliDialect, target: PortTarget, before?: Port
   return lines.filter((l): l is string => l !== undefined);
 }
 
+/**
+ * A port's configuration written the way the device itself writes it (`undo shutdown` on VRP,
+ * `no shutdown` on IOS), so `plan`'s diff reads like the device's running configuration.
+ */
+export function renderDialectPortConfig(dialect: CliDialect, state: PortConfigState | undefined): string {
+  if (!state?.exists) return '';
+  const c = dialect.commands;
+  const lines = [render(c.interface, { port: state.port })];
+  if (state.description !== undefined) lines.push(` ${render(c.description, { text: state.description })}`);
+  if (state.enabled !== undefined) lines.push(` ${render(state.enabled ? c.enablePort : c.disablePort)}`);
+  if (state.mtu !== undefined) lines.push(` mtu ${state.mtu}`);
+  return `${lines.join('\n')}\n`;
+}
+
 /** The full session of a change: into configuration, the port's lines, commit, out. */
 export function changeSession(
   dialect: CliDialect,

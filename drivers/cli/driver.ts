@@ -25,6 +25,7 @@ import {
   parseSubinterfaces,
   portLines,
   render,
+  renderDialectPortConfig,
 } from './dialect.js';
 import { CliSession, type ShellOpener } from './session.js';
 
@@ -94,7 +95,9 @@ export class CliDriver implements DeviceDriver {
       const call = callOf(options);
       const before = await this.#read(s, port, call);
       const after = viewAfter(before, wanted, operation);
-      const diff = unifiedDiff(this.deviceId, port, before, after);
+      const diff = unifiedDiff(this.deviceId, port, before, after, (state) =>
+        renderDialectPortConfig(this.#dialect, state),
+      );
       const lines = satisfies(before, wanted) ? [] : portLines(this.#dialect, target, before);
       const twoStage = lines.length > 0 ? await this.#probeTwoStage(s, call) : false;
       return {

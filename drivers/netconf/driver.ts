@@ -1,7 +1,7 @@
 import { createTwoFilesPatch } from 'diff';
 import type { DeviceConfig } from '../../config/load.js';
 import type { Platform } from '../../contract/port-types.js';
-import { DcAgentError } from '../../core/errors.js';
+import { DcAgentError, NetconfRpcError, type RpcErrorInfo } from '../../core/errors.js';
 import { type Logger, silentLogger } from '../../core/logger.js';
 import type {
   ApplyResult,
@@ -10,6 +10,7 @@ import type {
   Operation,
   Plan,
   PlanOptions,
+  PlanValidation,
   PortConfigState,
   PortIntent,
 } from '../driver.js';
@@ -153,7 +154,9 @@ export class NetconfDriver implements DeviceDriver {
       // Leaves the device has but the intent does not manage (an MTU) stay in the "after" view.
       const merged: PortConfigState = mergeForView(before, after, operation);
       const diff = unifiedDiff(this.deviceId, change.port, before, merged);
-      if (options.validate) await this.#testOnly(s, change.payload, options.signal);
+      const validation = options.validate
+        ? await this.#testOnly(s, change.payload, options.signal)
+        : undefined;
       return {
         operation,
         platform: this.platform,
@@ -164,6 +167,7 @@ export class NetconfDriver implements DeviceDriver {
         changes: countChanges(diff),
         before,
         after: merged,
+        ...(validation ? { validation } : {}),
       };
     }, options.signal);
   }
@@ -174,22 +178,33 @@ export class NetconfDriver implements DeviceDriver {
    * uncommitted candidate edits, and a lock would make plan fail while someone else is working.
    * A device without :validate:1.1 (test-only needs it) is refused with a clear error.
    */
-  async #testOnly(s: NetconfSession, payload: XmlFragment, signal?: AbortSignal): Promise<void> {
+  async #testOnly(s: NetconfSession, payload: XmlFragment, signal?: AbortSignal): Promise<PlanValidation> {
     if (!s.hasCapability(CAP.validate11) || !s.hasCapability(CAP.candidate)) {
       throw new DcAgentError(
         'unsupported-platform',
         `${this.deviceId} lacks :validate:1.1 with :candidate, so --validate cannot test the edit`,
       );
     }
-    await s.rpc(
-      rpc.editConfig({
-        target: 'candidate',
-        config: payload,
-        defaultOperation: 'merge',
-        testOption: 'test-only',
-      }),
-      signal ? { signal } : {},
-    );
+    try {
+      const reply = await s.rpc(
+        rpc.editConfig({
+          target: 'candidate',
+          config: payload,
+          defaultOperation: 'merge',
+          testOption: 'test-only',
+        }),
+        signal ? { signal } : {},
+      );
+      // Warnings ride along with <ok/>; the engineer asked what the device said, so they are shown.
+      const notes = reply.errors.map(describeRpcError);
+      return { accepted: true, answer: [reply.ok ? '<ok/>' : 'a reply without <ok/>', ...notes].join('; ') };
+    } catch (err) {
+      // The device refusing the edit is the answer --validate exists for, not a failure of plan.
+      if (err instanceof NetconfRpcError) {
+        return { accepted: false, answer: err.errors.map(describeRpcError).join('; ') || err.message };
+      }
+      throw err;
+    }
   }
 
   // async so a payload the platform refuses becomes a rejection, never a synchronous throw.
@@ -242,6 +257,10 @@ export class NetconfDriver implements DeviceDriver {
   }
 }
 
+function describeRpcError(e: RpcErrorInfo): string {
+  return `${e.severity} ${e.tag}${e.message ? `: ${e.message}` : ''}${e.path ? ` (at ${e.path})` : ''}`;
+}
+
 function mergeForView(
   before: PortConfigState,
   wanted: PortConfigState,
@@ -258,9 +277,10 @@ export function unifiedDiff(
   port: string,
   before: PortConfigState | undefined,
   after: PortConfigState,
+  renderState: (state: PortConfigState | undefined) => string = renderPortConfig,
 ): string {
-  const a = renderPortConfig(before);
-  const b = renderPortConfig(after);
+  const a = renderState(before);
+  const b = renderState(after);
   if (a === b) return '';
   return createTwoFilesPatch(
     `${device} running ${port}`,

@@ -216,3 +216,59 @@ export function serialize(node: XmlElement): string {
     ...node.children.map((c) => new XmlFragment(serialize(c))),
   ).xml;
 }
+
+interface PrettyNode {
+  open: string;
+  name: string;
+  children: PrettyNode[];
+  text: string;
+}
+
+/**
+ * Indents a document for people to read (`dcagent plan`). Element names, prefixes and namespace
+ * declarations stay exactly as sent; whitespace-only text between elements is dropped, any other
+ * text is kept and escaped again. Input that does not parse is returned as it was.
+ */
+export function prettyXml(xml: string, indent = '  '): string {
+  const roots: PrettyNode[] = [];
+  const stack: PrettyNode[] = [];
+  const parser = new SaxesParser<{ xmlns: false; position: false }>({ xmlns: false, position: false });
+  parser.on('opentag', (tag) => {
+    const attrs = Object.entries(tag.attributes)
+      .map(([k, v]) => ` ${k}="${escapeXml(v)}"`)
+      .join('');
+    const node: PrettyNode = { open: `${tag.name}${attrs}`, name: tag.name, children: [], text: '' };
+    const parent = stack[stack.length - 1];
+    if (parent) parent.children.push(node);
+    else roots.push(node);
+    stack.push(node);
+  });
+  parser.on('closetag', () => {
+    stack.pop();
+  });
+  const onText = (text: string): void => {
+    const top = stack[stack.length - 1];
+    if (top) top.text += text;
+  };
+  parser.on('text', onText);
+  parser.on('cdata', onText);
+  try {
+    parser.write(xml).close();
+  } catch {
+    return xml;
+  }
+  const lines: string[] = [];
+  const emit = (n: PrettyNode, depth: number): void => {
+    const pad = indent.repeat(depth);
+    const text = n.text.trim() === '' ? '' : escapeXml(n.text);
+    if (n.children.length === 0) {
+      lines.push(text === '' ? `${pad}<${n.open}/>` : `${pad}<${n.open}>${text}</${n.name}>`);
+      return;
+    }
+    lines.push(`${pad}<${n.open}>${text}`);
+    for (const c of n.children) emit(c, depth + 1);
+    lines.push(`${pad}</${n.name}>`);
+  };
+  for (const r of roots) emit(r, 0);
+  return lines.join('\n');
+}
