@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { agentVersion } from '../../core/version.js';
 import { registerCheckConfig } from './check-config.js';
+import { registerCompletion } from './completion.js';
 import { registerDemo } from './demo.js';
 import { registerEnqueue } from './enqueue.js';
 import { registerEvents } from './events.js';
@@ -33,6 +34,8 @@ export function buildProgram(io: Output = processOutput): Command {
   registerPlan(program, io);
   registerStatus(program, io);
   registerLab(program, io);
+  // Last: it describes the commands registered before it.
+  registerCompletion(program, io);
   return program;
 }
 
