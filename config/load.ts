@@ -97,7 +97,7 @@ export function parseConfigText(text: string, options: LoadOptions = {}): AgentC
 export function buildConfig(raw: unknown, options: LoadOptions = {}): AgentConfig {
   const env = options.env ?? process.env;
   const parsed = configSchema.safeParse(raw);
-  if (!parsed.success) throw new ConfigError(toFieldIssues(parsed.error));
+  if (!parsed.success) throw new ConfigError(explainIssues(toFieldIssues(parsed.error), raw));
   const cfg = parsed.data;
   const baseDir = options.path ? dirname(options.path) : (options.cwd ?? process.cwd());
   const resolver = new SecretResolver(env, baseDir);
@@ -117,7 +117,7 @@ export function buildConfig(raw: unknown, options: LoadOptions = {}): AgentConfi
   // A container publishes whatever port it was told; the file can stay the same across replicas.
   const httpPort = httpPortFromEnv(env.DCAGENT_HTTP_PORT, resolver.issues) ?? cfg.agent.httpPort;
   const devices = cfg.devices.map((d, i) => resolveDevice(d, i, cfg, resolver));
-  if (resolver.issues.length > 0) throw new ConfigError(resolver.issues);
+  if (resolver.issues.length > 0) throw new ConfigError(explainIssues(resolver.issues, raw));
 
   const out: AgentConfig = {
     ...cfg,
@@ -127,6 +127,41 @@ export function buildConfig(raw: unknown, options: LoadOptions = {}): AgentConfi
     ...(options.path ? { source: options.path } : {}),
   };
   return deepFreeze(out);
+}
+
+/** Secret fields people write inline by habit, and the forms the file takes instead. */
+const INLINE_SECRETS: Readonly<Record<string, readonly string[]>> = {
+  password: ['passwordEnv', 'passwordFile'],
+  passphrase: ['passphraseEnv', 'passphraseFile'],
+  community: ['communityEnv', 'communityFile'],
+  authKey: ['authKeyEnv', 'authKeyFile'],
+  privKey: ['privKeyEnv', 'privKeyFile'],
+  privateKey: ['privateKeyFile'],
+};
+
+/**
+ * Makes problems easier to place and to fix: a device is named by its id beside its index
+ * (`devices[3] (dc-sw-04).snmp.port`), and an inline secret says how to give it instead.
+ */
+function explainIssues(issues: readonly FieldIssue[], raw: unknown): FieldIssue[] {
+  const devices = (raw as { devices?: unknown } | null)?.devices;
+  return issues.map(({ path, message }) => {
+    let out = path;
+    const m = /^devices\[(\d+)\]/.exec(path);
+    const id =
+      m && Array.isArray(devices) ? (devices[Number(m[1])] as { id?: unknown } | undefined)?.id : undefined;
+    if (m && typeof id === 'string' && id !== '') out = `${m[0]} (${id})${path.slice(m[0].length)}`;
+    const key = /(?:^|\.)([A-Za-z]+)$/.exec(path)?.[1];
+    const forms = key !== undefined && message === 'unknown key' ? INLINE_SECRETS[key] : undefined;
+    if (forms) {
+      const example = forms.map((f) => (f.endsWith('Env') ? `${f}: SOME_VARIABLE` : `${f}: /path/to/file`));
+      return {
+        path: out,
+        message: `inline secrets are not allowed; give ${example.join(' or ')} (an environment variable or a file holding the ${key})`,
+      };
+    }
+    return { path: out, message };
+  });
 }
 
 /** `DCAGENT_HTTP_PORT`, held to the same rule as `agent.httpPort`. */
