@@ -97,6 +97,52 @@ describe('config loader', () => {
     ).toEqual(['DCAGENT_AGENT_ID']);
   });
 
+  it('lets DCAGENT_HTTP_PORT override agent.httpPort, and checks it', () => {
+    expect(
+      buildConfig({ agent: { httpPort: 9464 } }, { env: { DCAGENT_HTTP_PORT: '9555' } }).agent.httpPort,
+    ).toBe(9555);
+    expect(buildConfig({}, { env: { DCAGENT_HTTP_PORT: '0' } }).agent.httpPort).toBe(0);
+    for (const bad of ['http', '70000', '-1', '']) {
+      expect(issuesOf(() => buildConfig({}, { env: { DCAGENT_HTTP_PORT: bad } })).map((i) => i.path)).toEqual(
+        ['DCAGENT_HTTP_PORT'],
+      );
+    }
+  });
+
+  it('names a device by its id beside its index: devices[3] (dc-sw-04).snmp…', () => {
+    const devices = [1, 2, 3, 4].map((n) => device({ id: `dc-sw-0${n}` }));
+    devices[3] = device({ id: 'dc-sw-04', snmp: { version: '2c', communityEnv: 'SW_COMM', port: 0 } });
+    const issues = issuesOf(() => buildConfig({ devices }, { env }));
+    expect(issues.map((i) => i.path)).toEqual(['devices[3] (dc-sw-04).snmp.port']);
+    // Problems found after the schema (secrets) are named the same way.
+    const missing = issuesOf(() =>
+      buildConfig({ devices: devices.slice(0, 3) }, { env: { SW_COMM: 'x' } }),
+    ).map((i) => i.path);
+    expect(missing).toContain('devices[2] (dc-sw-03).netconf.passwordEnv');
+    // Without a usable id, the index alone.
+    const noId = issuesOf(() => buildConfig({ devices: [{ ...device(), id: 7 }] }, { env }));
+    expect(noId.map((i) => i.path)).toContain('devices[0].id');
+  });
+
+  it('refuses an inline secret, showing the …Env and …File forms instead', () => {
+    const inline = device({
+      netconf: { username: 'netops', password: 'hunter2-inline', hostKey: FP },
+      snmp: { version: '2c', community: 'public-inline' },
+    });
+    const issues = issuesOf(() => buildConfig({ devices: [inline], redis: { password: 'r3dis' } }, { env }));
+    const byPath = new Map(issues.map((i) => [i.path, i.message]));
+    expect(byPath.get('devices[0] (sw1).netconf.password')).toMatch(
+      /inline secrets are not allowed.*passwordEnv: .*passwordFile: /,
+    );
+    expect(byPath.get('devices[0] (sw1).snmp.community')).toMatch(
+      /inline secrets are not allowed.*communityEnv: .*communityFile: /,
+    );
+    expect(byPath.get('redis.password')).toMatch(
+      /inline secrets are not allowed.*passwordEnv: .*passwordFile: /,
+    );
+    expect(JSON.stringify(issues)).not.toMatch(/hunter2|public-inline|r3dis/);
+  });
+
   it('picks the file from --config, then DCAGENT_CONFIG, then config/agent.yaml', () => {
     expect(resolveConfigPath({ path: '/a.yaml', env: { DCAGENT_CONFIG: '/b.yaml' } })).toBe('/a.yaml');
     expect(resolveConfigPath({ env: { DCAGENT_CONFIG: '/b.yaml' } })).toBe('/b.yaml');
@@ -166,60 +212,85 @@ describe('config loader', () => {
       'unknown nested key (typo)',
       { devices: [device({ netconf: { username: 'u', pasword_env: 'X', hostKey: FP } })] },
       env,
-      'devices[0].netconf.pasword_env',
+      'devices[0] (sw1).netconf.pasword_env',
     ],
     ['wrong type', { agent: { concurrency: 'eight' } }, env, 'agent.concurrency'],
-    ['duplicate device id', { devices: [device(), device()] }, env, 'devices[1].id'],
-    ['port listed twice', { devices: [device({ ports: ['a', 'b', 'a'] })] }, env, 'devices[0].ports[2]'],
-    ['missing secret env', { devices: [device()] }, { SW_COMM: 'x1234' }, 'devices[0].netconf.passwordEnv'],
+    ['duplicate device id', { devices: [device(), device()] }, env, 'devices[1] (sw1).id'],
+    [
+      'port listed twice',
+      { devices: [device({ ports: ['a', 'b', 'a'] })] },
+      env,
+      'devices[0] (sw1).ports[2]',
+    ],
+    [
+      'missing secret env',
+      { devices: [device()] },
+      { SW_COMM: 'x1234' },
+      'devices[0] (sw1).netconf.passwordEnv',
+    ],
     [
       'missing secret file',
       { devices: [device({ snmp: { version: '2c', communityFile: '/nonexistent/c' } })] },
       env,
-      'devices[0].snmp.communityFile',
+      'devices[0] (sw1).snmp.communityFile',
     ],
-    ['unknown platform', { devices: [device({ platform: 'ios-classic' })] }, env, 'devices[0].platform'],
-    ['unknown port type', { devices: [device({ portType: '40GBASE-SR4' })] }, env, 'devices[0].portType'],
+    [
+      'unknown platform',
+      { devices: [device({ platform: 'ios-classic' })] },
+      env,
+      'devices[0] (sw1).platform',
+    ],
+    [
+      'unknown port type',
+      { devices: [device({ portType: '40GBASE-SR4' })] },
+      env,
+      'devices[0] (sw1).portType',
+    ],
     [
       'no host key and not insecure',
       { devices: [device({ netconf: { username: 'u', passwordEnv: 'SW_PASS' } })] },
       env,
-      'devices[0].netconf.hostKey',
+      'devices[0] (sw1).netconf.hostKey',
     ],
     [
       'malformed host key',
       { devices: [device({ netconf: { username: 'u', passwordEnv: 'SW_PASS', hostKey: 'MD5:aa' } })] },
       env,
-      'devices[0].netconf.hostKey',
+      'devices[0] (sw1).netconf.hostKey',
     ],
     [
       'v3 without user',
       { devices: [device({ snmp: { version: 3, authProtocol: 'sha', authKeyEnv: 'SW_PASS' } })] },
       env,
-      'devices[0].snmp.user',
+      'devices[0] (sw1).snmp.user',
     ],
     [
       'v2c without community',
       { devices: [device({ snmp: { version: '2c' } })] },
       env,
-      'devices[0].snmp.communityEnv',
+      'devices[0] (sw1).snmp.communityEnv',
     ],
-    ['CLI platform without cli block', { devices: [device({ platform: 'cli-vrp' })] }, env, 'devices[0].cli'],
+    [
+      'CLI platform without cli block',
+      { devices: [device({ platform: 'cli-vrp' })] },
+      env,
+      'devices[0] (sw1).cli',
+    ],
     [
       'threshold min above max',
       { devices: [device({ thresholds: { rx: [1, -5] } })] },
       env,
-      'devices[0].thresholds.rx',
+      'devices[0] (sw1).thresholds.rx',
     ],
     [
       'port out of range',
       { devices: [device({ snmp: { version: '2c', communityEnv: 'SW_COMM', port: 70000 } })] },
       env,
-      'devices[0].snmp.port',
+      'devices[0] (sw1).snmp.port',
     ],
     ['cluster prefix without hash tag', { redis: { mode: 'cluster' } }, env, 'redis.prefix'],
     ['bad REDIS_URL', {}, { REDIS_URL: 'http://x' }, 'REDIS_URL'],
-    ['no ports', { devices: [device({ ports: [] })] }, env, 'devices[0].ports'],
+    ['no ports', { devices: [device({ ports: [] })] }, env, 'devices[0] (sw1).ports'],
   ];
 
   it.each(broken.map(([name, raw, e, path]) => [`${name} → ${path}`, raw, e, path] as const))(
@@ -236,7 +307,7 @@ describe('config loader', () => {
       buildConfig({ bogus: 1, agent: { concurrency: 0 }, devices: [device({ optics: 'x' })] }, { env }),
     );
     expect(issues.map((i) => i.path)).toEqual(
-      expect.arrayContaining(['bogus', 'agent.concurrency', 'devices[0].optics']),
+      expect.arrayContaining(['bogus', 'agent.concurrency', 'devices[0] (sw1).optics']),
     );
   });
 });
