@@ -29,6 +29,20 @@ export interface LoggerSetup {
   destination?: DestinationStream;
 }
 
+/**
+ * pino appends a child's bindings and a call's fields without looking at what is already there,
+ * so a driver's child logger (`device`) handed to a session that binds `device` again writes the
+ * key twice. Log shippers then keep the first, the last or refuse the line. Parsing the line and
+ * writing it again keeps each key once, with the innermost value (the last one, as in JSON.parse).
+ */
+export function withUniqueKeys(line: string): string {
+  try {
+    return `${JSON.stringify(JSON.parse(line))}\n`;
+  } catch {
+    return line;
+  }
+}
+
 export function createLogger(setup: LoggerSetup = {}): Logger {
   const options: LoggerOptions = {
     level: setup.level ?? process.env.DCAGENT_LOG_LEVEL ?? 'info',
@@ -37,7 +51,7 @@ export function createLogger(setup: LoggerSetup = {}): Logger {
     hooks: {
       // The last line of defence: a secret that reached a message string or a foreign error is
       // still removed before the line leaves the process.
-      streamWrite: (line: string) => scrubSecrets(line),
+      streamWrite: (line: string) => scrubSecrets(withUniqueKeys(line)),
     },
   };
   return setup.destination ? pino(options, setup.destination) : pino(options, pino.destination(1));
