@@ -63,41 +63,41 @@ describe('dcagent check-config', () => {
     [
       'typo in a device key',
       `devices:${GOOD_DEVICE.replace('optics: h3c', 'optcs: h3c')}`,
-      'devices[0].optcs',
+      'devices[0] (sw1).optcs',
     ],
     ['wrong type', `agent: { concurrency: many }\n`, 'agent.concurrency'],
-    ['duplicate device id', `devices:${GOOD_DEVICE}${GOOD_DEVICE}`, 'devices[1].id'],
+    ['duplicate device id', `devices:${GOOD_DEVICE}${GOOD_DEVICE}`, 'devices[1] (sw1).id'],
     [
       'port listed twice',
       `devices:${GOOD_DEVICE.replace('ports: ["10GE1/0/1"]', 'ports: ["a", "a"]')}`,
-      'devices[0].ports[1]',
+      'devices[0] (sw1).ports[1]',
     ],
     [
       'missing secret',
       `devices:${GOOD_DEVICE.replace('CHK_PASS', 'CHK_NOT_SET_ANYWHERE')}`,
-      'devices[0].netconf.passwordEnv',
+      'devices[0] (sw1).netconf.passwordEnv',
     ],
     [
       'missing secret file',
       `devices:${GOOD_DEVICE.replace('communityEnv: CHK_COMM', 'communityFile: /nope/community')}`,
-      'devices[0].snmp.communityFile',
+      'devices[0] (sw1).snmp.communityFile',
     ],
     [
       'unpinned host key',
       `devices:${GOOD_DEVICE.replace(/, hostKey: "[^"]+"/, '')}`,
-      'devices[0].netconf.hostKey',
+      'devices[0] (sw1).netconf.hostKey',
     ],
     [
       'unknown optics',
       `devices:${GOOD_DEVICE.replace('optics: h3c', 'optics: arista')}`,
-      'devices[0].optics',
+      'devices[0] (sw1).optics',
     ],
     ['negative interval', `monitoring: { intervalSeconds: -1 }\n`, 'monitoring.intervalSeconds'],
     ['bad redis url', `redis: { url: "http://127.0.0.1" }\n`, 'redis.url'],
     [
       'v3 priv without auth',
       `devices:${GOOD_DEVICE.replace('{ version: 2c, communityEnv: CHK_COMM }', '{ version: 3, user: u, privProtocol: aes, privKeyEnv: CHK_PASS }')}`,
-      'devices[0].snmp.privProtocol',
+      'devices[0] (sw1).snmp.privProtocol',
     ],
   ];
 

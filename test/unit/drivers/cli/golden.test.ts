@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parseXml, serialize } from '../../../../drivers/xml/xml.js';
 import { runCli } from '../../../helpers/cli.js';
 
 const GOLDEN = join(import.meta.dirname, 'golden');
@@ -127,6 +128,21 @@ describe('dcagent plan --offline', () => {
     expect(plan.rpc.split('\n')).toContain('description HC hc-7f2a9c');
     expect(plan).toMatchObject({ diff: '', changes: 0 });
   });
+
+  it.each(NETCONF_DEVICES)(
+    '%s: the terminal shows the payload indented, --json carries it exactly as sent; both are the same XML',
+    async (_platform, device, port) => {
+      const args = ['plan', 'provision', '--device', device, '--port', port, '--connection', 'hc-7f2a9c'];
+      const common = ['--description', 'a  b & <c>', '--offline', '--config', config];
+      const human = (await runCli([...args, ...common])).stdout;
+      const plan = JSON.parse((await runCli([...args, ...common, '--json'])).stdout) as { rpc: string };
+      expect(plan.rpc).not.toContain('\n');
+      const shown = human.slice(human.indexOf('rpc:\n') + 5, human.indexOf('\ndiff:'));
+      expect(shown.split('\n').length).toBeGreaterThan(5);
+      expect(shown).toContain('<description>HC hc-7f2a9c a  b &amp; &lt;c&gt;</description>');
+      expect(serialize(parseXml(shown))).toBe(serialize(parseXml(plan.rpc)));
+    },
+  );
 
   it('refuses a description a CLI line cannot carry, without contacting the device', async () => {
     const r = await runCli([
