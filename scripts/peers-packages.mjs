@@ -16,6 +16,8 @@ export const REQUIRED_PACKAGES = Object.freeze([
   // The exported JSON Schemas and the Python consumer of docs/schema/README.md are checked with these.
   'python3-jsonschema',
   'python3-redis',
+  // `status --watch` is tested on a real terminal: a tmux pane.
+  'tmux',
 ]);
 
 const POLICY_RC_D = '/usr/sbin/policy-rc.d';
