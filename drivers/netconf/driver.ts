@@ -200,7 +200,8 @@ export class NetconfDriver implements DeviceDriver {
       return { accepted: true, answer: [reply.ok ? '<ok/>' : 'a reply without <ok/>', ...notes].join('; ') };
     } catch (err) {
       // The device refusing the edit is the answer --validate exists for, not a failure of plan.
-      if (err instanceof NetconfRpcError) {
+      // A lock held elsewhere (lock-denied) is no verdict on the edit, so it stays an error.
+      if (err instanceof NetconfRpcError && err.code === 'rpc-error') {
         return { accepted: false, answer: err.errors.map(describeRpcError).join('; ') || err.message };
       }
       throw err;

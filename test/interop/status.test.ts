@@ -251,14 +251,14 @@ describe('dcagent status: exit codes', () => {
     }
   });
 
-  it('1 for an unknown device or port, with the contract codes', () => {
+  it('2 for an unknown device or port: bad usage, as in every command', () => {
     const dev = runStatus(['--device', 'nope', '--port', 'x']);
-    expect(dev.code).toBe(1);
-    expect(dev.stderr).toMatch(/^dcagent: unknown-device: no device "nope"/);
+    expect(dev.code).toBe(2);
+    expect(dev.stderr).toMatch(/^dcagent: --device: nope is not in the inventory of /);
     const port = runStatus(['--device', 'sw-h3c', '--port', 'Ten-GigabitEthernet9/9/9']);
-    expect(port.code).toBe(1);
+    expect(port.code).toBe(2);
     expect(port.stderr).toMatch(
-      /^dcagent: unknown-port: port "Ten-GigabitEthernet9\/9\/9" is not in device sw-h3c's inventory/,
+      /^dcagent: --port: Ten-GigabitEthernet9\/9\/9 is not a port of sw-h3c in the inventory \(ports: /,
     );
   });
 
