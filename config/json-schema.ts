@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { portablePatterns } from '../contract/json-schema.js';
 import { configSchema } from './schema.js';
 
 export const CONFIG_SCHEMA_FILE = 'config.schema.json';
@@ -10,11 +11,14 @@ export const CONFIG_SCHEMA_FILE = 'config.schema.json';
  * (exactly one of …Env/…File, a netconf block for NETCONF platforms) stay with the loader.
  */
 export function configJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(configSchema, {
-    target: 'draft-2020-12',
-    unrepresentable: 'any',
-    io: 'input',
-  }) as Record<string, unknown>;
+  // The same portable patterns as the contract's schemas, so any consumer's regex engine agrees.
+  const schema = portablePatterns(
+    z.toJSONSchema(configSchema, {
+      target: 'draft-2020-12',
+      unrepresentable: 'any',
+      io: 'input',
+    }),
+  ) as Record<string, unknown>;
   // agent.id defaults to this host's name; a schema file must not carry one machine's name.
   const agent = (
     schema.properties as Record<string, { properties?: Record<string, Record<string, unknown>> }>

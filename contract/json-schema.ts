@@ -32,7 +32,7 @@ export function contractJsonSchemas(): Record<string, unknown> {
  * `\d` becomes `[0-9]` (Python's `\d` also matches other scripts' digits), and a pattern anchored
  * with `$` also refuses a trailing line feed, which Python's `$` lets through (`re.search`).
  */
-function portablePatterns(node: unknown): unknown {
+export function portablePatterns(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(portablePatterns);
   if (typeof node !== 'object' || node === null) return node;
   const out: Record<string, unknown> = {};

@@ -56,7 +56,7 @@ describe('config loader', () => {
       buildConfig({ devices: [netconf({ confirmTimeoutSeconds: 30 })] }, { env }),
     );
     expect(issues).toHaveLength(1);
-    expect(issues[0]?.path).toBe('devices[0].netconf.confirmTimeoutSeconds');
+    expect(issues[0]?.path).toBe('devices[0] (sw1).netconf.confirmTimeoutSeconds');
     expect(issues[0]?.message).toMatch(/two RPC deadlines \(2 × rpcTimeoutMs = 60 s\)/);
     // Exactly two deadlines fit; the defaults (120 s, 30 s) fit with room.
     expect(() =>

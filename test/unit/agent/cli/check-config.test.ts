@@ -46,7 +46,7 @@ describe('dcagent check-config', () => {
     const r = await runCli(['check-config', '--config', write('short-confirm.yaml', `devices:${short}`)]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(
-      'devices[0].netconf.confirmTimeoutSeconds: must be at least two RPC deadlines',
+      'devices[0] (sw1).netconf.confirmTimeoutSeconds: must be at least two RPC deadlines',
     );
   });
 
