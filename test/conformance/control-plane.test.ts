@@ -202,7 +202,12 @@ describe('a control plane on BullMQ defaults and every job option hears exactly 
       const hang = lab.devices[2 * i + 1]!;
       const hangEntry = devices.find((d) => d.id === hang.id)!;
       // Longer than the job deadline: only the job timeout may end a job on this switch.
-      hangEntry.netconf = { ...hangEntry.netconf, connectTimeoutMs: 60_000, rpcTimeoutMs: 60_000 };
+      hangEntry.netconf = {
+        ...hangEntry.netconf,
+        connectTimeoutMs: 60_000,
+        rpcTimeoutMs: 60_000,
+        confirmTimeoutSeconds: 120,
+      };
       const downId = `cp-down-${i}`;
       const okEntry = devices.find((d) => d.id === ok.id)!;
       devices.push({ ...okEntry, id: downId, netconf: { ...okEntry.netconf, port: closedPort } });
