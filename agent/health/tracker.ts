@@ -21,11 +21,12 @@ import { evaluateHealth, type HealthReason, primaryReason } from './evaluate.js'
  * 4. Hysteresis: `upPolls` healthy polls in a row make the port available (reason `recovered`),
  *    `downPolls` unhealthy polls in a row make it unavailable (reason: the most severe reason of
  *    the poll that crossed the line). From `unknown` (no history) the first verdict is reported.
- * 5. Damping: every available ⇄ unavailable flip is recorded. When more than `maxFlaps` flips fall
- *    in `windowSeconds`, availability events are suppressed until no flip happened for
- *    `holdSeconds`; then the current state is reported once if it differs from the last
- *    reported one. While damped, flips are not aged out of the window, so the release event's
- *    `flapCount` covers the whole damped episode.
+ * 5. Damping: the newest `maxFlaps + 1` available ⇄ unavailable flips are remembered. When more
+ *    than `maxFlaps` of them fall in `windowSeconds`, availability events are suppressed until no
+ *    flip happened for `holdSeconds`; then the current state is reported once if it differs from
+ *    the last reported one. While damped, flips are only counted, so the release event's
+ *    `flapCount` covers the whole damped episode and the state stays the same size however long
+ *    the port flaps (it is rewritten to Redis on every poll).
  */
 
 export interface TrackerConfig {
@@ -46,6 +47,13 @@ const HEALTH_REASONS = ['admin-down', 'oper-down', 'rx-low', 'rx-high', 'tx-low'
 
 export const portTrackStateSchema = z.strictObject({
   v: z.literal(1),
+  /**
+   * Bumped by every step. Stored with the state, so a replica whose copy is older than Redis's
+   * (it slept through a lease) is refused instead of overwriting newer facts, and monitoring event
+   * ids derive from it: the same transition seen twice gets the same id. Absent in states saved
+   * before it existed.
+   */
+  ver: z.number().int().min(0).default(0),
   device: z.string().min(1),
   port: z.string().min(1),
   underConstruction: z.boolean(),
@@ -62,9 +70,11 @@ export const portTrackStateSchema = z.strictObject({
   failedStreak: z.number().int().min(0),
   failedSince: z.number().nullable(),
   degraded: z.strictObject({ reason: z.enum(FAILURE_REASONS), since: z.number() }).nullable(),
-  /** Epoch ms of availability flips still inside the damping window. */
+  /** Epoch ms of the newest flips (at most `maxFlaps + 1`: enough to see the window overflow). */
   flaps: z.array(z.number()),
   damped: z.boolean(),
+  /** Flips in the current damped episode, counted since damping began (0 when not damped). */
+  dampedFlips: z.number().int().min(0).default(0),
   lastFlipAt: z.number().nullable(),
 });
 export type PortTrackState = z.infer<typeof portTrackStateSchema>;
@@ -106,6 +116,7 @@ export function initialState(device: string, port: string, seed: SeedOptions = {
   const a = seed.availability ?? 'unknown';
   return {
     v: 1,
+    ver: 0,
     device,
     port,
     underConstruction: seed.underConstruction ?? false,
@@ -120,6 +131,7 @@ export function initialState(device: string, port: string, seed: SeedOptions = {
     degraded: null,
     flaps: [],
     damped: false,
+    dampedFlips: 0,
     lastFlipAt: null,
   };
 }
@@ -164,6 +176,7 @@ function advance(
   cfg: TrackerConfig,
 ): readonly TrackerEvent[] {
   let out: TrackerEvent[] | undefined;
+  s.ver++;
 
   if (!obs.ok) {
     s.healthyStreak = 0;
@@ -237,15 +250,25 @@ function advance(
   let flipped = false;
   if (next !== s.actual) {
     flipped = s.actual !== 'unknown';
-    if (flipped) s.flaps.push(now);
+    if (flipped) {
+      s.flaps.push(now);
+      // More than maxFlaps + 1 would only ever tell "damp", which the newest ones already do.
+      const excess = s.flaps.length - (cfg.damping.maxFlaps + 1);
+      if (excess > 0) s.flaps.splice(0, excess);
+      if (s.damped) s.dampedFlips++;
+    }
     s.actual = next;
     s.lastFlipAt = now;
   }
   const windowMs = cfg.damping.windowSeconds * 1000;
   if (!s.damped) {
+    s.dampedFlips = 0;
     while (s.flaps.length > 0 && s.flaps[0]! <= now - windowMs) s.flaps.shift();
     // Only a flip can start damping; a quiet port is never damped by old flips alone.
-    if (flipped && s.flaps.length > cfg.damping.maxFlaps) s.damped = true;
+    if (flipped && s.flaps.length > cfg.damping.maxFlaps) {
+      s.damped = true;
+      s.dampedFlips = s.flaps.length;
+    }
   } else if (s.lastFlipAt !== null && now - s.lastFlipAt >= cfg.damping.holdSeconds * 1000) {
     s.damped = false;
   }
@@ -262,10 +285,11 @@ function advance(
         reason,
         rxDbm: [...obs.rxDbm],
         txDbm: [...obs.txDbm],
-        flapCount: s.flaps.length,
+        flapCount: s.dampedFlips > 0 ? s.dampedFlips : s.flaps.length,
       },
     });
     s.reported = s.actual;
+    s.dampedFlips = 0;
     // The episode is reported; from here flips age out of the window again.
     while (s.flaps.length > 0 && s.flaps[0]! <= now - windowMs) s.flaps.shift();
   }

@@ -288,6 +288,32 @@ describe('flap damping', () => {
       { to: 'available', flapCount: 2 },
     ]);
   });
+  it('a long flapping episode keeps the state the same size and still counts every flip', () => {
+    // Issue 11 item 6: every flip used to stay in the state for the whole episode, so 20,000
+    // alternating polls left ~20,000 timestamps, rewritten to Redis on every poll.
+    const fast: TrackerConfig = { ...CFG, upPolls: 1, downPolls: 1 };
+    const { tracker, feed } = rig(fast);
+    tracker.track('sw1', 'Eth1', { availability: 'available' });
+    const size = () => JSON.stringify(tracker.state('sw1', 'Eth1')).length;
+    const sizes: number[] = [];
+    let flips = 0;
+    for (let i = 1; i <= 20_000; i++) {
+      feed(i % 2 === 1 ? dark : healthy);
+      flips++;
+      if (i === 1_000 || i === 20_000) sizes.push(size());
+    }
+    const s = tracker.state('sw1', 'Eth1')!;
+    expect(s.damped).toBe(true);
+    expect(s.flaps.length).toBeLessThanOrEqual(fast.damping.maxFlaps + 1);
+    // Flat: only the digits of the flip counter may grow.
+    expect(sizes[1]! - sizes[0]!).toBeLessThanOrEqual(3);
+    // It settles dark; after holdSeconds the release reports the whole episode.
+    expect(feed(dark, 30)).toEqual([]);
+    flips++;
+    const release = feed(dark, 1);
+    expect(release.map((e) => e.data)).toMatchObject([{ to: 'unavailable', flapCount: flips }]);
+    expect(tracker.state('sw1', 'Eth1')?.dampedFlips).toBe(0);
+  });
 });
 
 describe('step (the pure form)', () => {
