@@ -19,6 +19,26 @@ export const connectionRecordSchema = z.strictObject({
 });
 export type ConnectionRecord = z.infer<typeof connectionRecordSchema>;
 
+/** Hash field beside `tracker` holding its version, so the scripts compare without decoding JSON. */
+const TRACKER_VERSION_FIELD = 'trackerVer';
+
+// Only while the record exists (a deprovision that raced this poll must not resurrect it), and
+// only over an older or equal version (a newer one is another replica's later word).
+const SAVE_TRACKER = `
+if redis.call('HEXISTS', KEYS[1], 'record') == 0 then return 0 end
+local stored = tonumber(redis.call('HGET', KEYS[1], ARGV[4]) or '0') or 0
+if stored > tonumber(ARGV[2]) then return -1 end
+redis.call('HSET', KEYS[1], 'tracker', ARGV[1], ARGV[4], ARGV[3])
+return 1
+`;
+
+export type SaveOutcome = 'saved' | 'stale' | 'gone';
+
+/** What the store needs of a tracker state: its version. */
+export interface VersionedState {
+  readonly ver: number;
+}
+
 export interface TrackedConnection {
   record: ConnectionRecord;
   /** The health tracker's serialised state, or undefined before the first poll. */
@@ -50,13 +70,17 @@ export class ConnectionStore {
     await this.redis.incr(this.keys.trackedVersion);
   }
 
-  /** The same write as saveTracker, for the outbox to do atomically with the event it explains. */
-  trackerWrite(connectionId: string, state: unknown): StateWrite {
+  /**
+   * The same write as saveTracker, for the outbox to do atomically with the event it explains.
+   * `write: false` only checks the version (a step's earlier events; its last one writes).
+   */
+  trackerWrite(connectionId: string, state: VersionedState, base: number, write = true): StateWrite {
     return {
       key: this.keys.connection(connectionId),
       field: 'tracker',
       value: JSON.stringify(state),
       onlyIfField: 'record',
+      version: { field: TRACKER_VERSION_FIELD, base, next: state.ver, write },
     };
   }
 
@@ -65,14 +89,30 @@ export class ConnectionStore {
     return this.redis.get(this.keys.trackedVersion);
   }
 
-  async saveTracker(connectionId: string, state: unknown): Promise<void> {
-    // Only while the record exists: a deprovision that raced this poll must not resurrect it.
-    await this.redis.eval(
-      `if redis.call('HEXISTS', KEYS[1], 'record') == 1 then return redis.call('HSET', KEYS[1], 'tracker', ARGV[1]) else return 0 end`,
+  /**
+   * Saves the state derived from version `base`. 'stale' when Redis holds a newer one: another
+   * replica moved this connection on meanwhile, and this replica's copy must be re-read, not saved.
+   */
+  async saveTracker(connectionId: string, state: VersionedState, base: number): Promise<SaveOutcome> {
+    const reply = await this.redis.eval(
+      SAVE_TRACKER,
       1,
       this.keys.connection(connectionId),
       JSON.stringify(state),
+      String(base),
+      String(state.ver),
+      TRACKER_VERSION_FIELD,
     );
+    return Number(reply) === 1 ? 'saved' : Number(reply) === -1 ? 'stale' : 'gone';
+  }
+
+  /** One connection as stored (undefined when it is no longer tracked). */
+  async get(connectionId: string): Promise<TrackedConnection | undefined> {
+    const [record, tracker] = await this.redis.hmget(this.keys.connection(connectionId), 'record', 'tracker');
+    if (!record) return undefined;
+    const parsed = connectionRecordSchema.safeParse(JSON.parse(record));
+    if (!parsed.success) return undefined;
+    return { record: parsed.data, tracker: tracker ? JSON.parse(tracker) : undefined };
   }
 
   async list(): Promise<TrackedConnection[]> {

@@ -16,6 +16,15 @@ import {
 import type { Metrics } from './metrics.js';
 import type { PollLeases } from './poll-leases.js';
 
+/**
+ * A monitoring event's id: the same transition of the same tracked connection (its record's
+ * `since` tells a re-provisioned one from the earlier one), seen twice (two replicas, a
+ * redelivery), has the same id, so the outbox writes it once and consumers can deduplicate.
+ */
+export function monitoringEventId(record: ConnectionRecord, ver: number, type: string): string {
+  return `mon:${record.connectionId}:${Date.parse(record.since)}:${ver}:${type}`;
+}
+
 /** The slice of SnmpPoller the monitor uses. */
 export interface PortPoller {
   poll(deviceId: string, ports?: readonly string[]): Promise<PortPollResult[]>;
@@ -194,36 +203,54 @@ export class Monitor implements ConnectionWatch {
   }
 
   private async apply(c: Tracked, r: PortPollResult): Promise<void> {
-    const { device, port } = c.record;
+    const { device, port, connectionId } = c.record;
     this.observeMetrics(c, r);
+    const base = c.state.ver;
     const { state, events } = step(c.state, r, c.port.thresholds, this.clock(), this.trackerCfg);
     // The last event carries the new state, written in the same script (or spilled with it), so
-    // the stored state never lags the events: a restart cannot repeat or miss a transition.
+    // the stored state never lags the events: a restart cannot repeat or miss a transition. Every
+    // event is checked against the stored version: a replica whose copy is older (it slept
+    // through its lease while another polled) is refused rather than reporting the past again.
     for (const [i, ev] of events.entries()) {
-      await this.deps.events.publish({
+      const last = i === events.length - 1;
+      const res = await this.deps.events.publish({
         type: ev.type,
-        subject: c.record.connectionId,
+        subject: connectionId,
+        id: monitoringEventId(c.record, state.ver, ev.type),
         data: ev.data as never,
-        ...(i === events.length - 1
-          ? { state: this.deps.store.trackerWrite(c.record.connectionId, state) }
-          : {}),
+        state: this.deps.store.trackerWrite(connectionId, state, base, last),
       });
-      this.deps.logger.info(
-        { connectionId: c.record.connectionId, device, port, type: ev.type },
-        'port transition',
-      );
+      if (res.stale) return this.reload(c);
+      this.deps.logger.info({ connectionId, device, port, type: ev.type }, 'port transition');
     }
     c.state = state;
     // Saved with the event above; and while older events wait in the spill, a direct save would
     // land before their states and be overwritten by them. The next poll saves it.
     if (events.length > 0 || this.deps.events.depth() > 0) return;
     try {
-      await this.deps.store.saveTracker(c.record.connectionId, state);
+      if ((await this.deps.store.saveTracker(connectionId, state, base)) === 'stale') await this.reload(c);
     } catch (err) {
       this.deps.logger.debug(
         { err: (err as Error).message },
         'monitor: state not saved (Redis away); kept in memory',
       );
+    }
+  }
+
+  /** Another replica moved this connection on: continue from its stored state. */
+  private async reload(c: Tracked): Promise<void> {
+    this.deps.logger.info(
+      { connectionId: c.record.connectionId, device: c.record.device },
+      'monitor: stored state is newer than ours (another replica polled); reloading it',
+    );
+    try {
+      const row = await this.deps.store.get(c.record.connectionId);
+      const stored = row && portTrackStateSchema.safeParse(row.tracker);
+      if (stored?.success) c.state = stored.data;
+      else if (!row) this.tracked.delete(c.record.connectionId);
+    } catch (err) {
+      // The next refresh of a device we do not hold reads it anyway; until then no write lands.
+      this.deps.logger.debug({ err: (err as Error).message }, 'monitor: reload failed');
     }
   }
 

@@ -62,6 +62,17 @@ export const ACTIONS = {
         }),
       ),
   },
+  'snmp-hold': {
+    summary:
+      'answer the next --count SNMP requests (default 1) only after --ms, with the values of that moment',
+    schema: z.strictObject({
+      device: deviceId,
+      ms: ms.min(1),
+      count: z.number().int().min(1).max(1000).optional(),
+    }),
+    run: (lab: ControlledLab, b: { device: string; ms: number; count?: number }) =>
+      eachSwitch(lab, b.device, (s) => s.holdSnmp(b.ms, b.count)),
+  },
   silence: {
     summary: 'stop answering SNMP and SSH (sessions hang, new ones time out)',
     schema: z.strictObject({ device: deviceId.optional() }),

@@ -254,7 +254,8 @@ export class LabSnmpAgent {
   #subRows: string[] = [];
   #unsubscribe: () => void = () => {};
   /** Requests answered and dropped, for the control API and tests. */
-  readonly counters = { answered: 0, dropped: 0, badCommunity: 0 };
+  readonly counters = { answered: 0, dropped: 0, badCommunity: 0, held: 0 };
+  readonly #holds = new Set<NodeJS.Timeout>();
 
   private constructor(sw: SimSwitch, socket: Socket, community: string) {
     this.#sw = sw;
@@ -372,6 +373,21 @@ export class LabSnmpAgent {
       this.counters.badCommunity++;
       return;
     }
+    const hold = this.#sw.takeSnmpHold();
+    if (hold > 0) {
+      this.counters.held++;
+      const t = setTimeout(() => {
+        this.#holds.delete(t);
+        if (this.#sw.reachable) this.#reply(req, rinfo);
+        else this.counters.dropped++;
+      }, hold);
+      this.#holds.add(t);
+      return;
+    }
+    this.#reply(req, rinfo);
+  }
+
+  #reply(req: Request, rinfo: RemoteInfo): void {
     const reply = answer(this.view, req);
     if (!reply) {
       this.counters.dropped++;
@@ -383,6 +399,8 @@ export class LabSnmpAgent {
 
   close(): Promise<void> {
     this.#unsubscribe();
+    for (const t of this.#holds) clearTimeout(t);
+    this.#holds.clear();
     return new Promise((resolve) => {
       try {
         this.#socket.close(() => resolve());

@@ -163,6 +163,8 @@ export abstract class SimSwitch {
   #silent = false;
   #rebooting = false;
   #rebootTimer: NodeJS.Timeout | undefined;
+  #snmpHold: { ms: number; left: number } | undefined;
+  #snmpHeld = 0;
   readonly #byName: Map<string, SimPort>;
   readonly #listeners = new Set<(c: SwitchChange) => void>();
   readonly #subIfIndex = new Map<string, number>();
@@ -385,6 +387,32 @@ export abstract class SimSwitch {
       p.flapTimer = p.flapsLeft > 0 ? setTimeout(darken, upMs) : undefined;
     };
     darken();
+  }
+
+  /**
+   * The next `count` SNMP requests are answered only after `ms`, with the values of that moment:
+   * an agent that stalls mid-round (a busy control plane), so a test can freeze a poller while
+   * its request is in flight.
+   */
+  holdSnmp(ms: number, count = 1): void {
+    if (!Number.isInteger(ms) || ms < 1 || ms > 600_000) throw new LabActionError('hold takes 1..600000 ms');
+    if (!Number.isInteger(count) || count < 1 || count > 1000)
+      throw new LabActionError('hold count must be 1..1000');
+    this.#snmpHold = { ms, left: count };
+  }
+
+  /** For the SNMP responder, once per request: how long to hold this one (0: answer now). */
+  takeSnmpHold(): number {
+    const h = this.#snmpHold;
+    if (!h) return 0;
+    if (--h.left <= 0) this.#snmpHold = undefined;
+    this.#snmpHeld++;
+    return h.ms;
+  }
+
+  /** SNMP requests held so far (a test waits on it to know a poll is in flight). */
+  get snmpHeld(): number {
+    return this.#snmpHeld;
   }
 
   silence(): void {

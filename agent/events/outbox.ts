@@ -42,11 +42,20 @@ import type { RedisClient } from '../redis.js';
  *   stored in Redis never falls behind the events it produced. Without it, an agent restarted
  *   during an outage resumed from the state saved before its spilled transitions and missed the
  *   next one (or repeated one).
+ * - with that state, its version: the version the event was derived from (`base`) and the one it
+ *   writes. When Redis already holds a newer version than `base`, another replica has moved the
+ *   connection on since this one looked (a replica that slept through its lease, or a late spill
+ *   flush), so the event is stale: it is refused, not numbered and not written, and the caller
+ *   re-reads the state.
  */
 
 const PUBLISH_SCRIPT = `
 local seen = redis.call('GET', KEYS[3])
 if seen then return {0, tonumber(seen)} end
+if ARGV[8] ~= '' then
+  local stored = tonumber(redis.call('HGET', KEYS[4], ARGV[8]) or '0') or 0
+  if stored > tonumber(ARGV[9]) then return {2, stored} end
+end
 local seq = redis.call('INCR', KEYS[2])
 local floor = tonumber(ARGV[4])
 if seq <= floor then
@@ -58,6 +67,7 @@ redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'event', body)
 redis.call('SET', KEYS[3], seq, 'EX', ARGV[3])
 if ARGV[5] ~= '' and (ARGV[7] == '' or redis.call('HEXISTS', KEYS[4], ARGV[7]) == 1) then
   redis.call('HSET', KEYS[4], ARGV[5], ARGV[6])
+  if ARGV[8] ~= '' then redis.call('HSET', KEYS[4], ARGV[8], ARGV[10]) end
 end
 return {1, seq}
 `;
@@ -69,6 +79,12 @@ export interface StateWrite {
   value: string;
   /** Write only while this field exists (a record deleted meanwhile must not come back). */
   onlyIfField?: string;
+  /**
+   * Compare-and-set on a version kept in `field`: refused when Redis holds a version above
+   * `base`; `next` is stored with the value. With `write: false` the event is only checked (the
+   * earlier events of one step; the step's last event writes).
+   */
+  version?: { field: string; base: number; next: number; write?: boolean };
 }
 
 export interface EventDraft<T extends EventType = EventType> {
@@ -89,6 +105,8 @@ export interface PublishResult {
   delivered: boolean;
   /** False when the id had already been published (a redelivery). */
   fresh: boolean;
+  /** True when the event was refused: its state version is older than Redis's (see the class comment). */
+  stale: boolean;
 }
 
 export interface OutboxOptions {
@@ -180,13 +198,19 @@ export class EventOutbox {
       // A job still running when the drain deadline closed us: its event (often its final one)
       // must not be lost, so it waits in the spill file for the next run to deliver.
       this.spillAfterClose(item);
-      return { event: envelope as DcEvent, delivered: false, fresh: true };
+      return { event: envelope as DcEvent, delivered: false, fresh: true, stale: false };
     }
     // Anything already waiting goes first, so events keep their order.
     if (this.pending.length === 0) {
       try {
-        const [fresh, seq] = await this.send(item);
-        return { event: { ...envelope, sequence: seq } as DcEvent, delivered: true, fresh };
+        const r = await this.send(item);
+        if (r.stale) return { event: envelope as DcEvent, delivered: false, fresh: false, stale: true };
+        return {
+          event: { ...envelope, sequence: r.seq } as DcEvent,
+          delivered: true,
+          fresh: r.fresh,
+          stale: false,
+        };
       } catch (err) {
         this.opts.logger.warn(
           { err: (err as Error).message, type: draft.type },
@@ -196,7 +220,7 @@ export class EventOutbox {
     }
     this.spill(item);
     this.kick();
-    return { event: envelope as DcEvent, delivered: false, fresh: true };
+    return { event: envelope as DcEvent, delivered: false, fresh: true, stale: false };
   }
 
   /** Tries to deliver everything waiting; resolves when the spill is empty or Redis failed again. */
@@ -290,9 +314,11 @@ export class EventOutbox {
     return `job-${(jobId ?? 'unknown').replace(/\s+/g, '_').slice(0, 200)}`;
   }
 
-  private async send(item: Spilled): Promise<[boolean, number]> {
+  private async send(item: Spilled): Promise<{ fresh: boolean; seq: number; stale: boolean }> {
     const { keys, redis, maxLen } = this.opts;
     const ev = item.event;
+    const version = item.state?.version;
+    const writes = item.state !== undefined && version?.write !== false;
     // What this process learnt since the item was spilled counts too.
     const floor = Math.max(item.floor, this.lastSeq.get(ev.subject) ?? 0);
     const reply = (await redis.eval(
@@ -307,15 +333,25 @@ export class EventOutbox {
       String(maxLen),
       String(this.idTtl),
       String(floor),
-      item.state?.field ?? '',
-      item.state?.value ?? '',
+      writes ? item.state!.field : '',
+      writes ? item.state!.value : '',
       item.state?.onlyIfField ?? '',
+      version?.field ?? '',
+      String(version?.base ?? 0),
+      String(version?.next ?? 0),
     )) as [number, number];
+    if (reply[0] === 2) {
+      this.opts.logger.info(
+        { id: ev.id, type: ev.type, subject: ev.subject, base: version?.base, stored: Number(reply[1]) },
+        'outbox: stale event refused (its state is older than the one in Redis)',
+      );
+      return { fresh: false, seq: 0, stale: true };
+    }
     const fresh = reply[0] === 1;
     const seq = Number(reply[1]);
     this.remember(ev.subject, seq);
     if (fresh) this.opts.metrics?.eventsPublished.inc({ type: ev.type });
-    return [fresh, seq];
+    return { fresh, seq, stale: false };
   }
 
   /**

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ConnectionStore } from '../../agent/connections.js';
 import { EventOutbox } from '../../agent/events/outbox.js';
 import { readRange } from '../../agent/events/stream.js';
 import { createMetrics } from '../../agent/metrics.js';
@@ -106,6 +107,38 @@ describe('events outbox against real Redis', () => {
     const again = await outbox.publish({ subject: 'hc-keep', ...degraded('p2') });
     expect(again.event.sequence).toBe(2);
     expect(outbox.rememberedSubjects).toBe(5);
+    await outbox.close();
+    redis.disconnect();
+  });
+
+  it('refuses an event derived from a tracker state older than the stored one', async () => {
+    // Issue 11 item 3: two replicas that both moved one connection on from the same state.
+    const { url } = inject('peers').redis;
+    const prefix = `t${Date.now()}v`;
+    const { outbox, redis, keys } = await outboxFor(url, join(dir, 'v.jsonl'), prefix);
+    const store = new ConnectionStore(redis, keys);
+    await store.add({ connectionId: 'hc-ver', device: 'sw1', port: 'p', portType: '10GBASE-LR' });
+    const write = (ver: number, base: number, mark: string) =>
+      store.trackerWrite('hc-ver', { ver, mark } as { ver: number }, base);
+    const first = await outbox.publish({ subject: 'hc-ver', ...degraded('a1'), state: write(1, 0, 'a') });
+    expect(first).toMatchObject({ delivered: true, fresh: true, stale: false });
+    // The other replica, also from version 0: refused, not numbered, state untouched.
+    const late = await outbox.publish({ subject: 'hc-ver', ...degraded('b1'), state: write(1, 0, 'b') });
+    expect(late).toMatchObject({ delivered: false, fresh: false, stale: true });
+    // A guard-only check (a step's earlier event) from the current version passes and writes nothing.
+    const guard = store.trackerWrite('hc-ver', { ver: 2, mark: 'x' } as { ver: number }, 1, false);
+    expect(await outbox.publish({ subject: 'hc-ver', ...degraded('a2'), state: guard })).toMatchObject({
+      stale: false,
+    });
+    expect(JSON.parse((await redis.hget(keys.connection('hc-ver'), 'tracker')) ?? '')).toEqual({
+      ver: 1,
+      mark: 'a',
+    });
+    // Direct saves follow the same rule.
+    expect(await store.saveTracker('hc-ver', { ver: 1 }, 0)).toBe('stale');
+    expect(await store.saveTracker('hc-ver', { ver: 2 }, 1)).toBe('saved');
+    expect(await store.saveTracker('hc-none', { ver: 1 }, 0)).toBe('gone');
+    expect(await sequencesOf(url, keys, 'hc-ver')).toEqual({ seq: [1, 2], ports: ['a1', 'a2'] });
     await outbox.close();
     redis.disconnect();
   });
@@ -232,6 +265,43 @@ describe('events outbox against real Redis', () => {
       expect(readFileSync(spill, 'utf8')).toBe('');
       await outbox.close();
       redis.disconnect();
+    });
+
+    it('drops a spilled event whose state another replica has moved past meanwhile', async () => {
+      // Issue 11 item 3: a late spill flush must not land `unavailable` after `available`.
+      const spillB = join(dir, 'late-b.jsonl');
+      await redisServer.down();
+      const b = await outboxFor(redisServer.url, spillB, 'late', false);
+      const store = (r: typeof b.redis) => new ConnectionStore(r, b.keys);
+      const write = (ver: number, base: number) =>
+        store(b.redis).trackerWrite('hc-late', { ver } as { ver: number }, base);
+      const spilled = await b.outbox.publish({
+        subject: 'hc-late',
+        ...degraded('b-late'),
+        state: write(1, 0),
+      });
+      expect(spilled.delivered).toBe(false);
+      await b.outbox.close(200);
+      b.redis.disconnect();
+
+      await redisServer.up();
+      const a = await outboxFor(redisServer.url, join(dir, 'late-a.jsonl'), 'late');
+      await store(a.redis).add({ connectionId: 'hc-late', device: 'sw1', port: 'p', portType: '10GBASE-LR' });
+      await a.outbox.publish({ subject: 'hc-late', ...degraded('a1'), state: write(1, 0) });
+      await a.outbox.publish({ subject: 'hc-late', ...degraded('a2'), state: write(2, 1) });
+
+      // Replica b restarts and flushes its spill: refused, and the spill empties.
+      const b2 = await outboxFor(redisServer.url, spillB, 'late');
+      await expect.poll(() => b2.outbox.depth(), { timeout: 15_000, interval: 100 }).toBe(0);
+      expect(await sequencesOf(redisServer.url, a.keys, 'hc-late')).toEqual({
+        seq: [1, 2],
+        ports: ['a1', 'a2'],
+      });
+      expect(await a.redis.hget(a.keys.connection('hc-late'), 'trackerVer')).toBe('2');
+      for (const o of [a, b2]) {
+        await o.outbox.close();
+        o.redis.disconnect();
+      }
     });
 
     it('keeps spilled events across an agent restart during the outage', async () => {
