@@ -46,6 +46,9 @@ export const DEFAULTS = Object.freeze({
   dampingWindowSeconds: 600,
   dampingMaxFlaps: 4,
   dampingHoldSeconds: 300,
+  // How often a suspicion (a noSuch* optics OID, a port with no transceiver) may re-walk a
+  // device's optics tables; an entLastChangeTime that moved does so at once.
+  opticsRediscoverySeconds: 60,
   snmpMaxInFlightPerDevice: 2,
   snmpMaxInFlight: 256,
   // Devices polled at once in a cycle. Few enough that a device's poll finishes before garbage

@@ -353,6 +353,7 @@ export const configSchema = z
             holdSeconds: positiveInt.default(DEFAULTS.dampingHoldSeconds),
           })
           .prefault({}),
+        opticsRediscoverySeconds: positiveInt.max(86_400).default(DEFAULTS.opticsRediscoverySeconds),
         maxInFlightPerDevice: positiveInt.default(DEFAULTS.snmpMaxInFlightPerDevice),
         maxInFlight: positiveInt.default(DEFAULTS.snmpMaxInFlight),
         maxDevicesInFlight: positiveInt.default(DEFAULTS.snmpMaxDevicesInFlight),

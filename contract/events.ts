@@ -17,6 +17,7 @@ export const EVENT_TYPES = [
   'monitoring.restored',
   'deprovision.succeeded',
   'deprovision.blocked',
+  'optics.changed',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -57,6 +58,8 @@ export const MONITORING_REASONS = [
   'snmp-timeout',
   'snmp-auth',
   'no-such-port',
+  /** Extension: the device answered, but without an object the poll needs (noSuch*): a failed poll. */
+  'no-such-object',
   'snmp-error',
   'recovered',
 ] as const;
@@ -150,6 +153,15 @@ export const deprovisionBlockedDataSchema = z.strictObject({
   subinterfaces: z.array(z.string()).min(1),
 });
 
+/** Where the device reports it (ENTITY-MIB entPhysical*), else null. */
+const nullableText = z.string().max(256).nullable();
+
+export const opticsChangedDataSchema = z.strictObject({
+  ...portRef,
+  change: z.enum(['inserted', 'removed', 'replaced']),
+  module: z.strictObject({ vendor: nullableText, part: nullableText, serial: nullableText }),
+});
+
 export const EVENT_DATA_SCHEMAS = {
   'provision.planned': plannedDataSchema,
   'deprovision.planned': plannedDataSchema,
@@ -162,6 +174,7 @@ export const EVENT_DATA_SCHEMAS = {
   'monitoring.restored': monitoringDataSchema,
   'deprovision.succeeded': deprovisionSucceededDataSchema,
   'deprovision.blocked': deprovisionBlockedDataSchema,
+  'optics.changed': opticsChangedDataSchema,
 } as const satisfies Record<EventType, z.ZodType>;
 
 export type EventData<T extends EventType> = z.infer<(typeof EVENT_DATA_SCHEMAS)[T]>;
@@ -196,6 +209,7 @@ export const eventSchema = z
     envelope('monitoring.restored'),
     envelope('deprovision.succeeded'),
     envelope('deprovision.blocked'),
+    envelope('optics.changed'),
   ])
   .superRefine((e, ctx) => {
     const planned = e.type === 'provision.planned' || e.type === 'deprovision.planned';

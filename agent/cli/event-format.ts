@@ -29,6 +29,10 @@ export function summarize(ev: DcEvent): string {
       return `port cleared and verified; light ${ev.data.lightPresent ? 'still present (fibre not yet removed)' : 'gone'}`;
     case 'deprovision.blocked':
       return `blocked by private virtual interfaces: ${ev.data.subinterfaces.join(', ')}`;
+    case 'optics.changed': {
+      const m = ev.data.module;
+      return `transceiver ${ev.data.change}: ${m.vendor ?? '?'} ${m.part ?? '?'} serial ${m.serial ?? '?'}`;
+    }
   }
 }
 

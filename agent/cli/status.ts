@@ -40,6 +40,7 @@ const FAILURE_CODE: Readonly<Record<PollFailureReason, ErrorCode>> = {
   'snmp-timeout': 'timeout',
   'snmp-auth': 'auth-failed',
   'no-such-port': 'unknown-port',
+  'no-such-object': 'rpc-error',
   'snmp-error': 'rpc-error',
 };
 

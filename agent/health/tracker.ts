@@ -40,9 +40,15 @@ export interface TrackerConfig {
 }
 
 export type Availability = 'available' | 'unavailable' | 'unknown';
-export type FailureReason = 'snmp-timeout' | 'snmp-auth' | 'no-such-port' | 'snmp-error';
+export type FailureReason = 'snmp-timeout' | 'snmp-auth' | 'no-such-port' | 'no-such-object' | 'snmp-error';
 
-const FAILURE_REASONS = ['snmp-timeout', 'snmp-auth', 'no-such-port', 'snmp-error'] as const;
+const FAILURE_REASONS = [
+  'snmp-timeout',
+  'snmp-auth',
+  'no-such-port',
+  'no-such-object',
+  'snmp-error',
+] as const;
 const HEALTH_REASONS = ['admin-down', 'oper-down', 'rx-low', 'rx-high', 'tx-low', 'tx-high'] as const;
 
 export const portTrackStateSchema = z.strictObject({

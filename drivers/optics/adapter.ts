@@ -31,6 +31,8 @@ export interface OpticsPort {
 
 /** What one port needs each poll. */
 export interface OpticsBinding {
+  /** The transceiver's entPhysicalIndex, where the adapter knows it (its vendor, part and serial live there). */
+  readonly entity?: number;
   readonly oids: readonly string[];
   /**
    * `vbs[offset + i]` answers `oids[i]` (undefined or a noSuch* varbind when the agent had no
@@ -58,6 +60,11 @@ export interface OpticsAdapter {
   readonly mib: string;
   /** False for `none`: the port's optics are not read, so they are not judged either. */
   readonly readsOptics: boolean;
+  /**
+   * True when bindings go through ENTITY-MIB indexes, which move when a transceiver is inserted
+   * or swapped: the poller then also reads entLastChangeTime and rediscovers when it moves.
+   */
+  readonly entityIndexed?: boolean;
   discover(reader: SnmpReader, ports: readonly OpticsPort[]): Promise<OpticsDiscovery>;
 }
 

@@ -84,9 +84,10 @@ export function huaweiBinding(entity: number, lanes: number, unit: HuaweiPowerUn
   const rx = `${HUAWEI_OIDS.rxPower}.${entity}`;
   const tx = `${HUAWEI_OIDS.txPower}.${entity}`;
   if (lanes <= 1) {
-    return { oids: [rx, tx], decode: (vbs, at) => decodeHuawei(unit, vbs[at], vbs[at + 1]) };
+    return { entity, oids: [rx, tx], decode: (vbs, at) => decodeHuawei(unit, vbs[at], vbs[at + 1]) };
   }
   return {
+    entity,
     oids: [rx, tx, `${HUAWEI_OIDS.laneRxPower}.${entity}`, `${HUAWEI_OIDS.laneTxPower}.${entity}`],
     decode: (vbs, at) => decodeHuawei(unit, vbs[at], vbs[at + 1], vbs[at + 2], vbs[at + 3]),
   };
@@ -120,6 +121,7 @@ export const huaweiAdapter: OpticsAdapter = {
   id: 'huawei',
   mib: 'HUAWEI-ENTITY-EXTENT-MIB',
   readsOptics: true,
+  entityIndexed: true,
   async discover(reader: SnmpReader, ports: readonly OpticsPort[]): Promise<OpticsDiscovery> {
     const notes: string[] = [];
     const rxRows = await reader.walk(HUAWEI_OIDS.rxPower);

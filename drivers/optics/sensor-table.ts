@@ -108,6 +108,7 @@ export function sensorTableAdapter(spec: SensorTableSpec): OpticsAdapter {
     id: spec.id,
     mib: spec.mib,
     readsOptics: true,
+    entityIndexed: true,
     async discover(reader: SnmpReader, ports: readonly OpticsPort[]): Promise<OpticsDiscovery> {
       const notes: string[] = [];
       const types = columnInts(spec.columns.type, await reader.walk(spec.columns.type));

@@ -14,6 +14,11 @@ export const OID = Object.freeze({
   entPhysicalContainedIn: '1.3.6.1.2.1.47.1.1.1.1.4',
   entPhysicalClass: '1.3.6.1.2.1.47.1.1.1.1.5',
   entPhysicalName: '1.3.6.1.2.1.47.1.1.1.1.7',
+  entPhysicalSerialNum: '1.3.6.1.2.1.47.1.1.1.1.11',
+  entPhysicalMfgName: '1.3.6.1.2.1.47.1.1.1.1.12',
+  entPhysicalModelName: '1.3.6.1.2.1.47.1.1.1.1.13',
+  /** ENTITY-MIB entLastChangeTime.0: sysUpTime of the last change to the entity tables (a module in or out). */
+  entLastChangeTime: '1.3.6.1.2.1.47.1.4.1.0',
   entAliasMappingIdentifier: '1.3.6.1.2.1.47.1.3.2.1.2',
 });
 

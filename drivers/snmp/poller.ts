@@ -3,8 +3,10 @@ import type { IfStatus, MonitoringReason } from '../../contract/events.js';
 import { DcAgentError, errorMessage } from '../../core/errors.js';
 import { type Logger, silentLogger } from '../../core/logger.js';
 import { Semaphore } from '../../core/semaphore.js';
+import { DEFAULTS } from '../../config/defaults.js';
 import {
   darkLanes,
+  getMany,
   type LaneReading,
   type OpticsAdapter,
   type OpticsBinding,
@@ -12,7 +14,7 @@ import {
 } from '../optics/adapter.js';
 import { opticsAdapter } from '../optics/registry.js';
 import { ErrorStatus, isSnmpError, SnmpError, SnmpSession, type Varbind } from '../transport/snmp.js';
-import { ifStatusWord, intValue, isMissing, OID } from './mib.js';
+import { ifStatusWord, intValue, isMissing, OID, textValue } from './mib.js';
 import { PortResolver, type PortResolverOptions } from './port-resolver.js';
 
 /** Why a port could not be read this poll (CONTRACT §4 monitoring reasons, minus `recovered`). */
@@ -33,7 +35,24 @@ export interface PortReading {
   readonly opticsRead: boolean;
   /** Epoch ms of the poll. */
   readonly at: number;
+  /** Set on the first poll after a rediscovery found this port's transceiver inserted, removed or replaced. */
+  readonly opticsChange?: OpticsChange;
 }
+
+/** A transceiver's identity as ENTITY-MIB gives it; null where the device does not say. */
+export interface ModuleInfo {
+  readonly vendor: string | null;
+  readonly part: string | null;
+  readonly serial: string | null;
+}
+
+export interface OpticsChange {
+  readonly change: 'inserted' | 'removed' | 'replaced';
+  readonly module: ModuleInfo;
+}
+
+/** What discovery found in a port: its transceiver's entity and identity, or null for none. */
+type PortModule = (ModuleInfo & { readonly entity: number | undefined }) | null;
 
 export interface PortPollFailure {
   readonly ok: false;
@@ -43,6 +62,7 @@ export interface PortPollFailure {
   readonly reason: PollFailureReason;
   readonly message: string;
   readonly at: number;
+  readonly opticsChange?: OpticsChange;
 }
 
 export type PortPollResult = PortReading | PortPollFailure;
@@ -68,6 +88,11 @@ export interface DevicePollerOptions {
   /** Epoch ms, for result timestamps. */
   clock?: () => number;
   resolver?: PortResolverOptions;
+  /**
+   * Optics are discovered again at most this often on a suspicion (a noSuch* on an optics OID, a
+   * port with no transceiver found); an entLastChangeTime that moved rediscovers at once.
+   */
+  opticsRediscoveryMs?: number;
 }
 
 /** Where one port's answers sit in the poll's flat varbind list. */
@@ -88,6 +113,10 @@ interface Chunk {
 /** Everything a poll needs, computed once per device and port set, then reused every interval. */
 interface Plan {
   readonly generation: number;
+  /** DevicePoller's optics generation when built. */
+  readonly optics: number;
+  /** Index of entLastChangeTime in `oids`, for entity-indexed adapters. */
+  readonly entLastChange: number | undefined;
   readonly oids: readonly string[];
   chunks: readonly Chunk[];
   chunkSize: number;
@@ -132,6 +161,17 @@ export class DevicePoller {
   readonly #plans = new Map<string, Plan>();
   #pduSize: number;
   #stale = false;
+  readonly #rediscoveryMs: number;
+  /** Bumped to make every plan discover optics again. */
+  #opticsGeneration = 0;
+  /** A poll saw something optics discovery may explain (rate-limited by #rediscoveryMs). */
+  #opticsSuspect = false;
+  #discoveredAt = Number.NEGATIVE_INFINITY;
+  #entLastChange: number | undefined;
+  /** What the last discovery found per port; absent before the first (no change is reported then). */
+  readonly #modules = new Map<string, PortModule>();
+  /** Changes found by a discovery, handed out with each port's next result. */
+  readonly #changes = new Map<string, OpticsChange>();
 
   constructor(device: PolledDevice, session: PollSession, options: DevicePollerOptions) {
     this.device = device;
@@ -141,6 +181,7 @@ export class DevicePoller {
     this.#log = options.logger ?? silentLogger;
     this.#clock = options.clock ?? Date.now;
     this.#pduSize = Math.max(1, options.varbindsPerPdu);
+    this.#rediscoveryMs = options.opticsRediscoveryMs ?? DEFAULTS.opticsRediscoverySeconds * 1000;
     this.#lanes = new Map(device.ports.map((p) => [p.name, p.lanes]));
     this.#allPorts = device.ports.map((p) => p.name);
   }
@@ -169,6 +210,18 @@ export class DevicePoller {
         plan = await this.#planFor(ports);
         vbs = await this.#fetch(plan);
       }
+      if (this.#entityChanged(plan, vbs)) {
+        // A transceiver went in or out (or the entity tables moved under it): bind again now, so
+        // the change is seen within this interval, and read again with the new bindings.
+        this.#log.info(
+          { device: this.device.id },
+          'entity tables changed (entLastChangeTime); rediscovering optics',
+        );
+        this.#opticsGeneration++;
+        plan = await this.#planFor(ports);
+        vbs = await this.#fetch(plan);
+        this.#entityChanged(plan, vbs);
+      }
       return this.#results(plan, vbs, at);
     } catch (err) {
       const reason = failureReason(err);
@@ -179,10 +232,29 @@ export class DevicePoller {
     }
   }
 
+  /** Notes entLastChangeTime; true when it moved since the last poll that read it. */
+  #entityChanged(plan: Plan, vbs: readonly (Varbind | undefined)[]): boolean {
+    if (plan.entLastChange === undefined) return false;
+    const t = intValue(vbs[plan.entLastChange]);
+    if (t === null) return false;
+    const before = this.#entLastChange;
+    this.#entLastChange = t;
+    return before !== undefined && before !== t;
+  }
+
   async #planFor(ports: readonly string[]): Promise<Plan> {
     const key = ports === this.#allPorts ? '' : ports.join('\u0000');
+    if (this.#opticsSuspect && this.#clock() - this.#discoveredAt >= this.#rediscoveryMs) {
+      this.#opticsSuspect = false;
+      this.#opticsGeneration++;
+    }
     const cached = this.#plans.get(key);
-    if (cached && !this.#stale && cached.generation === this.resolver.generation) {
+    if (
+      cached &&
+      !this.#stale &&
+      cached.generation === this.resolver.generation &&
+      cached.optics === this.#opticsGeneration
+    ) {
       // Most recently used last, so eviction drops the set nobody polls any more.
       this.#plans.delete(key);
       this.#plans.set(key, cached);
@@ -214,11 +286,15 @@ export class DevicePoller {
         ...(info.ifDescr !== undefined ? { ifDescr: info.ifDescr } : {}),
       });
     }
+    const opticsGeneration = this.#opticsGeneration;
+    this.#discoveredAt = this.#clock();
     const discovery =
       opticsPorts.length > 0 ? await this.adapter.discover(this.#session, opticsPorts) : undefined;
     for (const note of discovery?.notes ?? [])
       this.#log.info({ device: this.device.id, adapter: this.adapter.id }, note);
+    if (discovery && this.adapter.readsOptics) await this.#noteModules(opticsPorts, discovery.bindings);
     const oids: string[] = [OID.sysUpTime];
+    const entLastChange = this.adapter.entityIndexed ? oids.push(OID.entLastChangeTime) - 1 : undefined;
     const slots: Slot[] = [];
     for (const p of opticsPorts) {
       const binding = discovery?.bindings.get(p.name);
@@ -228,6 +304,8 @@ export class DevicePoller {
     }
     const plan: Plan = {
       generation,
+      optics: opticsGeneration,
+      entLastChange,
       oids,
       chunks: chunk(oids, this.#pduSize),
       chunkSize: this.#pduSize,
@@ -238,6 +316,67 @@ export class DevicePoller {
     this.#plans.set(key, plan);
     if (this.#plans.size > MAX_PLANS) this.#plans.delete(this.#plans.keys().next().value!);
     return plan;
+  }
+
+  /**
+   * Compares what discovery bound with what the previous discovery did, per port, and keeps an
+   * `opticsChange` for each port whose transceiver came, went or was swapped. The first discovery
+   * of a port is the baseline: nothing changed as far as anyone knows.
+   */
+  async #noteModules(
+    ports: readonly OpticsPort[],
+    bindings: ReadonlyMap<string, OpticsBinding>,
+  ): Promise<void> {
+    const entities = [...new Set([...bindings.values()].map((b) => b.entity).filter((e) => e !== undefined))];
+    const info = new Map<number, ModuleInfo>();
+    if (entities.length > 0) {
+      try {
+        const vbs = await getMany(
+          this.#session,
+          entities.flatMap((e) => [
+            `${OID.entPhysicalMfgName}.${e}`,
+            `${OID.entPhysicalModelName}.${e}`,
+            `${OID.entPhysicalSerialNum}.${e}`,
+          ]),
+        );
+        entities.forEach((e, i) => {
+          const text = (vb: Varbind | undefined) => (isMissing(vb) ? null : textValue(vb) || null);
+          info.set(e, { vendor: text(vbs[i * 3]), part: text(vbs[i * 3 + 1]), serial: text(vbs[i * 3 + 2]) });
+        });
+      } catch (err) {
+        // Identity is a nicety of the event; the binding itself is what polling needs.
+        this.#log.debug(
+          { device: this.device.id, err: errorMessage(err) },
+          'no module identity (entPhysical)',
+        );
+      }
+    }
+    const none: ModuleInfo = { vendor: null, part: null, serial: null };
+    for (const p of ports) {
+      const b = bindings.get(p.name);
+      const now: PortModule = b
+        ? { entity: b.entity, ...((b.entity !== undefined && info.get(b.entity)) || none) }
+        : null;
+      const before = this.#modules.get(p.name);
+      this.#modules.set(p.name, now);
+      if (before === undefined) continue;
+      let change: OpticsChange['change'] | undefined;
+      if (before === null && now !== null) change = 'inserted';
+      else if (before !== null && now === null) change = 'removed';
+      else if (
+        before !== null &&
+        now !== null &&
+        (before.entity !== now.entity || before.serial !== now.serial)
+      )
+        change = 'replaced';
+      if (!change) continue;
+      const m = (now ?? before)!;
+      this.#changes.set(p.name, { change, module: { vendor: m.vendor, part: m.part, serial: m.serial } });
+      this.#log.info(
+        { device: this.device.id, port: p.name, change, serial: m.serial },
+        'transceiver changed',
+      );
+    }
   }
 
   async #fetch(plan: Plan): Promise<(Varbind | undefined)[]> {
@@ -304,19 +443,56 @@ export class DevicePoller {
     for (const s of plan.slots) {
       const admin = vbs[s.offset];
       const oper = vbs[s.offset + 1];
+      const opticsChange = this.#changes.get(s.name);
+      if (opticsChange) this.#changes.delete(s.name);
+      const change = opticsChange ? { opticsChange } : {};
+      const failed = (reason: PollFailureReason, message: string): PortPollFailure => ({
+        ok: false,
+        device,
+        port: s.name,
+        ifIndex: s.ifIndex,
+        reason,
+        message,
+        at,
+        ...change,
+      });
       if (isMissing(admin) && isMissing(oper)) {
         // The ifIndex is gone (module removed, interface deleted, renumbered): map again next poll.
         this.#stale = true;
-        out.push({
-          ok: false,
-          device,
-          port: s.name,
-          ifIndex: s.ifIndex,
-          reason: 'no-such-port',
-          message: `device ${device}: ifIndex ${s.ifIndex} of ${s.name} no longer answers`,
-          at,
-        });
+        out.push(
+          failed('no-such-port', `device ${device}: ifIndex ${s.ifIndex} of ${s.name} no longer answers`),
+        );
         continue;
+      }
+      // CONTRACT §5: a missing OID says nothing about the link; an `unknown` status would read as
+      // admin down, and a missing optics value as no light.
+      if (isMissing(admin) || isMissing(oper)) {
+        out.push(
+          failed(
+            'no-such-object',
+            `device ${device}: ${isMissing(admin) ? 'ifAdminStatus' : 'ifOperStatus'}.${s.ifIndex} of ${s.name} did not answer`,
+          ),
+        );
+        continue;
+      }
+      if (s.binding) {
+        let gone = -1;
+        for (let i = 0; i < s.binding.oids.length && gone < 0; i++)
+          if (isMissing(vbs[s.offset + 2 + i])) gone = i;
+        if (gone >= 0) {
+          // The transceiver's rows went away (pulled, swapped, re-indexed): bind again soon.
+          this.#opticsSuspect = true;
+          out.push(
+            failed(
+              'no-such-object',
+              `device ${device}: optics OID ${s.binding.oids[gone]} of ${s.name} did not answer`,
+            ),
+          );
+          continue;
+        }
+      } else if (readsOptics) {
+        // No transceiver found when bound: it may be inserted since. Look again now and then.
+        this.#opticsSuspect = true;
       }
       let lanes: LaneReading[];
       try {
@@ -343,6 +519,7 @@ export class DevicePoller {
         txDbm,
         opticsRead: readsOptics,
         at,
+        ...change,
       });
     }
     for (const name of plan.missing) {
@@ -409,6 +586,7 @@ export class SnmpPoller {
       ...(this.#options.logger ? { logger: this.#options.logger } : {}),
       ...(this.#options.clock ? { clock: this.#options.clock } : {}),
       ...(this.#options.resolver ? { resolver: this.#options.resolver } : {}),
+      opticsRediscoveryMs: m.opticsRediscoverySeconds * 1000,
     });
     this.#pollers.set(deviceId, { poller, session });
     return poller;

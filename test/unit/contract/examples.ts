@@ -71,6 +71,7 @@ export const eventDataExamples: Record<string, Record<string, unknown>> = {
   'monitoring.restored': { ...at, reason: 'recovered', since: '2026-11-27T07:01:00Z' },
   'deprovision.succeeded': { ...at, verified: true, lightPresent: true },
   'deprovision.blocked': { ...at, reason: 'private-virtual-interfaces', subinterfaces: ['10GE1/0/1.100'] },
+  'optics.changed': { ...at, change: 'inserted', module: { vendor: 'ACME', part: 'LR-10G', serial: 'X1' } },
 };
 
 export function envelopeFor(type: string, data: Record<string, unknown>): Record<string, unknown> {

@@ -101,16 +101,24 @@ describe('DevicePoller batching', () => {
     expect(res[2]).toMatchObject({ reason: 'no-such-port' });
   });
 
-  it('per-varbind noSuchInstance: missing optics are null readings, a vanished ifIndex is no-such-port', async () => {
+  it('per-varbind noSuchInstance: a missing optics OID is a failed poll (never dark), a vanished ifIndex is no-such-port', async () => {
     const { mem, device } = h3cDevice(2);
     const poller = new DevicePoller(device, mem, { varbindsPerPdu: 50 });
     await poller.poll();
     mem.delete(`${H3C_OIDS.curRxPower}.101`);
     mem.delete(`${OID.ifAdminStatus}.102`).delete(`${OID.ifOperStatus}.102`);
     const res = await poller.poll();
-    expect(ok(res[0]).rxDbm).toEqual([null]);
-    expect(ok(res[0]).txDbm).toEqual([-2.01]);
+    expect(res[0]).toMatchObject({ ok: false, reason: 'no-such-object' });
     expect(res[1]).toMatchObject({ ok: false, reason: 'no-such-port', ifIndex: 102 });
+  });
+
+  it('a missing ifAdminStatus or ifOperStatus alone is a failed poll, not `unknown` (which reads as admin down)', async () => {
+    const { mem, device } = h3cDevice(2);
+    const poller = new DevicePoller(device, mem, { varbindsPerPdu: 50 });
+    await poller.poll();
+    mem.delete(`${OID.ifAdminStatus}.101`).delete(`${OID.ifOperStatus}.102`);
+    const res = await poller.poll();
+    expect(res.map((r) => (r.ok ? 'ok' : r.reason))).toEqual(['no-such-object', 'no-such-object']);
   });
 
   it('validates value types at the edge: a status that is not an Integer is unknown', async () => {
@@ -203,7 +211,97 @@ describe('DevicePoller batching', () => {
       return realGet(oids);
     };
     const [r] = await new DevicePoller(device, mem, { varbindsPerPdu: 50 }).poll();
-    expect(ok(r)).toMatchObject({ operStatus: 'up', rxDbm: [null], txDbm: [-2.01] });
+    // The rest was read again without the blamed varbind; the port's optics are still missing.
+    expect(mem.gets.filter((g) => g.includes(rx))).toHaveLength(1);
+    expect(mem.gets.at(-1)).not.toContain(rx);
+    expect(r).toMatchObject({ ok: false, reason: 'no-such-object' });
+  });
+});
+
+describe('DevicePoller: transceivers inserted, removed and swapped after discovery', () => {
+  // dcagent-huawei: 10GE1/0/3 (entity 4110003) has no module in hwOpticalModuleInfoTable.
+  const HW = '1.3.6.1.4.1.2011.5.25.31.1.1.3.1';
+  const E = 4110003;
+  const port = { id: 'hw', optics: 'huawei' as const, ports: [{ name: '10GE1/0/3', lanes: 1 }] };
+  const insert = (mem: ReturnType<typeof fixture>, serial: string, rx = -250) => {
+    mem.int(`${HW}.8.${E}`, rx).int(`${HW}.9.${E}`, -190).int(`${HW}.13.${E}`, -1440);
+    mem.str(`${OID.entPhysicalMfgName}.${E}`, 'ACME').str(`${OID.entPhysicalModelName}.${E}`, 'LR-10G');
+    mem.str(`${OID.entPhysicalSerialNum}.${E}`, serial);
+  };
+  const remove = (mem: ReturnType<typeof fixture>) => {
+    for (const c of [8, 9, 13]) mem.delete(`${HW}.${c}.${E}`);
+    for (const o of [OID.entPhysicalMfgName, OID.entPhysicalModelName, OID.entPhysicalSerialNum])
+      mem.delete(`${o}.${E}`);
+  };
+
+  it('entLastChangeTime moving rediscovers at once: inserted, replaced, removed, each reported once', async () => {
+    const mem = fixture('dcagent-huawei');
+    mem.ticks(OID.entLastChangeTime, 100);
+    const poller = new DevicePoller(port, mem, { varbindsPerPdu: 50, opticsRediscoveryMs: 3_600_000 });
+    const [empty] = await poller.poll();
+    expect(ok(empty)).toMatchObject({ rxDbm: [null], opticsRead: true });
+    expect(empty).not.toHaveProperty('opticsChange');
+
+    insert(mem, 'SN-1');
+    mem.ticks(OID.entLastChangeTime, 200);
+    const [inserted] = await poller.poll();
+    expect(ok(inserted)).toMatchObject({
+      rxDbm: [-2.5],
+      opticsChange: { change: 'inserted', module: { vendor: 'ACME', part: 'LR-10G', serial: 'SN-1' } },
+    });
+    expect((await poller.poll())[0]).not.toHaveProperty('opticsChange');
+
+    insert(mem, 'SN-2', -300);
+    mem.ticks(OID.entLastChangeTime, 300);
+    expect(ok((await poller.poll())[0])).toMatchObject({
+      rxDbm: [-3],
+      opticsChange: { change: 'replaced', module: { serial: 'SN-2' } },
+    });
+
+    remove(mem);
+    mem.ticks(OID.entLastChangeTime, 400);
+    const [removed] = await poller.poll();
+    expect(ok(removed)).toMatchObject({
+      rxDbm: [null],
+      opticsChange: { change: 'removed', module: { serial: 'SN-2' } },
+    });
+  });
+
+  it('without entLastChangeTime: a noSuch* optics OID fails the poll and rebinds, rate-limited', async () => {
+    const mem = fixture('dcagent-huawei');
+    let now = 1_000_000;
+    insert(mem, 'SN-1');
+    const poller = new DevicePoller(port, mem, {
+      varbindsPerPdu: 50,
+      clock: () => now,
+      opticsRediscoveryMs: 60_000,
+    });
+    expect(ok((await poller.poll())[0]).rxDbm).toEqual([-2.5]);
+    remove(mem);
+    now += 10_000;
+    // The module's rows are gone: no reading is not "no light".
+    expect((await poller.poll())[0]).toMatchObject({ ok: false, reason: 'no-such-object' });
+    const walks = mem.walks.length;
+    now += 10_000;
+    expect((await poller.poll())[0]).toMatchObject({ ok: false, reason: 'no-such-object' });
+    expect(mem.walks.length).toBe(walks);
+    // Once the rate limit allows, discovery runs again and finds the port empty.
+    now += 60_000;
+    expect((await poller.poll())[0]).toMatchObject({
+      ok: true,
+      rxDbm: [null],
+      opticsChange: { change: 'removed' },
+    });
+    // An empty port is looked at again only every opticsRediscoveryMs; then the new module is found.
+    insert(mem, 'SN-9');
+    now += 10_000;
+    expect((await poller.poll())[0]).toMatchObject({ ok: true, rxDbm: [null] });
+    now += 60_000;
+    expect((await poller.poll())[0]).toMatchObject({
+      ok: true,
+      rxDbm: [-2.5],
+      opticsChange: { change: 'inserted', module: { serial: 'SN-9' } },
+    });
   });
 });
 
