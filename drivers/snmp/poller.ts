@@ -1,9 +1,9 @@
+import { DEFAULTS } from '../../config/defaults.js';
 import type { AgentConfig, DeviceConfig } from '../../config/load.js';
 import type { IfStatus, MonitoringReason } from '../../contract/events.js';
 import { DcAgentError, errorMessage } from '../../core/errors.js';
 import { type Logger, silentLogger } from '../../core/logger.js';
 import { Semaphore } from '../../core/semaphore.js';
-import { DEFAULTS } from '../../config/defaults.js';
 import {
   darkLanes,
   getMany,
