@@ -1,5 +1,6 @@
 import type { AgentConfig, PortConfig } from '../config/load.js';
 import { findDevice, findPort } from '../config/load.js';
+import type { EventType } from '../contract/events.js';
 import type { Logger } from '../core/logger.js';
 import type { PortPollResult } from '../drivers/snmp/poller.js';
 import type { ConnectionWatch, WatchedPort } from '../jobs/ports.js';
@@ -206,7 +207,12 @@ export class Monitor implements ConnectionWatch {
     const { device, port, connectionId } = c.record;
     this.observeMetrics(c, r);
     const base = c.state.ver;
-    const { state, events } = step(c.state, r, c.port.thresholds, this.clock(), this.trackerCfg);
+    const stepped = step(c.state, r, c.port.thresholds, this.clock(), this.trackerCfg);
+    const state = stepped.state;
+    // A transceiver that came, went or was swapped is reported before what its readings caused.
+    const events: { type: EventType; data: unknown }[] = r.opticsChange
+      ? [{ type: 'optics.changed', data: { device, port, ...r.opticsChange } }, ...stepped.events]
+      : stepped.events;
     // The last event carries the new state, written in the same script (or spilled with it), so
     // the stored state never lags the events: a restart cannot repeat or miss a transition. Every
     // event is checked against the stored version: a replica whose copy is older (it slept

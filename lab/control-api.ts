@@ -62,6 +62,22 @@ export const ACTIONS = {
         }),
       ),
   },
+  'optic-remove': {
+    summary: 'pull the transceiver out of --port: the port goes dark and down, its optics rows vanish',
+    schema: z.strictObject({ device: deviceId, port: portName }),
+    run: (lab: ControlledLab, b: { device: string; port: string }) =>
+      eachSwitch(lab, b.device, (s) => s.removeOptic(b.port)),
+  },
+  'optic-insert': {
+    summary: 'put a transceiver into the empty cage of --port (--serial S, default a new one)',
+    schema: z.strictObject({
+      device: deviceId,
+      port: portName,
+      serial: z.string().min(1).max(32).optional(),
+    }),
+    run: (lab: ControlledLab, b: { device: string; port: string; serial?: string }) =>
+      eachSwitch(lab, b.device, (s) => s.insertOptic(b.port, b.serial)),
+  },
   'snmp-hold': {
     summary:
       'answer the next --count SNMP requests (default 1) only after --ms, with the values of that moment',

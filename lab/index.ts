@@ -66,6 +66,11 @@ export interface LabOptions<P extends Platform = Platform> {
   linkUpDelayMs?: number;
   /** Start with every customer fibre patched (default false). */
   patched?: boolean;
+  /**
+   * Ports (by name, on every switch that has them) whose cage starts empty: configured before the
+   * transceiver arrives, the usual order in a data centre. `optic-insert` fills them.
+   */
+  emptyPorts?: readonly string[];
   /** Where to write the agent config; nothing is written without it. */
   configOut?: string;
   secrets?: SecretsMode;
@@ -261,6 +266,7 @@ export async function startLab<P extends Platform = 'ietf-interfaces'>(
           ports: specs,
           ...(options.linkUpDelayMs !== undefined ? { linkUpDelayMs: options.linkUpDelayMs } : {}),
           ...(options.patched !== undefined ? { patched: options.patched } : {}),
+          ...(options.emptyPorts !== undefined ? { emptyPorts: options.emptyPorts } : {}),
         };
         const password = sharedPassword ?? secret('');
         const community = sharedCommunity ?? secret('lab-');

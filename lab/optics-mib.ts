@@ -37,8 +37,12 @@ export interface MibPort {
 export interface VendorMib {
   readonly enterprise: number;
   readonly label: string;
-  /** Rows that never change: entities, sensor formats, thresholds. */
+  /** Rows that never change: entities, sensor formats, thresholds (every port's moduleRows included). */
   staticRows(ports: readonly MibPort[]): MibRow[];
+  /** The part of staticRows that exists only while the port's cage holds a transceiver. */
+  moduleRows(port: MibPort): MibRow[];
+  /** Where the transceiver's entPhysicalMfgName/ModelName/SerialNum live, for MIBs bound through ENTITY-MIB. */
+  identityEntity?(port: MibPort): number;
   /** Rows that follow the port's light. */
   lightRows(port: MibPort, light: readonly LaneLight[]): MibRow[];
 }
@@ -97,15 +101,18 @@ const huawei: VendorMib = {
   label: 'HUAWEI-ENTITY-EXTENT-MIB',
   staticRows(ports) {
     const rows = chassisAndPorts(ports);
-    for (const p of ports) {
-      // A negative low threshold is how the adapter knows this firmware speaks hundredths of dBm.
-      rows.push({
-        oid: `${HUAWEI_OIDS.rxLowThreshold}.${portEntity(p)}`,
-        value: int(Math.round(DEFAULT_THRESHOLDS[p.portType].rx[0] * 100)),
-      });
-    }
+    for (const p of ports) rows.push(...huawei.moduleRows(p));
     return rows;
   },
+  moduleRows: (p) => [
+    // A negative low threshold is how the adapter knows this firmware speaks hundredths of dBm.
+    {
+      oid: `${HUAWEI_OIDS.rxLowThreshold}.${portEntity(p)}`,
+      value: int(Math.round(DEFAULT_THRESHOLDS[p.portType].rx[0] * 100)),
+    },
+  ],
+  // hwOpticalModuleInfoTable is indexed by the port's entity, so that is where the adapter looks.
+  identityEntity: portEntity,
   lightRows(p, light) {
     const e = portEntity(p);
     const rows: MibRow[] = [
@@ -129,6 +136,7 @@ const h3c: VendorMib = {
   enterprise: 25506,
   label: 'HH3C-TRANSCEIVER-INFO-MIB',
   staticRows: () => [],
+  moduleRows: () => [],
   lightRows(p, light) {
     return [
       { oid: `${H3C_OIDS.curRxPower}.${p.ifIndex}`, value: int(centi(totalDbm(rxOf(light)), H3C_DARK)) },
@@ -143,6 +151,7 @@ const juniper: VendorMib = {
   enterprise: 2636,
   label: 'JUNIPER-DOM-MIB',
   staticRows: () => [],
+  moduleRows: () => [],
   lightRows(p, light) {
     const rows: MibRow[] = [
       {
@@ -185,39 +194,43 @@ interface SensorStyle {
 }
 
 function sensorMib(enterprise: number, label: string, s: SensorStyle): VendorMib {
-  return {
+  const mib: VendorMib = {
     enterprise,
     label,
     staticRows(ports) {
       const rows = chassisAndPorts(ports);
-      for (const p of ports) {
-        rows.push(
-          ...entity(
-            moduleEntity(p),
-            `${p.name} transceiver`,
-            `${p.portType} transceiver`,
-            ENT_CLASS.module,
-            portEntity(p),
-          ),
-        );
-        for (let lane = 1; lane <= p.lanes; lane++) {
-          for (const dir of ['rx', 'tx'] as const) {
-            const e = sensorEntity(p, lane, dir);
-            rows.push(
-              ...entity(
-                e,
-                s.name(p, lane, dir),
-                `${dir === 'rx' ? 'receive' : 'transmit'} optical power sensor`,
-                ENT_CLASS.sensor,
-                moduleEntity(p),
-              ),
-              { oid: `${s.columns.type}.${e}`, value: int(s.type) },
-              { oid: `${s.columns.scale}.${e}`, value: int(s.scale) },
-              { oid: `${s.columns.precision}.${e}`, value: int(s.precision) },
-              // ok(1): a dark port still has a working sensor, reading no light.
-              { oid: `${s.columns.status}.${e}`, value: int(1) },
-            );
-          }
+      for (const p of ports) rows.push(...mib.moduleRows(p));
+      return rows;
+    },
+    identityEntity: moduleEntity,
+    moduleRows(p) {
+      const rows: MibRow[] = [];
+      rows.push(
+        ...entity(
+          moduleEntity(p),
+          `${p.name} transceiver`,
+          `${p.portType} transceiver`,
+          ENT_CLASS.module,
+          portEntity(p),
+        ),
+      );
+      for (let lane = 1; lane <= p.lanes; lane++) {
+        for (const dir of ['rx', 'tx'] as const) {
+          const e = sensorEntity(p, lane, dir);
+          rows.push(
+            ...entity(
+              e,
+              s.name(p, lane, dir),
+              `${dir === 'rx' ? 'receive' : 'transmit'} optical power sensor`,
+              ENT_CLASS.sensor,
+              moduleEntity(p),
+            ),
+            { oid: `${s.columns.type}.${e}`, value: int(s.type) },
+            { oid: `${s.columns.scale}.${e}`, value: int(s.scale) },
+            { oid: `${s.columns.precision}.${e}`, value: int(s.precision) },
+            // ok(1): a dark port still has a working sensor, reading no light.
+            { oid: `${s.columns.status}.${e}`, value: int(1) },
+          );
         }
       }
       return rows;
@@ -233,6 +246,7 @@ function sensorMib(enterprise: number, label: string, s: SensorStyle): VendorMib
       return rows;
     },
   };
+  return mib;
 }
 
 const cisco = sensorMib(9, 'CISCO-ENTITY-SENSOR-MIB', {
@@ -261,6 +275,7 @@ const none: VendorMib = {
   enterprise: 8072,
   label: 'no optics MIB',
   staticRows: () => [],
+  moduleRows: () => [],
   lightRows: () => [],
 };
 

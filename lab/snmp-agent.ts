@@ -252,6 +252,9 @@ export class LabSnmpAgent {
   readonly #socket: Socket;
   readonly #community: Buffer;
   #subRows: string[] = [];
+  /** ifIndex of ports whose cage is empty (their module rows are not served). */
+  readonly #empty = new Set<number>();
+  readonly #built = new Set<number>();
   #unsubscribe: () => void = () => {};
   /** Requests answered and dropped, for the control API and tests. */
   readonly counters = { answered: 0, dropped: 0, badCommunity: 0, held: 0 };
@@ -296,6 +299,7 @@ export class LabSnmpAgent {
     );
     v.set(MIB2.sysObjectID, oidValue(`1.3.6.1.4.1.${vendor.enterprise}.1.9999`));
     v.setDynamic(OID.sysUpTime, () => ticks(sw.uptimeTicks()));
+    v.setDynamic(OID.entLastChangeTime, () => ticks(sw.entityChangedAt));
     v.set(MIB2.sysContact, str('dcagent lab'));
     v.set(MIB2.sysName, str(sw.sysName));
     v.set(MIB2.sysLocation, str('loopback'));
@@ -312,6 +316,9 @@ export class LabSnmpAgent {
 
   #portRows(p: SimPort): void {
     const speed = PORT_TYPE_FACTS[p.portType].speedMbps;
+    const vendor = VENDOR_MIBS[this.#sw.optics];
+    const mp = mibPort(p);
+    const present = p.optic !== null;
     this.view.setRows(
       interfaceRows(
         p.ifIndex,
@@ -325,7 +332,27 @@ export class LabSnmpAgent {
         p.description ?? '',
       ),
     );
-    this.view.setRows(VENDOR_MIBS[this.#sw.optics].lightRows(mibPort(p), this.#sw.light(p)));
+    // An empty cage has no module entity, no sensors and no DOM rows: a GET of them is noSuch*.
+    const identity = vendor.identityEntity?.(mp);
+    const identityRows: MibRow[] =
+      identity === undefined
+        ? []
+        : [
+            { oid: `${OID.entPhysicalMfgName}.${identity}`, value: str('DCLAB') },
+            { oid: `${OID.entPhysicalModelName}.${identity}`, value: str(`${p.portType} transceiver`) },
+            { oid: `${OID.entPhysicalSerialNum}.${identity}`, value: str(p.optic?.serial ?? '') },
+          ];
+    const lightRows = vendor.lightRows(mp, this.#sw.light(p));
+    if (present) {
+      if (this.#empty.delete(p.ifIndex) || !this.#built.has(p.ifIndex))
+        this.view.setRows(vendor.moduleRows(mp));
+      this.view.setRows(identityRows);
+      this.view.setRows(lightRows);
+    } else {
+      this.#empty.add(p.ifIndex);
+      for (const r of [...vendor.moduleRows(mp), ...identityRows, ...lightRows]) this.view.delete(r.oid);
+    }
+    this.#built.add(p.ifIndex);
   }
 
   /** Sub-interfaces follow their parent's state; `only` limits the refresh to one of them. */

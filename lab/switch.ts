@@ -50,6 +50,11 @@ function laneOffset(key: string): number {
   return round2((h.readUInt16BE(0) / 0xffff) * 0.8 - 0.4);
 }
 
+/** A plausible, stable serial number per switch, cage and insertion. */
+function opticSerial(switchId: string, ifIndex: number, n: number): string {
+  return `LAB${createHash('sha1').update(`${switchId}/${ifIndex}/${n}`).digest('hex').slice(0, 9).toUpperCase()}`;
+}
+
 export type SwitchChange =
   | { kind: 'port'; port: SimPort }
   | { kind: 'interfaces' }
@@ -87,9 +92,14 @@ export class SimPort {
   flapDark = false;
   upTimer: NodeJS.Timeout | undefined;
   flapTimer: NodeJS.Timeout | undefined;
+  /** The transceiver in the cage, or null for an empty cage (no light either way, link down). */
+  optic: { serial: string } | null;
+  /** Transceivers inserted here so far, for fresh serials. */
+  insertions = 0;
 
-  constructor(switchId: string, spec: LabPortSpec, ifIndex: number, patched: boolean) {
+  constructor(switchId: string, spec: LabPortSpec, ifIndex: number, patched: boolean, withOptic = true) {
     this.name = spec.name;
+    this.optic = withOptic ? { serial: opticSerial(switchId, ifIndex, 0) } : null;
     this.portType = spec.portType;
     this.ifIndex = ifIndex;
     this.laneCount = PORT_TYPE_FACTS[spec.portType].lanes;
@@ -114,6 +124,8 @@ export interface SwitchOptions {
   linkUpDelayMs?: number;
   /** Start with every customer fibre patched (default false: a new port is dark). */
   patched?: boolean;
+  /** Ports whose cage starts empty (no transceiver), as when ports are configured before optics arrive. */
+  emptyPorts?: readonly string[];
 }
 
 export interface FlapOptions {
@@ -164,6 +176,8 @@ export abstract class SimSwitch {
   #rebooting = false;
   #rebootTimer: NodeJS.Timeout | undefined;
   #snmpHold: { ms: number; left: number } | undefined;
+  /** sysUpTime (centiseconds) of the last change to the entity tables: ENTITY-MIB entLastChangeTime. */
+  #entityChangedAt = 0;
   #snmpHeld = 0;
   readonly #byName: Map<string, SimPort>;
   readonly #listeners = new Set<(c: SwitchChange) => void>();
@@ -179,7 +193,10 @@ export abstract class SimSwitch {
     this.id = o.id;
     this.optics = o.optics;
     this.linkUpDelayMs = o.linkUpDelayMs ?? 1000;
-    this.ports = o.ports.map((spec, i) => new SimPort(o.id, spec, i + 1, o.patched ?? false));
+    const empty = new Set(o.emptyPorts ?? []);
+    this.ports = o.ports.map(
+      (spec, i) => new SimPort(o.id, spec, i + 1, o.patched ?? false, !empty.has(spec.name)),
+    );
     this.#byName = new Map(this.ports.map((p) => [p.name, p]));
     if (this.#byName.size !== this.ports.length) throw new Error(`switch ${o.id} has duplicate port names`);
   }
@@ -244,11 +261,16 @@ export abstract class SimSwitch {
     return name === undefined ? this.ports : [this.port(name)];
   }
 
-  /** Light per lane as the transceiver's monitor reads it right now. */
+  /** entLastChangeTime in centiseconds of sysUpTime. */
+  get entityChangedAt(): number {
+    return this.#entityChangedAt;
+  }
+
+  /** Light per lane as the transceiver's monitor reads it right now (all null with no transceiver). */
   light(p: SimPort): LaneLight[] {
     const out: LaneLight[] = [];
-    const laserOn = p.adminUp && !this.#rebooting;
-    const lit = p.patched && !p.flapDark;
+    const laserOn = p.optic !== null && p.adminUp && !this.#rebooting;
+    const lit = p.optic !== null && p.patched && !p.flapDark;
     for (let i = 0; i < p.laneCount; i++) {
       const rx = lit ? round2(p.nominalRx[i]! - p.degradeDb) : null;
       out.push({
@@ -415,6 +437,28 @@ export abstract class SimSwitch {
     return this.#snmpHeld;
   }
 
+  /** Pulls the transceiver out of the cage: the port goes dark and down, its optics rows vanish. */
+  removeOptic(port: string): void {
+    const p = this.port(port);
+    if (!p.optic) throw new LabActionError(`${this.id} ${port} has no transceiver`, 409);
+    p.optic = null;
+    this.#entityChangedAt = this.uptimeTicks();
+    this.#evaluate(p);
+  }
+
+  /** Puts a transceiver in an empty cage (a new serial unless one is given). */
+  insertOptic(port: string, serial?: string): void {
+    const p = this.port(port);
+    if (p.optic)
+      throw new LabActionError(`${this.id} ${port} already holds transceiver ${p.optic.serial}`, 409);
+    if (serial !== undefined && !/^[A-Za-z0-9._-]{1,32}$/.test(serial))
+      throw new LabActionError('serial: 1..32 letters, digits, ".", "_" or "-"');
+    p.insertions++;
+    p.optic = { serial: serial ?? opticSerial(this.id, p.ifIndex, p.insertions) };
+    this.#entityChangedAt = this.uptimeTicks();
+    this.#evaluate(p);
+  }
+
   silence(): void {
     this.#silent = true;
     this.#emit({ kind: 'reachability' });
@@ -447,6 +491,7 @@ export abstract class SimSwitch {
         this.#rebootTimer = undefined;
         this.#rebooting = false;
         this.#bootTime = Date.now();
+        this.#entityChangedAt = 0;
         for (const p of this.ports) {
           p.lastChange = 0;
           this.#evaluate(p);
@@ -508,6 +553,7 @@ export abstract class SimSwitch {
         adminStatus: p.adminUp ? 'up' : 'down',
         operStatus: p.operUp ? 'up' : 'down',
         patched: p.patched,
+        optic: p.optic ? { serial: p.optic.serial } : null,
         degradeDb: p.degradeDb,
         flaps: p.flaps,
         description: p.description ?? null,
@@ -533,6 +579,7 @@ export interface SwitchStatus extends SessionStatus {
     adminStatus: 'up' | 'down';
     operStatus: 'up' | 'down';
     patched: boolean;
+    optic: { serial: string } | null;
     degradeDb: number;
     flaps: number;
     description: string | null;

@@ -47,6 +47,8 @@ interface CtlOptions {
   downMs?: number;
   upMs?: number;
   vlan?: number;
+  serial?: string;
+  ms?: number;
   url?: string;
   config?: string;
   json?: boolean;
@@ -126,6 +128,7 @@ export function registerLabCtl(lab: Command, io: Output = processOutput): void {
     .command('ctl')
     .description('drive a running lab through its control API')
     .argument('<action>', `status, ${ACTION_NAMES.join(', ')}`)
+    .argument('[verb]', '`optic remove` and `optic insert` may be spelt as two words')
     .option('--device <id>', 'switch id')
     .option('--port <name>', 'port name as the switch spells it')
     .option('--db <n>', 'dB for degrade', decimal)
@@ -133,11 +136,15 @@ export function registerLabCtl(lab: Command, io: Output = processOutput): void {
     .option('--down-ms <ms>', 'dark time per flap, or reboot duration', int)
     .option('--up-ms <ms>', 'lit time between flaps', int)
     .option('--vlan <n>', 'sub-interface VLAN', int)
+    .option('--serial <s>', 'serial number of an inserted transceiver')
+    .option('--ms <ms>', 'how long snmp-hold holds a request', int)
     .option('--url <url>', `control API URL (default: $${LAB_URL_ENV}, then the state file)`)
     .option('--config <file>', "the lab's agent config: the state file beside it locates the lab")
     .option('--json', 'print the JSON reply as it came')
     .addHelpText('after', help.join('\n'))
-    .action(async (action: string, o: CtlOptions, cmd: Command) => {
+    .action(async (first: string, verb: string | undefined, o: CtlOptions, cmd: Command) => {
+      if (verb !== undefined && first !== 'optic') throw new UsageError(`unexpected argument ${verb}`);
+      const action = verb !== undefined ? `optic-${verb}` : first;
       // `--state-file` belongs to `dcagent lab`: commander hands it to the parent wherever it is typed.
       // So are `--config`/`--config-out`: the state file beside that config locates the lab.
       const parent = (cmd.parent?.opts() ?? {}) as {
@@ -181,6 +188,8 @@ export function registerLabCtl(lab: Command, io: Output = processOutput): void {
           downMs: o.downMs,
           upMs: o.upMs,
           vlan: o.vlan,
+          serial: o.serial,
+          ms: o.ms,
         }).filter(([, v]) => v !== undefined),
       );
       const r = await call(`${base}/v1/${action as ActionName}`, 'POST', body);
