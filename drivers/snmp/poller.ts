@@ -99,10 +99,12 @@ export interface DevicePollerOptions {
 interface Slot {
   readonly name: string;
   readonly ifIndex: number;
-  /** Index of ifAdminStatus; ifOperStatus follows, then the optics binding's OIDs. */
+  /** Index of ifAdminStatus; ifOperStatus follows, then the port's name, then the optics binding's OIDs. */
   readonly offset: number;
   readonly binding: OpticsBinding | undefined;
   readonly lanes: number;
+  /** The name (ifName, else ifDescr) this ifIndex had when resolved; read back at offset + 2. */
+  readonly expectName: string | undefined;
 }
 
 interface Chunk {
@@ -210,6 +212,15 @@ export class DevicePoller {
         plan = await this.#planFor(ports);
         vbs = await this.#fetch(plan);
       }
+      if (this.#renamed(plan, vbs)) {
+        this.#log.info(
+          { device: this.device.id },
+          'an interface answers with another name (renumbered since we mapped it); remapping ports',
+        );
+        this.resolver.invalidate();
+        plan = await this.#planFor(ports);
+        vbs = await this.#fetch(plan);
+      }
       if (this.#entityChanged(plan, vbs)) {
         // A transceiver went in or out (or the entity tables moved under it): bind again now, so
         // the change is seen within this interval, and read again with the new bindings.
@@ -230,6 +241,17 @@ export class DevicePoller {
         this.#log.error({ device: this.device.id, err: message }, 'poll failed unexpectedly');
       return ports.map((port) => ({ ok: false, device: this.device.id, port, reason, message, at }));
     }
+  }
+
+  /** True when some polled ifIndex now carries another name than the one it was mapped by. */
+  #renamed(plan: Plan, vbs: readonly (Varbind | undefined)[]): boolean {
+    for (const s of plan.slots) {
+      if (s.expectName === undefined) continue;
+      const vb = vbs[s.offset + 2];
+      if (isMissing(vb)) continue;
+      if (textValue(vb) !== s.expectName) return true;
+    }
+    return false;
   }
 
   /** Notes entLastChangeTime; true when it moved since the last poll that read it. */
@@ -272,12 +294,21 @@ export class DevicePoller {
     const generation = this.resolver.generation;
     const missing: string[] = [];
     const opticsPorts: OpticsPort[] = [];
+    const names = new Map<string, { oid: string; text: string } | undefined>();
     for (const name of ports) {
       const info = resolved.get(name);
       if (!info) {
         missing.push(name);
         continue;
       }
+      names.set(
+        name,
+        info.ifName !== undefined
+          ? { oid: OID.ifName, text: info.ifName }
+          : info.ifDescr !== undefined
+            ? { oid: OID.ifDescr, text: info.ifDescr }
+            : undefined,
+      );
       opticsPorts.push({
         name,
         ifIndex: info.ifIndex,
@@ -298,8 +329,23 @@ export class DevicePoller {
     const slots: Slot[] = [];
     for (const p of opticsPorts) {
       const binding = discovery?.bindings.get(p.name);
-      slots.push({ name: p.name, ifIndex: p.ifIndex, offset: oids.length, binding, lanes: p.lanes });
-      oids.push(`${OID.ifAdminStatus}.${p.ifIndex}`, `${OID.ifOperStatus}.${p.ifIndex}`);
+      const named = names.get(p.name);
+      slots.push({
+        name: p.name,
+        ifIndex: p.ifIndex,
+        offset: oids.length,
+        binding,
+        lanes: p.lanes,
+        expectName: named?.text,
+      });
+      // The name is read back every poll: a device that rebooted while another replica held its
+      // lease (so sysUpTime never went back for us) may have renumbered its interfaces, and this
+      // ifIndex would then be another port. The status OID stands in when there is no name.
+      oids.push(
+        `${OID.ifAdminStatus}.${p.ifIndex}`,
+        `${OID.ifOperStatus}.${p.ifIndex}`,
+        named ? `${named.oid}.${p.ifIndex}` : `${OID.ifOperStatus}.${p.ifIndex}`,
+      );
       if (binding) for (const o of binding.oids) oids.push(o);
     }
     const plan: Plan = {
@@ -456,6 +502,13 @@ export class DevicePoller {
         at,
         ...change,
       });
+      const name = s.expectName === undefined ? undefined : vbs[s.offset + 2];
+      if (name !== undefined && !isMissing(name) && textValue(name) !== s.expectName) {
+        // Still another interface after remapping: do not report its state as this port's.
+        this.#stale = true;
+        out.push(failed('no-such-port', `device ${device}: ifIndex ${s.ifIndex} is no longer ${s.name}`));
+        continue;
+      }
       if (isMissing(admin) && isMissing(oper)) {
         // The ifIndex is gone (module removed, interface deleted, renumbered): map again next poll.
         this.#stale = true;
@@ -478,7 +531,7 @@ export class DevicePoller {
       if (s.binding) {
         let gone = -1;
         for (let i = 0; i < s.binding.oids.length && gone < 0; i++)
-          if (isMissing(vbs[s.offset + 2 + i])) gone = i;
+          if (isMissing(vbs[s.offset + 3 + i])) gone = i;
         if (gone >= 0) {
           // The transceiver's rows went away (pulled, swapped, re-indexed): bind again soon.
           this.#opticsSuspect = true;
@@ -496,7 +549,7 @@ export class DevicePoller {
       }
       let lanes: LaneReading[];
       try {
-        lanes = s.binding ? s.binding.decode(vbs, s.offset + 2) : readsOptics ? darkLanes(s.lanes) : [];
+        lanes = s.binding ? s.binding.decode(vbs, s.offset + 3) : readsOptics ? darkLanes(s.lanes) : [];
       } catch (err) {
         this.#log.warn({ device, port: s.name, err: errorMessage(err) }, 'optics decode failed; no reading');
         lanes = darkLanes(s.lanes);

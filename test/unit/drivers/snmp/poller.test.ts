@@ -47,12 +47,12 @@ describe('DevicePoller batching', () => {
       opticsRead: true,
       at: 1_000,
     });
-    // 1 sysUpTime + 20 × 4 = 81 varbinds → 2 PDUs of ≤ 50.
-    expect(mem.gets.map((g) => g.length)).toEqual([50, 31]);
+    // 1 sysUpTime + 20 × (admin, oper, ifName, rx, tx) = 101 varbinds → 3 PDUs of ≤ 50.
+    expect(mem.gets.map((g) => g.length)).toEqual([50, 50, 1]);
     const walksAfterFirst = mem.walks.length;
     mem.gets.length = 0;
     await poller.poll();
-    expect(mem.gets.map((g) => g.length)).toEqual([50, 31]);
+    expect(mem.gets.map((g) => g.length)).toEqual([50, 50, 1]);
     expect(mem.walks.length).toBe(walksAfterFirst);
   });
 
@@ -80,7 +80,7 @@ describe('DevicePoller batching', () => {
     expect(poller.pduSize).toBe(25);
     mem.gets.length = 0;
     await poller.poll();
-    expect(mem.gets.map((g) => g.length)).toEqual([25, 25, 25, 6]);
+    expect(mem.gets.map((g) => g.length)).toEqual([25, 25, 25, 25, 1]);
   });
 
   it('a port the device lacks is no-such-port; the others are read', async () => {
@@ -160,6 +160,21 @@ describe('DevicePoller batching', () => {
     expect(ok((await poller.poll())[0]).ifIndex).toBe(101);
     // After the reboot Eth1 is ifIndex 201, and 101 is some other port that is down.
     mem.ticks(OID.sysUpTime, 50);
+    mem.delete(`${OID.ifName}.101`).str(`${OID.ifName}.201`, 'Eth1').str(`${OID.ifName}.101`, 'Other');
+    mem.int(`${OID.ifOperStatus}.101`, 2);
+    mem.int(`${OID.ifAdminStatus}.201`, 1).int(`${OID.ifOperStatus}.201`, 1);
+    mem.int(`${H3C_OIDS.curRxPower}.201`, -555).int(`${H3C_OIDS.curTxPower}.201`, -222);
+    const [r] = await poller.poll();
+    expect(ok(r)).toMatchObject({ ifIndex: 201, operStatus: 'up', rxDbm: [-5.55] });
+  });
+
+  it('a reboot it never saw (sysUpTime grew past its last reading meanwhile) is caught by the name check', async () => {
+    // Issue 11 item 7: another replica held the lease for hours; the device rebooted and
+    // renumbered in between, so sysUpTime is higher than this poller's last reading.
+    const { mem, device } = h3cDevice(1);
+    const poller = new DevicePoller(device, mem, { varbindsPerPdu: 50 });
+    expect(ok((await poller.poll())[0]).ifIndex).toBe(101);
+    mem.ticks(OID.sysUpTime, 900_000);
     mem.delete(`${OID.ifName}.101`).str(`${OID.ifName}.201`, 'Eth1').str(`${OID.ifName}.101`, 'Other');
     mem.int(`${OID.ifOperStatus}.101`, 2);
     mem.int(`${OID.ifAdminStatus}.201`, 1).int(`${OID.ifOperStatus}.201`, 1);
