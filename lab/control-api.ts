@@ -113,12 +113,12 @@ export const ACTIONS = {
   },
   reboot: {
     summary:
-      'reboot: sessions drop, sysUpTime restarts, running kept, candidate lost (--down-ms, default 2000)',
-    schema: z.strictObject({ device: deviceId, downMs: ms.optional() }),
-    run: (lab: ControlledLab, b: { device: string; downMs?: number }) =>
+      'reboot: sessions drop, sysUpTime restarts, running kept, candidate lost (--down-ms, default 2000; --renumber: ifIndex values change)',
+    schema: z.strictObject({ device: deviceId, downMs: ms.optional(), renumber: z.boolean().optional() }),
+    run: (lab: ControlledLab, b: { device: string; downMs?: number; renumber?: boolean }) =>
       eachSwitch(lab, b.device, (s) => {
         // The reply does not wait for the switch to come back; status shows `rebooting`.
-        void s.reboot(b.downMs);
+        void s.reboot(b.downMs, { renumber: b.renumber === true });
       }),
   },
 } as const;

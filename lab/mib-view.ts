@@ -137,6 +137,12 @@ export class MibView {
     this.#sorted = null;
   }
 
+  /** Drops every object (a renumbered switch is served again from scratch). */
+  clear(): void {
+    this.#entries.clear();
+    this.#sorted = null;
+  }
+
   delete(oid: string): void {
     if (this.#entries.delete(oid)) this.#sorted = null;
   }

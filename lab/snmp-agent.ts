@@ -288,6 +288,25 @@ export class LabSnmpAgent {
   }
 
   #build(): void {
+    this.#rows();
+    const sw = this.#sw;
+    this.#unsubscribe = sw.onChange((c) => {
+      if (c.kind === 'port') {
+        this.#portRows(c.port);
+        for (const s of c.port.subinterfaces) this.#subinterfaceRows(s);
+      } else if (c.kind === 'interfaces') this.#subinterfaceRows();
+      else if (c.kind === 'renumbered') {
+        // Every row keyed by ifIndex (or an entity derived from it) moved: serve all of it anew.
+        this.view.clear();
+        this.#empty.clear();
+        this.#built.clear();
+        this.#subRows = [];
+        this.#rows();
+      }
+    });
+  }
+
+  #rows(): void {
     const sw = this.#sw;
     const vendor = VENDOR_MIBS[sw.optics];
     const v = this.view;
@@ -306,12 +325,6 @@ export class LabSnmpAgent {
     v.setRows(vendor.staticRows(sw.ports.map(mibPort)));
     for (const p of sw.ports) this.#portRows(p);
     this.#subinterfaceRows();
-    this.#unsubscribe = sw.onChange((c) => {
-      if (c.kind === 'port') {
-        this.#portRows(c.port);
-        for (const s of c.port.subinterfaces) this.#subinterfaceRows(s);
-      } else if (c.kind === 'interfaces') this.#subinterfaceRows();
-    });
   }
 
   #portRows(p: SimPort): void {

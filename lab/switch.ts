@@ -59,6 +59,7 @@ export type SwitchChange =
   | { kind: 'port'; port: SimPort }
   | { kind: 'interfaces' }
   | { kind: 'reachability' }
+  | { kind: 'renumbered' }
   | { kind: 'running'; why: string };
 
 export class LabActionError extends Error {
@@ -74,7 +75,8 @@ export class LabActionError extends Error {
 export class SimPort {
   readonly name: string;
   readonly portType: PortType;
-  readonly ifIndex: number;
+  /** Renumbered by a `reboot --renumber`, as some platforms do on boot. */
+  ifIndex: number;
   readonly laneCount: number;
   readonly nominalTx: readonly number[];
   readonly nominalRx: readonly number[];
@@ -474,7 +476,7 @@ export abstract class SimSwitch {
    * unconfirmed commit; CLI: running goes back to the saved configuration), takes every link down
    * for `downMs`, and comes back with sysUpTime restarting from zero.
    */
-  reboot(downMs = 2000): Promise<void> {
+  reboot(downMs = 2000, options: { renumber?: boolean } = {}): Promise<void> {
     if (this.#rebooting) throw new LabActionError(`switch ${this.id} is already rebooting`, 409);
     this.#rebooting = true;
     this.#emit({ kind: 'reachability' });
@@ -492,6 +494,14 @@ export abstract class SimSwitch {
         this.#rebooting = false;
         this.#bootTime = Date.now();
         this.#entityChangedAt = 0;
+        if (options.renumber) {
+          // Reversed: every ifIndex now belongs to another port (with two ports, a swap).
+          const n = this.ports.length;
+          this.ports.forEach((p, i) => {
+            p.ifIndex = n - i;
+          });
+          this.#emit({ kind: 'renumbered' });
+        }
         for (const p of this.ports) {
           p.lastChange = 0;
           this.#evaluate(p);

@@ -49,6 +49,7 @@ interface CtlOptions {
   vlan?: number;
   serial?: string;
   ms?: number;
+  renumber?: boolean;
   url?: string;
   config?: string;
   json?: boolean;
@@ -138,6 +139,7 @@ export function registerLabCtl(lab: Command, io: Output = processOutput): void {
     .option('--vlan <n>', 'sub-interface VLAN', int)
     .option('--serial <s>', 'serial number of an inserted transceiver')
     .option('--ms <ms>', 'how long snmp-hold holds a request', int)
+    .option('--renumber', 'reboot: the interfaces come back with other ifIndex values')
     .option('--url <url>', `control API URL (default: $${LAB_URL_ENV}, then the state file)`)
     .option('--config <file>', "the lab's agent config: the state file beside it locates the lab")
     .option('--json', 'print the JSON reply as it came')
@@ -190,6 +192,7 @@ export function registerLabCtl(lab: Command, io: Output = processOutput): void {
           vlan: o.vlan,
           serial: o.serial,
           ms: o.ms,
+          renumber: o.renumber,
         }).filter(([, v]) => v !== undefined),
       );
       const r = await call(`${base}/v1/${action as ActionName}`, 'POST', body);
