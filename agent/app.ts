@@ -20,7 +20,7 @@ import { AgentLifecycle } from './lifecycle.js';
 import { createMetrics, jobNameLabel, type Metrics } from './metrics.js';
 import { Monitor } from './monitor.js';
 import { PollLeases } from './poll-leases.js';
-import { createRedis, type RedisClient, waitReady } from './redis.js';
+import { createRedis, persistenceWarning, type RedisClient, waitReady } from './redis.js';
 
 const PAUSE_POINTS = {
   'before-commit': 'beforeCommit',
@@ -89,6 +89,8 @@ export class Agent {
   private worker: Worker | undefined;
   /** Jobs this process is running now, so the drain can wait for them without BullMQ's help. */
   private readonly inFlight = new Set<Promise<unknown>>();
+  /** Shown by /readyz without making the agent unready. */
+  private readonly warnings: string[] = [];
   private http: Server | undefined;
   private stopping: Promise<void> | undefined;
   private starting: Promise<void> | undefined;
@@ -203,6 +205,7 @@ export class Agent {
           redis: async () => this.fast.status === 'ready' && (await this.fast.ping()) === 'PONG',
           worker: async () => this.worker?.isRunning() ?? false,
         },
+        warnings: () => this.warnings,
       },
     });
     await new Promise<void>((resolve, reject) => {
@@ -218,6 +221,11 @@ export class Agent {
     if (this.stopRequested) return;
     try {
       await waitReady(this.fast, cfg.redis.connectTimeoutMs);
+      const warning = await persistenceWarning(this.fast).catch(() => undefined);
+      if (warning) {
+        this.warnings.push(warning);
+        this.logger.warn({ redis: 'no-persistence' }, warning);
+      }
     } catch (err) {
       // Start anyway: monitoring works without Redis and events wait in the spill file.
       this.logger.warn(

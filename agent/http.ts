@@ -6,6 +6,8 @@ import type { Metrics } from './metrics.js';
 export interface Readiness {
   /** Named checks; each resolves true when fine. A check that throws or times out counts as false. */
   checks: Record<string, () => Promise<boolean>>;
+  /** Conditions an operator must know of that do not make the agent unready (Redis without persistence). */
+  warnings?: () => readonly string[];
 }
 
 const CHECK_TIMEOUT_MS = 1_000;
@@ -68,7 +70,7 @@ export function createHttpServer(o: {
             res,
             ready ? 200 : 503,
             'application/json',
-            `${JSON.stringify({ ready, checks: results })}\n`,
+            `${JSON.stringify({ ready, checks: results, warnings: o.readiness.warnings?.() ?? [] })}\n`,
           );
         }
         send(res, 404, 'text/plain', 'not found\n');

@@ -68,3 +68,18 @@ export function waitReady(redis: RedisClient, timeoutMs: number): Promise<void> 
     redis.once('ready', onReady);
   });
 }
+
+/**
+ * A warning when Redis keeps nothing across a restart (`appendonly no` and no `save` rule): the
+ * intent and tracking records live only there (docs/operations.md). Undefined when Redis persists,
+ * or when it will not say (CONFIG denied by an ACL, an old or managed server): no guessing.
+ */
+export async function persistenceWarning(redis: RedisClient): Promise<string | undefined> {
+  const get = async (key: string): Promise<string | undefined> => {
+    const reply = (await redis.call('CONFIG', 'GET', key)) as unknown;
+    return Array.isArray(reply) && typeof reply[1] === 'string' ? reply[1] : undefined;
+  };
+  const [aof, save] = await Promise.all([get('appendonly'), get('save')]);
+  if (aof !== 'no' || save === undefined || save.trim() !== '') return undefined;
+  return 'Redis has no persistence (appendonly no, no save rule): a Redis restart loses every intent and tracking record';
+}
