@@ -13,9 +13,16 @@ import {
   type OpticsPort,
 } from '../optics/adapter.js';
 import { opticsAdapter } from '../optics/registry.js';
-import { ErrorStatus, isSnmpError, SnmpError, SnmpSession, type Varbind } from '../transport/snmp.js';
+import {
+  ErrorStatus,
+  isSnmpError,
+  SnmpError,
+  SnmpSession,
+  type Varbind,
+  VarbindType,
+} from '../transport/snmp.js';
 import { ifStatusWord, intValue, isMissing, OID, textValue } from './mib.js';
-import { PortResolver, type PortResolverOptions } from './port-resolver.js';
+import { interfaceName, PortResolver, type PortResolverOptions } from './port-resolver.js';
 
 /** Why a port could not be read this poll (CONTRACT §4 monitoring reasons, minus `recovered`). */
 export type PollFailureReason = Exclude<MonitoringReason, 'recovered'>;
@@ -247,11 +254,18 @@ export class DevicePoller {
   #renamed(plan: Plan, vbs: readonly (Varbind | undefined)[]): boolean {
     for (const s of plan.slots) {
       if (s.expectName === undefined) continue;
-      const vb = vbs[s.offset + 2];
-      if (isMissing(vb)) continue;
-      if (textValue(vb) !== s.expectName) return true;
+      if (this.#otherName(s, vbs)) return true;
     }
     return false;
+  }
+
+  /** The slot's ifIndex answers with a name, and not the one it was mapped by (a missing one is no evidence). */
+  #otherName(s: Slot, vbs: readonly (Varbind | undefined)[]): boolean {
+    if (s.expectName === undefined) return false;
+    const vb = vbs[s.offset + 2];
+    if (isMissing(vb) || vb?.type !== VarbindType.OctetString) return false;
+    const name = interfaceName(vb.value);
+    return name !== null && name !== s.expectName;
   }
 
   /** Notes entLastChangeTime; true when it moved since the last poll that read it. */
@@ -502,8 +516,7 @@ export class DevicePoller {
         at,
         ...change,
       });
-      const name = s.expectName === undefined ? undefined : vbs[s.offset + 2];
-      if (name !== undefined && !isMissing(name) && textValue(name) !== s.expectName) {
+      if (this.#otherName(s, vbs)) {
         // Still another interface after remapping: do not report its state as this port's.
         this.#stale = true;
         out.push(failed('no-such-port', `device ${device}: ifIndex ${s.ifIndex} is no longer ${s.name}`));

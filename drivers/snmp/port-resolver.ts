@@ -13,6 +13,12 @@ export interface TableWalker {
   walk(baseOid: string): Promise<Varbind[]>;
 }
 
+/** An ifName/ifDescr value as the index keeps it (the poller compares with the same spelling). */
+export function interfaceName(value: unknown): string | null {
+  // Bytes that are not text at all can still be matched by their hex spelling.
+  return octetText(value) ?? (Buffer.isBuffer(value) ? value.toString('hex') : null);
+}
+
 /** Lookup tiers, tried in order: a tier only answers when the tiers before it did not know the name. */
 const TIERS = ['ifName', 'ifDescr', 'ifName-hex', 'ifDescr-hex', 'folded'] as const;
 
@@ -39,9 +45,7 @@ export class InterfaceIndex {
       for (const vb of rows) {
         const idx = rowIndex(column, vb.oid);
         if (idx === null || !/^\d+$/.test(idx)) continue;
-        const text = octetText(vb.value);
-        // Bytes that are not text at all can still be matched by their hex spelling.
-        const name = text ?? (Buffer.isBuffer(vb.value) ? vb.value.toString('hex') : null);
+        const name = interfaceName(vb.value);
         if (name !== null && name !== '') into.set(Number(idx), name);
       }
     };

@@ -183,6 +183,22 @@ describe('DevicePoller batching', () => {
     expect(ok(r)).toMatchObject({ ifIndex: 201, operStatus: 'up', rxDbm: [-5.55] });
   });
 
+  it('a name known only by its hex spelling passes the name check (no remap every poll)', async () => {
+    const { mem } = h3cDevice(1);
+    mem.str(`${OID.ifName}.101`, Buffer.from([0x01, 0xff, 0x02]));
+    const poller = new DevicePoller(
+      { id: 'sw1', optics: 'h3c', ports: [{ name: '01ff02', lanes: 1 }] },
+      mem,
+      {
+        varbindsPerPdu: 50,
+      },
+    );
+    expect((await poller.poll())[0]).toMatchObject({ ok: true, ifIndex: 101 });
+    const walks = mem.walks.length;
+    expect((await poller.poll())[0]).toMatchObject({ ok: true, ifIndex: 101 });
+    expect(mem.walks.length).toBe(walks);
+  });
+
   it('optics none: status only, lanes empty, optics not read', async () => {
     const mem = fixture('dcagent-h3c');
     const poller = new DevicePoller(
