@@ -50,6 +50,8 @@ export interface SpawnRedisOptions {
    */
   dataDir?: string;
   readyTimeoutMs?: number;
+  /** More redis-server arguments (a cluster node's, say). */
+  extraArgs?: readonly string[];
 }
 
 /** Starts redis-server on loopback and resolves once it answers PING; stops it if it never does. */
@@ -73,6 +75,7 @@ export async function spawnRedis(o: SpawnRedisOptions): Promise<PeerProcess> {
       o.dataDir ?? o.dir,
       '--logfile',
       '',
+      ...(o.extraArgs ?? []),
     ],
     cwd: o.dir,
     logPath: o.logPath,
