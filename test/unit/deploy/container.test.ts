@@ -96,6 +96,12 @@ describe('monitoring assets', () => {
       'dcagent_poll_failures_total',
       'dcagent_events_published_total',
       'dcagent_outbox_depth',
+      'dcagent_connection_state',
+      'dcagent_port_rx_threshold_dbm',
+      'dcagent_port_tx_threshold_dbm',
+      'dcagent_port_optic_present',
+      'dcagent_port_rx_dark',
+      'dcagent_build_info',
     ]) {
       expect(exported.has(name), name).toBe(true);
     }
