@@ -59,6 +59,15 @@ export function createMetrics(): Metrics {
   const opts = { registers: [registry] };
   // process_* and nodejs_* under their standard names, so stock dashboards and alerts fit.
   collectDefaultMetrics({ register: registry });
+  // prom-client also serves these three gauges with a `_total` suffix, which Prometheus keeps for
+  // counters (`promtool check metrics` flags them). The per-type gauges without the suffix
+  // (nodejs_active_handles{type}, …) carry the same numbers: sum them.
+  for (const name of [
+    'nodejs_active_handles_total',
+    'nodejs_active_requests_total',
+    'nodejs_active_resources_total',
+  ])
+    registry.removeSingleMetric(name);
   const m: Metrics = {
     registry,
     readiness: () => false,
