@@ -27,7 +27,7 @@ import {
  * The shipped rules with every `for:` cut to `forSeconds`, so a test sees them fire in seconds.
  * Built from the shipped file, so the expressions under test are exactly the shipped ones.
  */
-export function rulesWithShortFor(text: string, forSeconds: number): string {
+function rulesWithShortFor(text: string, forSeconds: number): string {
   const doc = parse(text) as { groups: { rules: { for?: string }[] }[] };
   for (const g of doc.groups) for (const r of g.rules) if (r.for !== undefined) r.for = `${forSeconds}s`;
   return stringify(doc, { lineWidth: 0 });
