@@ -103,7 +103,21 @@ describe('docker-compose.yml run outside Docker: redis, the lab and two agents a
     services: Record<string, Service>;
   };
   const root = mkdtempSync(join(tmpdir(), 'dcagent-compose-'));
-  const asNode = isRoot();
+  // As root, run as the image's user, unless this checkout or this node is out of its reach (a
+  // checkout under /root, node from nvm): then as ourselves, which still proves commands and paths.
+  const asNode =
+    isRoot() &&
+    spawnSync(
+      process.execPath,
+      ['-e', `require('fs').accessSync(${JSON.stringify(join(ROOT, 'dist'))}, 4)`],
+      {
+        uid: NODE_UID,
+        gid: NODE_UID,
+        timeout: 10_000,
+      },
+    ).status === 0;
+  if (isRoot() && !asNode)
+    console.warn(`compose test: uid ${NODE_UID} cannot reach ${ROOT}; running as root`);
   const children = new Map<string, ChildProcess>();
   const startErrors = new Map<string, string>();
   let redis: PeerProcess | undefined;
