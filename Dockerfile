@@ -1,8 +1,10 @@
 # syntax=docker/dockerfile:1
 # dcagent container: build stage compiles TypeScript; the runtime stage has production deps only
 # and runs as the unprivileged `node` user. Mount the config at /etc/dcagent/agent.yaml.
+# Node 22 (the current LTS; Node 20's upstream support ended in April 2026). package.json's
+# `engines` stays >=20.19: the code runs on both, and the test machines run Node 20.
 
-FROM node:20-bookworm-slim AS build
+FROM node:22-bookworm-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 # Install scripts are skipped here: prepare needs the sources, copied below.
@@ -17,7 +19,7 @@ COPY jobs ./jobs
 COPY lab ./lab
 RUN npm run build
 
-FROM node:20-bookworm-slim AS runtime
+FROM node:22-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     DCAGENT_CONFIG=/etc/dcagent/agent.yaml
 WORKDIR /app
@@ -26,13 +28,20 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 COPY --from=build /src/dist ./dist
 COPY bin ./bin
-# The outbox spill file lives in the working directory of the process (events.spillFile).
-RUN mkdir -p /var/lib/dcagent/var && chown -R node:node /var/lib/dcagent
+# Both folders exist in the image and belong to `node`, so a named volume mounted on them starts
+# out owned by `node` (Docker copies the mount point's owner into a new volume): the lab, running
+# as `node`, can write its config into /etc/dcagent, and the agent its spill file.
+# /var/lib/dcagent is the working directory, so the default events.spillFile
+# (var/outbox-spill.jsonl) lands there: mount a volume on it to keep the spill across a
+# recreated container (docker-compose.yml does).
+RUN mkdir -p /etc/dcagent /var/lib/dcagent/var && chown -R node:node /etc/dcagent /var/lib/dcagent
 WORKDIR /var/lib/dcagent
 USER node
+# The default agent.httpPort; set agent.httpHost to 0.0.0.0 (`dcagent lab --agent-http-host`)
+# so Prometheus can scrape from outside the container.
 EXPOSE 9464
-# Set agent.httpHost to 0.0.0.0 in the mounted config so Prometheus can scrape from outside.
-HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:9464/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# Probes /healthz where the config says the agent listens (agent.httpHost/httpPort, DCAGENT_HTTP_PORT).
+HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
+  CMD ["node", "/app/bin/dcagent-healthcheck.js"]
 ENTRYPOINT ["node", "/app/bin/dcagent.js"]
 CMD ["run"]

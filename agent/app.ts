@@ -260,6 +260,11 @@ export class Agent {
       return run;
     });
     this.worker.on('error', (err) => this.logger.warn({ err: err.message }, 'job worker error'));
+    // /readyz's checks from memory (no PING per scrape), so an alert can see "not ready" over time.
+    this.metrics.readiness = () =>
+      this.lifecycle.state === 'running' &&
+      this.fast.status === 'ready' &&
+      (this.worker?.isRunning() ?? false);
     this.lifecycle.to('running');
     this.logger.info(
       {

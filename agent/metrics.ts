@@ -1,5 +1,7 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { DbmRange, Thresholds } from '../config/defaults.js';
 import { JOB_NAMES } from '../contract/jobs.js';
+import { agentVersion } from '../core/version.js';
 
 /**
  * The `name` label of the job series. A job's name is whatever the producer wrote; each new
@@ -8,6 +10,21 @@ import { JOB_NAMES } from '../contract/jobs.js';
 export function jobNameLabel(name: string): string {
   return (JOB_NAMES as readonly string[]).includes(name) ? name : 'other';
 }
+
+/** The bounds of CONTRACT §8's threshold series. */
+export const THRESHOLD_BOUNDS = ['low-alarm', 'low-warning', 'high-warning', 'high-alarm'] as const;
+export type ThresholdBound = (typeof THRESHOLD_BOUNDS)[number];
+/** One lane's bounds in dBm; a bound the source does not give is absent, not guessed. */
+export type LaneBounds = Partial<Record<ThresholdBound, number>>;
+
+/** The connection states the agent itself can see (a slice of CONTRACT §1, plus `unknown`). */
+export const OBSERVED_CONNECTION_STATES = [
+  'under-construction',
+  'available',
+  'unavailable',
+  'unknown',
+] as const;
+export type ObservedConnectionState = (typeof OBSERVED_CONNECTION_STATES)[number];
 
 /**
  * The Prometheus series of CONTRACT §8, on a registry of our own (not the global one) so tests
@@ -26,13 +43,34 @@ export interface Metrics {
   eventsPublished: Counter<'type'>;
   eventsRefused: Counter<'type'>;
   outboxDepth: Gauge;
+  connectionState: Gauge<'connection' | 'device' | 'port' | 'state'>;
+  portRxThreshold: Gauge<'device' | 'port' | 'lane' | 'bound'>;
+  portTxThreshold: Gauge<'device' | 'port' | 'lane' | 'bound'>;
+  portOpticPresent: Gauge<'device' | 'port'>;
+  portRxDark: Gauge<'device' | 'port' | 'lane'>;
+  ready: Gauge;
+  buildInfo: Gauge<'version'>;
+  /** Read at each scrape for `dcagent_ready`; the composition root sets it (false until then). */
+  readiness: () => boolean;
 }
 
 export function createMetrics(): Metrics {
   const registry = new Registry();
   const opts = { registers: [registry] };
-  return {
+  // process_* and nodejs_* under their standard names, so stock dashboards and alerts fit.
+  collectDefaultMetrics({ register: registry });
+  // prom-client also serves these three gauges with a `_total` suffix, which Prometheus keeps for
+  // counters (`promtool check metrics` flags them). The per-type gauges without the suffix
+  // (nodejs_active_handles{type}, …) carry the same numbers: sum them.
+  for (const name of [
+    'nodejs_active_handles_total',
+    'nodejs_active_requests_total',
+    'nodejs_active_resources_total',
+  ])
+    registry.removeSingleMetric(name);
+  const m: Metrics = {
     registry,
+    readiness: () => false,
     portRxDbm: new Gauge({
       name: 'dcagent_port_rx_dbm',
       help: 'Optical receive power per lane, dBm',
@@ -100,5 +138,122 @@ export function createMetrics(): Metrics {
       help: 'Events waiting in the local spill for Redis',
       ...opts,
     }),
+    connectionState: new Gauge({
+      name: 'dcagent_connection_state',
+      help: 'Lifecycle state of a tracked connection as this agent sees it: 1 for the current state, 0 for the others',
+      labelNames: ['connection', 'device', 'port', 'state'],
+      ...opts,
+    }),
+    portRxThreshold: new Gauge({
+      name: 'dcagent_port_rx_threshold_dbm',
+      help: 'Receive power bound per lane in use for the health verdict, dBm',
+      labelNames: ['device', 'port', 'lane', 'bound'],
+      ...opts,
+    }),
+    portTxThreshold: new Gauge({
+      name: 'dcagent_port_tx_threshold_dbm',
+      help: 'Transmit power bound per lane in use for the health verdict, dBm',
+      labelNames: ['device', 'port', 'lane', 'bound'],
+      ...opts,
+    }),
+    portOpticPresent: new Gauge({
+      name: 'dcagent_port_optic_present',
+      help: '1 when a transceiver was found for the port, 0 when none (only for devices whose optics are read)',
+      labelNames: ['device', 'port'],
+      ...opts,
+    }),
+    portRxDark: new Gauge({
+      name: 'dcagent_port_rx_dark',
+      help: '1 when the lane gives no Rx reading (no light, a vendor sentinel, no transceiver), else 0',
+      labelNames: ['device', 'port', 'lane'],
+      ...opts,
+    }),
+    ready: new Gauge({
+      name: 'dcagent_ready',
+      help: '1 when the agent is running with Redis connected and its job worker consuming (as /readyz, from memory)',
+      ...opts,
+      collect() {
+        this.set(m.readiness() ? 1 : 0);
+      },
+    }),
+    buildInfo: new Gauge({
+      name: 'dcagent_build_info',
+      help: 'Always 1; the labels say which build runs',
+      labelNames: ['version'],
+      ...opts,
+    }),
   };
+  m.buildInfo.set({ version: agentVersion() }, 1);
+  return m;
+}
+
+/** The alarm bounds of a [min, max] range; module warning bounds come with module thresholds. */
+export function alarmBounds(range: DbmRange): LaneBounds {
+  return { 'low-alarm': range[0], 'high-alarm': range[1] };
+}
+
+export interface PortLabels {
+  device: string;
+  port: string;
+}
+
+/**
+ * Sets every lane's threshold series. A bound missing from `perLane` has its series removed, so
+ * a port whose thresholds lose a bound (a module replaced) does not keep the old one.
+ */
+export function setPortThresholds(
+  m: Metrics,
+  labels: PortLabels,
+  perLane: readonly { rx: LaneBounds; tx: LaneBounds }[],
+): void {
+  perLane.forEach((b, i) => {
+    const lane = String(i + 1);
+    for (const bound of THRESHOLD_BOUNDS) {
+      const l = { ...labels, lane, bound };
+      const rx = b.rx[bound];
+      const tx = b.tx[bound];
+      if (rx === undefined) m.portRxThreshold.remove(l);
+      else m.portRxThreshold.set(l, rx);
+      if (tx === undefined) m.portTxThreshold.remove(l);
+      else m.portTxThreshold.set(l, tx);
+    }
+  });
+}
+
+/** The per-lane bounds today's config gives: the same alarm bounds on every lane. */
+export function configLaneBounds(
+  thresholds: Thresholds,
+  lanes: number,
+): { rx: LaneBounds; tx: LaneBounds }[] {
+  const one = { rx: alarmBounds(thresholds.rx), tx: alarmBounds(thresholds.tx) };
+  return Array.from({ length: Math.max(1, lanes) }, () => one);
+}
+
+/** Sets the connection's state series: 1 for `state`, 0 for the others, so a change never leaves two at 1. */
+export function setConnectionState(
+  m: Metrics,
+  labels: PortLabels & { connection: string },
+  state: ObservedConnectionState,
+): void {
+  for (const s of OBSERVED_CONNECTION_STATES)
+    m.connectionState.set({ ...labels, state: s }, s === state ? 1 : 0);
+}
+
+/** Removes every series of one port (and its connection), for a port no longer watched here. */
+export function forgetPort(m: Metrics, labels: PortLabels & { connection: string }, lanes: number): void {
+  const port = { device: labels.device, port: labels.port };
+  m.portOperUp.remove(port);
+  m.portHealthy.remove(port);
+  m.portOpticPresent.remove(port);
+  for (const s of OBSERVED_CONNECTION_STATES) m.connectionState.remove({ ...labels, state: s });
+  for (let i = 1; i <= Math.max(1, lanes); i++) {
+    const lane = { ...port, lane: String(i) };
+    m.portRxDbm.remove(lane);
+    m.portTxDbm.remove(lane);
+    m.portRxDark.remove(lane);
+    for (const bound of THRESHOLD_BOUNDS) {
+      m.portRxThreshold.remove({ ...lane, bound });
+      m.portTxThreshold.remove({ ...lane, bound });
+    }
+  }
 }

@@ -14,7 +14,14 @@ import {
   step,
   type TrackerConfig,
 } from './health/tracker.js';
-import type { Metrics } from './metrics.js';
+import {
+  configLaneBounds,
+  forgetPort,
+  type Metrics,
+  type ObservedConnectionState,
+  setConnectionState,
+  setPortThresholds,
+} from './metrics.js';
 import type { PollLeases } from './poll-leases.js';
 
 /**
@@ -46,6 +53,11 @@ interface Tracked {
   record: ConnectionRecord;
   state: PortTrackState;
   port: PortConfig;
+}
+
+/** The lifecycle state the tracker's state stands for, as far as the agent can see it. */
+function observedState(s: PortTrackState): ObservedConnectionState {
+  return s.underConstruction ? 'under-construction' : s.reported;
 }
 
 /**
@@ -112,6 +124,11 @@ export class Monitor implements ConnectionWatch {
     const mine = await this.deps.leases.claim(devices, this.clock());
     const newlyHeld = [...mine].filter((d) => !this.held.has(d));
     if (newlyHeld.length > 0) await this.refresh(new Set(newlyHeld));
+    // Another replica polls these now and exports their series; ours would only go stale.
+    for (const d of this.held) {
+      if (mine.has(d)) continue;
+      for (const t of this.tracked.values()) if (t.record.device === d) this.forgetMetrics(t);
+    }
     this.held = new Set(mine);
     const now = this.clock();
     const due = [...mine].filter((d) => (this.nextDue.get(d) ?? 0) <= now);
@@ -158,7 +175,11 @@ export class Monitor implements ConnectionWatch {
         : initialState(record.device, record.port, { underConstruction: true });
       this.tracked.set(record.connectionId, { record, state, port });
     }
-    for (const id of [...this.tracked.keys()]) if (!seen.has(id)) this.tracked.delete(id);
+    for (const [id, t] of [...this.tracked]) {
+      if (seen.has(id)) continue;
+      this.tracked.delete(id);
+      this.forgetMetrics(t);
+    }
     return true;
   }
 
@@ -205,10 +226,11 @@ export class Monitor implements ConnectionWatch {
 
   private async apply(c: Tracked, r: PortPollResult): Promise<void> {
     const { device, port, connectionId } = c.record;
-    this.observeMetrics(c, r);
     const base = c.state.ver;
     const stepped = step(c.state, r, c.port.thresholds, this.clock(), this.trackerCfg);
     const state = stepped.state;
+    // Before any await, so a scrape never sees this poll's health without the state it led to.
+    this.observeMetrics(c, r, state);
     // A transceiver that came, went or was swapped is reported before what its readings caused.
     const events: { type: EventType; data: unknown }[] = r.opticsChange
       ? [{ type: 'optics.changed', data: { device, port, ...r.opticsChange } }, ...stepped.events]
@@ -260,24 +282,37 @@ export class Monitor implements ConnectionWatch {
     }
   }
 
-  private observeMetrics(c: Tracked, r: PortPollResult): void {
+  private observeMetrics(c: Tracked, r: PortPollResult, state: PortTrackState): void {
     const m = this.deps.metrics;
     if (!m) return;
     const labels = { device: c.record.device, port: c.record.port };
+    setConnectionState(m, { ...labels, connection: c.record.connectionId }, observedState(state));
+    // The bounds the verdict below uses, so alerts compare each port against its own thresholds.
+    setPortThresholds(m, labels, configLaneBounds(c.port.thresholds, c.port.lanes));
     if (!r.ok) {
       m.pollFailures.inc({ device: c.record.device, reason: r.reason });
       return;
     }
     m.portOperUp.set(labels, r.operStatus === 'up' ? 1 : 0);
     m.portHealthy.set(labels, evaluateHealth(r, c.port.thresholds).healthy ? 1 : 0);
+    if (!r.opticsRead) return;
+    if (r.opticPresent !== undefined) m.portOpticPresent.set(labels, r.opticPresent ? 1 : 0);
     r.lanes.forEach((l, i) => {
       const ll = { ...labels, lane: String(i + 1) };
-      // No reading is no sample: a gap in the graph, not a fake number.
+      // No reading is no sample: a gap in the graph, not a fake number. The dark series stays,
+      // so an alert on a lane does not resolve just because its light went out.
+      m.portRxDark.set(ll, l.rxDbm === null ? 1 : 0);
       if (l.rxDbm === null) m.portRxDbm.remove(ll);
       else m.portRxDbm.set(ll, l.rxDbm);
       if (l.txDbm === null) m.portTxDbm.remove(ll);
       else m.portTxDbm.set(ll, l.txDbm);
     });
+  }
+
+  private forgetMetrics(t: Tracked): void {
+    if (!this.deps.metrics) return;
+    const labels = { device: t.record.device, port: t.record.port, connection: t.record.connectionId };
+    forgetPort(this.deps.metrics, labels, t.port.lanes);
   }
 
   async watch(p: WatchedPort): Promise<void> {
@@ -289,15 +324,7 @@ export class Monitor implements ConnectionWatch {
     const t = this.tracked.get(connectionId);
     await this.deps.store.remove(connectionId);
     this.tracked.delete(connectionId);
-    if (t && this.deps.metrics) {
-      const labels = { device: t.record.device, port: t.record.port };
-      this.deps.metrics.portOperUp.remove(labels);
-      this.deps.metrics.portHealthy.remove(labels);
-      for (let lane = 1; lane <= t.port.lanes; lane++) {
-        this.deps.metrics.portRxDbm.remove({ ...labels, lane: String(lane) });
-        this.deps.metrics.portTxDbm.remove({ ...labels, lane: String(lane) });
-      }
-    }
+    if (t) this.forgetMetrics(t);
   }
 
   async lightPresent(device: string, port: string): Promise<boolean> {

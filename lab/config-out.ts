@@ -49,6 +49,8 @@ export interface ConfigOutOptions {
   redisUrl?: string;
   agentId?: string;
   monitoringIntervalSeconds?: number;
+  /** Written as `agent.httpHost` when given. */
+  agentHttpHost?: string;
 }
 
 export interface WrittenConfig {
@@ -167,7 +169,7 @@ export function writeAgentConfig(devices: readonly ConfigDevice[], o: ConfigOutO
 
   const doc = {
     redis: { url: o.redisUrl ?? 'redis://127.0.0.1:6379', prefix: 'dcagent' },
-    agent: { id: o.agentId ?? 'lab-agent' },
+    agent: { id: o.agentId ?? 'lab-agent', ...(o.agentHttpHost ? { httpHost: o.agentHttpHost } : {}) },
     monitoring: { intervalSeconds: o.monitoringIntervalSeconds ?? 10 },
     devices: entries,
   };

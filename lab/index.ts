@@ -76,6 +76,11 @@ export interface LabOptions<P extends Platform = Platform> {
   secrets?: SecretsMode;
   redisUrl?: string;
   monitoringIntervalSeconds?: number;
+  /**
+   * `agent.httpHost` in the written config: 0.0.0.0 in a container, so the published metrics
+   * port reaches the agent. Default: not written (the agent's loopback default).
+   */
+  agentHttpHost?: string;
   /** Control API port on `host` (0, the default, picks one); false for none. */
   controlPort?: number | false;
   /** JSON file telling `dcagent lab ctl` where the control API is; removed by stop(). */
@@ -344,6 +349,7 @@ export async function startLab<P extends Platform = 'ietf-interfaces'>(
         ...(options.monitoringIntervalSeconds
           ? { monitoringIntervalSeconds: options.monitoringIntervalSeconds }
           : {}),
+        ...(options.agentHttpHost ? { agentHttpHost: options.agentHttpHost } : {}),
       });
     }
     if (options.controlPort !== false) {

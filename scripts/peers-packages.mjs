@@ -18,6 +18,8 @@ export const REQUIRED_PACKAGES = Object.freeze([
   'python3-redis',
   // `status --watch` is tested on a real terminal: a tmux pane.
   'tmux',
+  // promtool for the alert rules' checks and unit tests, and a real server scraping an agent.
+  'prometheus',
 ]);
 
 const POLICY_RC_D = '/usr/sbin/policy-rc.d';

@@ -55,6 +55,7 @@ interface LabCliOptions {
   redisUrl?: string;
   listen: string;
   advertiseHost?: string;
+  agentHttpHost?: string;
   sharedHostKey?: boolean;
 }
 
@@ -68,6 +69,7 @@ function toLabOptions(o: LabCliOptions): LabOptions {
     optics: o.optics as OpticsAdapterId[],
     host: o.listen,
     ...(o.advertiseHost ? { advertiseHost: o.advertiseHost } : {}),
+    ...(o.agentHttpHost ? { agentHttpHost: o.agentHttpHost } : {}),
     configOut: labConfigPath(o),
     secrets: o.secrets as SecretsMode,
     controlPort: o.controlPort,
@@ -205,6 +207,10 @@ export function registerLab(program: Command, io: Output = processOutput): void 
     .option(
       '--advertise-host <host>',
       'address written into the config for clients to dial (default: --listen)',
+    )
+    .option(
+      '--agent-http-host <addr>',
+      'agent.httpHost written into the config: where agents serve /metrics and health (0.0.0.0 in a container)',
     )
     .option('--shared-host-key', 'one SSH host key for all switches instead of one each')
     .action(async (opts: LabCliOptions) => {

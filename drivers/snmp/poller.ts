@@ -40,6 +40,8 @@ export interface PortReading {
   readonly txDbm: readonly (number | null)[];
   /** False when the device's optics are not read at all (`optics: none`): then they are not judged. */
   readonly opticsRead: boolean;
+  /** Whether a transceiver was found for the port; absent when optics are not read. */
+  readonly opticPresent?: boolean;
   /** Epoch ms of the poll. */
   readonly at: number;
   /** Set on the first poll after a rediscovery found this port's transceiver inserted, removed or replaced. */
@@ -584,6 +586,7 @@ export class DevicePoller {
         rxDbm,
         txDbm,
         opticsRead: readsOptics,
+        ...(readsOptics ? { opticPresent: s.binding !== undefined } : {}),
         at,
         ...change,
       });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { healthUrl } from '../../../agent/healthcheck.js';
 import { createMetrics } from '../../../agent/metrics.js';
 
 // Neither the image nor the compose file can be built here (no Docker engine), so their
@@ -25,10 +26,26 @@ describe('Dockerfile', () => {
     const user = runtime.match(/^USER (\S+)/m)?.[1];
     expect(user).toBeDefined();
     expect(['root', '0']).not.toContain(user);
-    expect(runtime).toMatch(/^HEALTHCHECK .*\n?.*\/healthz/m);
+    // The script probes /healthz where the config says (test: the container healthcheck, below).
+    expect(runtime).toMatch(/^HEALTHCHECK .*\n?.*dcagent-healthcheck\.js/m);
     expect(runtime).toMatch(/DCAGENT_CONFIG=\/etc\/dcagent\/agent\.yaml/);
     expect(runtime).toMatch(/ENTRYPOINT \["node", "\/app\/bin\/dcagent\.js"\]/);
     expect(runtime).toMatch(/EXPOSE 9464/);
+  });
+
+  it('builds and runs on the current Node LTS (22), while engines still allows Node 20.19', () => {
+    for (const stage of stages) expect(stage).toMatch(/^node:22-/);
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { engines: { node: string } };
+    expect(pkg.engines.node).toBe('>=20.19');
+  });
+
+  it('makes /etc/dcagent and /var/lib/dcagent for node, and its HEALTHCHECK hard-codes no port', () => {
+    const runtime = (stages.at(-1) ?? '').replace(/\\\n\s*/g, ' ');
+    expect(runtime).toMatch(/mkdir -p [^&\n]*\/etc\/dcagent/);
+    expect(runtime).toMatch(/chown -R node:node [^&\n]*\/etc\/dcagent/);
+    const health = runtime.match(/^HEALTHCHECK .*$/m)?.[0] ?? '';
+    expect(health).toContain('/app/bin/dcagent-healthcheck.js');
+    expect(health).not.toMatch(/9464/);
   });
 
   it('copies every source folder the build needs', () => {
@@ -69,6 +86,11 @@ describe('docker-compose.yml', () => {
       expect(Object.keys(a?.depends_on ?? {}).sort()).toEqual(['lab', 'redis']);
     }
     expect(a1?.environment?.DCAGENT_AGENT_ID).not.toBe(a2?.environment?.DCAGENT_AGENT_ID);
+    // Each replica's outbox spill on a volume of its own (the image's working directory).
+    const data = [a1, a2].map((a) => a?.volumes?.find((v) => v.endsWith(':/var/lib/dcagent'))?.split(':')[0]);
+    expect(data.every(Boolean)).toBe(true);
+    expect(new Set(data).size).toBe(2);
+    expect(compose.services.lab?.command).toContain('--agent-http-host=0.0.0.0');
     expect(compose.services.lab?.command).toContain('--config-out=/etc/dcagent/agent.yaml');
   });
 });
@@ -96,6 +118,12 @@ describe('monitoring assets', () => {
       'dcagent_poll_failures_total',
       'dcagent_events_published_total',
       'dcagent_outbox_depth',
+      'dcagent_connection_state',
+      'dcagent_port_rx_threshold_dbm',
+      'dcagent_port_tx_threshold_dbm',
+      'dcagent_port_optic_present',
+      'dcagent_port_rx_dark',
+      'dcagent_build_info',
     ]) {
       expect(exported.has(name), name).toBe(true);
     }
@@ -112,6 +140,24 @@ describe('monitoring assets', () => {
     for (const name of used) expect(known(name), name).toBe(true);
   });
 
+  it("the dashboard's optics bands come from the exported thresholds, not fixed dBm steps", () => {
+    const dash = JSON.parse(readFileSync('docs/monitoring/grafana-dashboard.json', 'utf8')) as {
+      panels: {
+        title: string;
+        targets: { expr: string }[];
+        fieldConfig: { defaults: { thresholds?: unknown } };
+      }[];
+    };
+    for (const k of ['rx', 'tx']) {
+      const panel = dash.panels.find((p) =>
+        p.targets.some((t) => t.expr.startsWith(`dcagent_port_${k}_dbm`)),
+      );
+      expect(panel, k).toBeDefined();
+      expect(panel?.targets.some((t) => t.expr.startsWith(`dcagent_port_${k}_threshold_dbm`))).toBe(true);
+      expect(panel?.fieldConfig.defaults.thresholds).toBeUndefined();
+    }
+  });
+
   it('the alert rules parse and use only exported metrics', () => {
     const text = readFileSync('docs/monitoring/alerts.yml', 'utf8');
     const rules = parse(text) as { groups: { rules: { alert: string; expr: string }[] }[] };
@@ -125,5 +171,17 @@ describe('monitoring assets', () => {
       ]),
     );
     for (const name of metricNames(text)) expect(known(name), name).toBe(true);
+  });
+});
+
+describe('the container healthcheck', () => {
+  it('dials loopback for a wildcard listen address and the configured port', () => {
+    expect(healthUrl({ agent: { httpHost: '0.0.0.0', httpPort: 9500 } } as never)).toBe(
+      'http://127.0.0.1:9500/healthz',
+    );
+    expect(healthUrl({ agent: { httpHost: '::', httpPort: 1 } } as never)).toBe('http://[::1]:1/healthz');
+    expect(healthUrl({ agent: { httpHost: '10.0.0.5', httpPort: 9464 } } as never)).toBe(
+      'http://10.0.0.5:9464/healthz',
+    );
   });
 });

@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import { createMetrics } from '../../../agent/metrics.js';
+import { Monitor, type MonitorDeps } from '../../../agent/monitor.js';
+import { buildConfig } from '../../../config/load.js';
+import { createLogger } from '../../../core/logger.js';
+import type { PortPollResult } from '../../../drivers/snmp/poller.js';
+
+// The monitor's series for one port: what a poll sets, and that a device handed to another
+// replica (or a connection removed) leaves no stale series behind. Redis-backed parts (store,
+// leases, outbox) are replaced by minimal stand-ins: only the metrics are under test here.
+
+const FP = 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+const cfg = buildConfig(
+  {
+    devices: [
+      {
+        id: 'sw1',
+        host: '127.0.0.1',
+        platform: 'ietf-interfaces',
+        portType: '100GBASE-LR4',
+        ports: ['100GE1/0/5'],
+        netconf: { username: 'netops', passwordEnv: 'SW_PASS', hostKey: FP },
+        snmp: { version: '2c', communityEnv: 'SW_COMM' },
+        optics: 'huawei',
+      },
+    ],
+  },
+  { env: { SW_PASS: 'pa55-word-xyz', SW_COMM: 'comm-unity-xyz' } },
+);
+
+const record = {
+  connectionId: 'hc-1',
+  device: 'sw1',
+  port: '100GE1/0/5',
+  portType: '100GBASE-LR4' as const,
+  since: new Date(0).toISOString(),
+};
+
+function reading(rx: (number | null)[]): PortPollResult {
+  const lanes = rx.map((r, i) => ({ lane: i + 1, rxDbm: r, txDbm: 1 }));
+  return {
+    ok: true,
+    device: 'sw1',
+    port: '100GE1/0/5',
+    ifIndex: 5,
+    adminStatus: 'up',
+    operStatus: 'up',
+    lanes,
+    rxDbm: rx,
+    txDbm: lanes.map(() => 1),
+    opticsRead: true,
+    opticPresent: true,
+    at: 0,
+  };
+}
+
+function setup() {
+  const metrics = createMetrics();
+  let mine = new Set(['sw1']);
+  let rows = [{ record, tracker: undefined as unknown }];
+  let version = 1;
+  let result = reading([-3, -3, null, -3]);
+  const deps: MonitorDeps = {
+    cfg,
+    metrics,
+    logger: createLogger({ level: 'silent' }),
+    poller: { poll: async () => [result] },
+    store: {
+      version: async () => String(version),
+      list: async () => rows,
+      saveTracker: async () => {},
+      trackerWrite: () => ({ key: 'k', field: 'tracker', value: '{}', onlyIfField: 'record' }),
+      add: async () => true,
+      remove: async () => {},
+    } as never,
+    leases: { claim: async () => mine, releaseAll: async () => {} } as never,
+    events: { publish: async () => ({}) as never, depth: () => 0 },
+    clock: (() => {
+      let t = 0;
+      return () => (t += 20_000);
+    })(),
+  };
+  const monitor = new Monitor(deps);
+  const text = () => metrics.registry.metrics();
+  return {
+    monitor,
+    text,
+    handOver: () => {
+      mine = new Set();
+    },
+    drop: () => {
+      rows = [];
+      version++;
+    },
+    set: (r: PortPollResult) => {
+      result = r;
+    },
+  };
+}
+
+describe('monitor metrics', () => {
+  it('a poll sets state, per-lane bounds, optic presence and dark lanes; a dark lane has no Rx sample', async () => {
+    const t = setup();
+    await t.monitor.tick();
+    const body = await t.text();
+    expect(body).toMatch(
+      /dcagent_connection_state\{[^}]*connection="hc-1"[^}]*state="under-construction"\} 1/,
+    );
+    expect(body).toMatch(/dcagent_port_rx_threshold_dbm\{[^}]*lane="4",bound="low-alarm"\} -10.6/);
+    expect(body).toMatch(/dcagent_port_optic_present\{[^}]*\} 1/);
+    expect(body).toMatch(/dcagent_port_rx_dark\{[^}]*lane="3"\} 1/);
+    expect(body).toMatch(/dcagent_port_rx_dark\{[^}]*lane="1"\} 0/);
+    expect(body).not.toMatch(/dcagent_port_rx_dbm\{[^}]*lane="3"\}/);
+    expect(body).toMatch(/dcagent_port_rx_dbm\{[^}]*lane="1"\} -3/);
+  });
+
+  it('a device taken over by another replica leaves no stale series here', async () => {
+    const t = setup();
+    await t.monitor.tick();
+    expect(await t.text()).toContain('100GE1/0/5');
+    t.handOver();
+    await t.monitor.tick();
+    expect(await t.text()).not.toContain('100GE1/0/5');
+  });
+
+  it('a connection removed elsewhere leaves no stale series here', async () => {
+    const t = setup();
+    await t.monitor.tick();
+    t.drop();
+    await t.monitor.tick();
+    expect(await t.text()).not.toContain('hc-1');
+    expect(await t.text()).not.toContain('100GE1/0/5');
+  });
+});
