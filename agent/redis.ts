@@ -16,12 +16,11 @@ type RedisSettings = AgentConfig['redis'];
 function roleOptions(role: RedisRole, timeoutMs: number): RedisOptions {
   switch (role) {
     case 'worker':
-      return { maxRetriesPerRequest: null, enableReadyCheck: true };
+      return { maxRetriesPerRequest: null };
     case 'fast':
       return { maxRetriesPerRequest: 0, enableOfflineQueue: false, commandTimeout: timeoutMs };
     case 'cli':
-      // No INFO ready check: a read-only user (monitoring) may lack INFO, and ioredis would warn on stderr.
-      return { maxRetriesPerRequest: 2, commandTimeout: timeoutMs * 3, enableReadyCheck: false };
+      return { maxRetriesPerRequest: 2, commandTimeout: timeoutMs * 3 };
   }
 }
 
@@ -108,6 +107,9 @@ export function buildRedisOptions(
   };
   const base: RedisOptions = {
     connectionName: name,
+    // ioredis's ready check is an INFO that, when refused, prints a warning on stderr; the agent
+    // runs its own permission check (redis-access.ts) and BullMQ its own INFO.
+    enableReadyCheck: false,
     connectTimeout: cfg.connectTimeoutMs,
     lazyConnect: false,
     // Back off up to 2 s between reconnects; never give up, since Redis outages end.
