@@ -155,7 +155,29 @@ export function buildRedisOptions(
 export function createRedis(cfg: RedisSettings, role: RedisRole, name = `dcagent-${role}`): RedisClient {
   const built = buildRedisOptions(cfg, role, name);
   if (built.mode === 'cluster') return new Cluster(built.nodes, built.options);
-  return new Redis(built.options);
+  const client = new Redis({ ...built.options, lazyConnect: true });
+  absorbLateSocketErrors(client);
+  // Errors are reported through the client's 'error' event, as with an eager connect.
+  client.connect().catch(() => {});
+  return client;
+}
+
+/**
+ * ioredis listens for one error per socket. A TLS socket refused by its peer can raise a second
+ * one (the server's alert after our own verification failure), which nobody listens for and
+ * which would kill the process. Every socket the client opens gets a listener that absorbs
+ * those: the first error still reaches ioredis and, through it, the client's 'error' event.
+ */
+function absorbLateSocketErrors(client: Redis): void {
+  const connector = (client as unknown as { connector?: { connect: (...a: unknown[]) => Promise<unknown> } })
+    .connector;
+  if (!connector) return;
+  const connect = connector.connect.bind(connector);
+  connector.connect = async (...args: unknown[]) => {
+    const stream = await connect(...args);
+    (stream as NodeJS.EventEmitter).on('error', () => {});
+    return stream;
+  };
 }
 
 /** Resolves once the client is connected and ready, or rejects after `timeoutMs`. */

@@ -227,6 +227,7 @@ export function secureAgentConfig(
           privateKeyFile: nc.privateKeyPath,
           hostKey: nc.hostKeySha256,
           confirmTimeoutSeconds: 30,
+          rpcTimeoutMs: 15_000,
         },
         snmp: {
           port: peers.snmp.port,
