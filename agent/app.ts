@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { Worker } from 'bullmq';
 import type { AgentConfig, DeviceConfig } from '../config/load.js';
-import { ConfigError } from '../core/errors.js';
+import { ConfigError, errorMessage, RedisAccessError } from '../core/errors.js';
+import { LogLimiter } from '../core/log-limit.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { RedisKeys } from '../core/redis-keys.js';
 import type { DeviceDriver } from '../drivers/driver.js';
@@ -20,7 +21,9 @@ import { AgentLifecycle } from './lifecycle.js';
 import { createMetrics, jobNameLabel, type Metrics } from './metrics.js';
 import { Monitor } from './monitor.js';
 import { PollLeases } from './poll-leases.js';
-import { createRedis, persistenceWarning, type RedisClient, waitReady } from './redis.js';
+import { createRedis, persistenceWarning, type RedisClient } from './redis.js';
+import { checkAgentPermissions, classifyRedisError, connectOrExplain } from './redis-access.js';
+import { RedisGuard } from './redis-guard.js';
 
 const PAUSE_POINTS = {
   'before-commit': 'beforeCommit',
@@ -97,6 +100,11 @@ export class Agent {
   /** start()'s own steps, without its clean-up on failure (which itself waits for stop()). */
   private startUpDone: Promise<void> | undefined;
   private stopRequested = false;
+  /** One line a minute per kind for every error that repeats by itself (CONTRACT §2). */
+  private readonly logLimit: LogLimiter;
+  private readonly guard: RedisGuard;
+  /** Why the agent gave up on its own, if it did: `run` then exits 1. */
+  fatalReason: string | undefined;
 
   constructor(private readonly opts: AgentOptions) {
     const { cfg } = opts;
@@ -106,14 +114,41 @@ export class Agent {
     const keys = new RedisKeys(cfg.redis.prefix, cfg.events.stream);
     this.fast = createRedis(cfg.redis, 'fast', `dcagent-${cfg.agent.id}`);
     this.bull = createRedis(cfg.redis, 'worker', `dcagent-${cfg.agent.id}-worker`);
+    this.logLimit = new LogLimiter(this.logger);
+    this.guard = new RedisGuard({
+      log: this.logLimit,
+      exitAfterMs: cfg.redis.authFailureExitSeconds * 1000,
+      check: () => checkAgentPermissions(this.fast, cfg.redis),
+      pause: () => this.worker?.pause(true),
+      resume: () => {
+        if (this.lifecycle.state === 'running') return this.worker?.resume();
+      },
+      fatal: (reason) => {
+        this.fatalReason = reason;
+        this.logger.error(
+          { reason, authFailureExitSeconds: cfg.redis.authFailureExitSeconds },
+          'giving up: Redis keeps refusing the agent; exiting 1',
+        );
+        void this.stop();
+      },
+    });
     for (const [name, client] of [
       ['fast', this.fast],
       ['worker', this.bull],
     ] as const) {
       // ioredis reconnects by itself; an unhandled 'error' event would crash the process instead.
-      client.on('error', (err) =>
-        this.logger.debug({ redis: name, err: err.message }, 'redis connection error'),
-      );
+      client.on('error', (err) => {
+        const kind = classifyRedisError(err);
+        // A refused login or certificate will not heal by reconnecting: the guard pauses jobs.
+        if (kind === 'auth' || kind === 'tls') this.guard.report(`redis-${name}`, err);
+        else
+          this.logLimit.log(
+            'debug',
+            `redis-${name}:${kind ?? 'other'}`,
+            { redis: name, err: errorMessage(err) },
+            'redis connection error',
+          );
+      });
     }
     this.outbox = new EventOutbox({
       redis: this.fast,
@@ -204,6 +239,7 @@ export class Agent {
         checks: {
           redis: async () => this.fast.status === 'ready' && (await this.fast.ping()) === 'PONG',
           worker: async () => this.worker?.isRunning() ?? false,
+          redisAccess: async () => this.guard.healthy,
         },
         warnings: () => this.warnings,
       },
@@ -220,13 +256,17 @@ export class Agent {
     });
     if (this.stopRequested) return;
     try {
-      await waitReady(this.fast, cfg.redis.connectTimeoutMs);
+      await connectOrExplain(this.fast, cfg.redis, cfg.redis.connectTimeoutMs);
+      // Before the first job: a missing permission found now is one clear line, not a loop later.
+      await checkAgentPermissions(this.fast, cfg.redis);
       const warning = await persistenceWarning(this.fast).catch(() => undefined);
       if (warning) {
         this.warnings.push(warning);
         this.logger.warn({ redis: 'no-persistence' }, warning);
       }
     } catch (err) {
+      // Bad credentials, a missing permission or a TLS failure never heal by waiting: refuse to start.
+      if (err instanceof RedisAccessError && err.kind !== 'unreachable') throw err;
       // Start anyway: monitoring works without Redis and events wait in the spill file.
       this.logger.warn(
         { err: (err as Error).message },
@@ -259,11 +299,12 @@ export class Agent {
       run.then(done, done);
       return run;
     });
-    this.worker.on('error', (err) => this.logger.warn({ err: err.message }, 'job worker error'));
+    this.worker.on('error', (err) => this.guard.report('job worker', err));
     // /readyz's checks from memory (no PING per scrape), so an alert can see "not ready" over time.
     this.metrics.readiness = () =>
       this.lifecycle.state === 'running' &&
       this.fast.status === 'ready' &&
+      this.guard.healthy &&
       (this.worker?.isRunning() ?? false);
     this.lifecycle.to('running');
     this.logger.info(
@@ -312,6 +353,7 @@ export class Agent {
     const deadlineMs = this.opts.cfg.agent.shutdownTimeoutSeconds * 1000;
     const started = Date.now();
     const left = () => Math.max(100, deadlineMs - (Date.now() - started));
+    this.guard.stop();
     if (this.lifecycle.state !== 'stopped' && this.lifecycle.state !== 'draining')
       this.lifecycle.to('draining');
     this.logger.info({ deadlineMs }, 'draining');
@@ -337,7 +379,9 @@ export class Agent {
         while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
       })(),
     );
-    const force = this.bull.status !== 'ready';
+    // A Redis that refuses us answers, but BullMQ's graceful close then waits on a loop that
+    // cannot finish, just as it does for an unreachable one.
+    const force = this.bull.status !== 'ready' || this.fatalReason !== undefined;
     if (force) this.logger.warn('Redis unreachable: closing the job worker without waiting for it');
     await within('jobs', this.worker?.close(force) ?? Promise.resolve());
     await within('monitor', this.monitor.stop());

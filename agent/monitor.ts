@@ -1,6 +1,7 @@
 import type { AgentConfig, PortConfig } from '../config/load.js';
 import { findDevice, findPort } from '../config/load.js';
 import type { EventType } from '../contract/events.js';
+import { LogLimiter } from '../core/log-limit.js';
 import type { Logger } from '../core/logger.js';
 import type { PortPollResult } from '../drivers/snmp/poller.js';
 import type { ConnectionWatch, WatchedPort } from '../jobs/ports.js';
@@ -84,7 +85,11 @@ export class Monitor implements ConnectionWatch {
   private readonly clock: () => number;
   private readonly intervalMs: number;
 
+  /** Redis faults repeat every round; one line a minute per kind is enough (CONTRACT §2). */
+  private readonly logLimit: LogLimiter;
+
   constructor(private readonly deps: MonitorDeps) {
+    this.logLimit = new LogLimiter(deps.logger);
     this.trackerCfg = deps.cfg.monitoring;
     this.clock = deps.clock ?? Date.now;
     this.intervalMs = deps.cfg.monitoring.intervalSeconds * 1000;
@@ -96,7 +101,9 @@ export class Monitor implements ConnectionWatch {
     const loop = () => {
       if (this.stopped) return;
       this.running = this.tick()
-        .catch((err) => this.deps.logger.error({ err: (err as Error).message }, 'monitor round failed'))
+        .catch((err) => {
+          this.logLimit.log('error', 'round', { err: (err as Error).message }, 'monitor round failed');
+        })
         .finally(() => {
           this.running = undefined;
           if (!this.stopped) this.timer = setTimeout(loop, period);
@@ -155,7 +162,8 @@ export class Monitor implements ConnectionWatch {
     try {
       rows = await this.deps.store.list();
     } catch (err) {
-      this.deps.logger.warn(
+      this.logLimit.warn(
+        'list',
         { err: (err as Error).message },
         'monitor: cannot list connections; using the last known set',
       );

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { LogLimiter } from '../core/log-limit.js';
 import type { Logger } from '../core/logger.js';
 import type { RedisKeys } from '../core/redis-keys.js';
 import type { RedisClient } from './redis.js';
@@ -25,7 +26,11 @@ export class PollLeases {
     private readonly logger: Logger,
   ) {
     this.token = `${agentId}/${randomUUID()}`;
+    this.logLimit = new LogLimiter(logger);
   }
+
+  /** Looked at twice an interval: a Redis fault would log twice an interval without this. */
+  private readonly logLimit: LogLimiter;
 
   /** Devices this replica polls now. Keeps the current set when Redis cannot be reached. */
   async claim(devices: readonly string[], now = Date.now()): Promise<ReadonlySet<string>> {
@@ -66,7 +71,8 @@ export class PollLeases {
       }
     } catch (err) {
       // Nobody can take a lease while Redis is away, so polling what we hold stays single-owner.
-      this.logger.warn(
+      this.logLimit.warn(
+        'acquire',
         { err: (err as Error).message },
         'poll leases: Redis unavailable, keeping current devices',
       );

@@ -21,6 +21,7 @@ export const DEFAULT_THRESHOLDS: Readonly<Record<PortType, Readonly<Thresholds>>
 export const DEFAULTS = Object.freeze({
   redisUrl: 'redis://127.0.0.1:6379',
   redisPrefix: 'dcagent',
+  redisAuthFailureExitSeconds: 300,
   concurrency: 8,
   httpPort: 9464,
   httpHost: '127.0.0.1',

@@ -42,8 +42,18 @@ export interface DeviceConfig
   readonly snmp: Readonly<SnmpSettings>;
 }
 
+/** The contents of `redis.tls`'s files, read once at load so a bad path is a config error. */
+export interface RedisTlsMaterial {
+  readonly ca?: string;
+  readonly cert?: string;
+  readonly key?: Secret;
+  readonly serverName?: string;
+}
+
 export interface AgentConfig extends Readonly<Omit<ParsedConfig, 'devices' | 'redis'>> {
-  readonly redis: Readonly<ParsedConfig['redis'] & { password?: Secret }>;
+  readonly redis: Readonly<
+    ParsedConfig['redis'] & { password?: Secret; sentinelPassword?: Secret; tlsMaterial?: RedisTlsMaterial }
+  >;
   readonly devices: readonly DeviceConfig[];
   /** Where the file was read from (absent when built from an object). */
   readonly source?: string;
@@ -108,6 +118,14 @@ export function buildConfig(raw: unknown, options: LoadOptions = {}): AgentConfi
   }
   registerUrlPassword(redisUrl);
   const redisPassword = resolver.secret(['redis'], cfg.redis, 'password');
+  const sentinelPassword = resolver.secret(['redis'], cfg.redis, 'sentinelPassword');
+  if (cfg.redis.tls && !redisUrl.startsWith('rediss://')) {
+    resolver.issues.push({
+      path: env.REDIS_URL !== undefined ? 'REDIS_URL' : 'redis.url',
+      message: 'redis.tls is set, so the URL must be rediss:// (TLS), not redis://',
+    });
+  }
+  const tlsMaterial = cfg.redis.tls ? resolver.tls(['redis', 'tls'], cfg.redis.tls) : undefined;
 
   // Replicas sharing one config file (a container image, a compose file) tell themselves apart here.
   const agentId = env.DCAGENT_AGENT_ID ?? cfg.agent.id;
@@ -122,7 +140,13 @@ export function buildConfig(raw: unknown, options: LoadOptions = {}): AgentConfi
   const out: AgentConfig = {
     ...cfg,
     agent: { ...cfg.agent, id: agentId, httpPort },
-    redis: { ...cfg.redis, url: redisUrl, ...(redisPassword ? { password: redisPassword } : {}) },
+    redis: {
+      ...cfg.redis,
+      url: redisUrl,
+      ...(redisPassword ? { password: redisPassword } : {}),
+      ...(sentinelPassword ? { sentinelPassword } : {}),
+      ...(tlsMaterial ? { tlsMaterial } : {}),
+    },
     devices,
     ...(options.path ? { source: options.path } : {}),
   };
@@ -260,6 +284,32 @@ class SecretResolver {
       }
     }
     return undefined;
+  }
+
+  /** Reads a non-secret file (a certificate), reporting an unreadable one as an issue. */
+  file(at: readonly PropertyKey[], path: string): string | undefined {
+    const file = isAbsolute(path) ? path : resolve(this.baseDir, path);
+    try {
+      return readFileSync(file, 'utf8');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'error';
+      this.issues.push({ path: formatPath([...at]), message: `cannot read ${file} (${code})` });
+      return undefined;
+    }
+  }
+
+  tls(at: readonly PropertyKey[], t: NonNullable<ParsedConfig['redis']['tls']>): RedisTlsMaterial {
+    const ca = t.caFile ? this.file([...at, 'caFile'], t.caFile) : undefined;
+    const cert = t.certFile ? this.file([...at, 'certFile'], t.certFile) : undefined;
+    // The key is PEM like an SSH private key: kept whole, and held as a Secret.
+    const keyText = t.keyFile ? this.file([...at, 'keyFile'], t.keyFile) : undefined;
+    const key = keyText ? new Secret(keyText) : undefined;
+    return {
+      ...(ca ? { ca } : {}),
+      ...(cert ? { cert } : {}),
+      ...(key ? { key } : {}),
+      ...(t.serverName ? { serverName: t.serverName } : {}),
+    };
   }
 
   ssh(at: readonly PropertyKey[], block: ParsedNetconf | ParsedCli): SshCredentials {

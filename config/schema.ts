@@ -261,12 +261,30 @@ const redisSchema = z
       .regex(/^[A-Za-z0-9{}_.-]+$/, 'letters, digits, { } _ . - only')
       .default(DEFAULTS.redisPrefix),
     mode: z.enum(['standalone', 'sentinel', 'cluster']).default('standalone'),
+    /** The ACL user; wins over a user named in the URL. */
+    username: z.string().min(1).max(128).optional(),
     passwordEnv: envName.optional(),
     passwordFile: filePath.optional(),
     sentinels: z.array(z.strictObject({ host: z.string().min(1), port })).optional(),
     sentinelName: z.string().min(1).optional(),
+    /** The Sentinels' own ACL user and password, when they have one (they often differ from the data nodes'). */
+    sentinelUsername: z.string().min(1).max(128).optional(),
+    sentinelPasswordEnv: envName.optional(),
+    sentinelPasswordFile: filePath.optional(),
     clusterNodes: z.array(z.strictObject({ host: z.string().min(1), port })).optional(),
+    /** TLS for every connection (data nodes, Sentinels, Cluster nodes); `rediss://` alone uses the system CAs. */
+    tls: z
+      .strictObject({
+        caFile: filePath.optional(),
+        certFile: filePath.optional(),
+        keyFile: filePath.optional(),
+        /** The name the server's certificate must carry, when it differs from the host dialled. */
+        serverName: z.string().min(1).max(253).optional(),
+      })
+      .optional(),
     connectTimeoutMs: positiveInt.default(DEFAULTS.connectTimeoutMs),
+    /** Exit 1 after this long with nothing but authentication or permission errors (CONTRACT §2). */
+    authFailureExitSeconds: positiveInt.default(DEFAULTS.redisAuthFailureExitSeconds),
   })
   .superRefine((r, ctx) => {
     if (r.mode === 'sentinel' && (!r.sentinels?.length || !r.sentinelName)) {
@@ -288,6 +306,20 @@ const redisSchema = z
         code: 'custom',
         path: ['passwordFile'],
         message: 'give passwordEnv or passwordFile, not both',
+      });
+    }
+    if (r.sentinelPasswordEnv && r.sentinelPasswordFile) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sentinelPasswordFile'],
+        message: 'give sentinelPasswordEnv or sentinelPasswordFile, not both',
+      });
+    }
+    if (r.tls && Boolean(r.tls.certFile) !== Boolean(r.tls.keyFile)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tls', r.tls.certFile ? 'keyFile' : 'certFile'],
+        message: 'a client certificate needs both certFile and keyFile',
       });
     }
   });

@@ -199,3 +199,19 @@ export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return typeof err === 'string' ? err : JSON.stringify(err);
 }
+
+/**
+ * What went wrong between the agent and Redis, as operators act on it: fix the credentials
+ * (`auth`), the ACL (`permission`), the certificates (`tls`), or the network (`unreachable`).
+ */
+export type RedisFaultKind = 'auth' | 'permission' | 'tls' | 'unreachable';
+
+/** A Redis failure already phrased as one line that names the server (never its password). */
+export class RedisAccessError extends DcAgentError {
+  override readonly name = 'RedisAccessError';
+  readonly kind: RedisFaultKind;
+  constructor(kind: RedisFaultKind, message: string, options: ErrorOptions = {}) {
+    super(kind === 'unreachable' ? 'unreachable' : 'auth-failed', message, options);
+    this.kind = kind;
+  }
+}

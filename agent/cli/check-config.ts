@@ -2,7 +2,10 @@ import type { Command } from 'commander';
 import type { AgentConfig, DeviceConfig } from '../../config/load.js';
 import { loadConfig } from '../../config/load.js';
 import { REDACTED } from '../../core/secret.js';
+import { displayUrl, redisUser } from '../redis.js';
+import { checkAgentPermissions } from '../redis-access.js';
 import { EXIT_OK, type Output, processOutput } from './io.js';
+import { withCliRedis } from './redis.js';
 
 function secretSource(block: object | undefined, name: string): string | undefined {
   if (!block) return undefined;
@@ -12,14 +15,28 @@ function secretSource(block: object | undefined, name: string): string | undefin
   return undefined;
 }
 
-function maskUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = 'REDACTED';
-    return u.toString();
-  } catch {
-    return url;
+function describeRedis(r: AgentConfig['redis']): string[] {
+  const password =
+    secretSource(r, 'password') ??
+    (/^rediss?:\/\/[^/@]*:[^/@]+@/.test(r.url) ? `${REDACTED} (in the URL)` : 'none');
+  const lines = [
+    `redis ${displayUrl(r)} (${r.mode}) prefix ${r.prefix}, user ${redisUser(r) ?? 'default'}, password ${password}`,
+  ];
+  if (r.mode === 'sentinel') {
+    const sentinelAuth = secretSource(r, 'sentinelPassword');
+    lines.push(
+      `  sentinels ${(r.sentinels ?? []).map((s) => `${s.host}:${s.port}`).join(', ')} name ${r.sentinelName}${r.sentinelUsername ? `, user ${r.sentinelUsername}` : ''}${sentinelAuth ? `, password ${sentinelAuth}` : ''}`,
+    );
   }
+  if (r.mode === 'cluster' && r.clusterNodes?.length)
+    lines.push(`  cluster nodes ${r.clusterNodes.map((n) => `${n.host}:${n.port}`).join(', ')}`);
+  if (r.url.startsWith('rediss://')) {
+    const t = r.tls;
+    lines.push(
+      `  tls: ca ${t?.caFile ?? 'system'}${t?.certFile ? `, client cert ${t.certFile}, key ${REDACTED} (file ${t.keyFile})` : ''}${t?.serverName ? `, server name ${t.serverName}` : ''}`,
+    );
+  }
+  return lines;
 }
 
 function describeDevice(d: DeviceConfig): string[] {
@@ -54,7 +71,7 @@ function describeDevice(d: DeviceConfig): string[] {
 export function describeConfig(cfg: AgentConfig): string[] {
   const lines = [
     `config ${cfg.source ?? '(inline)'}: OK`,
-    `redis ${maskUrl(cfg.redis.url)} (${cfg.redis.mode}) prefix ${cfg.redis.prefix}${cfg.redis.password ? `, password ${REDACTED}` : ''}`,
+    ...describeRedis(cfg.redis),
     `agent ${cfg.agent.id}, concurrency ${cfg.agent.concurrency}, http ${cfg.agent.httpHost}:${cfg.agent.httpPort}`,
     `queue ${cfg.queues.jobs} (attempts ${cfg.queues.attempts}), events stream ${cfg.redis.prefix}:${cfg.events.stream}`,
     `monitoring every ${cfg.monitoring.intervalSeconds}s, up after ${cfg.monitoring.upPolls} polls, down after ${cfg.monitoring.downPolls}`,
@@ -69,9 +86,16 @@ export function registerCheckConfig(program: Command, io: Output = processOutput
     .command('check-config')
     .description('validate the configuration and print the inventory, with secrets masked')
     .option('--config <file>', 'configuration file (default: $DCAGENT_CONFIG or config/agent.yaml)')
-    .action((opts: { config?: string }) => {
+    .option('--probe', "also connect to Redis and check that the agent's user has every permission it needs")
+    .action(async (opts: { config?: string; probe?: boolean }) => {
       const cfg = loadConfig(opts.config ? { path: opts.config } : {});
       for (const line of describeConfig(cfg)) io.out(line);
+      if (opts.probe) {
+        await withCliRedis(cfg, 'dcagent-check-config', (redis) => checkAgentPermissions(redis, cfg.redis));
+        io.out(
+          `redis probe: connected as ${redisUser(cfg.redis) ?? 'default'}, every permission the agent needs is granted`,
+        );
+      }
       process.exitCode = EXIT_OK;
     });
 }

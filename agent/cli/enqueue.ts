@@ -7,11 +7,11 @@ import { PORT_TYPES } from '../../contract/port-types.js';
 import { DcAgentError, UsageError } from '../../core/errors.js';
 import { RedisKeys } from '../../core/redis-keys.js';
 import { createQueue, defaultJobId, enqueueJob } from '../../jobs/queue.js';
-import { createRedis } from '../redis.js';
 import { cliTarget, configFrom, connectionTargetFlags, intFlag, parseFlags } from './common.js';
 import { formatEvent } from './event-format.js';
 import { followEvents } from './events.js';
 import { EXIT_BLOCKED, EXIT_FAILURE, EXIT_OK, type Output, processOutput } from './io.js';
+import { withCliRedis } from './redis.js';
 
 /**
  * How long a job may sit untaken before `enqueue` says that no agent seems to be consuming the
@@ -108,54 +108,56 @@ export function registerEnqueue(program: Command, io: Output = processOutput): v
         ...(flags.dryRun ? { dryRun: true } : {}),
       };
       const jobId = flags.jobId ?? defaultJobId(name, flags.connection);
-      const redis = createRedis(cfg.redis, 'cli', 'dcagent-enqueue');
-      const queue = createQueue(cfg, redis);
       const keys = new RedisKeys(cfg.redis.prefix, cfg.events.stream);
-      try {
-        // Note the stream position first, so no event of this job can slip past the wait.
-        const tail = (await redis.xrevrange(keys.events, '+', '-', 'COUNT', 1))[0]?.[0] ?? '0';
-        await enqueueJob(queue, name, data, jobId);
-        io.err(`enqueued ${name} ${jobId}`);
-        const warnMs = flags.warnAfter * 1000;
-        const staleMs = await oldestWaitingAgeMs(queue);
-        if (staleMs !== undefined && staleMs >= warnMs) io.err(noWorkerWarning(cfg.queues.jobs, staleMs));
-        if (!flags.wait) {
-          io.out(jobId);
-          process.exitCode = EXIT_OK;
-          return;
+      await withCliRedis(cfg, 'dcagent-enqueue', async (redis) => {
+        const queue = createQueue(cfg, redis);
+        // BullMQ also reports its failures as 'error' events; the awaited call below reports them once.
+        queue.on('error', () => {});
+        try {
+          // Note the stream position first, so no event of this job can slip past the wait.
+          const tail = (await redis.xrevrange(keys.events, '+', '-', 'COUNT', 1))[0]?.[0] ?? '0';
+          await enqueueJob(queue, name, data, jobId);
+          io.err(`enqueued ${name} ${jobId}`);
+          const warnMs = flags.warnAfter * 1000;
+          const staleMs = await oldestWaitingAgeMs(queue);
+          if (staleMs !== undefined && staleMs >= warnMs) io.err(noWorkerWarning(cfg.queues.jobs, staleMs));
+          if (!flags.wait) {
+            io.out(jobId);
+            process.exitCode = EXIT_OK;
+            return;
+          }
+          let final: DcEvent | undefined;
+          const signal = AbortSignal.timeout(flags.timeout * 1000);
+          // Said at most once, and only when nothing else explains the silence: the job is still waiting.
+          const watchdog = setTimeout(() => {
+            void queue
+              .getJobState(jobId)
+              .then((state) => {
+                if (state === 'waiting' && !final) io.err(noWorkerWarning(cfg.queues.jobs, warnMs));
+              })
+              .catch(() => {});
+          }, warnMs);
+          watchdog.unref();
+          signal.addEventListener('abort', () => clearTimeout(watchdog), { once: true });
+          await followEvents({
+            redis,
+            keys,
+            after: tail,
+            filter: { connection: flags.connection },
+            signal,
+            onEvent: ({ event }) => {
+              io.out(flags.json ? JSON.stringify(event) : formatEvent(event, io.isTTY));
+              if (endsJob(event, jobId)) final = event;
+              return final !== undefined;
+            },
+          });
+          clearTimeout(watchdog);
+          if (!final)
+            throw new DcAgentError('timeout', `job ${jobId} did not finish within ${flags.timeout} s`);
+          process.exitCode = exitStatusFor(final);
+        } finally {
+          await queue.close().catch(() => {});
         }
-        let final: DcEvent | undefined;
-        const signal = AbortSignal.timeout(flags.timeout * 1000);
-        // Said at most once, and only when nothing else explains the silence: the job is still waiting.
-        const watchdog = setTimeout(() => {
-          void queue
-            .getJobState(jobId)
-            .then((state) => {
-              if (state === 'waiting' && !final) io.err(noWorkerWarning(cfg.queues.jobs, warnMs));
-            })
-            .catch(() => {});
-        }, warnMs);
-        watchdog.unref();
-        signal.addEventListener('abort', () => clearTimeout(watchdog), { once: true });
-        await followEvents({
-          redis,
-          keys,
-          after: tail,
-          filter: { connection: flags.connection },
-          signal,
-          onEvent: ({ event }) => {
-            io.out(flags.json ? JSON.stringify(event) : formatEvent(event, io.isTTY));
-            if (endsJob(event, jobId)) final = event;
-            return final !== undefined;
-          },
-        });
-        clearTimeout(watchdog);
-        if (!final)
-          throw new DcAgentError('timeout', `job ${jobId} did not finish within ${flags.timeout} s`);
-        process.exitCode = exitStatusFor(final);
-      } finally {
-        await queue.close();
-        redis.disconnect();
-      }
+      });
     });
 }

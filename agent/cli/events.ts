@@ -4,10 +4,11 @@ import { type DcEvent, EVENT_TYPES } from '../../contract/events.js';
 import { connectionIdSchema } from '../../contract/jobs.js';
 import { RedisKeys } from '../../core/redis-keys.js';
 import { readNew, readRange, type StreamEntry } from '../events/stream.js';
-import { createRedis, type RedisClient } from '../redis.js';
+import type { RedisClient } from '../redis.js';
 import { configFrom, intFlag, parseFlags } from './common.js';
 import { formatEvent } from './event-format.js';
 import { EXIT_OK, type Output, processOutput } from './io.js';
+import { withCliRedis } from './redis.js';
 
 const DURATION = /^(\d+)(s|m|h|d)$/;
 const UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
@@ -135,56 +136,56 @@ export function registerEvents(program: Command, io: Output = processOutput): vo
       const flags = parseFlags(flagsSchema, raw);
       const cfg = configFrom(flags);
       const keys = new RedisKeys(cfg.redis.prefix, cfg.events.stream);
-      const redis = createRedis(cfg.redis, 'cli', 'dcagent-events');
-      const print = (e: StreamEntry) =>
-        io.out(flags.json ? JSON.stringify(e.event) : formatEvent(e.event, io.isTTY));
-      const controller = new AbortController();
-      const stop = () => controller.abort();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-      try {
-        // Pages are printed as they come, so a stream of a million entries is never held whole;
-        // with --last only a bounded tail is kept.
-        const filter: EventFilter = {
-          ...(flags.connection ? { connection: flags.connection } : {}),
-          ...(flags.type ? { types: flags.type } : {}),
-          ...(flags.device ? { device: flags.device } : {}),
-          ...(flags.since !== undefined ? { since: flags.since } : {}),
-        };
-        const tail: StreamEntry[] = [];
-        let after = flags.since !== undefined ? streamPositionBefore(flags.since) : '-';
-        for (;;) {
-          const page = await readRange(redis, keys, after, 1_000);
-          for (const e of page.entries) {
-            if (!matchesFilter(e.event, filter)) continue;
-            if (!flags.last) print(e);
-            else {
-              tail.push(e);
-              if (tail.length > flags.last) tail.shift();
+      await withCliRedis(cfg, 'dcagent-events', async (redis) => {
+        const print = (e: StreamEntry) =>
+          io.out(flags.json ? JSON.stringify(e.event) : formatEvent(e.event, io.isTTY));
+        const controller = new AbortController();
+        const stop = () => controller.abort();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        try {
+          // Pages are printed as they come, so a stream of a million entries is never held whole;
+          // with --last only a bounded tail is kept.
+          const filter: EventFilter = {
+            ...(flags.connection ? { connection: flags.connection } : {}),
+            ...(flags.type ? { types: flags.type } : {}),
+            ...(flags.device ? { device: flags.device } : {}),
+            ...(flags.since !== undefined ? { since: flags.since } : {}),
+          };
+          const tail: StreamEntry[] = [];
+          let after = flags.since !== undefined ? streamPositionBefore(flags.since) : '-';
+          for (;;) {
+            const page = await readRange(redis, keys, after, 1_000);
+            for (const e of page.entries) {
+              if (!matchesFilter(e.event, filter)) continue;
+              if (!flags.last) print(e);
+              else {
+                tail.push(e);
+                if (tail.length > flags.last) tail.shift();
+              }
             }
+            if (!page.last) break;
+            after = page.last;
           }
-          if (!page.last) break;
-          after = page.last;
+          for (const e of tail) print(e);
+          if (flags.follow) {
+            await followEvents({
+              redis,
+              keys,
+              after: after === '-' ? '0' : after,
+              filter,
+              signal: controller.signal,
+              onEvent: (e) => {
+                print(e);
+                return false;
+              },
+            });
+          }
+          process.exitCode = EXIT_OK;
+        } finally {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
         }
-        for (const e of tail) print(e);
-        if (flags.follow) {
-          await followEvents({
-            redis,
-            keys,
-            after: after === '-' ? '0' : after,
-            filter,
-            signal: controller.signal,
-            onEvent: (e) => {
-              print(e);
-              return false;
-            },
-          });
-        }
-        process.exitCode = EXIT_OK;
-      } finally {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-        redis.disconnect();
-      }
+      });
     });
 }

@@ -1,4 +1,4 @@
-import { ConfigError, isDcAgentError, UsageError } from '../../core/errors.js';
+import { ConfigError, isDcAgentError, RedisAccessError, UsageError } from '../../core/errors.js';
 
 /** Exit statuses of CONTRACT §7. */
 export const EXIT_OK = 0;
@@ -33,6 +33,11 @@ export function reportError(err: unknown, io: Output = processOutput): number {
   if (err instanceof UsageError || (isDcAgentError(err) && err.code === 'usage')) {
     io.err(`dcagent: ${(err as Error).message}`);
     return EXIT_USAGE;
+  }
+  if (err instanceof RedisAccessError) {
+    // Already one line naming the server and the fix; the code would only repeat it.
+    io.err(`dcagent: ${err.message}`);
+    return EXIT_FAILURE;
   }
   if (isDcAgentError(err)) {
     io.err(`dcagent: ${err.code}: ${err.message}`);

@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { httpPortSchema } from '../../config/schema.js';
+import { RedisAccessError } from '../../core/errors.js';
 import { Agent } from '../app.js';
 import { configFrom, parseFlags } from './common.js';
-import { EXIT_OK, type Output, processOutput } from './io.js';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Output, processOutput } from './io.js';
 
 const flagsSchema = z.strictObject({
   config: z.string().optional(),
@@ -47,11 +48,20 @@ export function registerRun(program: Command, io: Output = processOutput): void 
       try {
         // A failed start has cleaned up after itself (and taken no job); the error reaches main,
         // which prints it and exits 1.
-        await agent.start();
+        try {
+          await agent.start();
+        } catch (err) {
+          if (!(err instanceof RedisAccessError)) throw err;
+          // Bad credentials, a missing permission or TLS refused at start-up is a configuration
+          // problem: one line and exit 2 (CONTRACT §2).
+          io.err(`dcagent: ${err.message}`);
+          process.exitCode = EXIT_USAGE;
+          return;
+        }
         await agent.whenStopped();
       } finally {
         for (const sig of SIGNALS) process.off(sig, onSignal);
       }
-      process.exitCode = EXIT_OK;
+      process.exitCode = agent.fatalReason ? EXIT_FAILURE : EXIT_OK;
     });
 }

@@ -17,6 +17,7 @@ import {
   subjectSchema,
 } from '../../contract/events.js';
 import { EventRefusedError } from '../../core/errors.js';
+import { LogLimiter } from '../../core/log-limit.js';
 import type { Logger } from '../../core/logger.js';
 import type { RedisKeys } from '../../core/redis-keys.js';
 import type { Metrics } from '../metrics.js';
@@ -145,7 +146,11 @@ export class EventOutbox {
   private readonly idTtl: number;
   private readonly retryMs: number;
 
+  /** Every event published during an outage would log a line without this. */
+  private readonly logLimit: LogLimiter;
+
   constructor(private readonly opts: OutboxOptions) {
+    this.logLimit = new LogLimiter(opts.logger);
     this.idTtl = opts.idTtlSeconds ?? 7 * 86_400;
     this.retryMs = opts.retryMs ?? 1_000;
   }
@@ -212,7 +217,8 @@ export class EventOutbox {
           stale: false,
         };
       } catch (err) {
-        this.opts.logger.warn(
+        this.logLimit.warn(
+          'spill',
           { err: (err as Error).message, type: draft.type },
           'outbox: Redis unavailable, spilling event',
         );
