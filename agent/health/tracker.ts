@@ -456,8 +456,7 @@ export class HealthTracker {
   /** Plain JSON of every port's state, for persistence. */
   snapshot(): TrackerSnapshot {
     const ports: PortTrackState[] = [];
-    for (const m of this.#states.values())
-      for (const s of m.values()) ports.push(copyState(s));
+    for (const m of this.#states.values()) for (const s of m.values()) ports.push(copyState(s));
     return { v: 1, ports };
   }
 }
