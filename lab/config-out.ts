@@ -131,10 +131,12 @@ function labSnmpTiming(d: ConfigDevice, intervalSeconds: number): SnmpTiming | u
     retries: DEFAULTS.snmpRetries,
     backoff: DEFAULTS.snmpBackoff,
   };
-  const intervalMs = intervalSeconds * 1000;
+  // 80% of the interval: a dead device's poll that took the whole interval would end a hair after
+  // its next turn and skip it every time, halving the poll rate of a device that is down.
+  const budgetMs = intervalSeconds * 1000 * 0.8;
   const worst = worstCasePollMs(defaults, shape);
-  if (worst <= intervalMs) return undefined;
-  return { ...defaults, timeoutMs: Math.max(1, Math.floor((defaults.timeoutMs * intervalMs) / worst)) };
+  if (worst <= budgetMs) return undefined;
+  return { ...defaults, timeoutMs: Math.max(1, Math.floor((defaults.timeoutMs * budgetMs) / worst)) };
 }
 
 /** Overrides of the SSH settings in `deviceConfig`, for tests that want short deadlines. */
