@@ -23,10 +23,10 @@ describe('PollFailureLog', () => {
   it('one line when polls start failing, a summary at most every summaryEveryMs, one on recovery', () => {
     const { logger, lines } = capture();
     const log = new PollFailureLog(logger, 60_000);
-    let now = 1_000_000;
-    log.note('sw1', good, now);
-    for (let i = 0; i < 100; i++) log.note('sw1', bad, (now += 2_000));
-    log.note('sw1', good, (now += 2_000));
+    const t0 = 1_000_000;
+    log.note('sw1', good, t0);
+    for (let i = 1; i <= 100; i++) log.note('sw1', bad, t0 + i * 2_000);
+    log.note('sw1', good, t0 + 101 * 2_000);
     const msgs = lines.map((l) => l.msg);
     // 100 failed polls over 200 s: the first, three summaries (60 s apart), the recovery.
     expect(msgs).toEqual([
