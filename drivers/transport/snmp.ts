@@ -205,7 +205,8 @@ export class SnmpSession {
     this.version = s.version;
     this.timeoutMs = s.timeoutMs;
     this.retries = s.retries;
-    this.backoff = s.backoff;
+    // Settings built by hand (not through the config schema) may leave it out: no backoff then.
+    this.backoff = s.backoff ?? 1;
     this.#deviceLimit = new Semaphore(options.maxInFlight ?? 2);
     this.#agentLimit = options.agentLimit;
     this.#log = options.logger ?? silentLogger;
@@ -216,7 +217,7 @@ export class SnmpSession {
       retries: s.retries,
       // net-snmp multiplies the wait by this on each retransmission, keeping the request id, so a
       // late answer to an earlier try still lands while the next try is out.
-      backoff: s.backoff,
+      backoff: this.backoff,
       // Reject a reply whose OIDs are not the ones asked for, position by position: otherwise a
       // confused agent's values would land on the wrong ports.
       reportOidMismatchErrors: true,
