@@ -58,7 +58,7 @@ describe('worst-case poll time', () => {
     expect(err).toBeInstanceOf(ConfigError);
     const issues = (err as ConfigError).issues;
     expect(issues).toHaveLength(1);
-    expect(issues[0]?.path).toBe('devices[0].snmp.timeoutMs');
+    expect(issues[0]?.path).toBe('devices[0] (sw1).snmp.timeoutMs');
     expect(issues[0]?.message).toMatch(
       /worst-case poll of 4000 ms .* does not fit monitoring\.intervalSeconds \(2000 ms\)/,
     );
