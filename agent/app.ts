@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { Worker } from 'bullmq';
-import type { AgentConfig, DeviceConfig } from '../config/load.js';
+import { type AgentConfig, type DeviceConfig, pollShapeOf } from '../config/load.js';
+import { pollLeaseMs, worstCasePollMs } from '../config/timing.js';
 import { ConfigError, errorMessage, RedisAccessError } from '../core/errors.js';
 import { LogLimiter } from '../core/log-limit.js';
 import { createLogger, type Logger } from '../core/logger.js';
@@ -170,7 +171,10 @@ export class Agent {
         this.fast,
         keys,
         cfg.agent.id,
-        cfg.monitoring.intervalSeconds * 1000,
+        pollLeaseMs(
+          cfg.monitoring.intervalSeconds * 1000,
+          Math.max(0, ...cfg.devices.map((d) => worstCasePollMs(d.snmp, pollShapeOf(d, cfg.monitoring)))),
+        ),
         this.logger,
       ),
       events: this.outbox,

@@ -40,6 +40,7 @@ export interface Metrics {
   jobDuration: Histogram<'name'>;
   pollDuration: Histogram<'device'>;
   pollFailures: Counter<'device' | 'reason'>;
+  pollOverruns: Counter<'device'>;
   eventsPublished: Counter<'type'>;
   eventsRefused: Counter<'type'>;
   outboxDepth: Gauge;
@@ -113,6 +114,12 @@ export function createMetrics(): Metrics {
       help: 'Duration of one SNMP poll of a device',
       labelNames: ['device'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      ...opts,
+    }),
+    pollOverruns: new Counter({
+      name: 'dcagent_poll_overruns_total',
+      help: 'Poll turns skipped because the previous poll of the device was still running',
+      labelNames: ['device'],
       ...opts,
     }),
     pollFailures: new Counter({

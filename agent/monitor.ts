@@ -1,8 +1,10 @@
 import type { AgentConfig, PortConfig } from '../config/load.js';
 import { findDevice, findPort } from '../config/load.js';
+import { leaseRenewMs } from '../config/timing.js';
 import type { EventType } from '../contract/events.js';
 import { LogLimiter } from '../core/log-limit.js';
 import type { Logger } from '../core/logger.js';
+import { Semaphore } from '../core/semaphore.js';
 import type { PortPollResult } from '../drivers/snmp/poller.js';
 import type { ConnectionWatch, WatchedPort } from '../jobs/ports.js';
 import type { ConnectionRecord, ConnectionStore } from './connections.js';
@@ -23,7 +25,9 @@ import {
   setConnectionState,
   setPortThresholds,
 } from './metrics.js';
+import { PollFailureLog } from './poll-failure-log.js';
 import type { PollLeases } from './poll-leases.js';
+import { PollSchedule } from './poll-schedule.js';
 
 /**
  * A monitoring event's id: the same transition of the same tracked connection (its record's
@@ -73,13 +77,17 @@ function observedState(s: PortTrackState): ObservedConnectionState {
  */
 export class Monitor implements ConnectionWatch {
   private readonly tracked = new Map<string, Tracked>();
-  /** Devices polled by this replica in the previous round: their in-memory state is the newest. */
+  /** Devices this replica holds the poll lease of: their in-memory state is the newest. */
   private held: ReadonlySet<string> = new Set();
   /** The tracked-set version last loaded; undefined forces a load. */
   private seenVersion: string | null | undefined;
-  private readonly nextDue = new Map<string, number>();
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private readonly schedule: PollSchedule;
+  private readonly devicesInFlight: Semaphore;
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly failureLog: PollFailureLog;
+  private leaseTimer: NodeJS.Timeout | undefined;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private leaseRound: Promise<void> | undefined;
   private stopped = false;
   private readonly trackerCfg: TrackerConfig;
   private readonly clock: () => number;
@@ -93,20 +101,30 @@ export class Monitor implements ConnectionWatch {
     this.trackerCfg = deps.cfg.monitoring;
     this.clock = deps.clock ?? Date.now;
     this.intervalMs = deps.cfg.monitoring.intervalSeconds * 1000;
+    this.schedule = new PollSchedule(this.intervalMs);
+    this.devicesInFlight = new Semaphore(deps.cfg.monitoring.maxDevicesInFlight);
+    this.failureLog = new PollFailureLog(deps.logger, Math.max(60_000, 6 * this.intervalMs));
   }
 
-  /** Starts the schedule: leases are looked at twice per interval, each device polled once per interval. */
+  /**
+   * Starts two independent loops: leases are claimed and renewed every half interval on their
+   * own timer (a slow poll can never make a lease lapse), and each held device is polled on a
+   * fixed-rate grid (agent/poll-schedule.ts).
+   */
   start(): void {
-    const period = Math.max(250, Math.floor(this.intervalMs / 2));
+    const every = leaseRenewMs(this.intervalMs);
     const loop = () => {
       if (this.stopped) return;
-      this.running = this.tick()
+      this.leaseRound = this.claimRound()
         .catch((err) => {
-          this.logLimit.log('error', 'round', { err: (err as Error).message }, 'monitor round failed');
+          this.logLimit.log('error', 'round', { err: (err as Error).message }, 'monitor lease round failed');
         })
         .finally(() => {
-          this.running = undefined;
-          if (!this.stopped) this.timer = setTimeout(loop, period);
+          this.leaseRound = undefined;
+          if (!this.stopped) {
+            this.leaseTimer = setTimeout(loop, every);
+            this.wake();
+          }
         });
     };
     loop();
@@ -114,13 +132,15 @@ export class Monitor implements ConnectionWatch {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+    clearTimeout(this.leaseTimer);
+    clearTimeout(this.pollTimer);
+    await this.leaseRound;
+    await Promise.all([...this.inFlight]);
     await this.deps.leases.releaseAll();
   }
 
-  /** One round: refresh the tracked set, claim devices, poll those that are due. */
-  async tick(): Promise<void> {
+  /** Refreshes the tracked set when it changed, and claims and renews leases. */
+  async claimRound(): Promise<void> {
     // The whole set is read only when it changed (a provision or deprovision anywhere), not every
     // round: with thousands of connections that read would dominate the monitor's Redis traffic.
     const version = await this.deps.store.version().catch(() => undefined);
@@ -129,24 +149,46 @@ export class Monitor implements ConnectionWatch {
     }
     const devices = [...new Set([...this.tracked.values()].map((t) => t.record.device))];
     const mine = await this.deps.leases.claim(devices, this.clock());
-    const newlyHeld = [...mine].filter((d) => !this.held.has(d));
+    // A device still being polled keeps its in-memory state: reloading it under the running
+    // poll would let that poll's result land on a state it was not computed from.
+    const newlyHeld = [...mine].filter((d) => !this.held.has(d) && !this.schedule.busy(d));
     if (newlyHeld.length > 0) await this.refresh(new Set(newlyHeld));
     // Another replica polls these now and exports their series; ours would only go stale.
     for (const d of this.held) {
       if (mine.has(d)) continue;
       for (const t of this.tracked.values()) if (t.record.device === d) this.forgetMetrics(t);
     }
+    for (const d of this.held) if (!mine.has(d)) this.failureLog.forget(d);
     this.held = new Set(mine);
-    const now = this.clock();
-    const due = [...mine].filter((d) => (this.nextDue.get(d) ?? 0) <= now);
-    // A bounded pool, as SnmpPoller.cycle does: hundreds of polls started at once each hold a
-    // half-done poll for most of the round, which doubles peak memory for no gain in round time.
-    let next = 0;
-    const worker = async () => {
-      while (next < due.length) await this.pollDevice(due[next++] as string);
-    };
-    const workers = Math.max(1, Math.min(this.deps.cfg.monitoring.maxDevicesInFlight, due.length));
-    await Promise.all(Array.from({ length: workers }, worker));
+  }
+
+  /** Starts the polls whose turn it is, counts skipped turns, and sleeps until the next turn. */
+  private wake(): void {
+    if (this.stopped) return;
+    clearTimeout(this.pollTimer);
+    const pollable = new Set<string>();
+    for (const t of this.tracked.values()) if (this.held.has(t.record.device)) pollable.add(t.record.device);
+    const { start, overruns } = this.schedule.take(pollable, this.clock());
+    for (const [device, n] of overruns) {
+      this.deps.metrics?.pollOverruns.inc({ device }, n);
+      this.deps.logger.debug({ device, skipped: n }, 'poll still running at its next turn; turn skipped');
+    }
+    for (const device of start) {
+      // A bounded pool, as SnmpPoller.cycle does: hundreds of polls started at once each hold a
+      // half-done poll for most of the round, which doubles peak memory for no gain in round time.
+      const p: Promise<void> = this.devicesInFlight
+        .run(() => this.pollDevice(device))
+        .catch((err) => this.deps.logger.error({ device, err: (err as Error).message }, 'device poll failed'))
+        .finally(() => {
+          this.schedule.done(device);
+          this.inFlight.delete(p);
+        });
+      this.inFlight.add(p);
+    }
+    const next = this.schedule.nextTurn();
+    if (next !== undefined) {
+      this.pollTimer = setTimeout(() => this.wake(), Math.max(1, next - this.clock()));
+    }
   }
 
   /**
@@ -204,9 +246,9 @@ export class Monitor implements ConnectionWatch {
   }
 
   private async pollDevice(deviceId: string): Promise<void> {
+    if (this.stopped || !this.held.has(deviceId)) return;
     const conns = [...this.tracked.values()].filter((t) => t.record.device === deviceId);
     if (conns.length === 0) return;
-    this.nextDue.set(deviceId, this.clock() + this.intervalMs);
     const ports = [...new Set(conns.map((c) => c.record.port))];
     const t0 = performance.now();
     let results: PortPollResult[];
@@ -225,6 +267,7 @@ export class Monitor implements ConnectionWatch {
       }));
     }
     this.deps.metrics?.pollDuration.observe({ device: deviceId }, (performance.now() - t0) / 1000);
+    this.failureLog.note(deviceId, results, this.clock());
     const byPort = new Map(results.map((r) => [r.port, r]));
     for (const c of conns) {
       const r = byPort.get(c.record.port);

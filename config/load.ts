@@ -7,6 +7,7 @@ import { registerSecret, Secret } from '../core/secret.js';
 import { formatPath, toFieldIssues } from '../core/zod-issues.js';
 import { type DbmRange, DEFAULT_THRESHOLDS, type Thresholds } from './defaults.js';
 import { configSchema, httpPortSchema, type ParsedConfig, type ParsedDevice } from './schema.js';
+import { type PollShape, pollWaves, worstCasePollMs } from './timing.js';
 
 export const DEFAULT_CONFIG_PATH = 'config/agent.yaml';
 
@@ -135,6 +136,10 @@ export function buildConfig(raw: unknown, options: LoadOptions = {}): AgentConfi
   // A container publishes whatever port it was told; the file can stay the same across replicas.
   const httpPort = httpPortFromEnv(env.DCAGENT_HTTP_PORT, resolver.issues) ?? cfg.agent.httpPort;
   const devices = cfg.devices.map((d, i) => resolveDevice(d, i, cfg, resolver));
+  devices.forEach((d, i) => {
+    const issue = pollFitIssue(d, i, cfg.monitoring);
+    if (issue) resolver.issues.push(issue);
+  });
   if (resolver.issues.length > 0) throw new ConfigError(explainIssues(resolver.issues, raw));
 
   const out: AgentConfig = {
@@ -231,6 +236,39 @@ function resolveDevice(d: ParsedDevice, index: number, cfg: ParsedConfig, r: Sec
     ...(cli ? { cli: { ...cli, credentials: r.ssh([...at, 'cli'], cli) } } : {}),
   };
   return device;
+}
+
+/** The device's poll shape as config/timing.ts needs it. */
+export function pollShapeOf(
+  d: Pick<DeviceConfig, 'ports' | 'snmp'>,
+  m: ParsedConfig['monitoring'],
+): PollShape {
+  return {
+    portLanes: d.ports.map((p) => p.lanes),
+    varbindsPerPdu: d.snmp.version === '3' ? m.varbindsPerPduV3 : m.varbindsPerPduV2c,
+    maxInFlightPerDevice: m.maxInFlightPerDevice,
+  };
+}
+
+/**
+ * A device whose worst-case poll cannot fit the interval would overrun every turn it fails, and
+ * its lease would have to outlive several intervals: refused, naming the knobs that fix it.
+ */
+function pollFitIssue(d: DeviceConfig, index: number, m: ParsedConfig['monitoring']): FieldIssue | undefined {
+  const shape = pollShapeOf(d, m);
+  const worst = worstCasePollMs(d.snmp, shape);
+  const intervalMs = m.intervalSeconds * 1000;
+  if (worst <= intervalMs) return undefined;
+  const s = d.snmp;
+  const waves = pollWaves(shape);
+  return {
+    path: formatPath(['devices', index, 'snmp', 'timeoutMs']),
+    message:
+      `worst-case poll of ${worst} ms (timeoutMs ${s.timeoutMs} × ${s.retries + 1} tries with backoff ${s.backoff}` +
+      `${waves > 1 ? `, × ${waves} waves of PDUs` : ''}) does not fit monitoring.intervalSeconds ` +
+      `(${intervalMs} ms): lower devices[${index}].snmp.timeoutMs, .retries or .backoff` +
+      `${waves > 1 ? ', raise monitoring.maxInFlightPerDevice or varbindsPerPdu' : ''}, or raise monitoring.intervalSeconds`,
+  };
 }
 
 function optionalSecret<K extends string>(key: K, value: Secret | undefined): Partial<Record<K, Secret>> {

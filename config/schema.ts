@@ -40,7 +40,8 @@ const sshBase = {
   insecureAcceptAnyHostKey: z.boolean().default(false),
   /** Opt in to group14-sha1, aes-cbc and ssh-rsa for old network operating systems. */
   legacyAlgorithms: z.boolean().default(false),
-  connectTimeoutMs: positiveInt.default(DEFAULTS.connectTimeoutMs),
+  /** TCP connect, SSH key exchange, authentication and the subsystem or shell request. */
+  connectTimeoutMs: positiveInt.default(DEFAULTS.sshConnectTimeoutMs),
   rpcTimeoutMs: positiveInt.default(DEFAULTS.rpcTimeoutMs),
   keepaliveIntervalMs: z.number().int().min(0).default(DEFAULTS.keepaliveIntervalMs),
   idleCloseSeconds: positiveInt.default(DEFAULTS.idleCloseSeconds),
@@ -92,6 +93,8 @@ export const netconfSchema = z
   .strictObject({
     port: port.default(DEFAULTS.netconfPort),
     ...sshBase,
+    /** The server's NETCONF hello, once the subsystem is open (a deadline of its own after connectTimeoutMs). */
+    helloTimeoutMs: positiveInt.default(DEFAULTS.netconfHelloTimeoutMs),
     confirmTimeoutSeconds: positiveInt.default(DEFAULTS.confirmTimeoutSeconds),
     maxMessageBytes: positiveInt.default(DEFAULTS.maxMessageBytes),
     /** A fresh session's first RPC unanswered this long gets a harmless RPC after it (0: off). */
@@ -140,6 +143,8 @@ export const snmpSchema = z
     context: z.string().optional(),
     timeoutMs: positiveInt.default(DEFAULTS.snmpTimeoutMs),
     retries: z.number().int().min(0).max(5).default(DEFAULTS.snmpRetries),
+    /** Each retransmission waits `backoff` times longer than the try before (net-snmp's backoff). */
+    backoff: z.number().min(1).max(4).default(DEFAULTS.snmpBackoff),
   })
   .superRefine((v, ctx) => {
     const both = (a: string | undefined, b: string | undefined, key: string) => {

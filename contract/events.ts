@@ -139,6 +139,8 @@ export const monitoringDataSchema = z.strictObject({
   ...portRef,
   reason: z.enum(MONITORING_REASONS),
   since: isoTime,
+  /** Degraded ⇄ restored flips in the damping window (an addition to v1; absent from older events). */
+  flapCount: z.number().int().min(0).optional(),
 });
 
 export const deprovisionSucceededDataSchema = z.strictObject({

@@ -1,8 +1,10 @@
 import { chmodSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { stringify } from 'yaml';
+import { DEFAULTS } from '../config/defaults.js';
 import { buildConfig, type DeviceConfig, loadConfig } from '../config/load.js';
-import type { Platform, PortType } from '../contract/port-types.js';
+import { type SnmpTiming, worstCasePollMs } from '../config/timing.js';
+import { type Platform, PORT_TYPE_FACTS, type PortType } from '../contract/port-types.js';
 import type { OpticsAdapterId } from '../drivers/optics/adapter.js';
 import type { LabTransport } from './switch.js';
 
@@ -79,9 +81,11 @@ function configEntry(
   passwordSecret: Record<string, string>,
   snmpSecret: Record<string, string>,
   overrides: DeviceOverrides = {},
+  intervalSeconds?: number,
 ) {
   const portType = mostCommon(d.ports.map((p) => p.portType));
   const { confirmTimeoutSeconds, ...sshOverrides } = overrides;
+  const timing = intervalSeconds === undefined ? undefined : labSnmpTiming(d, intervalSeconds);
   const ssh = {
     port: d.ssh.port,
     username: d.ssh.username,
@@ -108,9 +112,33 @@ function configEntry(
         }
       : // A CLI has no confirmed commit, so the schema has no confirmTimeoutSeconds there.
         { cli: { ...ssh, ...sshOverrides } }),
-    snmp: { port: d.snmp.port, version: '2c', ...snmpSecret },
+    snmp: { port: d.snmp.port, version: '2c', ...snmpSecret, ...(timing ?? {}) },
     optics: d.optics,
   };
+}
+
+/**
+ * SNMP timing that fits a short lab interval: the agent refuses a device whose worst-case poll
+ * cannot fit `intervalSeconds`, and the defaults (4.75 s per request) are made for a real
+ * network, not for a one-second demo on loopback. Undefined when the defaults fit.
+ */
+function labSnmpTiming(d: ConfigDevice, intervalSeconds: number): SnmpTiming | undefined {
+  const shape = {
+    portLanes: d.ports.map((p) => PORT_TYPE_FACTS[p.portType].lanes),
+    varbindsPerPdu: DEFAULTS.snmpVarbindsV2c,
+    maxInFlightPerDevice: DEFAULTS.snmpMaxInFlightPerDevice,
+  };
+  const defaults = {
+    timeoutMs: DEFAULTS.snmpTimeoutMs,
+    retries: DEFAULTS.snmpRetries,
+    backoff: DEFAULTS.snmpBackoff,
+  };
+  // 80% of the interval: a dead device's poll that took the whole interval would end a hair after
+  // its next turn and skip it every time, halving the poll rate of a device that is down.
+  const budgetMs = intervalSeconds * 1000 * 0.8;
+  const worst = worstCasePollMs(defaults, shape);
+  if (worst <= budgetMs) return undefined;
+  return { ...defaults, timeoutMs: Math.max(1, Math.floor((defaults.timeoutMs * budgetMs) / worst)) };
 }
 
 /** Overrides of the SSH settings in `deviceConfig`, for tests that want short deadlines. */
@@ -156,21 +184,34 @@ export function writeAgentConfig(devices: readonly ConfigDevice[], o: ConfigOutO
     if (first) env[LAB_COMMUNITY_ENV] = first.snmp.community;
   }
 
+  const interval = o.monitoringIntervalSeconds ?? 10;
   const entries = devices.map((d) => {
     if (o.secrets === 'env') {
-      return configEntry(d, { passwordEnv: PASSWORD_ENV[d.transport] }, { communityEnv: LAB_COMMUNITY_ENV });
+      return configEntry(
+        d,
+        { passwordEnv: PASSWORD_ENV[d.transport] },
+        { communityEnv: LAB_COMMUNITY_ENV },
+        {},
+        interval,
+      );
     }
     const pw = join(secretsDir, passwordFileName(d));
     const comm = join(secretsDir, `${d.id}.snmp-community`);
     writePrivate(pw, `${d.ssh.password}\n`);
     writePrivate(comm, `${d.snmp.community}\n`);
-    return configEntry(d, { passwordFile: relative(dir, pw) }, { communityFile: relative(dir, comm) });
+    return configEntry(
+      d,
+      { passwordFile: relative(dir, pw) },
+      { communityFile: relative(dir, comm) },
+      {},
+      interval,
+    );
   });
 
   const doc = {
     redis: { url: o.redisUrl ?? 'redis://127.0.0.1:6379', prefix: 'dcagent' },
     agent: { id: o.agentId ?? 'lab-agent', ...(o.agentHttpHost ? { httpHost: o.agentHttpHost } : {}) },
-    monitoring: { intervalSeconds: o.monitoringIntervalSeconds ?? 10 },
+    monitoring: { intervalSeconds: interval },
     devices: entries,
   };
   const header = [

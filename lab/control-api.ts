@@ -111,6 +111,24 @@ export const ACTIONS = {
     run: (lab: ControlledLab, b: { device: string; port: string; vlan: number }) =>
       eachSwitch(lab, b.device, (s) => s.removeSubinterface(b.port, b.vlan)),
   },
+  impair: {
+    summary:
+      'a bad management network at the switch: --snmp-loss P (0-1), --snmp-delay-ms M, --netconf-delay-ms M (each way), --seed N; no flags: clear',
+    schema: z.strictObject({
+      device: deviceId,
+      snmpLoss: z.number().min(0).max(1).optional(),
+      snmpDelayMs: ms.optional(),
+      netconfDelayMs: ms.optional(),
+      seed: z.number().int().min(0).max(0xffff_ffff).optional(),
+    }),
+    run: (
+      lab: ControlledLab,
+      b: { device: string; snmpLoss?: number; snmpDelayMs?: number; netconfDelayMs?: number; seed?: number },
+    ) => {
+      const { device, ...impairment } = b;
+      return eachSwitch(lab, device, (s) => s.impair(impairment));
+    },
+  },
   reboot: {
     summary:
       'reboot: sessions drop, sysUpTime restarts, running kept, candidate lost (--down-ms, default 2000; --renumber: ifIndex values change)',

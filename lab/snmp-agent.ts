@@ -1,6 +1,7 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { PORT_TYPE_FACTS } from '../contract/port-types.js';
 import { OID } from '../drivers/snmp/mib.js';
+import { DelayLine } from './impair.js';
 import {
   berReader,
   berWriter,
@@ -257,8 +258,10 @@ export class LabSnmpAgent {
   readonly #built = new Set<number>();
   #unsubscribe: () => void = () => {};
   /** Requests answered and dropped, for the control API and tests. */
-  readonly counters = { answered: 0, dropped: 0, badCommunity: 0, held: 0 };
+  readonly counters = { answered: 0, dropped: 0, badCommunity: 0, held: 0, lost: 0 };
   readonly #holds = new Set<NodeJS.Timeout>();
+  /** Replies held back by an impairment's delay (lab/impair.ts). */
+  readonly #delayed = new DelayLine();
 
   private constructor(sw: SimSwitch, socket: Socket, community: string) {
     this.#sw = sw;
@@ -403,6 +406,10 @@ export class LabSnmpAgent {
       this.counters.dropped++;
       return;
     }
+    if (this.#sw.snmpRequestLost()) {
+      this.counters.lost++;
+      return;
+    }
     const req = decodeRequest(msg);
     if (!req) {
       this.counters.dropped++;
@@ -434,13 +441,16 @@ export class LabSnmpAgent {
       return;
     }
     this.counters.answered++;
-    this.#socket.send(reply, rinfo.port, rinfo.address);
+    const delay = this.#sw.impairment.snmpDelayMs;
+    if (delay > 0) this.#delayed.push(delay, () => this.#socket.send(reply, rinfo.port, rinfo.address));
+    else this.#socket.send(reply, rinfo.port, rinfo.address);
   }
 
   close(): Promise<void> {
     this.#unsubscribe();
     for (const t of this.#holds) clearTimeout(t);
     this.#holds.clear();
+    this.#delayed.clear();
     return new Promise((resolve) => {
       try {
         this.#socket.close(() => resolve());

@@ -1,4 +1,5 @@
 import { type AddressInfo, createServer, type Server as NetServer, type Socket } from 'node:net';
+import { delaySocket } from './impair.js';
 import type { SimSwitch } from './switch.js';
 
 /**
@@ -52,6 +53,7 @@ export class SwitchListener {
       this.#held.delete(socket);
     });
     socket.on('error', () => {});
+    delaySocket(socket, () => this.#sw.impairment.netconfDelayMs);
     if (!this.#sw.reachable) {
       // Accepted by the kernel but never answered, like a box that stopped responding.
       socket.pause();

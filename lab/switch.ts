@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { type Platform, PORT_TYPE_FACTS, type PortType } from '../contract/port-types.js';
 import type { OpticsAdapterId } from '../drivers/optics/adapter.js';
 import { DARK_DBM, round2 } from '../drivers/optics/units.js';
+import { type Impairment, NO_IMPAIRMENT, seededRandom } from './impair.js';
 import type { InterfaceStatus } from './platforms.js';
 
 /**
@@ -176,6 +177,8 @@ export abstract class SimSwitch {
   #bootTime = Date.now();
   #silent = false;
   #rebooting = false;
+  #impairment: Impairment = NO_IMPAIRMENT;
+  #random = seededRandom(NO_IMPAIRMENT.seed);
   #rebootTimer: NodeJS.Timeout | undefined;
   #snmpHold: { ms: number; left: number } | undefined;
   /** sysUpTime (centiseconds) of the last change to the entity tables: ENTITY-MIB entLastChangeTime. */
@@ -461,6 +464,22 @@ export abstract class SimSwitch {
     this.#evaluate(p);
   }
 
+  /** A bad management network from here on (lab/impair.ts); omitted fields are cleared. */
+  impair(i: Partial<Impairment>): void {
+    this.#impairment = Object.freeze({ ...NO_IMPAIRMENT, ...i });
+    // Re-seeded on every change, so the same sequence of actions drops the same requests.
+    this.#random = seededRandom(this.#impairment.seed);
+  }
+
+  get impairment(): Impairment {
+    return this.#impairment;
+  }
+
+  /** Whether the network loses this SNMP request (one draw per request). */
+  snmpRequestLost(): boolean {
+    return this.#impairment.snmpLoss > 0 && this.#random() < this.#impairment.snmpLoss;
+  }
+
   silence(): void {
     this.#silent = true;
     this.#emit({ kind: 'reachability' });
@@ -555,6 +574,7 @@ export abstract class SimSwitch {
       uptimeSeconds: Math.floor(this.uptimeTicks() / 100),
       silent: this.#silent,
       rebooting: this.#rebooting,
+      impairment: this.#impairment,
       ...this.sessionStatus(),
       ports: this.ports.map((p) => ({
         name: p.name,
@@ -582,6 +602,7 @@ export interface SwitchStatus extends SessionStatus {
   uptimeSeconds: number;
   silent: boolean;
   rebooting: boolean;
+  impairment: Impairment;
   ports: {
     name: string;
     portType: PortType;

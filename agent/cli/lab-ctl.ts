@@ -50,6 +50,10 @@ interface CtlOptions {
   serial?: string;
   ms?: number;
   renumber?: boolean;
+  snmpLoss?: number;
+  snmpDelayMs?: number;
+  netconfDelayMs?: number;
+  seed?: number;
   url?: string;
   config?: string;
   json?: boolean;
@@ -100,9 +104,15 @@ async function call(
   return { status: res.status, json };
 }
 
+function impairedText(s: SwitchStatus): string {
+  const i = s.impairment;
+  if (!i || (i.snmpLoss === 0 && i.snmpDelayMs === 0 && i.netconfDelayMs === 0)) return '';
+  return `  IMPAIRED (snmp loss ${i.snmpLoss}, snmp delay ${i.snmpDelayMs} ms, ssh delay ${i.netconfDelayMs} ms each way, seed ${i.seed})`;
+}
+
 function statusLines(s: SwitchStatus): string[] {
   const lines = [
-    `${s.id}  ${s.platform}  optics ${s.optics}  up ${s.uptimeSeconds}s${s.silent ? '  SILENT' : ''}${s.rebooting ? '  REBOOTING' : ''}  ${s.transport} sessions ${s.sessions}${s.confirmPendingSeconds !== null ? `  confirmed commit pending (${s.confirmPendingSeconds}s left)` : ''}`,
+    `${s.id}  ${s.platform}  optics ${s.optics}  up ${s.uptimeSeconds}s${s.silent ? '  SILENT' : ''}${s.rebooting ? '  REBOOTING' : ''}${impairedText(s)}  ${s.transport} sessions ${s.sessions}${s.confirmPendingSeconds !== null ? `  confirmed commit pending (${s.confirmPendingSeconds}s left)` : ''}`,
   ];
   const dbm = (v: number | null) => (v === null ? 'dark' : `${v.toFixed(2)}`);
   for (const p of s.ports) {
@@ -140,6 +150,10 @@ export function registerLabCtl(lab: Command, io: Output = processOutput): void {
     .option('--serial <s>', 'serial number of an inserted transceiver')
     .option('--ms <ms>', 'how long snmp-hold holds a request', int)
     .option('--renumber', 'reboot: the interfaces come back with other ifIndex values')
+    .option('--snmp-loss <p>', 'impair: share of SNMP requests lost, 0-1', decimal)
+    .option('--snmp-delay-ms <ms>', 'impair: delay before each SNMP reply', int)
+    .option('--netconf-delay-ms <ms>', 'impair: delay each way on the SSH (NETCONF or CLI) connections', int)
+    .option('--seed <n>', 'impair: seed of the loss draws, to replay a run', int)
     .option('--url <url>', `control API URL (default: $${LAB_URL_ENV}, then the state file)`)
     .option('--config <file>', "the lab's agent config: the state file beside it locates the lab")
     .option('--json', 'print the JSON reply as it came')
@@ -193,6 +207,10 @@ export function registerLabCtl(lab: Command, io: Output = processOutput): void {
           serial: o.serial,
           ms: o.ms,
           renumber: o.renumber,
+          snmpLoss: o.snmpLoss,
+          snmpDelayMs: o.snmpDelayMs,
+          netconfDelayMs: o.netconfDelayMs,
+          seed: o.seed,
         }).filter(([, v]) => v !== undefined),
       );
       const r = await call(`${base}/v1/${action as ActionName}`, 'POST', body);

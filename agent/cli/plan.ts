@@ -6,6 +6,7 @@ import { type FieldIssue, InvalidJobError, UsageError } from '../../core/errors.
 import { toFieldIssues } from '../../core/zod-issues.js';
 import type { Operation, Plan, PlanValidation, PortIntent } from '../../drivers/driver.js';
 import { createDriver } from '../../drivers/factory.js';
+import { isConnectTimeout } from '../../drivers/transport/ssh.js';
 import { prettyXml } from '../../drivers/xml/xml.js';
 import { clearIntent, provisionIntent } from '../../jobs/intent.js';
 import { cliTarget, configFrom, connectionTargetFlags, intFlag, parseFlags } from './common.js';
@@ -154,15 +155,26 @@ export function registerPlan(program: Command, io: Output = processOutput): void
         if (err instanceof InvalidJobError) throw usageFromIssues(err.issues);
         throw err;
       }
-      const driver = createDriver(device);
+      const once = async (): Promise<Plan> => {
+        const driver = createDriver(device);
+        try {
+          return await driver.plan(operation, intent, {
+            ...(flags.offline ? { offline: true } : {}),
+            ...(flags.validate ? { validate: true } : {}),
+          });
+        } finally {
+          await driver.close();
+        }
+      };
       let plan: Plan;
       try {
-        plan = await driver.plan(operation, intent, {
-          ...(flags.offline ? { offline: true } : {}),
-          ...(flags.validate ? { validate: true } : {}),
-        });
-      } finally {
-        await driver.close();
+        plan = await once();
+      } catch (err) {
+        // A job gets another attempt after a connect that ran out of time; so does a plan, once,
+        // on a fresh connection. Nothing was read or sent yet, so trying again is safe.
+        if (!isConnectTimeout(err)) throw err;
+        io.err(`dcagent: ${(err as Error).message}; trying once more`);
+        plan = await once();
       }
       const out: PlanOutput = {
         operation,

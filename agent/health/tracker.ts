@@ -14,7 +14,11 @@ import { evaluateHealth, type HealthReason, primaryReason } from './evaluate.js'
  *    availability. It breaks both health streaks ("in a row" means consecutive polls, and a gap
  *    is not evidence), and after `downPolls` failures in a row `monitoring.degraded` fires once,
  *    with the reason of the failure that crossed the line and `since` = the first failure.
- * 2. The next good poll fires `monitoring.restored` (reason `recovered`, `since` = now).
+ * 2. `upPolls` good polls in a row fire `monitoring.restored` (reason `recovered`, `since` = now):
+ *    on a lossy link one lucky poll is not a recovery. Degraded ⇄ restored swings are damped by
+ *    the same damping rule as availability (rule 5, its own flip record), and both events carry
+ *    `flapCount`. Every port of a device sees the same polls, so its ports swing and are damped
+ *    together: the damping is in effect per device.
  * 3. A port under construction fires `construction.completed` once, after `upPolls` healthy polls
  *    in a row, with the evidence of the last one; it is then available. No availability events
  *    fire while it is under construction.
@@ -51,6 +55,22 @@ const FAILURE_REASONS = [
 ] as const;
 const HEALTH_REASONS = ['admin-down', 'oper-down', 'rx-low', 'rx-high', 'tx-low', 'tx-high'] as const;
 
+const monitoringDampingSchema = z.strictObject({
+  /** Epoch ms of the newest degraded ⇄ restored flips inside the window (at most maxFlaps + 1). */
+  flips: z.array(z.number()),
+  /** Flips dropped from `flips` while damped, still counted in the next event's flapCount. */
+  dropped: z.number().int().min(0),
+  damped: z.boolean(),
+  lastFlipAt: z.number().nullable(),
+  /** Whether the last monitoring event said degraded. */
+  reportedDegraded: z.boolean(),
+});
+type MonitoringDamping = z.infer<typeof monitoringDampingSchema>;
+
+function initialMonitoringDamping(): MonitoringDamping {
+  return { flips: [], dropped: 0, damped: false, lastFlipAt: null, reportedDegraded: false };
+}
+
 export const portTrackStateSchema = z.strictObject({
   v: z.literal(1),
   /**
@@ -82,6 +102,10 @@ export const portTrackStateSchema = z.strictObject({
   /** Flips in the current damped episode, counted since damping began (0 when not damped). */
   dampedFlips: z.number().int().min(0).default(0),
   lastFlipAt: z.number().nullable(),
+  /** Good polls in a row while degraded (rule 2). Defaulted: states saved before it existed load. */
+  recoverStreak: z.number().int().min(0).default(0),
+  /** Damping of degraded ⇄ restored (rule 2). Defaulted like recoverStreak. */
+  monitoringDamping: monitoringDampingSchema.default(() => initialMonitoringDamping()),
 });
 export type PortTrackState = z.infer<typeof portTrackStateSchema>;
 
@@ -139,7 +163,15 @@ export function initialState(device: string, port: string, seed: SeedOptions = {
     damped: false,
     dampedFlips: 0,
     lastFlipAt: null,
+    recoverStreak: 0,
+    monitoringDamping: initialMonitoringDamping(),
   };
+}
+
+/** A copy sharing nothing mutable with `s`. */
+function copyState(s: PortTrackState): PortTrackState {
+  const m = s.monitoringDamping;
+  return { ...s, flaps: [...s.flaps], monitoringDamping: { ...m, flips: [...m.flips] } };
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -157,7 +189,7 @@ export function step(
   now: number,
   cfg: TrackerConfig,
 ): StepResult {
-  const state: PortTrackState = { ...prev, flaps: [...prev.flaps] };
+  const state = copyState(prev);
   return { state, events: [...advance(state, obs, thresholds, now, cfg)] };
 }
 
@@ -188,25 +220,27 @@ function advance(
     s.healthyStreak = 0;
     s.unhealthyStreak = 0;
     s.healthySince = null;
+    s.recoverStreak = 0;
     s.failedStreak++;
     s.failedSince ??= now;
+    let flipped = false;
     if (!s.degraded && s.failedStreak >= cfg.downPolls) {
       s.degraded = { reason: obs.reason, since: s.failedSince };
-      out = emit(out, {
-        type: 'monitoring.degraded',
-        data: { device: s.device, port: s.port, reason: obs.reason, since: iso(s.failedSince) },
-      });
+      flipped = true;
     }
-    return out ?? NO_EVENTS;
+    return reportMonitoring(s, flipped, now, cfg, out) ?? NO_EVENTS;
   }
 
+  let recovered = false;
   if (s.degraded) {
-    out = emit(out, {
-      type: 'monitoring.restored',
-      data: { device: s.device, port: s.port, reason: 'recovered', since: iso(now) },
-    });
-    s.degraded = null;
+    s.recoverStreak++;
+    if (s.recoverStreak >= cfg.upPolls) {
+      s.degraded = null;
+      s.recoverStreak = 0;
+      recovered = true;
+    }
   }
+  out = reportMonitoring(s, recovered, now, cfg, out);
   s.failedStreak = 0;
   s.failedSince = null;
 
@@ -303,6 +337,61 @@ function advance(
 }
 
 /**
+ * Rule 2's damping: the degraded ⇄ restored flips of a port, damped by the rule availability
+ * uses (rule 5), and the event when what is now true differs from what was last said.
+ */
+function reportMonitoring(
+  s: PortTrackState,
+  flipped: boolean,
+  now: number,
+  cfg: TrackerConfig,
+  out: TrackerEvent[] | undefined,
+): TrackerEvent[] | undefined {
+  const m = s.monitoringDamping;
+  const windowMs = cfg.damping.windowSeconds * 1000;
+  const age = () => {
+    while (m.flips.length > 0 && m.flips[0]! <= now - windowMs) m.flips.shift();
+  };
+  if (flipped) {
+    m.flips.push(now);
+    m.lastFlipAt = now;
+    // Bounded however long a device swings: the oldest flips become a count.
+    while (m.flips.length > cfg.damping.maxFlaps + 1) {
+      m.flips.shift();
+      m.dropped++;
+    }
+  }
+  if (!m.damped) {
+    age();
+    if (flipped && m.flips.length + m.dropped > cfg.damping.maxFlaps) m.damped = true;
+  } else if (m.lastFlipAt !== null && now - m.lastFlipAt >= cfg.damping.holdSeconds * 1000) {
+    m.damped = false;
+  }
+  const degraded = s.degraded !== null;
+  if (m.damped || degraded === m.reportedDegraded) return out;
+  const flapCount = m.flips.length + m.dropped;
+  m.reportedDegraded = degraded;
+  m.dropped = 0;
+  age();
+  if (s.degraded) {
+    return emit(out, {
+      type: 'monitoring.degraded',
+      data: {
+        device: s.device,
+        port: s.port,
+        reason: s.degraded.reason,
+        since: iso(s.degraded.since),
+        flapCount,
+      },
+    });
+  }
+  return emit(out, {
+    type: 'monitoring.restored',
+    data: { device: s.device, port: s.port, reason: 'recovered', since: iso(now), flapCount },
+  });
+}
+
+/**
  * The tracker for every monitored port, with an injectable clock. Thin on purpose: the rules
  * live in `step` / `advance`.
  */
@@ -361,14 +450,13 @@ export class HealthTracker {
   /** A copy of one port's state. */
   state(device: string, port: string): PortTrackState | undefined {
     const s = this.#get(device, port);
-    return s && { ...s, flaps: [...s.flaps] };
+    return s && copyState(s);
   }
 
   /** Plain JSON of every port's state, for persistence. */
   snapshot(): TrackerSnapshot {
     const ports: PortTrackState[] = [];
-    for (const m of this.#states.values())
-      for (const s of m.values()) ports.push({ ...s, flaps: [...s.flaps] });
+    for (const m of this.#states.values()) for (const s of m.values()) ports.push(copyState(s));
     return { v: 1, ports };
   }
 }

@@ -46,7 +46,7 @@ export function sessionOptionsFor(
   return {
     deviceId: device.id,
     rpcTimeoutMs: nc.rpcTimeoutMs,
-    helloTimeoutMs: nc.connectTimeoutMs,
+    helloTimeoutMs: nc.helloTimeoutMs,
     maxMessageBytes: nc.maxMessageBytes,
     firstReplyWatchdogMs: nc.firstReplyWatchdogMs,
     ...(logger ? { logger } : {}),

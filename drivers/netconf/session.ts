@@ -1,7 +1,7 @@
 import type { Duplex } from 'node:stream';
 import { DcAgentError, errorMessage } from '../../core/errors.js';
 import { type Logger, silentLogger } from '../../core/logger.js';
-import { openSubsystem, type SshTarget } from '../transport/ssh.js';
+import { CONNECT_PHASE, openSubsystem, type SshTarget } from '../transport/ssh.js';
 import { parseXml } from '../xml/xml.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, encode, type Framing, FramingError, NetconfDecoder } from './framer.js';
 import {
@@ -167,6 +167,7 @@ export class NetconfSession {
             new DcAgentError(
               'timeout',
               `no NETCONF hello from ${options.deviceId} within ${options.helloTimeoutMs} ms`,
+              { details: { device: options.deviceId, phase: CONNECT_PHASE } },
             ),
           ),
         options.helloTimeoutMs,

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { isIPv6 } from 'node:net';
 import type { SnmpSettings } from '../../config/load.js';
+import { snmpRequestWorstMs } from '../../config/timing.js';
 import { DcAgentError, type ErrorCode, type ErrorOptions } from '../../core/errors.js';
 import { type Logger, silentLogger } from '../../core/logger.js';
 import { Semaphore } from '../../core/semaphore.js';
@@ -184,6 +185,7 @@ export class SnmpSession {
   readonly version: '2c' | '3';
   readonly timeoutMs: number;
   readonly retries: number;
+  readonly backoff: number;
   readonly #session: NetSnmpSession;
   readonly #deviceLimit: Semaphore;
   readonly #agentLimit: Semaphore | undefined;
@@ -203,6 +205,8 @@ export class SnmpSession {
     this.version = s.version;
     this.timeoutMs = s.timeoutMs;
     this.retries = s.retries;
+    // Settings built by hand (not through the config schema) may leave it out: no backoff then.
+    this.backoff = s.backoff ?? 1;
     this.#deviceLimit = new Semaphore(options.maxInFlight ?? 2);
     this.#agentLimit = options.agentLimit;
     this.#log = options.logger ?? silentLogger;
@@ -211,8 +215,9 @@ export class SnmpSession {
       port: s.port,
       timeout: s.timeoutMs,
       retries: s.retries,
-      // net-snmp multiplies the timeout by the backoff on each retry; we want the configured one.
-      backoff: 1,
+      // net-snmp multiplies the wait by this on each retransmission, keeping the request id, so a
+      // late answer to an earlier try still lands while the next try is out.
+      backoff: this.backoff,
       // Reject a reply whose OIDs are not the ones asked for, position by position: otherwise a
       // confused agent's values would land on the wrong ports.
       reportOidMismatchErrors: true,
@@ -347,7 +352,11 @@ export class SnmpSession {
             { details, retryable: true },
           );
         }
-        const waited = `${this.retries + 1} tr${this.retries === 0 ? 'y' : 'ies'} of ${this.timeoutMs} ms`;
+        const tries = `${this.retries + 1} tr${this.retries === 0 ? 'y' : 'ies'}`;
+        const waited =
+          this.backoff === 1 || this.retries === 0
+            ? `${tries} of ${this.timeoutMs} ms`
+            : `${tries} from ${this.timeoutMs} ms with backoff ${this.backoff} (${snmpRequestWorstMs(this)} ms)`;
         // A v3 engine that answered discovery but never a request drops our packets for a
         // security reason: USM discards a wrong key or user silently in most agents (RFC 3414
         // only reports them when it can). Once a request has been answered, the same silence

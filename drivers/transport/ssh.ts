@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { type Algorithms, Client, type ClientChannel, type ConnectConfig, type PseudoTtyOptions } from 'ssh2';
-import { DcAgentError, errorMessage } from '../../core/errors.js';
+import { DcAgentError, errorMessage, isDcAgentError } from '../../core/errors.js';
 import { type Logger, silentLogger } from '../../core/logger.js';
 import type { Secret } from '../../core/secret.js';
 
@@ -59,6 +59,18 @@ export function sshTargetFrom(deviceId: string, host: string, s: SshSettings): S
     connectTimeoutMs: s.connectTimeoutMs,
     keepaliveIntervalMs: s.keepaliveIntervalMs,
   };
+}
+
+/** `details.phase` of a deadline that expired before a session was up (TCP, SSH, or the hello). */
+export const CONNECT_PHASE = 'connect';
+
+/**
+ * A connect that ran out of time: on a slow, lossy link the next try often makes it (one lost
+ * SYN costs a second, a lost key-exchange packet more), so callers may try once more. A failure
+ * after the session was up is not one: the device may have acted on the request.
+ */
+export function isConnectTimeout(err: unknown): boolean {
+  return isDcAgentError(err) && err.code === 'timeout' && err.details.phase === CONNECT_PHASE;
 }
 
 export interface SshChannel {
@@ -253,7 +265,7 @@ function openChannel(
           'timeout',
           `SSH to ${target.host}:${target.port} did not open ${subsystem} within ${target.connectTimeoutMs} ms`,
           {
-            details: { device: target.deviceId },
+            details: { device: target.deviceId, phase: CONNECT_PHASE },
           },
         ),
       );

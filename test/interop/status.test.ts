@@ -235,7 +235,9 @@ describe('dcagent status: exit codes', () => {
     const r = runStatus(['--device', 'sw-silent', '--port', 'Ten-GigabitEthernet1/0/1', '--json']);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/^dcagent: timeout: .*snmp-timeout: .*no answer after 2 tries of 2000 ms/m);
+    expect(r.stderr).toMatch(
+      /^dcagent: timeout: .*snmp-timeout: .*no answer after 2 tries from 2000 ms with backoff 1\.5 \(5000 ms\)/m,
+    );
   });
 
   it('1 with a wrong v3 key, as snmp-auth', () => {

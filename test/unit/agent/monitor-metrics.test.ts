@@ -98,10 +98,18 @@ function setup() {
   };
 }
 
+/** One lease round, then the polls it starts (the monitor's two loops, driven by hand). */
+async function round(monitor: Monitor): Promise<void> {
+  const m = monitor as unknown as { claimRound(): Promise<void>; wake(): void; inFlight: Set<Promise<void>> };
+  await m.claimRound();
+  m.wake();
+  await Promise.all([...m.inFlight]);
+}
+
 describe('monitor metrics', () => {
   it('a poll sets state, per-lane bounds, optic presence and dark lanes; a dark lane has no Rx sample', async () => {
     const t = setup();
-    await t.monitor.tick();
+    await round(t.monitor);
     const body = await t.text();
     expect(body).toMatch(
       /dcagent_connection_state\{[^}]*connection="hc-1"[^}]*state="under-construction"\} 1/,
@@ -116,18 +124,18 @@ describe('monitor metrics', () => {
 
   it('a device taken over by another replica leaves no stale series here', async () => {
     const t = setup();
-    await t.monitor.tick();
+    await round(t.monitor);
     expect(await t.text()).toContain('100GE1/0/5');
     t.handOver();
-    await t.monitor.tick();
+    await round(t.monitor);
     expect(await t.text()).not.toContain('100GE1/0/5');
   });
 
   it('a connection removed elsewhere leaves no stale series here', async () => {
     const t = setup();
-    await t.monitor.tick();
+    await round(t.monitor);
     t.drop();
-    await t.monitor.tick();
+    await round(t.monitor);
     expect(await t.text()).not.toContain('hc-1');
     expect(await t.text()).not.toContain('100GE1/0/5');
   });

@@ -189,7 +189,7 @@ describe('availability hysteresis', () => {
 });
 
 describe('failed polls', () => {
-  it('never make a port unavailable; degraded after downPolls failures, restored on the next good poll', () => {
+  it('never make a port unavailable; degraded after downPolls failures, restored after upPolls good polls', () => {
     const { tracker, feed, all, at } = rig();
     tracker.track('sw1', 'Eth1', { availability: 'available' });
     expect(feed(failed('snmp-timeout'))).toEqual([]);
@@ -197,19 +197,65 @@ describe('failed polls', () => {
     expect(feed(failed('snmp-auth'))).toEqual([
       {
         type: 'monitoring.degraded',
-        data: { device: 'sw1', port: 'Eth1', reason: 'snmp-auth', since: firstFailure },
+        data: { device: 'sw1', port: 'Eth1', reason: 'snmp-auth', since: firstFailure, flapCount: 1 },
       },
     ]);
     expect(feed(failed(), 20)).toEqual([]);
+    expect(feed(healthy, CFG.upPolls - 1)).toEqual([]);
     const restored = feed(healthy);
     expect(restored).toEqual([
       {
         type: 'monitoring.restored',
-        data: { device: 'sw1', port: 'Eth1', reason: 'recovered', since: new Date(at()).toISOString() },
+        data: {
+          device: 'sw1',
+          port: 'Eth1',
+          reason: 'recovered',
+          since: new Date(at()).toISOString(),
+          flapCount: 2,
+        },
       },
     ]);
     expect(tracker.state('sw1', 'Eth1')?.reported).toBe('available');
     assertContract(all);
+  });
+
+  it('one lucky poll on a lossy link is not a recovery: a failure restarts the count of good polls', () => {
+    const { tracker, feed } = rig();
+    tracker.track('sw1', 'Eth1', { availability: 'available' });
+    expect(feed(failed(), 2).map((e) => e.type)).toEqual(['monitoring.degraded']);
+    for (let i = 0; i < 10; i++) {
+      expect(feed(healthy, CFG.upPolls - 1)).toEqual([]);
+      expect(feed(failed())).toEqual([]);
+    }
+    expect(feed(healthy, CFG.upPolls).map((e) => e.type)).toEqual(['monitoring.restored']);
+  });
+
+  it('a device that keeps swinging is damped: no monitoring events until quiet for holdSeconds, then one with flapCount', () => {
+    const { tracker, feed, all, advance } = rig();
+    tracker.track('sw1', 'Eth1', { availability: 'available' });
+    const swing = () => [...feed(failed(), CFG.downPolls), ...feed(healthy, CFG.upPolls)];
+    // maxFlaps 4: two full episodes (4 flips) are told, the fifth flip starts damping.
+    expect(swing().map((e) => e.type)).toEqual(['monitoring.degraded', 'monitoring.restored']);
+    expect(swing().map((e) => e.type)).toEqual(['monitoring.degraded', 'monitoring.restored']);
+    for (let i = 0; i < 50; i++) expect(swing()).toEqual([]);
+    // Damping state stays bounded however long it swings.
+    expect(tracker.state('sw1', 'Eth1')?.monitoringDamping.flips.length).toBeLessThanOrEqual(
+      CFG.damping.maxFlaps + 1,
+    );
+    // Stuck degraded: said once the hold has passed, counting every flip of the damped episode.
+    expect(feed(failed(), CFG.downPolls)).toEqual([]);
+    advance(CFG.damping.holdSeconds * 1000);
+    const released = feed(failed());
+    expect(released.map((e) => e.type)).toEqual(['monitoring.degraded']);
+    expect(released[0]?.data).toMatchObject({ flapCount: 105 });
+    assertContract(all);
+  });
+
+  it('a state saved before restore damping existed loads and carries on', () => {
+    const s = initialState('sw1', 'Eth1', { availability: 'available' });
+    const { recoverStreak: _r, monitoringDamping: _m, ...old } = s;
+    const tracker = new HealthTracker(CFG, { snapshot: { v: 1, ports: [old] } });
+    expect(tracker.state('sw1', 'Eth1')).toEqual(s);
   });
 
   it('a failure between unhealthy polls breaks the streak, so it cannot tip a port into unavailable', () => {

@@ -6,7 +6,7 @@ import { DcAgentError, hasCode, NetconfRpcError } from '../../../../core/errors.
 import { Secret } from '../../../../core/secret.js';
 import * as rpc from '../../../../drivers/netconf/rpc.js';
 import { NetconfSession } from '../../../../drivers/netconf/session.js';
-import type { SshTarget } from '../../../../drivers/transport/ssh.js';
+import { isConnectTimeout, type SshTarget } from '../../../../drivers/transport/ssh.js';
 import { child } from '../../../../drivers/xml/xml.js';
 import {
   chunked,
@@ -154,6 +154,8 @@ describe('NetconfSession over ssh2 against a fake server', () => {
     const t0 = Date.now();
     const err = await rejection(s.rpc(rpc.get(), { timeoutMs: 300 }));
     expect(hasCode(err, 'timeout')).toBe(true);
+    // The device may have acted on it: not a connect timeout, so nobody retries it blindly.
+    expect(isConnectTimeout(err)).toBe(false);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(290);
     expect(s.inFlight).toBe(0);
   });
@@ -314,6 +316,8 @@ describe('NetconfSession over ssh2 against a fake server', () => {
     );
     expect(hasCode(err, 'timeout')).toBe(true);
     expect((err as Error).message).toContain('hello');
+    // A connect-phase deadline: `plan` and jobs may try once more on a fresh connection.
+    expect(isConnectTimeout(err)).toBe(true);
     expect(Date.now() - t0).toBeLessThan(2_000);
   });
 

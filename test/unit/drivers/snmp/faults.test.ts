@@ -37,7 +37,14 @@ function h3cMib(): { mib: FakeMib; device: PolledDevice } {
 }
 
 function v2c(port: number, community = 'public', timeoutMs = 150, retries = 1) {
-  const snmp = { port, version: '2c', community: new Secret(community), timeoutMs, retries } as SnmpSettings;
+  const snmp = {
+    port,
+    version: '2c',
+    community: new Secret(community),
+    timeoutMs,
+    retries,
+    backoff: 1,
+  } as SnmpSettings;
   return new SnmpSession({ id: 'fake', host: '127.0.0.1', snmp });
 }
 
@@ -296,6 +303,7 @@ describe('SNMPv3 keys', () => {
       privKey: new Secret(privKey),
       timeoutMs: 200,
       retries: 0,
+      backoff: 1,
     } as SnmpSettings;
     return new SnmpSession({ id: 'v3dev', host: '127.0.0.1', snmp });
   }
@@ -345,6 +353,7 @@ describe('SNMPv3 keys', () => {
       privKey: new Secret(user.privKey),
       timeoutMs: 150,
       retries: 0,
+      backoff: 1,
     } as SnmpSettings;
     const s = new SnmpSession({ id: 'v3dev', host: '127.0.0.1', snmp });
     try {

@@ -1,0 +1,81 @@
+/**
+ * The fixed-rate poll schedule of CONTRACT §5 ("every `intervalSeconds`"), with no I/O and no
+ * timers: the monitor asks it, at any moment, which devices to poll now, and tells it when a poll
+ * ended. A device's turns sit on a grid `first + k × interval` that never moves, so a slow poll,
+ * a late timer or a loaded event loop cannot stretch the period (scheduling the next tick after
+ * the previous poll ended made a 2 s interval measure 3.06 s at 30% SNMP loss).
+ *
+ * A turn that comes while the device's previous poll still runs is skipped, never queued: a
+ * queue behind a slow device only grows, and two polls of one device in flight would double the
+ * load on a control plane that is already slow to answer. Every skipped turn is counted.
+ */
+
+interface Slot {
+  /** Epoch ms of the next turn on the grid. */
+  next: number;
+  busy: boolean;
+}
+
+export interface Turns {
+  /** Devices whose turn is now and that are idle: poll them, then call `done`. */
+  readonly start: string[];
+  /** Turns skipped per device since the last call (a poll still running, or the process late). */
+  readonly overruns: ReadonlyMap<string, number>;
+}
+
+export class PollSchedule {
+  readonly #intervalMs: number;
+  readonly #slots = new Map<string, Slot>();
+
+  constructor(intervalMs: number) {
+    if (!(intervalMs > 0)) throw new RangeError(`poll interval must be positive, got ${intervalMs}`);
+    this.#intervalMs = intervalMs;
+  }
+
+  /**
+   * The devices due at `now` among `devices`; the others are forgotten (a device no longer held
+   * starts a fresh grid when it comes back, so a turn long past is not counted as skipped).
+   */
+  take(devices: Iterable<string>, now: number): Turns {
+    const start: string[] = [];
+    const overruns = new Map<string, number>();
+    const wanted = new Set(devices);
+    for (const [d, slot] of this.#slots) if (!wanted.has(d) && !slot.busy) this.#slots.delete(d);
+    for (const d of wanted) {
+      let slot = this.#slots.get(d);
+      if (!slot) {
+        slot = { next: now, busy: false };
+        this.#slots.set(d, slot);
+      }
+      if (now < slot.next) continue;
+      // Every turn from slot.next up to now has come; all but one of them passed unpolled.
+      const turns = Math.floor((now - slot.next) / this.#intervalMs) + 1;
+      slot.next += turns * this.#intervalMs;
+      const skipped = slot.busy ? turns : turns - 1;
+      if (skipped > 0) overruns.set(d, skipped);
+      if (!slot.busy) {
+        slot.busy = true;
+        start.push(d);
+      }
+    }
+    return { start, overruns };
+  }
+
+  /** The poll of `device` ended (well or not). */
+  done(device: string): void {
+    const slot = this.#slots.get(device);
+    if (slot) slot.busy = false;
+  }
+
+  /** Whether a poll of `device` is in flight. */
+  busy(device: string): boolean {
+    return this.#slots.get(device)?.busy ?? false;
+  }
+
+  /** Epoch ms of the earliest next turn, or undefined with nothing scheduled. */
+  nextTurn(): number | undefined {
+    let min: number | undefined;
+    for (const s of this.#slots.values()) if (min === undefined || s.next < min) min = s.next;
+    return min;
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * Worst-case timings derived from the configuration, shared by validation (config/load.ts), the
+ * poll lease (agent/app.ts) and the SNMP transport's messages, so all three agree on one formula
+ * (documented in docs/snmp.md, "Worst-case poll time").
+ */
+
+export interface SnmpTiming {
+  readonly timeoutMs: number;
+  readonly retries: number;
+  readonly backoff: number;
+}
+
+/**
+ * How long one SNMP request can take before it is declared lost: net-snmp waits `timeoutMs`
+ * for the first try and multiplies the wait by `backoff` for each retransmission, so
+ * timeoutMs × (1 + b + b² + … + b^retries).
+ */
+export function snmpRequestWorstMs(s: SnmpTiming): number {
+  let total = 0;
+  let wait = s.timeoutMs;
+  for (let i = 0; i <= s.retries; i++) {
+    total += wait;
+    wait *= s.backoff;
+  }
+  return Math.ceil(total);
+}
+
+export interface PollShape {
+  /** Optical lanes of every configured port of the device. */
+  readonly portLanes: readonly number[];
+  readonly varbindsPerPdu: number;
+  readonly maxInFlightPerDevice: number;
+}
+
+/**
+ * Varbinds a poll reads per port: ifAdminStatus, ifOperStatus, then Rx and Tx per lane (the
+ * optics adapters read one value per lane and direction). Plus sysUpTime once per poll.
+ */
+export function pollVarbinds(portLanes: readonly number[]): number {
+  return 1 + portLanes.reduce((n, lanes) => n + 2 + 2 * lanes, 0);
+}
+
+/** The PDUs of a full poll go out `maxInFlightPerDevice` at a time: that many waves, one after another. */
+export function pollWaves(shape: PollShape): number {
+  const pdus = Math.ceil(pollVarbinds(shape.portLanes) / Math.max(1, shape.varbindsPerPdu));
+  return Math.max(1, Math.ceil(pdus / Math.max(1, shape.maxInFlightPerDevice)));
+}
+
+/** A poll of every port in which every request needs every try: the longest a poll can run. */
+export function worstCasePollMs(s: SnmpTiming, shape: PollShape): number {
+  return snmpRequestWorstMs(s) * pollWaves(shape);
+}
+
+/**
+ * The poll lease must outlive the longest poll plus one renewal period: a replica that holds a
+ * device while its poll is still waiting for a late answer must still hold it when the answer
+ * lands, or a second replica starts polling the same device.
+ */
+export function pollLeaseMs(intervalMs: number, worstPollMs: number): number {
+  return Math.max(intervalMs, worstPollMs) + leaseRenewMs(intervalMs);
+}
+
+/** Leases are renewed on their own timer, independent of poll rounds. */
+export function leaseRenewMs(intervalMs: number): number {
+  return Math.max(250, Math.floor(intervalMs / 2));
+}

@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { buildConfig } from '../../../config/load.js';
+import { pollLeaseMs, pollWaves, snmpRequestWorstMs, worstCasePollMs } from '../../../config/timing.js';
+import { ConfigError } from '../../../core/errors.js';
+
+const FP = 'SHA256:Ra3YvU1tUYxT5hZb2cU0qW8bN6m1FV8s1v0gq7JzK9A';
+const env = { SW_PASS: 'pa55-word-xyz', SW_COMM: 'comm-unity-xyz' };
+
+function config(snmp: Record<string, unknown>, monitoring: Record<string, unknown> = {}, ports = ['p1']) {
+  return {
+    monitoring,
+    devices: [
+      {
+        id: 'sw1',
+        host: '127.0.0.1',
+        platform: 'ietf-interfaces',
+        portType: '10GBASE-LR',
+        ports,
+        netconf: { username: 'netops', passwordEnv: 'SW_PASS', hostKey: FP },
+        snmp: { version: '2c', communityEnv: 'SW_COMM', ...snmp },
+        optics: 'huawei',
+      },
+    ],
+  };
+}
+
+describe('worst-case poll time', () => {
+  it('sums the tries with backoff: timeoutMs × (1 + b + … + b^retries)', () => {
+    expect(snmpRequestWorstMs({ timeoutMs: 1000, retries: 2, backoff: 1.5 })).toBe(4750);
+    expect(snmpRequestWorstMs({ timeoutMs: 2000, retries: 1, backoff: 1 })).toBe(4000);
+    expect(snmpRequestWorstMs({ timeoutMs: 400, retries: 0, backoff: 3 })).toBe(400);
+  });
+
+  it('counts waves of PDUs: 1 + (2 + 2 × lanes) per port varbinds, maxInFlightPerDevice at a time', () => {
+    const shape = { portLanes: Array(30).fill(1), varbindsPerPdu: 50, maxInFlightPerDevice: 2 };
+    // 1 + 30 × 4 = 121 varbinds → 3 PDUs → 2 waves.
+    expect(pollWaves(shape)).toBe(2);
+    expect(worstCasePollMs({ timeoutMs: 1000, retries: 1, backoff: 2 }, shape)).toBe(6000);
+  });
+
+  it('the lease outlives the worst-case poll and one renewal period', () => {
+    expect(pollLeaseMs(2000, 1900)).toBe(3000);
+    expect(pollLeaseMs(10_000, 4750)).toBe(15_000);
+  });
+
+  it('the defaults fit the default interval', () => {
+    const cfg = buildConfig(config({}), { env });
+    expect(cfg.devices[0]?.snmp).toMatchObject({ timeoutMs: 1000, retries: 2, backoff: 1.5 });
+  });
+
+  it('refuses a device whose worst-case poll cannot fit the interval, naming the knobs', () => {
+    let err: unknown;
+    try {
+      buildConfig(config({ timeoutMs: 2000, retries: 1, backoff: 1 }, { intervalSeconds: 2 }), { env });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const issues = (err as ConfigError).issues;
+    expect(issues).toHaveLength(1);
+    expect(issues[0]?.path).toBe('devices[0] (sw1).snmp.timeoutMs');
+    expect(issues[0]?.message).toMatch(
+      /worst-case poll of 4000 ms .* does not fit monitoring\.intervalSeconds \(2000 ms\)/,
+    );
+    expect(issues[0]?.message).toMatch(/lower devices\[0\]\.snmp\.timeoutMs, \.retries or \.backoff/);
+  });
+
+  it('names the PDU knobs when many ports need several waves', () => {
+    const ports = Array.from({ length: 60 }, (_, i) => `p${i}`);
+    expect(() =>
+      buildConfig(
+        config({ timeoutMs: 1000, retries: 0 }, { intervalSeconds: 2, varbindsPerPduV2c: 10 }, ports),
+        {
+          env,
+        },
+      ),
+    ).toThrow(/× 13 waves of PDUs.*raise monitoring\.maxInFlightPerDevice or varbindsPerPdu/);
+  });
+
+  it('accepts a fast config on a short interval', () => {
+    expect(() =>
+      buildConfig(config({ timeoutMs: 400, retries: 2, backoff: 1.5 }, { intervalSeconds: 2 }), { env }),
+    ).not.toThrow();
+  });
+});
