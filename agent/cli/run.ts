@@ -63,5 +63,26 @@ export function registerRun(program: Command, io: Output = processOutput): void 
         for (const sig of SIGNALS) process.off(sig, onSignal);
       }
       process.exitCode = agent.fatalReason ? EXIT_FAILURE : EXIT_OK;
+      exitIfStuck(agent.logger);
     });
+}
+
+/** How long the process may stay up after `stopped` before it exits on its own. */
+const EXIT_GRACE_MS = 2_000;
+
+/**
+ * Everything is closed by the time the drain says `stopped`, but a library can still hold a handle
+ * (seen: a socket of an ioredis Cluster node that BullMQ's duplicated connection opened while the
+ * drain closed it). An agent that logged `stopped` and never exits is worse than one that exits:
+ * a supervisor waits for it and then kills it. So after a grace the process exits with the exit
+ * code it already has, naming what was still open.
+ */
+function exitIfStuck(logger: Agent['logger']): void {
+  setTimeout(() => {
+    logger.warn(
+      { handles: process.getActiveResourcesInfo() },
+      'handles still open after stopped; exiting anyway',
+    );
+    process.exit();
+  }, EXIT_GRACE_MS).unref();
 }

@@ -265,6 +265,8 @@ describe('a control plane on BullMQ defaults and every job option hears exactly 
     // The switches stay silent: an aborted connection to a hung device must not keep the agent
     // alive after its drain (ssh2's destroy() after end() used to leave the socket open).
     const code = await agent?.stop('SIGTERM');
+    if (code !== 0)
+      console.log(`[control-plane] agent exit ${code}; log tail:\n${agent?.log().slice(-4000)}`);
     await queueEvents?.close();
     await queue?.close();
     redis?.disconnect();

@@ -112,9 +112,8 @@ describe('the agent on a 3-master Redis Cluster', () => {
   }, 90_000);
 
   afterAll(async () => {
-    // Known and reported (not this test's subject): with Cluster clients the agent sometimes logs
-    // `stopped` and then does not exit (a handle left open), so stop() ends it with SIGKILL. That
-    // is printed here, not asserted, until the drain's Cluster close is fixed.
+    // With Cluster clients a handle can outlive the drain; the agent then exits on its own
+    // shortly after `stopped` (agent/cli/run.ts), with code 0, well before stop() would kill it.
     const code = await agent?.stop('SIGTERM', 15_000);
     if (code !== 0) console.log(`[cluster] agent exit ${code}; log tail:\n${agent?.log().slice(-4000)}`);
     await queue?.close();
@@ -122,7 +121,7 @@ describe('the agent on a 3-master Redis Cluster', () => {
     await lab?.stop();
     await Promise.all(nodes.map((n) => n.stop()));
     rmSync(dir, { recursive: true, force: true });
-    expect(code === 0 || code === 'SIGKILL').toBe(true);
+    expect(code).toBe(0);
   });
 
   const eventsOf = async (conn: string): Promise<DcEvent[]> => {

@@ -55,9 +55,10 @@ describe('two replicas, one frozen past its lease mid-poll: one construction.com
     const doc = parse(readFileSync(base, 'utf8')) as Record<string, Record<string, unknown>> & {
       devices: { snmp: Record<string, unknown> }[];
     };
-    // A frozen replica's SNMP request must not time out while it sleeps: the reply waiting in its
-    // socket is what it resumes with.
-    for (const d of doc.devices) d.snmp = { ...d.snmp, timeoutMs: 30_000, retries: 0 };
+    // The config refuses an SNMP timeout longer than the interval, and the poll lease outlives the
+    // worst-case poll, so a frozen replica's request in flight has timed out by the time it wakes
+    // (its lease lapsed while it slept). What it does on waking must still report nothing stale.
+    for (const d of doc.devices) d.snmp = { ...d.snmp, timeoutMs: 900, retries: 0, backoff: 1 };
     doc.redis = { ...doc.redis, prefix };
     doc.monitoring = { ...doc.monitoring, intervalSeconds: 1, upPolls: 1, downPolls: 2 };
     doc.queues = { attempts: 3, backoffMs: 200 };
@@ -119,11 +120,12 @@ describe('two replicas, one frozen past its lease mid-poll: one construction.com
 
     // Hold the holder's next poll for 3 s and freeze it while that request is in flight.
     const held = sim.snmpHeld;
+    // Its log from here on: a request that timed out just before the freeze still counts as acted on.
+    const frozenLog = frozen!.log().length;
     sim.holdSnmp(HOLD_MS, 1);
     await until('the holder to poll into the hold', () => sim.snmpHeld > held, 10_000);
     const heldAt = Date.now();
     frozen!.child.kill('SIGSTOP');
-    const frozenLog = frozen!.log().length;
 
     // The fibre arrives; the other replica takes the lapsed lease and completes construction.
     sim.patch(port);
@@ -134,12 +136,17 @@ describe('two replicas, one frozen past its lease mid-poll: one construction.com
     if (Date.now() < sent) await new Promise((r) => setTimeout(r, sent - Date.now()));
 
     frozen!.child.kill('SIGCONT');
-    // The resumed replica handles its reply: either reports (the bug) or is refused and re-reads.
+    // The resumed replica acts on its held request: it timed out (a failed poll), or a reply was
+    // read and either reported (the bug) or refused as older than the stored state.
     await until(
-      'the resumed replica to act on its held reply',
+      'the resumed replica to act on its held request',
       () => {
         const text = frozen!.log().slice(frozenLog);
-        return text.includes('"msg":"port transition"') || text.includes('stored state is newer');
+        return (
+          text.includes('"msg":"port transition"') ||
+          text.includes('stored state is newer') ||
+          text.includes('"msg":"device polls failing"')
+        );
       },
       20_000,
     );
