@@ -13,7 +13,7 @@ import { SnmpPoller } from '../../drivers/snmp/poller.js';
 import { createQueue, enqueueJob } from '../../jobs/queue.js';
 import { type Lab, startLab } from '../../lab/index.js';
 import { Agent } from '../app.js';
-import type { Output } from '../cli/io.js';
+import type { Output } from '../commands/io.js';
 import { readNew } from '../events/stream.js';
 import { createRedis, type RedisClient } from '../redis.js';
 import { freePort, type PrivateRedis, startPrivateRedis } from './redis-server.js';

@@ -1,6 +1,6 @@
 import { styleText } from 'node:util';
 import type { ConnectionState } from '../../contract/lifecycle.js';
-import type { Output } from '../cli/io.js';
+import type { Output } from '../commands/io.js';
 
 type Style = Parameters<typeof styleText>[0];
 

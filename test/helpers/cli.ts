@@ -1,8 +1,8 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Output } from '../../agent/cli/io.js';
-import { main } from '../../agent/cli/main.js';
+import type { Output } from '../../agent/commands/io.js';
+import { main } from '../../agent/commands/main.js';
 
 export interface CliRun {
   code: number;
@@ -33,7 +33,7 @@ export const BIN = resolve(ROOT, 'bin/dcagent.js');
 
 /** Makes sure dist/ exists for tests that run the real binary (npm ci's prepare normally builds it). */
 export function ensureBuilt(): void {
-  if (!existsSync(resolve(ROOT, 'dist/agent/cli/main.js'))) {
+  if (!existsSync(resolve(ROOT, 'dist/agent/commands/main.js'))) {
     execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
   }
 }

@@ -113,7 +113,7 @@ describe('the agent on a 3-master Redis Cluster', () => {
 
   afterAll(async () => {
     // With Cluster clients a handle can outlive the drain; the agent then exits on its own
-    // shortly after `stopped` (agent/cli/run.ts), with code 0, well before stop() would kill it.
+    // shortly after `stopped` (agent/commands/run.ts), with code 0, well before stop() would kill it.
     const code = await agent?.stop('SIGTERM', 15_000);
     if (code !== 0) console.log(`[cluster] agent exit ${code}; log tail:\n${agent?.log().slice(-4000)}`);
     await queue?.close();

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { formatPlan } from '../../agent/cli/plan.js';
+import { formatPlan } from '../../agent/commands/plan.js';
 import { ncclientReadPort, ncclientSetPort } from '../conformance/netconf-peer-tools.js';
 import { runCli } from '../helpers/cli.js';
 import { holdLock, ncclient } from '../peers/ncclient.js';

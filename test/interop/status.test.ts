@@ -13,7 +13,7 @@ import { FIXTURE_DEVICES, type FixtureDevice, fixtureDevice, snmpset } from '../
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const BIN = resolve(ROOT, 'bin/dcagent.js');
-const BUILT = resolve(ROOT, 'dist/agent/cli/main.js');
+const BUILT = resolve(ROOT, 'dist/agent/commands/main.js');
 const SOURCES = ['agent', 'drivers', 'config', 'core', 'contract', 'jobs', 'lab'];
 
 const snmp = inject('peers').snmp;

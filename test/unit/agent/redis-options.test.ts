@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { describeConfig } from '../../../agent/cli/check-config.js';
+import { describeConfig } from '../../../agent/commands/check-config.js';
 import { buildRedisOptions, displayUrl } from '../../../agent/redis.js';
 import { buildConfig } from '../../../config/load.js';
 import type { ConfigError } from '../../../core/errors.js';

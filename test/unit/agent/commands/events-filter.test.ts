@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { matchesFilter, parseSince, streamPositionBefore } from '../../../../agent/cli/events.js';
+import { matchesFilter, parseSince, streamPositionBefore } from '../../../../agent/commands/events.js';
 import type { DcEvent } from '../../../../contract/events.js';
 import { envelopeFor, eventDataExamples } from '../../contract/examples.js';
 
