@@ -74,7 +74,7 @@ export interface AgentOptions {
 
 /**
  * The composition root: the only place that builds connections and wires the layers together
- * (DESIGN.md). `start()` brings the agent to running; `stop()` drains it.
+ * (docs/architecture.md). `start()` brings the agent to running; `stop()` drains it.
  */
 export class Agent {
   readonly lifecycle = new AgentLifecycle();
