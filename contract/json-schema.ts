@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { jobDetailSchema, jobViewSchema } from './cli-output.js';
 import { EVENT_DATA_SCHEMAS, eventSchema } from './events.js';
 import { deprovisionJobSchema, provisionJobSchema } from './jobs.js';
 
@@ -20,6 +21,8 @@ export function contractJsonSchemas(): Record<string, unknown> {
       'dcagent deprovision job data (schemaVersion 1)',
     ),
     'event.schema.json': gen(eventSchema, 'dcagent status event (CloudEvents 1.0 envelope)'),
+    'cli.jobs.schema.json': gen(z.array(jobViewSchema), 'output of dcagent jobs --json'),
+    'cli.job.schema.json': gen(jobDetailSchema, 'output of dcagent jobs show ID --json'),
   };
   for (const [type, schema] of Object.entries(EVENT_DATA_SCHEMAS)) {
     out[`event-data.${type}.schema.json`] = gen(schema, `data of ${type}`);

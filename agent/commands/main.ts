@@ -6,6 +6,7 @@ import { registerDemo } from './demo.js';
 import { registerEnqueue } from './enqueue.js';
 import { registerEvents } from './events.js';
 import { EXIT_OK, EXIT_USAGE, type Output, processOutput, reportError } from './io.js';
+import { registerJobs } from './jobs.js';
 
 export { exitQuietlyOnClosedPipe } from './io.js';
 
@@ -24,11 +25,15 @@ export function buildProgram(io: Output = processOutput): Command {
     )
     .version(agentVersion(), '-V, --version', 'print the version')
     .showHelpAfterError('(run with --help for usage)')
+    // Options after a command name belong to that command: `jobs show ID --json` is show's --json,
+    // not the `jobs` list's (commander needs this on every level above a command with subcommands).
+    .enablePositionalOptions()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .exitOverride();
   registerCheckConfig(program, io);
   registerEnqueue(program, io);
   registerEvents(program, io);
+  registerJobs(program, io);
   registerRun(program, io);
   registerDemo(program, io);
   registerPlan(program, io);

@@ -168,6 +168,18 @@ describe('Redis ACL roles from docs/operations.md (real redis-server with exactl
     ]);
     expect(deprov.code).toBe(0);
     expect(deprov.stdout).toContain('"type":"deprovision.succeeded"');
+    // The control plane's role also reads the queue (dcagent jobs).
+    const jobs = await bin(['jobs', '--config', planeCfg, '--json']);
+    expect(jobs.stderr).toBe('');
+    expect(jobs.code).toBe(0);
+    expect(
+      (JSON.parse(jobs.stdout) as { connectionId: string; state: string }[]).filter(
+        (j) => j.connectionId === CONN,
+      ),
+    ).toEqual([
+      expect.objectContaining({ state: 'completed' }),
+      expect.objectContaining({ state: 'completed' }),
+    ]);
 
     const expected = [
       'provision.succeeded',
@@ -209,6 +221,14 @@ describe('Redis ACL roles from docs/operations.md (real redis-server with exactl
     expect(lines[0]).toMatch(
       /^dcagent: Redis redis:\/\/dcmonitor@127\.0\.0\.1:\d+: user dcmonitor is not allowed this \(NOPERM .*\); see docs\/operations\.md#redis-acl$/,
     );
+    // The queue is not the monitoring reader's to read either.
+    const jobs = await bin(['jobs', '--config', monitorCfg]);
+    expect(jobs.code).toBe(1);
+    expect(jobs.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(
+        /^dcagent: Redis redis:\/\/dcmonitor@127\.0\.0\.1:\d+: user dcmonitor is not allowed this \(NOPERM .*\); see docs\/operations\.md#redis-acl$/,
+      ),
+    ]);
 
     const monitor = new Redis({
       port: redis.port,
@@ -298,6 +318,7 @@ describe('Redis ACL roles from docs/operations.md (real redis-server with exactl
       ['events'],
       ['enqueue', 'provision', '--device', 'sec-sw1', '--port', 'XGE21/0/2', '--connection', 'hc-acl3'],
       ['check-config', '--probe'],
+      ['jobs'],
     ]) {
       const r = await bin([...args, '--config', wrong]);
       expect(r.code, args.join(' ')).toBe(1);
@@ -321,6 +342,7 @@ describe('Redis ACL roles from docs/operations.md (real redis-server with exactl
       ['events'],
       ['enqueue', 'provision', '--device', 'sec-sw1', '--port', 'XGE21/0/2', '--connection', 'hc-acl3'],
       ['check-config', '--probe'],
+      ['jobs'],
     ]) {
       const r = await bin([...args, '--config', gone]);
       expect(r.code, args.join(' ')).toBe(1);
