@@ -25,9 +25,6 @@ export function buildProgram(io: Output = processOutput): Command {
     )
     .version(agentVersion(), '-V, --version', 'print the version')
     .showHelpAfterError('(run with --help for usage)')
-    // Options after a command name belong to that command: `jobs show ID --json` is show's --json,
-    // not the `jobs` list's (commander needs this on every level above a command with subcommands).
-    .enablePositionalOptions()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .exitOverride();
   registerCheckConfig(program, io);
@@ -41,6 +38,10 @@ export function buildProgram(io: Output = processOutput): Command {
   registerLab(program, io);
   // Last: it describes the commands registered before it.
   registerCompletion(program, io);
+  // `jobs show ID --json` is show's --json, not the `jobs` list's: commander needs positional
+  // options on every level above such a command. Set after the commands are registered, because
+  // commands copy it when created, and `lab ctl` relies on `lab` reading options given after `ctl`.
+  program.enablePositionalOptions();
   return program;
 }
 
