@@ -157,7 +157,7 @@ describe('lab NETCONF server', () => {
 
   it('a lock held by ncclient makes our apply fail with lock-denied naming the holder', async () => {
     const d = (await lab()).devices[0]!;
-    const held = holdLock(labPeerInfo(d, key), 3);
+    const held = holdLock(labPeerInfo(d, key), 60);
     await held.locked;
     const driver = createDriver((await lab()).deviceConfig(d.id));
     try {
@@ -178,7 +178,7 @@ describe('lab NETCONF server', () => {
       });
     } finally {
       await driver.close();
-      await held.done;
+      await held.release();
     }
   });
 

@@ -95,8 +95,11 @@ describe('NETCONF against netconfd (ietf-interfaces)', () => {
     await ncclientSetPort(peer, 'ietf', PORT, { description: 'HC hc-old-1 previous', enabled: true });
     const seenDuring: unknown[] = [];
     const p2 = new NetconfPool();
+    // Long enough for ncclient (a Python start-up and an SSH login) to look while the commit is
+    // pending on a loaded machine; the second look waits out the timeout from the commit itself.
+    const CONFIRM_S = 10;
     const d2 = new NetconfDriver(
-      device({ confirmTimeoutSeconds: 4, rpcTimeoutMs: 2_000 }),
+      device({ confirmTimeoutSeconds: CONFIRM_S, rpcTimeoutMs: 2_000 }),
       ietfInterfacesPlatform,
       {
         pool: p2,
@@ -104,8 +107,9 @@ describe('NETCONF against netconfd (ietf-interfaces)', () => {
           hooks: {
             // The agent "dies" between the confirmed commit and the confirming one.
             afterConfirmedCommit: async () => {
+              const committedAt = Date.now();
               seenDuring.push(await ncclientReadPort(peer, 'ietf', PORT));
-              await sleep(6_500);
+              await sleep(committedAt + CONFIRM_S * 1000 + 2_500 - Date.now());
               seenDuring.push(await ncclientReadPort(peer, 'ietf', PORT));
               throw new Error('simulated crash before the confirming commit');
             },
@@ -119,14 +123,14 @@ describe('NETCONF against netconfd (ietf-interfaces)', () => {
     } finally {
       await p2.closeAll();
     }
-    // Applied while pending, rolled back by the device once the 4 s confirm-timeout ran out.
+    // Applied while pending, rolled back by the device once the confirm-timeout ran out.
     expect(seenDuring[0]).toEqual({ description: 'HC hc-new-1 never confirmed', enabled: true });
     expect(seenDuring[1]).toEqual({ description: 'HC hc-old-1 previous', enabled: true });
     expect(await ncclientReadPort(peer, 'ietf', PORT)).toEqual({
       description: 'HC hc-old-1 previous',
       enabled: true,
     });
-  }, 30_000);
+  }, 60_000);
 
   it('a session lost between confirmed and confirming commit rolls back at once, not after the timeout', async () => {
     await ncclientSetPort(peer, 'ietf', PORT, { description: 'HC hc-old-2 previous', enabled: true });
@@ -161,14 +165,14 @@ describe('NETCONF against netconfd (ietf-interfaces)', () => {
   }, 40_000);
 
   it('a candidate locked by another session fails with lock-denied, retryable, and changes nothing', async () => {
-    const lock = holdLock(peer, 4);
+    const lock = holdLock(peer, 60);
     await lock.locked;
     try {
       const err = await rejection(driver.apply(intent('HC hc-interop-2 blocked')));
       expect(hasCode(err, 'lock-denied')).toBe(true);
       expect(isDcAgentError(err) && err.retryable).toBe(true);
     } finally {
-      await lock.done;
+      await lock.release();
     }
     expect((await ncclientReadPort(peer, 'ietf', PORT))?.description).toBe('HC hc-old-2 previous');
     // Once the other session let go, the same job succeeds.

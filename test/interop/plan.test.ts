@@ -113,7 +113,7 @@ describe('dcagent plan against netconfd', () => {
   });
 
   it('works while another session holds the candidate lock (it takes no lock)', async () => {
-    const lock = holdLock(peer, 4);
+    const lock = holdLock(peer, 60);
     await lock.locked;
     try {
       const r = await runCli([...base(), '--description', 'acme']);
@@ -121,7 +121,7 @@ describe('dcagent plan against netconfd', () => {
       expect(r.code).toBe(0);
       expect(r.stdout).toContain('+ description HC hc-plan-1 acme');
     } finally {
-      await lock.done;
+      await lock.release();
     }
   }, 30_000);
 
@@ -144,14 +144,14 @@ describe('dcagent plan against netconfd', () => {
   });
 
   it('--validate while another session holds the candidate lock reports lock-denied (exit 1)', async () => {
-    const lock = holdLock(peer, 4);
+    const lock = holdLock(peer, 60);
     await lock.locked;
     try {
       const r = await runCli([...base(), '--description', 'validated', '--validate']);
       expect(r.code).toBe(1);
       expect(r.stderr).toContain('lock-denied');
     } finally {
-      await lock.done;
+      await lock.release();
     }
   }, 30_000);
 

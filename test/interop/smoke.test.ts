@@ -201,7 +201,7 @@ describe('netconf peers (netconfd behind sshd)', () => {
 
   it('ncclient lock-and-hold makes another session fail to lock', async () => {
     const peer = peers.netconf.ietf;
-    const held = holdLock(peer, 2);
+    const held = holdLock(peer, 60);
     try {
       await held.locked;
       const err = await ncclient(peer, { op: 'lock-and-hold', seconds: 0 }).catch((e: unknown) => e);
@@ -209,7 +209,7 @@ describe('netconf peers (netconfd behind sshd)', () => {
       expect((err as NcclientError).exitCode).toBe(1);
       expect((err as NcclientError).stderr).toMatch(/lock-denied|in-use/);
     } finally {
-      expect(await held.done).toBe(0);
+      expect(await held.release()).toBe(0);
     }
   });
 });

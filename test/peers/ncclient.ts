@@ -58,9 +58,15 @@ export interface HeldLock {
   locked: Promise<void>;
   /** Resolves with the exit code once the tool has unlocked and quit. */
   done: Promise<number | null>;
+  /** Unlocks now instead of at the end of `seconds`; resolves like `done`. */
+  release(): Promise<number | null>;
 }
 
-/** Holds a datastore lock from another session for `seconds`, e.g. to provoke lock-denied. */
+/**
+ * Holds a datastore lock from another session for `seconds` or until `release()`, e.g. to provoke
+ * lock-denied. Tests that need the lock held while they act pass a generous `seconds` and release
+ * it when done, so a loaded machine cannot let the hold run out under them.
+ */
 export function holdLock(
   peer: NetconfPeerInfo,
   seconds: number,
@@ -70,7 +76,7 @@ export function holdLock(
     NCCLIENT_PYTHON,
     [NCCLIENT_TOOL, argsFor(peer, { op: 'lock-and-hold', target, seconds }, 30)],
     {
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
     },
   );
   let out = '';
@@ -98,5 +104,9 @@ export function holdLock(
   });
   // Rejection after success is expected and harmless; keep it from surfacing as unhandled.
   locked.catch(() => {});
-  return { child, locked, done };
+  const release = () => {
+    if (child.stdin && !child.stdin.destroyed) child.stdin.end('\n');
+    return done;
+  };
+  return { child, locked, done, release };
 }

@@ -15,16 +15,17 @@ JSON fields:
     "edit-config"    config (XML; wrapped in <config> when it is not one), target (default
                      candidate), default_operation (optional), commit (default true when the
                      target is candidate) -> prints "ok"
-    "lock-and-hold"  target (default candidate), seconds -> prints "locked", holds the lock,
-                     then unlocks and prints "unlocked"
+    "lock-and-hold"  target (default candidate), seconds -> prints "locked", holds the lock for
+                     that long or until a line (or EOF) arrives on stdin, then unlocks and
+                     prints "unlocked"
 
 Exit status: 0 ok, 1 the device answered rpc-error, 2 bad arguments, 3 could not connect/log in.
 Host-key checking is off on purpose: the tests pin host keys in our own client, not here.
 """
 
 import json
+import select
 import sys
-import time
 import warnings
 
 # paramiko's deprecation chatter on stderr would drown the error a test wants to read.
@@ -127,7 +128,9 @@ def main():
             target = args.get("target", "candidate")
             m.lock(target=target)
             print("locked", flush=True)
-            time.sleep(float(args.get("seconds", 5)))
+            # The test releases the lock when it is done with it, so a slow machine cannot let
+            # the hold run out while the other session is still on its way.
+            select.select([sys.stdin], [], [], float(args.get("seconds", 5)))
             m.unlock(target=target)
             print("unlocked", flush=True)
     except RPCError as exc:
