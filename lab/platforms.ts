@@ -5,7 +5,8 @@ import {
   ietfInterfacesPlatform,
 } from '../drivers/platforms/ietf-interfaces/index.js';
 import { OPENCONFIG_INTERFACES_NS, openconfigPlatform } from '../drivers/platforms/openconfig/index.js';
-import { type NetconfPlatform, subinterfacesOf } from '../drivers/platforms/platform.js';
+import type { NetconfPlatform } from '../drivers/platforms/platform.js';
+import { subinterfacesOf } from '../drivers/port-state.js';
 import { childrenNamed, el, type XmlFragment } from '../drivers/xml/xml.js';
 import { cloneTree, type DataNode, type DatastoreSchema, leaf, leafValue, node } from './datastore.js';
 import type { RpcErrorSpec } from './netconf-errors.js';

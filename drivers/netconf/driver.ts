@@ -1,4 +1,3 @@
-import { createTwoFilesPatch } from 'diff';
 import type { DeviceConfig } from '../../config/load.js';
 import type { Platform } from '../../contract/port-types.js';
 import { DcAgentError, NetconfRpcError, type RpcErrorInfo } from '../../core/errors.js';
@@ -14,13 +13,16 @@ import type {
   PortConfigState,
   PortIntent,
 } from '../driver.js';
+import type { NetconfPlatform } from '../platforms/platform.js';
 import {
   clearedState,
+  countChanges,
   intendedState,
-  type NetconfPlatform,
-  renderPortConfig,
   satisfies,
-} from '../platforms/platform.js';
+  unifiedDiff,
+  viewAfter,
+  wantedState,
+} from '../port-state.js';
 import type { XmlFragment } from '../xml/xml.js';
 import type { NetconfPool } from './pool.js';
 import { dataOf } from './reply.js';
@@ -131,7 +133,7 @@ export class NetconfDriver implements DeviceDriver {
 
   async plan(operation: Operation, intent: PortIntent, options: PlanOptions = {}): Promise<Plan> {
     const change = this.#change(operation, operation === 'provision' ? intent : intent.port);
-    const after = operation === 'provision' ? intendedState(intent) : clearedState(intent.port);
+    const after = wantedState(operation, intent);
     const render = (target: Datastore): string =>
       rpc.editConfig({ target, config: change.payload, defaultOperation: 'merge' });
     if (options.offline) {
@@ -151,8 +153,7 @@ export class NetconfDriver implements DeviceDriver {
       const call = options.signal ? { signal: options.signal } : {};
       const target: Datastore = chooseStrategy(s) === 'running' ? 'running' : 'candidate';
       const before = await readPort(s, this.#impl, change.port, 'running', call);
-      // Leaves the device has but the intent does not manage (an MTU) stay in the "after" view.
-      const merged: PortConfigState = mergeForView(before, after, operation);
+      const merged = viewAfter(before, after, operation);
       const diff = unifiedDiff(this.deviceId, change.port, before, merged);
       const validation = options.validate
         ? await this.#testOnly(s, change.payload, options.signal)
@@ -260,51 +261,4 @@ export class NetconfDriver implements DeviceDriver {
 
 function describeRpcError(e: RpcErrorInfo): string {
   return `${e.severity} ${e.tag}${e.message ? `: ${e.message}` : ''}${e.path ? ` (at ${e.path})` : ''}`;
-}
-
-function mergeForView(
-  before: PortConfigState,
-  wanted: PortConfigState,
-  operation: Operation,
-): PortConfigState {
-  const out: PortConfigState = { ...wanted, exists: true };
-  if (wanted.mtu === undefined && before.mtu !== undefined) out.mtu = before.mtu;
-  if (operation === 'deprovision') delete out.description;
-  return out;
-}
-
-export function unifiedDiff(
-  device: string,
-  port: string,
-  before: PortConfigState | undefined,
-  after: PortConfigState,
-  renderState: (state: PortConfigState | undefined) => string = renderPortConfig,
-): string {
-  const a = renderState(before);
-  const b = renderState(after);
-  if (a === b) return '';
-  return createTwoFilesPatch(
-    `${device} running ${port}`,
-    `${device} intended ${port}`,
-    a,
-    b,
-    undefined,
-    undefined,
-    {
-      context: 3,
-    },
-  );
-}
-
-/** Changed lines of a unified diff (headers excluded); 0 means nothing to do. */
-export function countChanges(diff: string): number {
-  let n = 0;
-  for (const line of diff.split('\n')) {
-    if (
-      (line.startsWith('+') && !line.startsWith('+++')) ||
-      (line.startsWith('-') && !line.startsWith('---'))
-    )
-      n++;
-  }
-  return n;
 }

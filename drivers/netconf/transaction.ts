@@ -1,7 +1,8 @@
 import { DcAgentError, errorMessage, NetconfRpcError } from '../../core/errors.js';
 import { type Logger, silentLogger } from '../../core/logger.js';
 import type { ApplyResult, PortConfigState } from '../driver.js';
-import { type NetconfPlatform, renderPortConfig, satisfies } from '../platforms/platform.js';
+import type { NetconfPlatform } from '../platforms/platform.js';
+import { renderPortConfig, satisfies } from '../port-state.js';
 import type { XmlFragment } from '../xml/xml.js';
 import { dataOf } from './reply.js';
 import * as rpc from './rpc.js';

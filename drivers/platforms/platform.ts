@@ -15,8 +15,6 @@ export interface NetconfPlatform {
    * connect so a wrong inventory entry fails as `unsupported-platform`, not as an odd rpc-error.
    */
   readonly requiredCapabilities: readonly string[];
-  /** Whether the model can carry an MTU; an intent with `mtu` on a platform without it is refused. */
-  readonly supportsMtu: boolean;
   /** `<config>` content that makes the port match the intent (merged into the target datastore). */
   intentPayload(intent: PortIntent): XmlFragment;
   /** `<config>` content that removes the port's service configuration; the port entry stays. */
@@ -35,61 +33,6 @@ export interface NetconfPlatform {
    * a shorter window than the device enforces. Absent: the configured value is sent as is.
    */
   confirmTimeout?(seconds: number): number;
-}
-
-/** What a cleared port looks like to `verify`: no description, administratively down. */
-export function clearedState(port: string): PortConfigState {
-  return { port, exists: true, enabled: false };
-}
-
-/** What a provisioned port looks like, in the normalised form the read-back is compared with. */
-export function intendedState(intent: PortIntent): PortConfigState {
-  return {
-    port: intent.port,
-    exists: true,
-    description: intent.description,
-    enabled: intent.enabled,
-    ...(intent.mtu !== undefined ? { mtu: intent.mtu } : {}),
-  };
-}
-
-/**
- * Whether the device's state satisfies the wanted one. Only the leaves we manage count: an MTU the
- * intent does not mention is the device's business, and a cleared port must have no description.
- */
-export function satisfies(actual: PortConfigState, wanted: PortConfigState): boolean {
-  if (!actual.exists) return false;
-  // Devices commonly trim surrounding whitespace of string leaves (netconfd does), so that alone
-  // is not a difference worth failing a job over.
-  if ((actual.description ?? '').trim() !== (wanted.description ?? '').trim()) return false;
-  if (wanted.enabled !== undefined && actual.enabled !== wanted.enabled) return false;
-  if (wanted.mtu !== undefined && actual.mtu !== wanted.mtu) return false;
-  return true;
-}
-
-/** The small canonical text form `plan` diffs: stable order, one leaf per line. */
-export function renderPortConfig(state: PortConfigState | undefined): string {
-  if (!state?.exists) return '';
-  const lines = [`interface ${state.port}`];
-  if (state.description !== undefined) lines.push(` description ${state.description}`);
-  if (state.enabled !== undefined) lines.push(` enabled ${state.enabled}`);
-  if (state.mtu !== undefined) lines.push(` mtu ${state.mtu}`);
-  return `${lines.join('\n')}\n`;
-}
-
-/**
- * Sub-interface names of `port` among `names`: `<port>.<n>` with n 1–`maxIndex` (4094, a VLAN, by
- * default; models whose sub-interface number is not a VLAN pass their own bound).
- */
-export function subinterfacesOf(port: string, names: Iterable<string>, maxIndex = 4094): string[] {
-  const prefix = `${port}.`;
-  const out = new Set<string>();
-  for (const n of names) {
-    if (!n.startsWith(prefix)) continue;
-    const rest = n.slice(prefix.length);
-    if (/^[1-9][0-9]*$/.test(rest) && Number(rest) <= maxIndex) out.add(n);
-  }
-  return [...out].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
 }
 
 /** YANG boolean text → boolean; anything else is unknown. */

@@ -3,7 +3,8 @@ import { buildConfig, type DeviceConfig } from '../../../config/load.js';
 import { PLATFORMS, type Platform } from '../../../contract/port-types.js';
 import { hasCode } from '../../../core/errors.js';
 import { createDriver, registerDriver, supportedPlatforms } from '../../../drivers/factory.js';
-import { countChanges, NetconfDriver, unifiedDiff } from '../../../drivers/netconf/driver.js';
+import { NetconfDriver } from '../../../drivers/netconf/driver.js';
+import { countChanges, unifiedDiff } from '../../../drivers/port-state.js';
 
 function device(platform: Platform): DeviceConfig {
   const cli = platform.startsWith('cli-');

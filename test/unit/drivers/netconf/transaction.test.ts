@@ -5,7 +5,7 @@ import { parseRpcReply, type RpcReply } from '../../../../drivers/netconf/reply.
 import { CAP, operationName } from '../../../../drivers/netconf/rpc.js';
 import { type RpcChannel, runPortTransaction } from '../../../../drivers/netconf/transaction.js';
 import { ietfInterfacesPlatform as platform } from '../../../../drivers/platforms/ietf-interfaces/index.js';
-import { clearedState, intendedState } from '../../../../drivers/platforms/platform.js';
+import { clearedState, intendedState } from '../../../../drivers/port-state.js';
 import { child, el, parseXml } from '../../../../drivers/xml/xml.js';
 
 const PORT = '10GE1/0/1';
