@@ -1,6 +1,6 @@
 import type { DeviceConfig } from '../../config/load.js';
 import type { Platform } from '../../contract/port-types.js';
-import { DcAgentError, NetconfRpcError, type RpcErrorInfo } from '../../core/errors.js';
+import { DcAgentError } from '../../core/errors.js';
 import { type Logger, silentLogger } from '../../core/logger.js';
 import type {
   ApplyResult,
@@ -28,6 +28,7 @@ import type { NetconfPool } from './pool.js';
 import { dataOf } from './reply.js';
 import * as rpc from './rpc.js';
 import { CAP, type Datastore } from './rpc.js';
+import { isNetconfRpcError, type RpcErrorInfo } from './rpc-error.js';
 import type { NetconfSession } from './session.js';
 import {
   chooseStrategy,
@@ -202,7 +203,7 @@ export class NetconfDriver implements DeviceDriver {
     } catch (err) {
       // The device refusing the edit is the answer --validate exists for, not a failure of plan.
       // A lock held elsewhere (lock-denied) is no verdict on the edit, so it stays an error.
-      if (err instanceof NetconfRpcError && err.code === 'rpc-error') {
+      if (isNetconfRpcError(err, 'rpc-error')) {
         return { accepted: false, answer: err.errors.map(describeRpcError).join('; ') || err.message };
       }
       throw err;

@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import { DcAgentError, errorMessage } from '../../core/errors.js';
+import { DcAgentError, errorMessage, isDcAgentError } from '../../core/errors.js';
 import { type Logger, silentLogger } from '../../core/logger.js';
 import { CONNECT_PHASE, openSubsystem, type SshTarget } from '../transport/ssh.js';
 import { parseXml } from '../xml/xml.js';
@@ -216,7 +216,7 @@ export class NetconfSession {
           session.#attach();
         } catch (err) {
           finish(
-            err instanceof DcAgentError
+            isDcAgentError(err)
               ? err
               : new DcAgentError(
                   'rpc-error',
@@ -288,7 +288,7 @@ export class NetconfSession {
   }
 
   #fatal(err: unknown): void {
-    const e = err instanceof DcAgentError ? err : new FramingError(errorMessage(err));
+    const e = isDcAgentError(err) ? err : new FramingError(errorMessage(err));
     this.#log.error({ err: e.message }, 'NETCONF stream unusable; closing the session');
     this.#shutdown(e);
   }
@@ -531,7 +531,7 @@ export class NetconfSession {
 
 function abortError(signal: AbortSignal | undefined, operation: string, deviceId: string): DcAgentError {
   const reason: unknown = signal?.reason;
-  if (reason instanceof DcAgentError) return reason;
+  if (isDcAgentError(reason)) return reason;
   return new DcAgentError('timeout', `${operation} on ${deviceId} was aborted`, {
     cause: reason,
     details: { device: deviceId, operation },

@@ -1,4 +1,4 @@
-import { DcAgentError, errorMessage, NetconfRpcError } from '../../core/errors.js';
+import { DcAgentError, errorMessage } from '../../core/errors.js';
 import { type Logger, silentLogger } from '../../core/logger.js';
 import type { ApplyResult, PortConfigState } from '../driver.js';
 import type { NetconfPlatform } from '../platforms/platform.js';
@@ -7,6 +7,7 @@ import type { XmlFragment } from '../xml/xml.js';
 import { dataOf } from './reply.js';
 import * as rpc from './rpc.js';
 import { CAP, type Datastore } from './rpc.js';
+import { isNetconfRpcError } from './rpc-error.js';
 import type { NetconfSession, RpcOptions } from './session.js';
 
 /**
@@ -253,7 +254,7 @@ async function takeLock(
 
 /** The session-id a lock-denied rpc-error names (RFC 6241 Appendix A: error-info session-id). */
 function lockHolder(err: unknown): number | undefined {
-  if (!(err instanceof NetconfRpcError) || err.code !== 'lock-denied') return undefined;
+  if (!isNetconfRpcError(err, 'lock-denied')) return undefined;
   for (const e of err.errors) {
     const raw = e.info?.['session-id'];
     const id = Number(Array.isArray(raw) ? raw[0] : raw);

@@ -465,7 +465,7 @@ export class DevicePoller {
     try {
       answer = await this.#session.get(oids);
     } catch (err) {
-      if (!(err instanceof SnmpError) || err.errorStatus === undefined) throw err;
+      if (!isSnmpError(err) || err.errorStatus === undefined) throw err;
       if (err.errorStatus === ErrorStatus.tooBig && oids.length > 1) {
         const half = Math.ceil(oids.length / 2);
         // Remember the size that fits, so later polls do not pay for the failed attempt again.
