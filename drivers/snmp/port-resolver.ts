@@ -1,16 +1,11 @@
-import type { Varbind } from '../transport/snmp.js';
-import { hexDumpText, OID, octetText, rowIndex } from './mib.js';
+import { hexDumpText, OID, octetText, rowIndex } from '../mib/mib.js';
+import type { SnmpReader, Varbind } from '../transport/snmp.js';
 
 /** What the resolver knows about one interface. */
 export interface InterfaceInfo {
   readonly ifIndex: number;
   readonly ifName?: string;
   readonly ifDescr?: string;
-}
-
-/** The slice of an SNMP session the resolver needs. */
-export interface TableWalker {
-  walk(baseOid: string): Promise<Varbind[]>;
 }
 
 /** An ifName/ifDescr value as the index keeps it (the poller compares with the same spelling). */
@@ -118,7 +113,7 @@ export interface PortResolverOptions {
  * moved, so everything derived from it (optics discovery, the poll plan) knows to rebuild.
  */
 export class PortResolver {
-  readonly #walker: TableWalker;
+  readonly #walker: SnmpReader;
   readonly #missRefreshMs: number;
   readonly #now: () => number;
   #index: InterfaceIndex | undefined;
@@ -128,7 +123,7 @@ export class PortResolver {
   #generation = 0;
   #stale = false;
 
-  constructor(walker: TableWalker, options: PortResolverOptions = {}) {
+  constructor(walker: SnmpReader, options: PortResolverOptions = {}) {
     this.#walker = walker;
     this.#missRefreshMs = options.missRefreshMs ?? 60_000;
     this.#now = options.now ?? Date.now;

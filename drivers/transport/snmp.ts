@@ -178,7 +178,13 @@ interface NodeSystemError extends Error {
   status?: number;
 }
 
-export class SnmpSession {
+/** What the agent asks of an SNMP session: SnmpSession answers it, tests hand in fakes. */
+export interface SnmpReader {
+  get(oids: readonly string[]): Promise<Varbind[]>;
+  walk(baseOid: string): Promise<Varbind[]>;
+}
+
+export class SnmpSession implements SnmpReader {
   readonly deviceId: string;
   readonly host: string;
   readonly port: number;
