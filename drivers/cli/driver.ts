@@ -1,3 +1,4 @@
+// Over 400 lines: one class, the CLI change transaction (read, type, commit, read back, save, restore), kept whole.
 import type { DeviceConfig } from '../../config/load.js';
 import type { Platform } from '../../contract/port-types.js';
 import { DcAgentError, errorMessage, isDcAgentError } from '../../core/errors.js';
@@ -62,6 +63,7 @@ export class CliDriver implements DeviceDriver {
   /** One conversation at a time: a CLI session is a single cursor. */
   #queue: Promise<unknown> = Promise.resolve();
   #idleTimer: NodeJS.Timeout | undefined;
+  readonly #idleCloseMs: number;
   #closed = false;
 
   constructor(device: DeviceConfig, dialect: CliDialect, deps: CliDriverDeps = {}) {
@@ -71,6 +73,7 @@ export class CliDriver implements DeviceDriver {
     this.#device = device;
     this.#dialect = dialect;
     this.#deps = deps;
+    this.#idleCloseMs = device.cli.idleCloseSeconds * 1000;
     this.#log = (deps.logger ?? silentLogger).child({ device: device.id, platform: dialect.name });
   }
 
@@ -388,11 +391,10 @@ export class CliDriver implements DeviceDriver {
 
   #armIdle(): void {
     clearTimeout(this.#idleTimer);
-    const seconds = this.#device.cli?.idleCloseSeconds ?? 300;
     this.#idleTimer = setTimeout(() => {
       this.#session?.close();
       this.#session = undefined;
-    }, seconds * 1000);
+    }, this.#idleCloseMs);
     this.#idleTimer.unref();
   }
 }

@@ -164,7 +164,7 @@ export class NetconfPool {
   }
 
   #armIdle(entry: Entry): void {
-    const seconds = entry.device.netconf?.idleCloseSeconds ?? 300;
+    const seconds = netconfOf(entry.device).idleCloseSeconds;
     entry.idleTimer = setTimeout(() => {
       entry.idleTimer = undefined;
       if (entry.users > 0) return;

@@ -1,3 +1,4 @@
+// Over 400 lines: one class, a NETCONF session (hello, message-id matching, deadlines, close), kept whole.
 import type { Duplex } from 'node:stream';
 import { DcAgentError, errorMessage, isDcAgentError } from '../../core/errors.js';
 import { type Logger, silentLogger } from '../../core/logger.js';
@@ -13,6 +14,9 @@ import {
   rpcErrorFor,
 } from './reply.js';
 import { CAP, closeSession, hello, nudge, operationName, rpcEnvelope } from './rpc.js';
+
+/** A session opened without a configured watchdog never nudges the server. */
+const NO_WATCHDOG = 0;
 
 /**
  * One NETCONF session (RFC 6241 over RFC 6242). Several RPCs may be in flight; replies are
@@ -114,7 +118,7 @@ export class NetconfSession {
       netconfSession: init.sessionId,
     });
     this.#rpcTimeoutMs = init.options.rpcTimeoutMs;
-    this.#firstReplyWatchdogMs = init.options.firstReplyWatchdogMs ?? 0;
+    this.#firstReplyWatchdogMs = init.options.firstReplyWatchdogMs ?? NO_WATCHDOG;
     this.#bytesIn = init.bytesIn;
     this.#bytesOut = init.bytesOut;
   }

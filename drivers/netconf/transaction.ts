@@ -11,6 +11,12 @@ import { isNetconfRpcError } from './rpc-error.js';
 import type { NetconfSession, RpcOptions } from './session.js';
 
 /**
+ * Upper bound on each cleanup RPC (discard, unlock) after a failure: long enough for a loaded
+ * device, short enough that a dead session does not hold the job for a full RPC deadline.
+ */
+const CLEANUP_TIMEOUT_MS = 10_000;
+
+/**
  * One port change as a NETCONF transaction. A change is only done when it has been read back
  * from `running`; a device answering `<ok/>` is not proof (LAB-NOTES: netconfd acknowledged a
  * validate+commit that never reached running). With candidate and confirmed-commit:
@@ -117,7 +123,9 @@ export async function runPortTransaction(
     ...(options.rpcTimeoutMs ? { timeoutMs: options.rpcTimeoutMs } : {}),
   };
   // Cleanup must still go out when the caller's signal has fired, so it does not carry it.
-  const cleanupCall: RpcOptions = { timeoutMs: Math.min(options.rpcTimeoutMs ?? 10_000, 10_000) };
+  const cleanupCall: RpcOptions = {
+    timeoutMs: Math.min(options.rpcTimeoutMs ?? CLEANUP_TIMEOUT_MS, CLEANUP_TIMEOUT_MS),
+  };
   const strategy = chooseStrategy(session);
 
   // Idempotence: nothing to send when running already matches.

@@ -14,6 +14,12 @@ export function interfaceName(value: unknown): string | null {
   return octetText(value) ?? (Buffer.isBuffer(value) ? value.toString('hex') : null);
 }
 
+/**
+ * How often a name the index does not know may trigger a fresh walk: a misspelt inventory port
+ * must not walk ifName/ifDescr every poll, and a port added on the device is found within a minute.
+ */
+const MISS_REFRESH_MS = 60_000;
+
 /** Lookup tiers, tried in order: a tier only answers when the tiers before it did not know the name. */
 const TIERS = ['ifName', 'ifDescr', 'ifName-hex', 'ifDescr-hex', 'folded'] as const;
 
@@ -125,7 +131,7 @@ export class PortResolver {
 
   constructor(walker: SnmpReader, options: PortResolverOptions = {}) {
     this.#walker = walker;
-    this.#missRefreshMs = options.missRefreshMs ?? 60_000;
+    this.#missRefreshMs = options.missRefreshMs ?? MISS_REFRESH_MS;
     this.#now = options.now ?? Date.now;
   }
 

@@ -25,6 +25,7 @@ function v2c(community: string, timeoutMs = 3_000, retries = 1): SnmpSession {
     community: new Secret(community),
     timeoutMs,
     retries,
+    backoff: 1,
   } as SnmpSettings;
   const s = new SnmpSession({ id: community, host: snmp.host, snmp: settings });
   sessions.push(s);
@@ -47,6 +48,7 @@ function v3(
     context,
     timeoutMs,
     retries: 0,
+    backoff: 1,
   } as SnmpSettings;
   const s = new SnmpSession({ id: `v3-${context}`, host: snmp.host, snmp: settings });
   sessions.push(s);
