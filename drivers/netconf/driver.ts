@@ -13,7 +13,6 @@ import type {
   PortConfigState,
   PortIntent,
 } from '../driver.js';
-import type { NetconfPlatform } from '../platforms/platform.js';
 import {
   clearedState,
   countChanges,
@@ -24,6 +23,7 @@ import {
   wantedState,
 } from '../port-state.js';
 import type { XmlFragment } from '../xml/xml.js';
+import type { NetconfPlatform } from './platform.js';
 import type { NetconfPool } from './pool.js';
 import { dataOf } from './reply.js';
 import * as rpc from './rpc.js';

@@ -1,9 +1,9 @@
 import { DcAgentError, errorMessage } from '../../core/errors.js';
 import { type Logger, silentLogger } from '../../core/logger.js';
 import type { ApplyResult, PortConfigState } from '../driver.js';
-import type { NetconfPlatform } from '../platforms/platform.js';
 import { renderPortConfig, satisfies } from '../port-state.js';
 import type { XmlFragment } from '../xml/xml.js';
+import type { NetconfPlatform } from './platform.js';
 import { dataOf } from './reply.js';
 import * as rpc from './rpc.js';
 import { CAP, type Datastore } from './rpc.js';

@@ -1,5 +1,6 @@
 import type { PLATFORM_KINDS, Platform } from '../../contract/port-types.js';
 import type { CliDialect } from '../cli/dialect.js';
+import type { NetconfPlatform } from '../netconf/platform.js';
 import { cliIosDialect } from './cli-ios/index.js';
 import { cliVrpDialect } from './cli-vrp/index.js';
 import { huaweiVrpPlatform } from './huawei-vrp/index.js';
@@ -7,7 +8,6 @@ import { ietfInterfacesPlatform } from './ietf-interfaces/index.js';
 import { iosxrPlatform } from './iosxr/index.js';
 import { junosPlatform } from './junos/index.js';
 import { openconfigPlatform } from './openconfig/index.js';
-import type { NetconfPlatform } from './platform.js';
 
 /**
  * Every platform the agent speaks, as data: a NETCONF model or a CLI dialect. Adding a platform is

@@ -1,8 +1,8 @@
 import { DcAgentError } from '../../../core/errors.js';
 import type { PortConfigState, PortIntent } from '../../driver.js';
+import type { NetconfPlatform } from '../../netconf/platform.js';
 import { subinterfacesOf } from '../../port-state.js';
 import { child, childrenNamed, childText, el, type XmlElement, type XmlFragment } from '../../xml/xml.js';
-import type { NetconfPlatform } from '../platform.js';
 
 /**
  * Huawei VRP8 over NETCONF: huawei-ifm (Huawei/yang network-router/8.22.0, revision 2022-08-06),

@@ -1,7 +1,7 @@
 import type { PortConfigState, PortIntent } from '../../driver.js';
+import { type NetconfPlatform, yangBoolean } from '../../netconf/platform.js';
 import { subinterfacesOf } from '../../port-state.js';
 import { child, childrenNamed, childText, el, type XmlElement, type XmlFragment } from '../../xml/xml.js';
-import { type NetconfPlatform, yangBoolean } from '../platform.js';
 
 /**
  * ietf-interfaces@2014-05-08 (RFC 7223). Mappings, all under /if:interfaces/if:interface:

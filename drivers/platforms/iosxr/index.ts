@@ -1,7 +1,7 @@
 import type { PortConfigState, PortIntent } from '../../driver.js';
+import type { NetconfPlatform } from '../../netconf/platform.js';
 import { subinterfacesOf } from '../../port-state.js';
 import { child, childrenNamed, childText, el, type XmlElement, type XmlFragment } from '../../xml/xml.js';
-import type { NetconfPlatform } from '../platform.js';
 
 /**
  * Cisco IOS XR native model Cisco-IOS-XR-ifmgr-cfg, namespace

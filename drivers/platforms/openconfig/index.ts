@@ -1,4 +1,5 @@
 import type { PortConfigState, PortIntent } from '../../driver.js';
+import { type NetconfPlatform, yangBoolean } from '../../netconf/platform.js';
 import { subinterfacesOf } from '../../port-state.js';
 import {
   child,
@@ -9,7 +10,6 @@ import {
   type XmlElement,
   type XmlFragment,
 } from '../../xml/xml.js';
-import { type NetconfPlatform, yangBoolean } from '../platform.js';
 
 /**
  * openconfig-interfaces (openconfig/public release/models/interfaces). Intended configuration

@@ -3,13 +3,13 @@
 import { describe, expect, it } from 'vitest';
 import { hasCode } from '../../../../core/errors.js';
 import type { PortIntent } from '../../../../drivers/driver.js';
+import type { NetconfPlatform } from '../../../../drivers/netconf/platform.js';
 import { parseRpcReply, type RpcReply } from '../../../../drivers/netconf/reply.js';
 import { CAP, operationName } from '../../../../drivers/netconf/rpc.js';
 import { type RpcChannel, runPortTransaction } from '../../../../drivers/netconf/transaction.js';
 import { huaweiVrpPlatform as hw } from '../../../../drivers/platforms/huawei-vrp/index.js';
 import { mtuOwner, iosxrPlatform as xr } from '../../../../drivers/platforms/iosxr/index.js';
 import { junosPlatform as junos, junosConfirmTimeout } from '../../../../drivers/platforms/junos/index.js';
-import type { NetconfPlatform } from '../../../../drivers/platforms/platform.js';
 import { intendedState } from '../../../../drivers/port-state.js';
 import { child, childText, parseXml } from '../../../../drivers/xml/xml.js';
 
