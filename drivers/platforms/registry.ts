@@ -19,11 +19,11 @@ export type PlatformEntry =
   | { readonly kind: 'netconf'; readonly model: NetconfPlatform }
   | { readonly kind: 'cli'; readonly dialect: CliDialect };
 
-type Registry = {
+export type PlatformRegistry = {
   readonly [P in Platform]: Extract<PlatformEntry, { kind: (typeof PLATFORM_KINDS)[P] }>;
 };
 
-export const PLATFORM_REGISTRY: Registry = Object.freeze({
+export const PLATFORM_REGISTRY: PlatformRegistry = Object.freeze({
   'ietf-interfaces': { kind: 'netconf', model: ietfInterfacesPlatform },
   openconfig: { kind: 'netconf', model: openconfigPlatform },
   'huawei-vrp': { kind: 'netconf', model: huaweiVrpPlatform },
@@ -31,7 +31,7 @@ export const PLATFORM_REGISTRY: Registry = Object.freeze({
   iosxr: { kind: 'netconf', model: iosxrPlatform },
   'cli-vrp': { kind: 'cli', dialect: cliVrpDialect },
   'cli-ios': { kind: 'cli', dialect: cliIosDialect },
-} satisfies Registry);
+} satisfies PlatformRegistry);
 
 export function platformEntry(platform: Platform): PlatformEntry {
   return PLATFORM_REGISTRY[platform];
