@@ -126,36 +126,28 @@ export class DevicePoller {
     try {
       let plan = await this.#planFor(ports);
       let vbs = await this.#fetch(plan);
+      const again = async (why: string) => {
+        this.#log.info({ device: this.#device.id }, why);
+        plan = await this.#planFor(ports);
+        vbs = await this.#fetch(plan);
+      };
       const uptime = intValue(vbs[0]);
       if (uptime !== null && this.#resolver.noteUptime(uptime)) {
         // Interfaces may have been renumbered by the reboot: what was just read may belong to
         // other ports, so map again and read again before saying anything.
-        this.#log.info(
-          { device: this.#device.id },
-          'device restarted (sysUpTime went back); remapping ports',
-        );
-        plan = await this.#planFor(ports);
-        vbs = await this.#fetch(plan);
+        await again('device restarted (sysUpTime went back); remapping ports');
       }
       if (this.#renamed(plan, vbs)) {
-        this.#log.info(
-          { device: this.#device.id },
+        this.#resolver.invalidate();
+        await again(
           'an interface answers with another name (renumbered since we mapped it); remapping ports',
         );
-        this.#resolver.invalidate();
-        plan = await this.#planFor(ports);
-        vbs = await this.#fetch(plan);
       }
       if (this.#entityChanged(plan, vbs)) {
         // A transceiver went in or out (or the entity tables moved under it): bind again now, so
         // the change is seen within this interval, and read again with the new bindings.
-        this.#log.info(
-          { device: this.#device.id },
-          'entity tables changed (entLastChangeTime); rediscovering optics',
-        );
         this.#opticsGeneration++;
-        plan = await this.#planFor(ports);
-        vbs = await this.#fetch(plan);
+        await again('entity tables changed (entLastChangeTime); rediscovering optics');
         this.#entityChanged(plan, vbs);
       }
       return this.#results(plan, vbs, at);
