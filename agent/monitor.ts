@@ -5,7 +5,7 @@ import type { EventType } from '../contract/events.js';
 import { LogLimiter } from '../core/log-limit.js';
 import type { Logger } from '../core/logger.js';
 import { Semaphore } from '../core/semaphore.js';
-import type { PortPollResult } from '../drivers/snmp/poller.js';
+import type { PortPollResult } from '../drivers/snmp/poll-result.js';
 import type { ConnectionWatch, WatchedPort } from '../jobs/ports.js';
 import type { ConnectionRecord, ConnectionStore } from './connections.js';
 import type { EventOutbox } from './events/outbox.js';
@@ -14,9 +14,9 @@ import {
   initialState,
   type PortTrackState,
   portTrackStateSchema,
-  step,
   type TrackerConfig,
-} from './health/tracker.js';
+} from './health/track-state.js';
+import { step } from './health/tracker.js';
 import {
   configLaneBounds,
   forgetPort,
@@ -174,8 +174,8 @@ export class Monitor implements ConnectionWatch {
       this.deps.logger.debug({ device, skipped: n }, 'poll still running at its next turn; turn skipped');
     }
     for (const device of start) {
-      // A bounded pool, as SnmpPoller.cycle does: hundreds of polls started at once each hold a
-      // half-done poll for most of the round, which doubles peak memory for no gain in round time.
+      // A bounded pool: hundreds of polls started at once each hold a half-done poll for most of
+      // the round, which doubles peak memory for no gain in round time.
       const p: Promise<void> = this.devicesInFlight
         .run(() => this.pollDevice(device))
         .catch((err) => this.deps.logger.error({ device, err: (err as Error).message }, 'device poll failed'))

@@ -15,8 +15,8 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
+import { OID } from '../drivers/mib/mib.js';
 import type { OpticsAdapterId } from '../drivers/optics/adapter.js';
-import { OID } from '../drivers/snmp/mib.js';
 import { startLab } from '../lab/index.js';
 import { VENDOR_MIBS } from '../lab/optics-mib.js';
 

@@ -2,8 +2,10 @@
 // against prometheus-snmp-exporter scraping the same OIDs from the same simulator.
 //
 // - The simulator (bench/snmp-sim.ts) is a child process, so its CPU is not the agent's.
-// - Agent side: the real SnmpPoller (one net-snmp session per device, 50 varbinds per PDU, the
-//   configured in-flight caps) plus the health tracker, over full cycles after warm-up cycles.
+// - Agent side: what the monitor runs per device: SnmpPoller.poll (one net-snmp session per
+//   device, 50 varbinds per PDU, the configured in-flight caps) at most maxDevicesInFlight devices
+//   at a time, and each port's result stepped through the health tracker, over full cycles after
+//   warm-up cycles.
 //   CPU is process.cpuUsage() of this process across the measured cycles.
 // - Exporter side: a hand-written snmp.yml module GETting the same 81 OIDs per device in PDUs of
 //   the same size; CPU is utime+stime of the exporter process from /proc across full rounds of
@@ -18,10 +20,13 @@ import { Agent, get } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HealthTracker } from '../agent/health/tracker.js';
+import { initialState, type PortTrackState } from '../agent/health/track-state.js';
+import { step } from '../agent/health/tracker.js';
 import type { Thresholds } from '../config/defaults.js';
 import { type AgentConfig, buildConfig } from '../config/load.js';
-import { type PortPollResult, SnmpPoller } from '../drivers/snmp/poller.js';
+import { Semaphore } from '../core/semaphore.js';
+import type { PortPollResult } from '../drivers/snmp/poll-result.js';
+import { SnmpPoller } from '../drivers/snmp/poller.js';
 import { IF_INDEX_BASE, SIM_COMMUNITY, SIM_OIDS, simPortName, simReadings } from './snmp-sim-model.js';
 
 const DEVICES = Number(process.env.BENCH_DEVICES ?? 500);
@@ -91,11 +96,22 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 async function benchAgent(cfg: AgentConfig) {
   const poller = new SnmpPoller(cfg.devices, cfg.monitoring);
-  const tracker = new HealthTracker(cfg.monitoring);
-  // The agent finds a port's thresholds in its config; so does the bench, without building keys.
-  const thresholds = new Map<string, Map<string, Thresholds>>();
-  for (const d of cfg.devices) thresholds.set(d.id, new Map(d.ports.map((p) => [p.name, p.thresholds])));
-  // As the agent runs a cycle: each device's results go to the tracker as soon as it is done.
+  const devicesInFlight = new Semaphore(cfg.monitoring.maxDevicesInFlight);
+  // The monitor keeps each port's thresholds and tracker state with the connection; so does the bench.
+  const ports = new Map<string, Map<string, { thresholds: Thresholds; state: PortTrackState }>>();
+  for (const d of cfg.devices) {
+    ports.set(
+      d.id,
+      new Map(d.ports.map((p) => [p.name, { thresholds: p.thresholds, state: initialState(d.id, p.name) }])),
+    );
+  }
+  const observe = (results: readonly PortPollResult[]) => {
+    for (const r of results) {
+      const port = ports.get(r.device)!.get(r.port)!;
+      port.state = step(port.state, r, port.thresholds, Date.now(), cfg.monitoring).state;
+    }
+  };
+  // As the monitor polls: each device's results are stepped as soon as that device is done.
   // The bench also checks every reading, outside the CPU window (see `measured`).
   let problems: string[] = [];
   let seen = 0;
@@ -103,8 +119,8 @@ async function benchAgent(cfg: AgentConfig) {
   let checkUs = 0;
   const cycle = async () => {
     seen = 0;
-    await poller.cycle((results) => {
-      for (const r of results) tracker.observe(r, thresholds.get(r.device)!.get(r.port)!);
+    const onResults = (results: PortPollResult[]) => {
+      observe(results);
       const c0 = measuring ? process.cpuUsage() : undefined;
       seen += results.length;
       for (const p of check(results)) problems.push(p);
@@ -112,7 +128,10 @@ async function benchAgent(cfg: AgentConfig) {
         const c = process.cpuUsage(c0);
         checkUs += c.user + c.system;
       }
-    });
+    };
+    await Promise.all(
+      cfg.devices.map((d) => devicesInFlight.run(async () => onResults(await poller.poll(d.id)))),
+    );
     if (seen !== PORTS) problems.push(`${seen} results for ${PORTS} ports`);
   };
   const t0 = performance.now();

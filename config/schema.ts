@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { OPTICS_ADAPTERS, PLATFORMS, PORT_TYPES } from '../contract/port-types.js';
+import { OPTICS_ADAPTERS, PLATFORM_KINDS, PLATFORMS, PORT_TYPES } from '../contract/port-types.js';
 import { DEFAULTS } from './defaults.js';
 
 /**
@@ -227,7 +227,7 @@ export const deviceSchema = z
     thresholds: thresholdOverrideSchema.optional(),
   })
   .superRefine((d, ctx) => {
-    const cli = d.platform.startsWith('cli-');
+    const cli = PLATFORM_KINDS[d.platform] === 'cli';
     if (cli && !d.cli)
       ctx.addIssue({ code: 'custom', path: ['cli'], message: `platform ${d.platform} needs a cli block` });
     if (!cli && !d.netconf) {

@@ -25,10 +25,20 @@ export const PLATFORMS = [
 ] as const;
 export type Platform = (typeof PLATFORMS)[number];
 
-export const CLI_PLATFORMS: readonly Platform[] = ['cli-vrp', 'cli-ios'];
-export function isCliPlatform(p: Platform): boolean {
-  return CLI_PLATFORMS.includes(p);
-}
+/**
+ * How each platform is configured: a NETCONF model or a CLI dialect over SSH. The config schema
+ * asks this for the device's block; the drivers' registry is typed against it, so the two agree.
+ */
+export const PLATFORM_KINDS = Object.freeze({
+  'ietf-interfaces': 'netconf',
+  openconfig: 'netconf',
+  'huawei-vrp': 'netconf',
+  junos: 'netconf',
+  iosxr: 'netconf',
+  'cli-vrp': 'cli',
+  'cli-ios': 'cli',
+} as const satisfies Record<Platform, 'netconf' | 'cli'>);
+export type PlatformKind = (typeof PLATFORM_KINDS)[Platform];
 
 export const OPTICS_ADAPTERS = ['huawei', 'h3c', 'juniper', 'cisco', 'entity-sensor', 'none'] as const;
 export type OpticsAdapter = (typeof OPTICS_ADAPTERS)[number];

@@ -1,8 +1,8 @@
 /**
  * The project's one error hierarchy. Every device, library or input error is translated into a
  * DcAgentError at the edge, so callers decide on `code` and `retryable` alone. Matching goes by
- * `name`/`code` (see isDcAgentError) because errors cross module copies, worker threads and
- * BullMQ's serialisation, where `instanceof` is not reliable.
+ * `code` (isDcAgentError, hasCode: a known code, a boolean `retryable` and a message), never by
+ * class, because errors cross module copies, worker threads and BullMQ's serialisation.
  */
 
 /** Failure codes of CONTRACT §4; they appear verbatim in `*.failed` events. */
@@ -146,35 +146,6 @@ export class LifecycleError extends DcAgentError {
   override readonly name = 'LifecycleError';
   constructor(message: string, options: ErrorOptions = {}) {
     super('lifecycle', message, options);
-  }
-}
-
-/** One `<rpc-error>` of RFC 6241 §4.3, kept whole so operators see what the device said. */
-export interface RpcErrorInfo {
-  type: string;
-  tag: string;
-  severity: string;
-  appTag?: string;
-  path?: string;
-  message?: string;
-  info?: Record<string, unknown>;
-}
-
-export class NetconfRpcError extends DcAgentError {
-  override readonly name = 'NetconfRpcError';
-  readonly errors: readonly RpcErrorInfo[];
-  constructor(
-    code: FailureCode,
-    operation: string,
-    errors: readonly RpcErrorInfo[],
-    options: ErrorOptions = {},
-  ) {
-    const first = errors[0];
-    const text = first
-      ? `${first.tag}${first.message ? `: ${first.message}` : ''}${first.path ? ` (at ${first.path})` : ''}`
-      : 'rpc-error without detail';
-    super(code, `${operation} failed: ${text}`, options);
-    this.errors = Object.freeze([...errors]);
   }
 }
 

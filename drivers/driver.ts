@@ -12,7 +12,6 @@ export interface PortIntent {
   description: string;
   enabled: boolean;
   portType: PortType;
-  mtu?: number;
   bandwidthMbps?: number;
 }
 

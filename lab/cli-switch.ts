@@ -1,4 +1,4 @@
-import { subinterfacesOf } from '../drivers/platforms/platform.js';
+import { subinterfacesOf } from '../drivers/port-state.js';
 import { CliDevice } from './cli/device.js';
 import type { LabCliPlatform } from './cli-platforms.js';
 import { type SessionStatus, SimSwitch, type SwitchOptions } from './switch.js';

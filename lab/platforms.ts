@@ -1,11 +1,12 @@
 import type { Platform, PortType } from '../contract/port-types.js';
+import type { NetconfPlatform } from '../drivers/netconf/platform.js';
 import {
   IANA_IF_TYPE_NS,
   IETF_INTERFACES_NS,
   ietfInterfacesPlatform,
 } from '../drivers/platforms/ietf-interfaces/index.js';
 import { OPENCONFIG_INTERFACES_NS, openconfigPlatform } from '../drivers/platforms/openconfig/index.js';
-import { type NetconfPlatform, subinterfacesOf } from '../drivers/platforms/platform.js';
+import { subinterfacesOf } from '../drivers/port-state.js';
 import { childrenNamed, el, type XmlFragment } from '../drivers/xml/xml.js';
 import { cloneTree, type DataNode, type DatastoreSchema, leaf, leafValue, node } from './datastore.js';
 import type { RpcErrorSpec } from './netconf-errors.js';

@@ -1,6 +1,6 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { PORT_TYPE_FACTS } from '../contract/port-types.js';
-import { OID } from '../drivers/snmp/mib.js';
+import { OID } from '../drivers/mib/mib.js';
 import { DelayLine } from './impair.js';
 import {
   berReader,

@@ -1,7 +1,13 @@
-import { z } from 'zod';
 import type { Thresholds } from '../../config/defaults.js';
 import type { EventData, IfStatus } from '../../contract/events.js';
 import { evaluateHealth, type HealthReason, primaryReason } from './evaluate.js';
+import {
+  type Availability,
+  copyState,
+  type FailureReason,
+  type PortTrackState,
+  type TrackerConfig,
+} from './track-state.js';
 
 /**
  * The monitoring state machine of CONTRACT §5, per port. `step` is a pure function of (state,
@@ -33,88 +39,6 @@ import { evaluateHealth, type HealthReason, primaryReason } from './evaluate.js'
  *    the port flaps (it is rewritten to Redis on every poll).
  */
 
-export interface TrackerConfig {
-  readonly upPolls: number;
-  readonly downPolls: number;
-  readonly damping: {
-    readonly windowSeconds: number;
-    readonly maxFlaps: number;
-    readonly holdSeconds: number;
-  };
-}
-
-export type Availability = 'available' | 'unavailable' | 'unknown';
-export type FailureReason = 'snmp-timeout' | 'snmp-auth' | 'no-such-port' | 'no-such-object' | 'snmp-error';
-
-const FAILURE_REASONS = [
-  'snmp-timeout',
-  'snmp-auth',
-  'no-such-port',
-  'no-such-object',
-  'snmp-error',
-] as const;
-const HEALTH_REASONS = ['admin-down', 'oper-down', 'rx-low', 'rx-high', 'tx-low', 'tx-high'] as const;
-
-const monitoringDampingSchema = z.strictObject({
-  /** Epoch ms of the newest degraded ⇄ restored flips inside the window (at most maxFlaps + 1). */
-  flips: z.array(z.number()),
-  /** Flips dropped from `flips` while damped, still counted in the next event's flapCount. */
-  dropped: z.number().int().min(0),
-  damped: z.boolean(),
-  lastFlipAt: z.number().nullable(),
-  /** Whether the last monitoring event said degraded. */
-  reportedDegraded: z.boolean(),
-});
-type MonitoringDamping = z.infer<typeof monitoringDampingSchema>;
-
-function initialMonitoringDamping(): MonitoringDamping {
-  return { flips: [], dropped: 0, damped: false, lastFlipAt: null, reportedDegraded: false };
-}
-
-export const portTrackStateSchema = z.strictObject({
-  v: z.literal(1),
-  /**
-   * Bumped by every step. Stored with the state, so a replica whose copy is older than Redis's
-   * (it slept through a lease) is refused instead of overwriting newer facts, and monitoring event
-   * ids derive from it: the same transition seen twice gets the same id. Absent in states saved
-   * before it existed.
-   */
-  ver: z.number().int().min(0).default(0),
-  device: z.string().min(1),
-  port: z.string().min(1),
-  underConstruction: z.boolean(),
-  /** Last availability an event said (or the seed). */
-  reported: z.enum(['available', 'unavailable', 'unknown']),
-  /** Availability after hysteresis, before damping. */
-  actual: z.enum(['available', 'unavailable', 'unknown']),
-  healthyStreak: z.number().int().min(0),
-  unhealthyStreak: z.number().int().min(0),
-  /** Epoch ms of the first poll of the current healthy streak. */
-  healthySince: z.number().nullable(),
-  /** Most severe reason of the last unhealthy poll. */
-  lastReason: z.enum(HEALTH_REASONS).nullable(),
-  failedStreak: z.number().int().min(0),
-  failedSince: z.number().nullable(),
-  degraded: z.strictObject({ reason: z.enum(FAILURE_REASONS), since: z.number() }).nullable(),
-  /** Epoch ms of the newest flips (at most `maxFlaps + 1`: enough to see the window overflow). */
-  flaps: z.array(z.number()),
-  damped: z.boolean(),
-  /** Flips in the current damped episode, counted since damping began (0 when not damped). */
-  dampedFlips: z.number().int().min(0).default(0),
-  lastFlipAt: z.number().nullable(),
-  /** Good polls in a row while degraded (rule 2). Defaulted: states saved before it existed load. */
-  recoverStreak: z.number().int().min(0).default(0),
-  /** Damping of degraded ⇄ restored (rule 2). Defaulted like recoverStreak. */
-  monitoringDamping: monitoringDampingSchema.default(() => initialMonitoringDamping()),
-});
-export type PortTrackState = z.infer<typeof portTrackStateSchema>;
-
-export const trackerSnapshotSchema = z.strictObject({
-  v: z.literal(1),
-  ports: z.array(portTrackStateSchema),
-});
-export type TrackerSnapshot = z.infer<typeof trackerSnapshotSchema>;
-
 export type TrackerEvent =
   | { readonly type: 'construction.completed'; readonly data: EventData<'construction.completed'> }
   | { readonly type: 'availability.changed'; readonly data: EventData<'availability.changed'> }
@@ -135,44 +59,6 @@ export type Observation =
       readonly opticsRead: boolean;
     }
   | { readonly ok: false; readonly device: string; readonly port: string; readonly reason: FailureReason };
-
-export interface SeedOptions {
-  underConstruction?: boolean;
-  /** What the control plane last knew: avoids announcing every port again after a restart. */
-  availability?: Availability;
-}
-
-export function initialState(device: string, port: string, seed: SeedOptions = {}): PortTrackState {
-  const a = seed.availability ?? 'unknown';
-  return {
-    v: 1,
-    ver: 0,
-    device,
-    port,
-    underConstruction: seed.underConstruction ?? false,
-    reported: a,
-    actual: a,
-    healthyStreak: 0,
-    unhealthyStreak: 0,
-    healthySince: null,
-    lastReason: null,
-    failedStreak: 0,
-    failedSince: null,
-    degraded: null,
-    flaps: [],
-    damped: false,
-    dampedFlips: 0,
-    lastFlipAt: null,
-    recoverStreak: 0,
-    monitoringDamping: initialMonitoringDamping(),
-  };
-}
-
-/** A copy sharing nothing mutable with `s`. */
-function copyState(s: PortTrackState): PortTrackState {
-  const m = s.monitoringDamping;
-  return { ...s, flaps: [...s.flaps], monitoringDamping: { ...m, flips: [...m.flips] } };
-}
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -201,11 +87,7 @@ function emit(out: TrackerEvent[] | undefined, e: TrackerEvent): TrackerEvent[] 
   return out;
 }
 
-/**
- * `step` in place. The tracker owns its states and calls this directly: at 10,000 ports per
- * cycle, copying every state on every poll is most of the tracker's garbage. Nothing is
- * allocated on the common path (no transition).
- */
+/** `step` on a state `step` has already copied; nothing is allocated when there is no transition. */
 function advance(
   s: PortTrackState,
   obs: Observation,
@@ -389,74 +271,4 @@ function reportMonitoring(
     type: 'monitoring.restored',
     data: { device: s.device, port: s.port, reason: 'recovered', since: iso(now), flapCount },
   });
-}
-
-/**
- * The tracker for every monitored port, with an injectable clock. Thin on purpose: the rules
- * live in `step` / `advance`.
- */
-export class HealthTracker {
-  readonly #cfg: TrackerConfig;
-  readonly #clock: () => number;
-  /** device → port → state; nested so observing builds no key strings. */
-  readonly #states = new Map<string, Map<string, PortTrackState>>();
-
-  constructor(cfg: TrackerConfig, options: { clock?: () => number; snapshot?: unknown } = {}) {
-    this.#cfg = cfg;
-    this.#clock = options.clock ?? Date.now;
-    if (options.snapshot !== undefined) {
-      for (const p of trackerSnapshotSchema.parse(options.snapshot).ports) this.#put(p);
-    }
-  }
-
-  #put(s: PortTrackState): void {
-    let ports = this.#states.get(s.device);
-    if (!ports) {
-      ports = new Map();
-      this.#states.set(s.device, ports);
-    }
-    ports.set(s.port, s);
-  }
-
-  #get(device: string, port: string): PortTrackState | undefined {
-    return this.#states.get(device)?.get(port);
-  }
-
-  /** Starts (or restarts) tracking a port with what is known about it. */
-  track(device: string, port: string, seed: SeedOptions = {}): void {
-    this.#put(initialState(device, port, seed));
-  }
-
-  /** A port under construction again (a new provision): completion will be reported once more. */
-  startConstruction(device: string, port: string): void {
-    const base = this.#get(device, port) ?? initialState(device, port);
-    this.#put({ ...base, underConstruction: true, healthyStreak: 0, healthySince: null, unhealthyStreak: 0 });
-  }
-
-  forget(device: string, port: string): void {
-    this.#states.get(device)?.delete(port);
-  }
-
-  /** Applies one poll result; returns the transitions it caused (usually none). */
-  observe(obs: Observation, thresholds: Thresholds): readonly TrackerEvent[] {
-    let s = this.#get(obs.device, obs.port);
-    if (!s) {
-      s = initialState(obs.device, obs.port);
-      this.#put(s);
-    }
-    return advance(s, obs, thresholds, this.#clock(), this.#cfg);
-  }
-
-  /** A copy of one port's state. */
-  state(device: string, port: string): PortTrackState | undefined {
-    const s = this.#get(device, port);
-    return s && copyState(s);
-  }
-
-  /** Plain JSON of every port's state, for persistence. */
-  snapshot(): TrackerSnapshot {
-    const ports: PortTrackState[] = [];
-    for (const m of this.#states.values()) for (const s of m.values()) ports.push(copyState(s));
-    return { v: 1, ports };
-  }
 }

@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import { DcAgentError, type ErrorOptions, type FailureCode } from '../../core/errors.js';
+import { DcAgentError, type ErrorOptions, type FailureCode, isDcAgentError } from '../../core/errors.js';
 import { type Logger, silentLogger } from '../../core/logger.js';
 import { type CliDialect, type Confirmation, matchPrompt, type PromptMatch } from './dialect.js';
 import { TerminalLines } from './terminal.js';
@@ -188,7 +188,7 @@ export class CliChannel {
       const onAbort = (): void => {
         const reason: unknown = signal?.reason;
         this.destroy(
-          reason instanceof DcAgentError
+          isDcAgentError(reason)
             ? reason
             : new DcAgentError('timeout', `command "${command}" on ${this.#options.deviceId} was aborted`, {
                 cause: reason,

@@ -1,7 +1,7 @@
 import type { Platform } from '../../contract/port-types.js';
 import { type FieldIssue, InvalidJobError } from '../../core/errors.js';
 import type { PortConfigState } from '../driver.js';
-import { subinterfacesOf } from '../platforms/platform.js';
+import { subinterfacesOf } from '../port-state.js';
 
 /**
  * A CLI dialect is data: how the device prompts, which words configure a port, how errors and

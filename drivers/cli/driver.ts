@@ -1,6 +1,7 @@
+// Over 400 lines: one class, the CLI change transaction (read, type, commit, read back, save, restore), kept whole.
 import type { DeviceConfig } from '../../config/load.js';
 import type { Platform } from '../../contract/port-types.js';
-import { DcAgentError, errorMessage, InvalidJobError, isDcAgentError } from '../../core/errors.js';
+import { DcAgentError, errorMessage, isDcAgentError } from '../../core/errors.js';
 import { type Logger, silentLogger } from '../../core/logger.js';
 import type {
   ApplyResult,
@@ -12,8 +13,14 @@ import type {
   PortConfigState,
   PortIntent,
 } from '../driver.js';
-import { countChanges, unifiedDiff } from '../netconf/driver.js';
-import { clearedState, intendedState, satisfies } from '../platforms/platform.js';
+import {
+  clearedState,
+  countChanges,
+  intendedState,
+  satisfies,
+  unifiedDiff,
+  viewAfter,
+} from '../port-state.js';
 import { CliCommandError } from './channel.js';
 import {
   assertSendable,
@@ -56,6 +63,7 @@ export class CliDriver implements DeviceDriver {
   /** One conversation at a time: a CLI session is a single cursor. */
   #queue: Promise<unknown> = Promise.resolve();
   #idleTimer: NodeJS.Timeout | undefined;
+  readonly #idleCloseMs: number;
   #closed = false;
 
   constructor(device: DeviceConfig, dialect: CliDialect, deps: CliDriverDeps = {}) {
@@ -65,6 +73,7 @@ export class CliDriver implements DeviceDriver {
     this.#device = device;
     this.#dialect = dialect;
     this.#deps = deps;
+    this.#idleCloseMs = device.cli.idleCloseSeconds * 1000;
     this.#log = (deps.logger ?? silentLogger).child({ device: device.id, platform: dialect.name });
   }
 
@@ -156,9 +165,6 @@ export class CliDriver implements DeviceDriver {
 
   /** What the intent asks of the port, refused with invalid-job before anything is sent. */
   #provisionTarget(intent: PortIntent): { target: PortTarget; wanted: PortConfigState } {
-    if (intent.mtu !== undefined) {
-      throw new InvalidJobError([{ path: 'mtu', message: `${this.platform} does not manage the MTU` }]);
-    }
     const description = intent.description === '' ? undefined : intent.description;
     assertSendable(this.#dialect, intent.port, description);
     return {
@@ -385,25 +391,16 @@ export class CliDriver implements DeviceDriver {
 
   #armIdle(): void {
     clearTimeout(this.#idleTimer);
-    const seconds = this.#device.cli?.idleCloseSeconds ?? 300;
     this.#idleTimer = setTimeout(() => {
       this.#session?.close();
       this.#session = undefined;
-    }, seconds * 1000);
+    }, this.#idleCloseMs);
     this.#idleTimer.unref();
   }
 }
 
 function callOf(options: CallOptions): CallOptions {
   return options.signal ? { signal: options.signal } : {};
-}
-
-/** The port after the change, as plan shows it: leaves the driver does not manage stay as they are. */
-function viewAfter(before: PortConfigState, wanted: PortConfigState, operation: Operation): PortConfigState {
-  const out: PortConfigState = { ...wanted, exists: true };
-  if (before.mtu !== undefined) out.mtu = before.mtu;
-  if (operation === 'deprovision') delete out.description;
-  return out;
 }
 
 function describe(state: PortConfigState): string {

@@ -1,7 +1,6 @@
-import { createTwoFilesPatch } from 'diff';
 import type { DeviceConfig } from '../../config/load.js';
 import type { Platform } from '../../contract/port-types.js';
-import { DcAgentError, NetconfRpcError, type RpcErrorInfo } from '../../core/errors.js';
+import { DcAgentError } from '../../core/errors.js';
 import { type Logger, silentLogger } from '../../core/logger.js';
 import type {
   ApplyResult,
@@ -16,16 +15,20 @@ import type {
 } from '../driver.js';
 import {
   clearedState,
+  countChanges,
   intendedState,
-  type NetconfPlatform,
-  renderPortConfig,
   satisfies,
-} from '../platforms/platform.js';
+  unifiedDiff,
+  viewAfter,
+  wantedState,
+} from '../port-state.js';
 import type { XmlFragment } from '../xml/xml.js';
+import type { NetconfPlatform } from './platform.js';
 import type { NetconfPool } from './pool.js';
 import { dataOf } from './reply.js';
 import * as rpc from './rpc.js';
 import { CAP, type Datastore } from './rpc.js';
+import { isNetconfRpcError, type RpcErrorInfo } from './rpc-error.js';
 import type { NetconfSession } from './session.js';
 import {
   chooseStrategy,
@@ -131,7 +134,7 @@ export class NetconfDriver implements DeviceDriver {
 
   async plan(operation: Operation, intent: PortIntent, options: PlanOptions = {}): Promise<Plan> {
     const change = this.#change(operation, operation === 'provision' ? intent : intent.port);
-    const after = operation === 'provision' ? intendedState(intent) : clearedState(intent.port);
+    const after = wantedState(operation, intent);
     const render = (target: Datastore): string =>
       rpc.editConfig({ target, config: change.payload, defaultOperation: 'merge' });
     if (options.offline) {
@@ -151,8 +154,7 @@ export class NetconfDriver implements DeviceDriver {
       const call = options.signal ? { signal: options.signal } : {};
       const target: Datastore = chooseStrategy(s) === 'running' ? 'running' : 'candidate';
       const before = await readPort(s, this.#impl, change.port, 'running', call);
-      // Leaves the device has but the intent does not manage (an MTU) stay in the "after" view.
-      const merged: PortConfigState = mergeForView(before, after, operation);
+      const merged = viewAfter(before, after, operation);
       const diff = unifiedDiff(this.deviceId, change.port, before, merged);
       const validation = options.validate
         ? await this.#testOnly(s, change.payload, options.signal)
@@ -201,7 +203,7 @@ export class NetconfDriver implements DeviceDriver {
     } catch (err) {
       // The device refusing the edit is the answer --validate exists for, not a failure of plan.
       // A lock held elsewhere (lock-denied) is no verdict on the edit, so it stays an error.
-      if (err instanceof NetconfRpcError && err.code === 'rpc-error') {
+      if (isNetconfRpcError(err, 'rpc-error')) {
         return { accepted: false, answer: err.errors.map(describeRpcError).join('; ') || err.message };
       }
       throw err;
@@ -260,51 +262,4 @@ export class NetconfDriver implements DeviceDriver {
 
 function describeRpcError(e: RpcErrorInfo): string {
   return `${e.severity} ${e.tag}${e.message ? `: ${e.message}` : ''}${e.path ? ` (at ${e.path})` : ''}`;
-}
-
-function mergeForView(
-  before: PortConfigState,
-  wanted: PortConfigState,
-  operation: Operation,
-): PortConfigState {
-  const out: PortConfigState = { ...wanted, exists: true };
-  if (wanted.mtu === undefined && before.mtu !== undefined) out.mtu = before.mtu;
-  if (operation === 'deprovision') delete out.description;
-  return out;
-}
-
-export function unifiedDiff(
-  device: string,
-  port: string,
-  before: PortConfigState | undefined,
-  after: PortConfigState,
-  renderState: (state: PortConfigState | undefined) => string = renderPortConfig,
-): string {
-  const a = renderState(before);
-  const b = renderState(after);
-  if (a === b) return '';
-  return createTwoFilesPatch(
-    `${device} running ${port}`,
-    `${device} intended ${port}`,
-    a,
-    b,
-    undefined,
-    undefined,
-    {
-      context: 3,
-    },
-  );
-}
-
-/** Changed lines of a unified diff (headers excluded); 0 means nothing to do. */
-export function countChanges(diff: string): number {
-  let n = 0;
-  for (const line of diff.split('\n')) {
-    if (
-      (line.startsWith('+') && !line.startsWith('+++')) ||
-      (line.startsWith('-') && !line.startsWith('---'))
-    )
-      n++;
-  }
-  return n;
 }

@@ -1,5 +1,5 @@
 import type { DeviceConfig, NetconfSettings } from '../../config/load.js';
-import { DcAgentError, errorMessage } from '../../core/errors.js';
+import { DcAgentError, errorMessage, isDcAgentError } from '../../core/errors.js';
 import { type Logger, silentLogger } from '../../core/logger.js';
 import { type SshTarget, sshTargetFrom } from '../transport/ssh.js';
 import { NetconfSession, type SessionOptions } from './session.js';
@@ -101,7 +101,7 @@ export class NetconfPool {
         // After a timeout the device may still be working on our RPC (and holding our lock);
         // only a fresh session is known to be in step.
         if (
-          err instanceof DcAgentError &&
+          isDcAgentError(err) &&
           (err.code === 'timeout' || err.code === 'unreachable') &&
           !session.closed
         ) {
@@ -164,7 +164,7 @@ export class NetconfPool {
   }
 
   #armIdle(entry: Entry): void {
-    const seconds = entry.device.netconf?.idleCloseSeconds ?? 300;
+    const seconds = netconfOf(entry.device).idleCloseSeconds;
     entry.idleTimer = setTimeout(() => {
       entry.idleTimer = undefined;
       if (entry.users > 0) return;
@@ -202,7 +202,7 @@ function raceSignal<T>(p: Promise<T>, signal: AbortSignal | undefined, deviceId:
   if (!signal) return p;
   const aborted = (): DcAgentError => {
     const reason: unknown = signal.reason;
-    if (reason instanceof DcAgentError) return reason;
+    if (isDcAgentError(reason)) return reason;
     return new DcAgentError('timeout', `waiting for the NETCONF session to ${deviceId} was aborted`, {
       cause: reason,
     });

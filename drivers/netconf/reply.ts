@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { type FailureCode, NetconfRpcError, type RpcErrorInfo } from '../../core/errors.js';
+import type { FailureCode } from '../../core/errors.js';
 import { child, childrenNamed, childText, serialize, type XmlElement, XmlParseError } from '../xml/xml.js';
+import { NetconfRpcError, type RpcErrorInfo } from './rpc-error.js';
 
 /**
  * Parsers for what a NETCONF server sends: hello, rpc-reply (ok, data, rpc-error) and

@@ -1,5 +1,6 @@
+// Over 400 lines: one class, a NETCONF session (hello, message-id matching, deadlines, close), kept whole.
 import type { Duplex } from 'node:stream';
-import { DcAgentError, errorMessage } from '../../core/errors.js';
+import { DcAgentError, errorMessage, isDcAgentError } from '../../core/errors.js';
 import { type Logger, silentLogger } from '../../core/logger.js';
 import { CONNECT_PHASE, openSubsystem, type SshTarget } from '../transport/ssh.js';
 import { parseXml } from '../xml/xml.js';
@@ -13,6 +14,9 @@ import {
   rpcErrorFor,
 } from './reply.js';
 import { CAP, closeSession, hello, nudge, operationName, rpcEnvelope } from './rpc.js';
+
+/** A session opened without a configured watchdog never nudges the server. */
+const NO_WATCHDOG = 0;
 
 /**
  * One NETCONF session (RFC 6241 over RFC 6242). Several RPCs may be in flight; replies are
@@ -114,7 +118,7 @@ export class NetconfSession {
       netconfSession: init.sessionId,
     });
     this.#rpcTimeoutMs = init.options.rpcTimeoutMs;
-    this.#firstReplyWatchdogMs = init.options.firstReplyWatchdogMs ?? 0;
+    this.#firstReplyWatchdogMs = init.options.firstReplyWatchdogMs ?? NO_WATCHDOG;
     this.#bytesIn = init.bytesIn;
     this.#bytesOut = init.bytesOut;
   }
@@ -216,7 +220,7 @@ export class NetconfSession {
           session.#attach();
         } catch (err) {
           finish(
-            err instanceof DcAgentError
+            isDcAgentError(err)
               ? err
               : new DcAgentError(
                   'rpc-error',
@@ -288,7 +292,7 @@ export class NetconfSession {
   }
 
   #fatal(err: unknown): void {
-    const e = err instanceof DcAgentError ? err : new FramingError(errorMessage(err));
+    const e = isDcAgentError(err) ? err : new FramingError(errorMessage(err));
     this.#log.error({ err: e.message }, 'NETCONF stream unusable; closing the session');
     this.#shutdown(e);
   }
@@ -531,7 +535,7 @@ export class NetconfSession {
 
 function abortError(signal: AbortSignal | undefined, operation: string, deviceId: string): DcAgentError {
   const reason: unknown = signal?.reason;
-  if (reason instanceof DcAgentError) return reason;
+  if (isDcAgentError(reason)) return reason;
   return new DcAgentError('timeout', `${operation} on ${deviceId} was aborted`, {
     cause: reason,
     details: { device: deviceId, operation },

@@ -1,12 +1,20 @@
-import { DcAgentError, errorMessage, NetconfRpcError } from '../../core/errors.js';
+import { DcAgentError, errorMessage } from '../../core/errors.js';
 import { type Logger, silentLogger } from '../../core/logger.js';
 import type { ApplyResult, PortConfigState } from '../driver.js';
-import { type NetconfPlatform, renderPortConfig, satisfies } from '../platforms/platform.js';
+import { renderPortConfig, satisfies } from '../port-state.js';
 import type { XmlFragment } from '../xml/xml.js';
+import type { NetconfPlatform } from './platform.js';
 import { dataOf } from './reply.js';
 import * as rpc from './rpc.js';
 import { CAP, type Datastore } from './rpc.js';
+import { isNetconfRpcError } from './rpc-error.js';
 import type { NetconfSession, RpcOptions } from './session.js';
+
+/**
+ * Upper bound on each cleanup RPC (discard, unlock) after a failure: long enough for a loaded
+ * device, short enough that a dead session does not hold the job for a full RPC deadline.
+ */
+const CLEANUP_TIMEOUT_MS = 10_000;
 
 /**
  * One port change as a NETCONF transaction. A change is only done when it has been read back
@@ -115,7 +123,9 @@ export async function runPortTransaction(
     ...(options.rpcTimeoutMs ? { timeoutMs: options.rpcTimeoutMs } : {}),
   };
   // Cleanup must still go out when the caller's signal has fired, so it does not carry it.
-  const cleanupCall: RpcOptions = { timeoutMs: Math.min(options.rpcTimeoutMs ?? 10_000, 10_000) };
+  const cleanupCall: RpcOptions = {
+    timeoutMs: Math.min(options.rpcTimeoutMs ?? CLEANUP_TIMEOUT_MS, CLEANUP_TIMEOUT_MS),
+  };
   const strategy = chooseStrategy(session);
 
   // Idempotence: nothing to send when running already matches.
@@ -252,7 +262,7 @@ async function takeLock(
 
 /** The session-id a lock-denied rpc-error names (RFC 6241 Appendix A: error-info session-id). */
 function lockHolder(err: unknown): number | undefined {
-  if (!(err instanceof NetconfRpcError) || err.code !== 'lock-denied') return undefined;
+  if (!isNetconfRpcError(err, 'lock-denied')) return undefined;
   for (const e of err.errors) {
     const raw = e.info?.['session-id'];
     const id = Number(Array.isArray(raw) ? raw[0] : raw);

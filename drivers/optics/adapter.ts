@@ -1,5 +1,5 @@
 import type { OpticsAdapter as OpticsAdapterId } from '../../contract/port-types.js';
-import type { Varbind } from '../transport/snmp.js';
+import type { SnmpReader, Varbind } from '../transport/snmp.js';
 
 /**
  * An optics adapter turns one vendor's MIB into Rx/Tx dBm per lane. It is mostly data (OIDs,
@@ -39,12 +39,6 @@ export interface OpticsBinding {
    * such object). Must not throw: anything unexpected is a null reading.
    */
   decode(vbs: readonly (Varbind | undefined)[], offset: number): LaneReading[];
-}
-
-/** The slice of an SNMP session discovery needs. */
-export interface SnmpReader {
-  get(oids: readonly string[]): Promise<Varbind[]>;
-  walk(baseOid: string): Promise<Varbind[]>;
 }
 
 export interface OpticsDiscovery {

@@ -1,6 +1,6 @@
-import { OID, octetText, rowIndex } from '../snmp/mib.js';
-import { type Varbind, VarbindType } from '../transport/snmp.js';
-import type { OpticsPort, SnmpReader } from './adapter.js';
+import { OID, octetText, rowIndex } from '../mib/mib.js';
+import { type SnmpReader, type Varbind, VarbindType } from '../transport/snmp.js';
+import type { OpticsPort } from './adapter.js';
 
 /**
  * ENTITY-MIB (RFC 6933) helpers shared by the entity-indexed adapters (Huawei, Cisco, RFC 3433

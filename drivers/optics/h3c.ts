@@ -1,4 +1,4 @@
-import { intValue } from '../snmp/mib.js';
+import { intValue } from '../mib/mib.js';
 import type { LaneReading, OpticsAdapter, OpticsBinding, OpticsDiscovery, OpticsPort } from './adapter.js';
 import { centiDbm } from './units.js';
 

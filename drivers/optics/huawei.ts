@@ -1,5 +1,5 @@
-import { intValue, rowIndex, textValue } from '../snmp/mib.js';
-import type { Varbind } from '../transport/snmp.js';
+import { intValue, rowIndex, textValue } from '../mib/mib.js';
+import type { SnmpReader, Varbind } from '../transport/snmp.js';
 import {
   getMany,
   type LaneReading,
@@ -7,7 +7,6 @@ import {
   type OpticsBinding,
   type OpticsDiscovery,
   type OpticsPort,
-  type SnmpReader,
 } from './adapter.js';
 import { EntityTables, entitiesByIfIndex } from './entity.js';
 import { centiDbm, microwattsToDbm, parseLaneList } from './units.js';

@@ -1,5 +1,6 @@
-import { intValue, rowIndex } from '../snmp/mib.js';
-import type { LaneReading, OpticsAdapter, OpticsBinding, OpticsPort, SnmpReader } from './adapter.js';
+import { intValue, rowIndex } from '../mib/mib.js';
+import type { SnmpReader } from '../transport/snmp.js';
+import type { LaneReading, OpticsAdapter, OpticsBinding, OpticsPort } from './adapter.js';
 import { centiDbm } from './units.js';
 
 /**

@@ -22,7 +22,3 @@ export function opticsAdapter(id: OpticsAdapterId): OpticsAdapter {
   if (!a) throw new Error(`no optics adapter "${String(id)}" (known: ${OPTICS_ADAPTERS.join(', ')})`);
   return a;
 }
-
-export function opticsAdapterIds(): readonly OpticsAdapterId[] {
-  return OPTICS_ADAPTERS;
-}

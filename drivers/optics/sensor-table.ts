@@ -1,5 +1,5 @@
-import { intValue, rowIndex } from '../snmp/mib.js';
-import type { Varbind } from '../transport/snmp.js';
+import { intValue, rowIndex } from '../mib/mib.js';
+import type { SnmpReader, Varbind } from '../transport/snmp.js';
 import {
   getMany,
   type LaneReading,
@@ -8,7 +8,6 @@ import {
   type OpticsBinding,
   type OpticsDiscovery,
   type OpticsPort,
-  type SnmpReader,
 } from './adapter.js';
 import { EntityTables, matchSensorsToPorts, type SensorLaneMap } from './entity.js';
 import { sensorReading } from './units.js';

@@ -1,5 +1,5 @@
-import type { Varbind } from '../transport/snmp.js';
-import { hexDumpText, OID, octetText, rowIndex } from './mib.js';
+import { hexDumpText, OID, octetText, rowIndex } from '../mib/mib.js';
+import type { SnmpReader, Varbind } from '../transport/snmp.js';
 
 /** What the resolver knows about one interface. */
 export interface InterfaceInfo {
@@ -8,16 +8,17 @@ export interface InterfaceInfo {
   readonly ifDescr?: string;
 }
 
-/** The slice of an SNMP session the resolver needs. */
-export interface TableWalker {
-  walk(baseOid: string): Promise<Varbind[]>;
-}
-
 /** An ifName/ifDescr value as the index keeps it (the poller compares with the same spelling). */
 export function interfaceName(value: unknown): string | null {
   // Bytes that are not text at all can still be matched by their hex spelling.
   return octetText(value) ?? (Buffer.isBuffer(value) ? value.toString('hex') : null);
 }
+
+/**
+ * How often a name the index does not know may trigger a fresh walk: a misspelt inventory port
+ * must not walk ifName/ifDescr every poll, and a port added on the device is found within a minute.
+ */
+const MISS_REFRESH_MS = 60_000;
 
 /** Lookup tiers, tried in order: a tier only answers when the tiers before it did not know the name. */
 const TIERS = ['ifName', 'ifDescr', 'ifName-hex', 'ifDescr-hex', 'folded'] as const;
@@ -118,7 +119,7 @@ export interface PortResolverOptions {
  * moved, so everything derived from it (optics discovery, the poll plan) knows to rebuild.
  */
 export class PortResolver {
-  readonly #walker: TableWalker;
+  readonly #walker: SnmpReader;
   readonly #missRefreshMs: number;
   readonly #now: () => number;
   #index: InterfaceIndex | undefined;
@@ -128,9 +129,9 @@ export class PortResolver {
   #generation = 0;
   #stale = false;
 
-  constructor(walker: TableWalker, options: PortResolverOptions = {}) {
+  constructor(walker: SnmpReader, options: PortResolverOptions = {}) {
     this.#walker = walker;
-    this.#missRefreshMs = options.missRefreshMs ?? 60_000;
+    this.#missRefreshMs = options.missRefreshMs ?? MISS_REFRESH_MS;
     this.#now = options.now ?? Date.now;
   }
 

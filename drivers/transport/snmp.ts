@@ -1,5 +1,7 @@
+// Over 400 lines: the agent's one seam to net-snmp (sessions, its types, its errors translated), kept whole.
 import { createRequire } from 'node:module';
 import { isIPv6 } from 'node:net';
+import { DEFAULTS } from '../../config/defaults.js';
 import type { SnmpSettings } from '../../config/load.js';
 import { snmpRequestWorstMs } from '../../config/timing.js';
 import { DcAgentError, type ErrorCode, type ErrorOptions } from '../../core/errors.js';
@@ -150,6 +152,11 @@ export interface SnmpSessionOptions {
   now?: () => number;
 }
 
+/** Rows per GETBULK of a walk: 25 short column values fit a 1,500-byte datagram with room to spare. */
+const WALK_MAX_REPETITIONS = 25;
+/** Far more rows than any interface or entity table holds; beyond it the agent is looping. */
+const WALK_MAX_ROWS = 200_000;
+
 export interface WalkOptions {
   maxRepetitions?: number;
   /** A walk that grows beyond this is an agent looping or a table far bigger than expected. */
@@ -178,7 +185,13 @@ interface NodeSystemError extends Error {
   status?: number;
 }
 
-export class SnmpSession {
+/** What the agent asks of an SNMP session: SnmpSession answers it, tests hand in fakes. */
+export interface SnmpReader {
+  get(oids: readonly string[]): Promise<Varbind[]>;
+  walk(baseOid: string): Promise<Varbind[]>;
+}
+
+export class SnmpSession implements SnmpReader {
   readonly deviceId: string;
   readonly host: string;
   readonly port: number;
@@ -205,9 +218,8 @@ export class SnmpSession {
     this.version = s.version;
     this.timeoutMs = s.timeoutMs;
     this.retries = s.retries;
-    // Settings built by hand (not through the config schema) may leave it out: no backoff then.
-    this.backoff = s.backoff ?? 1;
-    this.#deviceLimit = new Semaphore(options.maxInFlight ?? 2);
+    this.backoff = s.backoff;
+    this.#deviceLimit = new Semaphore(options.maxInFlight ?? DEFAULTS.snmpMaxInFlightPerDevice);
     this.#agentLimit = options.agentLimit;
     this.#log = options.logger ?? silentLogger;
     this.#now = options.now ?? (() => performance.now());
@@ -263,8 +275,8 @@ export class SnmpSession {
 
   /** Every object under `baseOid`, in order, by GETBULK. */
   async walk(baseOid: string, options: WalkOptions = {}): Promise<Varbind[]> {
-    const maxRepetitions = options.maxRepetitions ?? 25;
-    const maxRows = options.maxRows ?? 200_000;
+    const maxRepetitions = options.maxRepetitions ?? WALK_MAX_REPETITIONS;
+    const maxRows = options.maxRows ?? WALK_MAX_ROWS;
     const prefix = `${baseOid}.`;
     const rows: Varbind[] = [];
     let cursor = baseOid;

@@ -123,7 +123,7 @@ export function mapSshError(
   err: unknown,
   target: Pick<SshTarget, 'deviceId' | 'host' | 'port'>,
 ): DcAgentError {
-  if (err instanceof DcAgentError) return err;
+  if (isDcAgentError(err)) return err;
   const e = (typeof err === 'object' && err !== null ? err : {}) as SshLikeError;
   const where = `${target.host}:${target.port}`;
   const details = {
@@ -274,7 +274,7 @@ function openChannel(
     const onAbort = (): void => {
       const reason: unknown = options.signal?.reason;
       fail(
-        reason instanceof DcAgentError
+        isDcAgentError(reason)
           ? reason
           : new DcAgentError('timeout', `connecting to ${target.deviceId} was aborted`, { cause: reason }),
       );

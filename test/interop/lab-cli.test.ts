@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OID } from '../../drivers/snmp/mib.js';
+import { OID } from '../../drivers/mib/mib.js';
 import { LAB_PLATFORM_NAMES } from '../../lab/catalog.js';
 import { BIN, ensureBuilt, ROOT, runBin } from '../helpers/cli.js';
 

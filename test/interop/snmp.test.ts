@@ -4,11 +4,13 @@
 // (writecache is one cache for all communities, so the fixtures use OIDs no other file uses).
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { evaluateHealth } from '../../agent/health/evaluate.js';
-import { HealthTracker } from '../../agent/health/tracker.js';
+import { initialState } from '../../agent/health/track-state.js';
+import { step } from '../../agent/health/tracker.js';
 import { DEFAULT_THRESHOLDS } from '../../config/defaults.js';
 import type { SnmpSettings } from '../../config/load.js';
 import { Secret } from '../../core/secret.js';
-import { DevicePoller, type PortPollResult, type PortReading } from '../../drivers/snmp/poller.js';
+import { DevicePoller } from '../../drivers/snmp/device-poller.js';
+import type { PortPollResult, PortReading } from '../../drivers/snmp/poll-result.js';
 import { SnmpSession } from '../../drivers/transport/snmp.js';
 import { FIXTURE_DEVICES, type FixtureDevice, fixtureDevice, snmpset } from '../fakes/snmp-fixtures.js';
 
@@ -23,6 +25,7 @@ function v2c(community: string, timeoutMs = 3_000, retries = 1): SnmpSession {
     community: new Secret(community),
     timeoutMs,
     retries,
+    backoff: 1,
   } as SnmpSettings;
   const s = new SnmpSession({ id: community, host: snmp.host, snmp: settings });
   sessions.push(s);
@@ -45,6 +48,7 @@ function v3(
     context,
     timeoutMs,
     retries: 0,
+    backoff: 1,
   } as SnmpSettings;
   const s = new SnmpSession({ id: `v3-${context}`, host: snmp.host, snmp: settings });
   sessions.push(s);
@@ -268,17 +272,16 @@ describe('end to end: poller → tracker', () => {
   it('a port under construction completes after upPolls healthy polls, with exact evidence', async () => {
     await snmpset(snmp, d.community, move.dark);
     let now = Date.parse('2025-06-01T12:00:00Z');
-    const tracker = new HealthTracker(
-      { upPolls: 3, downPolls: 2, damping: { windowSeconds: 600, maxFlaps: 4, holdSeconds: 300 } },
-      { clock: () => now },
-    );
-    tracker.track(d.community, move.port, { underConstruction: true });
+    const cfg = { upPolls: 3, downPolls: 2, damping: { windowSeconds: 600, maxFlaps: 4, holdSeconds: 300 } };
+    let state = initialState(d.community, move.port, { underConstruction: true });
     const poller = pollerFor(d, v2c(d.community));
     const thresholds = DEFAULT_THRESHOLDS['10GBASE-LR'];
     const cycle = async () => {
       now += 10_000;
       const r = (await poller.poll([move.port]))[0]!;
-      return tracker.observe(r, thresholds);
+      const stepped = step(state, r, thresholds, now, cfg);
+      state = stepped.state;
+      return stepped.events;
     };
     expect(await cycle()).toEqual([]);
     await snmpset(snmp, d.community, move.lit);

@@ -1,7 +1,8 @@
 import { DcAgentError } from '../../../core/errors.js';
 import type { PortConfigState, PortIntent } from '../../driver.js';
+import type { NetconfPlatform } from '../../netconf/platform.js';
+import { subinterfacesOf } from '../../port-state.js';
 import { child, childrenNamed, childText, el, type XmlElement, type XmlFragment } from '../../xml/xml.js';
-import { type NetconfPlatform, subinterfacesOf } from '../platform.js';
 
 /**
  * Huawei VRP8 over NETCONF: huawei-ifm (Huawei/yang network-router/8.22.0, revision 2022-08-06),
@@ -57,7 +58,6 @@ function parseMtu(text: string | undefined): number | undefined {
 export const huaweiVrpPlatform: NetconfPlatform = Object.freeze({
   name: 'huawei-vrp',
   requiredCapabilities: Object.freeze([HUAWEI_IFM_NS]),
-  supportsMtu: true,
 
   intentPayload(intent: PortIntent): XmlFragment {
     const length = charLength(intent.description);
@@ -67,14 +67,6 @@ export const huaweiVrpPlatform: NetconfPlatform = Object.freeze({
         `huawei-ifm takes a description of at most ${HUAWEI_DESCRIPTION_MAX} characters; this one has ${length}`,
         { details: { port: intent.port, length } },
       );
-    }
-    if (
-      intent.mtu !== undefined &&
-      (!Number.isInteger(intent.mtu) || intent.mtu < 0 || intent.mtu > HUAWEI_MTU_MAX)
-    ) {
-      throw new DcAgentError('invalid-job', `huawei-ifm takes an mtu of 0..${HUAWEI_MTU_MAX}`, {
-        details: { port: intent.port, mtu: intent.mtu },
-      });
     }
     return ifm(
       el(
@@ -86,7 +78,6 @@ export const huaweiVrpPlatform: NetconfPlatform = Object.freeze({
           ? el('description', { 'nc:operation': 'remove' })
           : el('description', undefined, intent.description),
         el('admin-status', undefined, intent.enabled ? 'up' : 'down'),
-        intent.mtu !== undefined ? el('mtu', undefined, String(intent.mtu)) : undefined,
       ),
     );
   },

@@ -1,7 +1,7 @@
-import { DcAgentError } from '../../../core/errors.js';
 import type { PortConfigState, PortIntent } from '../../driver.js';
+import { type NetconfPlatform, yangBoolean } from '../../netconf/platform.js';
+import { subinterfacesOf } from '../../port-state.js';
 import { child, childrenNamed, childText, el, type XmlElement, type XmlFragment } from '../../xml/xml.js';
-import { type NetconfPlatform, subinterfacesOf, yangBoolean } from '../platform.js';
 
 /**
  * ietf-interfaces@2014-05-08 (RFC 7223). Mappings, all under /if:interfaces/if:interface:
@@ -10,8 +10,6 @@ import { type NetconfPlatform, subinterfacesOf, yangBoolean } from '../platform.
  *                  from iana-if-type@2014-05-08; mandatory, so every payload carries it)
  *   description → /if:interfaces/if:interface/if:description
  *   enabled     → /if:interfaces/if:interface/if:enabled     (boolean, default true)
- * The model has no interface MTU (ietf-ip's ipv4/mtu is the IP MTU, a different thing), so an
- * intent with an MTU is refused here rather than silently dropped.
  */
 
 export const IETF_INTERFACES_NS = 'urn:ietf:params:xml:ns:yang:ietf-interfaces';
@@ -34,18 +32,8 @@ function findInterface(data: XmlElement, port: string): XmlElement | undefined {
 export const ietfInterfacesPlatform: NetconfPlatform = Object.freeze({
   name: 'ietf-interfaces',
   requiredCapabilities: Object.freeze([IETF_INTERFACES_NS]),
-  supportsMtu: false,
 
   intentPayload(intent: PortIntent): XmlFragment {
-    if (intent.mtu !== undefined) {
-      throw new DcAgentError(
-        'unsupported-platform',
-        'ietf-interfaces has no interface MTU leaf; this port cannot take an MTU',
-        {
-          details: { port: intent.port, mtu: intent.mtu },
-        },
-      );
-    }
     return interfaces(
       el(
         'interface',

@@ -1,7 +1,7 @@
-import { DcAgentError } from '../../../core/errors.js';
 import type { PortConfigState, PortIntent } from '../../driver.js';
+import type { NetconfPlatform } from '../../netconf/platform.js';
+import { subinterfacesOf } from '../../port-state.js';
 import { child, childrenNamed, childText, el, type XmlElement, type XmlFragment } from '../../xml/xml.js';
-import { type NetconfPlatform, subinterfacesOf } from '../platform.js';
 
 /**
  * Cisco IOS XR native model Cisco-IOS-XR-ifmgr-cfg, namespace
@@ -60,33 +60,14 @@ function parseMtu(entryNode: XmlElement, port: string): number | undefined {
 export const iosxrPlatform: NetconfPlatform = Object.freeze({
   name: 'iosxr',
   requiredCapabilities: Object.freeze([IOSXR_IFMGR_CFG_NS]),
-  supportsMtu: true,
 
   intentPayload(intent: PortIntent): XmlFragment {
-    const [min, max] = IOSXR_MTU_RANGE;
-    if (intent.mtu !== undefined && (!Number.isInteger(intent.mtu) || intent.mtu < min || intent.mtu > max)) {
-      throw new DcAgentError('invalid-job', `Cisco-IOS-XR-ifmgr-cfg takes an mtu of ${min}..${max}`, {
-        details: { port: intent.port, mtu: intent.mtu },
-      });
-    }
     return configurations(
       entry(
         intent.port,
         el('description', undefined, intent.description),
         // remove: a no-op when the port is not shut down, so re-provisioning cannot fail on it.
         intent.enabled ? el('shutdown', { 'nc:operation': 'remove' }) : el('shutdown'),
-        intent.mtu !== undefined
-          ? el(
-              'mtus',
-              undefined,
-              el(
-                'mtu',
-                undefined,
-                el('owner', undefined, mtuOwner(intent.port)),
-                el('mtu', undefined, String(intent.mtu)),
-              ),
-            )
-          : undefined,
       ),
     );
   },

@@ -1,7 +1,7 @@
-import { DcAgentError } from '../../../core/errors.js';
 import type { PortConfigState, PortIntent } from '../../driver.js';
+import type { NetconfPlatform } from '../../netconf/platform.js';
+import { subinterfacesOf } from '../../port-state.js';
 import { child, childrenNamed, childText, el, type XmlElement, type XmlFragment } from '../../xml/xml.js';
-import { type NetconfPlatform, subinterfacesOf } from '../platform.js';
 
 /**
  * Junos configuration XML (the Junos XML API, `[edit interfaces]`), edited with the standard
@@ -49,16 +49,9 @@ export function junosConfirmTimeout(seconds: number): number {
 export const junosPlatform: NetconfPlatform = Object.freeze({
   name: 'junos',
   requiredCapabilities: Object.freeze([JUNOS_NETCONF_CAPABILITY]),
-  supportsMtu: true,
   confirmTimeout: junosConfirmTimeout,
 
   intentPayload(intent: PortIntent): XmlFragment {
-    const [min, max] = JUNOS_MTU_RANGE;
-    if (intent.mtu !== undefined && (!Number.isInteger(intent.mtu) || intent.mtu < min || intent.mtu > max)) {
-      throw new DcAgentError('invalid-job', `Junos takes an interface mtu of ${min}..${max}`, {
-        details: { port: intent.port, mtu: intent.mtu },
-      });
-    }
     return configuration(
       el(
         'interface',
@@ -67,7 +60,6 @@ export const junosPlatform: NetconfPlatform = Object.freeze({
         el('description', undefined, intent.description),
         // remove (RFC 6241 §7.2, supported by Junos) is a no-op on a port that is already enabled.
         intent.enabled ? el('disable', { 'nc:operation': 'remove' }) : el('disable'),
-        intent.mtu !== undefined ? el('mtu', undefined, String(intent.mtu)) : undefined,
       ),
     );
   },

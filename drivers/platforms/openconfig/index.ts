@@ -1,4 +1,6 @@
 import type { PortConfigState, PortIntent } from '../../driver.js';
+import { type NetconfPlatform, yangBoolean } from '../../netconf/platform.js';
+import { subinterfacesOf } from '../../port-state.js';
 import {
   child,
   childrenNamed,
@@ -8,7 +10,6 @@ import {
   type XmlElement,
   type XmlFragment,
 } from '../../xml/xml.js';
-import { type NetconfPlatform, subinterfacesOf, yangBoolean } from '../platform.js';
 
 /**
  * openconfig-interfaces (openconfig/public release/models/interfaces). Intended configuration
@@ -49,15 +50,8 @@ function parseMtu(text: string | undefined): number | undefined {
 export const openconfigPlatform: NetconfPlatform = Object.freeze({
   name: 'openconfig',
   requiredCapabilities: Object.freeze([OPENCONFIG_INTERFACES_NS]),
-  supportsMtu: true,
 
   intentPayload(intent: PortIntent): XmlFragment {
-    if (
-      intent.mtu !== undefined &&
-      (!Number.isInteger(intent.mtu) || intent.mtu < 64 || intent.mtu > 65_535)
-    ) {
-      throw new RangeError('mtu must be an integer between 64 and 65535');
-    }
     return interfaces(
       el(
         'interface',
@@ -70,7 +64,6 @@ export const openconfigPlatform: NetconfPlatform = Object.freeze({
           ethernetType(),
           el('description', undefined, intent.description),
           el('enabled', undefined, String(intent.enabled)),
-          intent.mtu !== undefined ? el('mtu', undefined, String(intent.mtu)) : undefined,
         ),
       ),
     );

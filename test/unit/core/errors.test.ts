@@ -6,7 +6,6 @@ import {
   InvalidJobError,
   isDcAgentError,
   LifecycleError,
-  NetconfRpcError,
   RETRYABLE_BY_DEFAULT,
 } from '../../../core/errors.js';
 
@@ -46,14 +45,5 @@ describe('error hierarchy', () => {
     expect(e).toMatchObject({ code: 'invalid-job', retryable: false, name: 'InvalidJobError' });
     expect(e.message).toContain('connectionId: bad');
     expect(e.message).toContain('port: required');
-  });
-
-  it('NetconfRpcError keeps the device rpc-error whole', () => {
-    const e = new NetconfRpcError('lock-denied', 'lock', [
-      { type: 'protocol', tag: 'lock-denied', severity: 'error', info: { 'session-id': '12' } },
-    ]);
-    expect(e.retryable).toBe(true);
-    expect(e.errors[0]?.info).toEqual({ 'session-id': '12' });
-    expect(e.message).toBe('lock failed: lock-denied');
   });
 });

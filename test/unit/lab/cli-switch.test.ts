@@ -2,7 +2,7 @@
 // physics (admin follows the committed running config), PVIs made through the lab show in the
 // running config, a reload keeps only what was saved, and SNMP names the ports as the box does.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { OID } from '../../../drivers/snmp/mib.js';
+import { OID } from '../../../drivers/mib/mib.js';
 import { netSnmp, type Varbind } from '../../../drivers/transport/snmp.js';
 import { LAB_MODELS } from '../../../lab/catalog.js';
 import { CliShell } from '../../../lab/cli/shell.js';

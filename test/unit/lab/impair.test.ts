@@ -2,7 +2,7 @@
 // and an in-order delay on its TCP sockets, asked through net-snmp and plain sockets.
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OID } from '../../../drivers/snmp/mib.js';
+import { OID } from '../../../drivers/mib/mib.js';
 import { netSnmp, type Varbind } from '../../../drivers/transport/snmp.js';
 import { DelayLine, delaySocket, seededRandom } from '../../../lab/impair.js';
 import { NetconfSimSwitch } from '../../../lab/netconf-switch.js';

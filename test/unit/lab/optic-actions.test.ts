@@ -2,8 +2,8 @@
 // vanish and come back, entLastChangeTime moving, a fresh serial) and `snmp-hold`, seen through
 // the lab's SNMP responder with net-snmp.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OID } from '../../../drivers/mib/mib.js';
 import { HUAWEI_OIDS } from '../../../drivers/optics/huawei.js';
-import { OID } from '../../../drivers/snmp/mib.js';
 import { netSnmp, type Varbind, VarbindType } from '../../../drivers/transport/snmp.js';
 import { runAction } from '../../../lab/control-api.js';
 import { NetconfSimSwitch } from '../../../lab/netconf-switch.js';

@@ -3,10 +3,11 @@
 // indexes and units. The wire is covered by the interop tests.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { OPTICS_ADAPTERS, type PortType } from '../../../contract/port-types.js';
-import type { OpticsAdapterId, SnmpReader } from '../../../drivers/optics/adapter.js';
+import { OID } from '../../../drivers/mib/mib.js';
+import type { OpticsAdapterId } from '../../../drivers/optics/adapter.js';
 import { opticsAdapter } from '../../../drivers/optics/registry.js';
 import { ietfInterfacesPlatform } from '../../../drivers/platforms/ietf-interfaces/index.js';
-import { OID } from '../../../drivers/snmp/mib.js';
+import type { SnmpReader } from '../../../drivers/transport/snmp.js';
 import { type Varbind, VarbindType } from '../../../drivers/transport/snmp.js';
 import { compareArcs, type MibRow, type SnmpValue, toArcs } from '../../../lab/mib-view.js';
 import { NetconfSimSwitch } from '../../../lab/netconf-switch.js';

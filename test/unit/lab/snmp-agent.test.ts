@@ -1,8 +1,8 @@
 // The lab's SNMP responder on loopback, asked by net-snmp (the library the agent uses): GET,
 // GETNEXT, GETBULK walks, v1 errors, the silent and wrong-community cases.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OID } from '../../../drivers/mib/mib.js';
 import { ietfInterfacesPlatform } from '../../../drivers/platforms/ietf-interfaces/index.js';
-import { OID } from '../../../drivers/snmp/mib.js';
 import { netSnmp, type Varbind, VarbindType } from '../../../drivers/transport/snmp.js';
 import { NetconfSimSwitch } from '../../../lab/netconf-switch.js';
 import { ietfLabPlatform } from '../../../lab/platforms.js';

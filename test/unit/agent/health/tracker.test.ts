@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
   type FailureReason,
-  HealthTracker,
   initialState,
-  type Observation,
-  step,
+  type PortTrackState,
+  portTrackStateSchema,
+  type SeedOptions,
   type TrackerConfig,
-  type TrackerEvent,
-} from '../../../../agent/health/tracker.js';
+} from '../../../../agent/health/track-state.js';
+import { type Observation, step, type TrackerEvent } from '../../../../agent/health/tracker.js';
 import { DEFAULT_THRESHOLDS } from '../../../../config/defaults.js';
 import { EVENT_DATA_SCHEMAS } from '../../../../contract/events.js';
 
@@ -45,16 +45,24 @@ const failed = (reason: FailureReason = 'snmp-timeout'): Observation => ({
   reason,
 });
 
-/** A tracker on a fake clock that advances one interval per observation. */
+/** One port's state, stepped as the monitor steps it, on a fake clock that advances one interval per poll. */
 function rig(cfg: TrackerConfig = CFG) {
   let now = Date.parse('2025-01-01T00:00:00Z');
-  const tracker = new HealthTracker(cfg, { clock: () => now });
+  let current: PortTrackState | undefined;
+  const tracker = {
+    track: (device: string, port: string, seed: SeedOptions = {}) => {
+      current = initialState(device, port, seed);
+    },
+    state: (_device: string, _port: string) => current,
+  };
   const all: TrackerEvent[] = [];
   const feed = (obs: Observation, times = 1) => {
     const out: TrackerEvent[] = [];
     for (let i = 0; i < times; i++) {
       now += INTERVAL;
-      out.push(...tracker.observe(obs, T));
+      const r = step(current ?? initialState(obs.device, obs.port), obs, T, now, cfg);
+      current = r.state;
+      out.push(...r.events);
     }
     all.push(...out);
     return out;
@@ -254,8 +262,7 @@ describe('failed polls', () => {
   it('a state saved before restore damping existed loads and carries on', () => {
     const s = initialState('sw1', 'Eth1', { availability: 'available' });
     const { recoverStreak: _r, monitoringDamping: _m, ...old } = s;
-    const tracker = new HealthTracker(CFG, { snapshot: { v: 1, ports: [old] } });
-    expect(tracker.state('sw1', 'Eth1')).toEqual(s);
+    expect(portTrackStateSchema.parse(old)).toEqual(s);
   });
 
   it('a failure between unhealthy polls breaks the streak, so it cannot tip a port into unavailable', () => {
@@ -377,28 +384,24 @@ describe('step (the pure form)', () => {
 });
 
 describe('state', () => {
-  it('is plain JSON that restores into a tracker that carries on exactly', () => {
+  it('is plain JSON that restores into a state that carries on exactly', () => {
     const a = rig();
     a.tracker.track('sw1', 'Eth1', { availability: 'available' });
     a.feed(dark);
-    const json = JSON.parse(JSON.stringify(a.tracker.snapshot()));
-    let now = a.at();
-    const b = new HealthTracker(CFG, { clock: () => now, snapshot: json });
-    now += INTERVAL;
-    expect(b.observe(dark, T).map((e) => e.type)).toEqual(['availability.changed']);
+    const restored = portTrackStateSchema.parse(JSON.parse(JSON.stringify(a.tracker.state('sw1', 'Eth1'))));
+    const next = step(restored, dark, T, a.at() + INTERVAL, CFG);
+    expect(next.events.map((e) => e.type)).toEqual(['availability.changed']);
   });
 
-  it('a corrupt snapshot is refused', () => {
-    expect(() => new HealthTracker(CFG, { snapshot: { v: 1, ports: [{ device: 'x' }] } })).toThrow();
+  it('a corrupt state is refused', () => {
+    expect(() => portTrackStateSchema.parse({ v: 1, device: 'x' })).toThrow();
   });
 
-  it('startConstruction reopens a port for a new construction.completed', () => {
+  it('a port tracked again under construction gets a new construction.completed', () => {
     const { tracker, feed } = rig();
     tracker.track('sw1', 'Eth1', { underConstruction: true });
     feed(healthy, 3);
-    tracker.startConstruction('sw1', 'Eth1');
+    tracker.track('sw1', 'Eth1', { underConstruction: true });
     expect(feed(healthy, 3).map((e) => e.type)).toEqual(['construction.completed']);
-    tracker.forget('sw1', 'Eth1');
-    expect(tracker.state('sw1', 'Eth1')).toBeUndefined();
   });
 });

@@ -116,14 +116,6 @@ describe('NetconfDriver against a fake device', () => {
     expect(await driver.readPortConfig('p1')).toEqual({ port: 'p1', exists: true, enabled: false });
   });
 
-  it('an MTU on ietf-interfaces is refused before contacting the device', async () => {
-    const { srv, driver } = await setup([CAP.candidate, IETF]);
-    expect(hasCode(await rejection(driver.apply({ ...intent, mtu: 9000 })), 'unsupported-platform')).toBe(
-      true,
-    );
-    expect(srv.connectionCount).toBe(0);
-  });
-
   it('listSubinterfaces asks for interface names only', async () => {
     const { srv, driver } = await setup([CAP.candidate, IETF]);
     srv.handler = (req, ch) =>

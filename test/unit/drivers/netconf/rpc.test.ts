@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { NetconfRpcError } from '../../../../core/errors.js';
 import {
   classifyRpcErrors,
   dataOf,
@@ -9,6 +8,7 @@ import {
   rpcErrorFor,
 } from '../../../../drivers/netconf/reply.js';
 import * as rpc from '../../../../drivers/netconf/rpc.js';
+import { NetconfRpcError } from '../../../../drivers/netconf/rpc-error.js';
 import { el, parseXml } from '../../../../drivers/xml/xml.js';
 
 describe('RPC builders', () => {

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { hasCode, NetconfRpcError } from '../../../../core/errors.js';
+import { hasCode } from '../../../../core/errors.js';
 import type { PortConfigState } from '../../../../drivers/driver.js';
 import { parseRpcReply, type RpcReply } from '../../../../drivers/netconf/reply.js';
 import { CAP, operationName } from '../../../../drivers/netconf/rpc.js';
+import { NetconfRpcError } from '../../../../drivers/netconf/rpc-error.js';
 import { type RpcChannel, runPortTransaction } from '../../../../drivers/netconf/transaction.js';
 import { ietfInterfacesPlatform as platform } from '../../../../drivers/platforms/ietf-interfaces/index.js';
-import { clearedState, intendedState } from '../../../../drivers/platforms/platform.js';
+import { clearedState, intendedState } from '../../../../drivers/port-state.js';
 import { child, el, parseXml } from '../../../../drivers/xml/xml.js';
 
 const PORT = '10GE1/0/1';

@@ -1,17 +1,18 @@
 import { describe, expect, it } from 'vitest';
+import { OPTICS_ADAPTERS } from '../../../../contract/port-types.js';
 import { CISCO_SENSOR_OIDS, ciscoAdapter } from '../../../../drivers/optics/cisco.js';
 import { ENTITY_SENSOR_OIDS, entitySensorAdapter } from '../../../../drivers/optics/entity-sensor.js';
 import { H3C_OIDS, h3cAdapter } from '../../../../drivers/optics/h3c.js';
 import { detectHuaweiUnit, HUAWEI_OIDS, huaweiAdapter } from '../../../../drivers/optics/huawei.js';
 import { JUNIPER_OIDS, juniperAdapter } from '../../../../drivers/optics/juniper.js';
 import { noneAdapter } from '../../../../drivers/optics/none.js';
-import { opticsAdapter, opticsAdapterIds } from '../../../../drivers/optics/registry.js';
+import { opticsAdapter } from '../../../../drivers/optics/registry.js';
 import { VarbindType } from '../../../../drivers/transport/snmp.js';
 import { fixture, readOptics } from './helpers.js';
 
 describe('registry', () => {
   it('has one adapter per config optics value', () => {
-    for (const id of opticsAdapterIds()) expect(opticsAdapter(id).id).toBe(id);
+    for (const id of OPTICS_ADAPTERS) expect(opticsAdapter(id).id).toBe(id);
     expect(opticsAdapter('none')).toBe(noneAdapter);
     expect(noneAdapter.readsOptics).toBe(false);
   });

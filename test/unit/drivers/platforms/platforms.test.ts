@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { hasCode } from '../../../../core/errors.js';
 import type { PortIntent } from '../../../../drivers/driver.js';
 import { ietfInterfacesPlatform as ietf } from '../../../../drivers/platforms/ietf-interfaces/index.js';
 import { openconfigPlatform as oc } from '../../../../drivers/platforms/openconfig/index.js';
@@ -8,7 +7,7 @@ import {
   renderPortConfig,
   satisfies,
   subinterfacesOf,
-} from '../../../../drivers/platforms/platform.js';
+} from '../../../../drivers/port-state.js';
 import { child, parseXml } from '../../../../drivers/xml/xml.js';
 
 const intent: PortIntent = {
@@ -26,16 +25,6 @@ describe('ietf-interfaces platform', () => {
     expect(xml).toBe(
       '<interfaces xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces"><interface><name>10GE1/0/1</name><type xmlns:ianaift="urn:ietf:params:xml:ns:yang:iana-if-type">ianaift:ethernetCsmacd</type><description>HC hc-abc-1 &lt;/description&gt;&lt;enabled&gt;false&lt;/enabled&gt;</description><enabled>true</enabled></interface></interfaces>',
     );
-  });
-
-  it('refuses an MTU it cannot express', () => {
-    let err: unknown;
-    try {
-      ietf.intentPayload({ ...intent, mtu: 9000 });
-    } catch (e) {
-      err = e;
-    }
-    expect(hasCode(err, 'unsupported-platform')).toBe(true);
   });
 
   it('clears with remove (idempotent) and admin down', () => {
@@ -80,16 +69,14 @@ describe('ietf-interfaces platform', () => {
 });
 
 describe('openconfig platform', () => {
-  it('puts name, type, description, enabled and mtu under config, with config/name equal to the key', () => {
-    const root = parseXml(oc.intentPayload({ ...intent, mtu: 9100 }).xml);
+  it('puts name, type, description and enabled under config, with config/name equal to the key', () => {
+    const root = parseXml(oc.intentPayload(intent).xml);
     const iface = child(root, 'interface');
     expect(child(iface, 'name')?.text).toBe('10GE1/0/1');
     const cfg = child(iface, 'config');
-    expect(cfg?.children.map((c) => c.name)).toEqual(['name', 'type', 'description', 'enabled', 'mtu']);
+    expect(cfg?.children.map((c) => c.name)).toEqual(['name', 'type', 'description', 'enabled']);
     expect(child(cfg, 'name')?.text).toBe('10GE1/0/1');
     expect(child(cfg, 'description')?.text).toBe(intent.description);
-    expect(child(cfg, 'mtu')?.text).toBe('9100');
-    expect(() => oc.intentPayload({ ...intent, mtu: 70_000 })).toThrow(RangeError);
   });
 
   it('parses config leaves including mtu', () => {

@@ -3,13 +3,14 @@
 import { describe, expect, it } from 'vitest';
 import { hasCode } from '../../../../core/errors.js';
 import type { PortIntent } from '../../../../drivers/driver.js';
+import type { NetconfPlatform } from '../../../../drivers/netconf/platform.js';
 import { parseRpcReply, type RpcReply } from '../../../../drivers/netconf/reply.js';
 import { CAP, operationName } from '../../../../drivers/netconf/rpc.js';
 import { type RpcChannel, runPortTransaction } from '../../../../drivers/netconf/transaction.js';
 import { huaweiVrpPlatform as hw } from '../../../../drivers/platforms/huawei-vrp/index.js';
 import { mtuOwner, iosxrPlatform as xr } from '../../../../drivers/platforms/iosxr/index.js';
 import { junosPlatform as junos, junosConfirmTimeout } from '../../../../drivers/platforms/junos/index.js';
-import { intendedState, type NetconfPlatform } from '../../../../drivers/platforms/platform.js';
+import { intendedState } from '../../../../drivers/port-state.js';
 import { child, childText, parseXml } from '../../../../drivers/xml/xml.js';
 
 const data = (inner: string) => parseXml(`<data>${inner}</data>`);
@@ -33,9 +34,9 @@ function rejection(fn: () => unknown): unknown {
 describe('huawei-vrp platform (huawei-ifm)', () => {
   const HW = 'urn:huawei:yang:huawei-ifm';
 
-  it('writes description, admin-status and mtu on the existing entry, escaped, nothing else', () => {
-    expect(hw.intentPayload(intent('10GE1/0/1', { mtu: 9000 })).xml).toBe(
-      `<ifm xmlns="${HW}"><interfaces><interface><name>10GE1/0/1</name><description>HC hc-abc-1 &lt;/description&gt;&lt;admin-status&gt;down&lt;/admin-status&gt;</description><admin-status>up</admin-status><mtu>9000</mtu></interface></interfaces></ifm>`,
+  it('writes description and admin-status on the existing entry, escaped, nothing else', () => {
+    expect(hw.intentPayload(intent('10GE1/0/1')).xml).toBe(
+      `<ifm xmlns="${HW}"><interfaces><interface><name>10GE1/0/1</name><description>HC hc-abc-1 &lt;/description&gt;&lt;admin-status&gt;down&lt;/admin-status&gt;</description><admin-status>up</admin-status></interface></interfaces></ifm>`,
     );
     expect(hw.intentPayload(intent('10GE1/0/1', { enabled: false })).xml).toContain(
       '<admin-status>down</admin-status>',
@@ -50,12 +51,6 @@ describe('huawei-vrp platform (huawei-ifm)', () => {
     expect(
       hasCode(
         rejection(() => hw.intentPayload(intent('10GE1/0/1', { description: 'x'.repeat(243) }))),
-        'invalid-job',
-      ),
-    ).toBe(true);
-    expect(
-      hasCode(
-        rejection(() => hw.intentPayload(intent('10GE1/0/1', { mtu: 64_001 }))),
         'invalid-job',
       ),
     ).toBe(true);
@@ -93,17 +88,11 @@ describe('huawei-vrp platform (huawei-ifm)', () => {
 });
 
 describe('junos platform (configuration XML)', () => {
-  it('writes description, removes disable to enable, and mtu', () => {
-    expect(junos.intentPayload(intent('xe-0/0/0', { mtu: 9192 })).xml).toBe(
-      '<configuration><interfaces><interface><name>xe-0/0/0</name><description>HC hc-abc-1 &lt;/description&gt;&lt;admin-status&gt;down&lt;/admin-status&gt;</description><disable nc:operation="remove"/><mtu>9192</mtu></interface></interfaces></configuration>',
+  it('writes description, removes disable to enable', () => {
+    expect(junos.intentPayload(intent('xe-0/0/0')).xml).toBe(
+      '<configuration><interfaces><interface><name>xe-0/0/0</name><description>HC hc-abc-1 &lt;/description&gt;&lt;admin-status&gt;down&lt;/admin-status&gt;</description><disable nc:operation="remove"/></interface></interfaces></configuration>',
     );
     expect(junos.intentPayload(intent('xe-0/0/0', { enabled: false })).xml).toContain('<disable/>');
-    expect(
-      hasCode(
-        rejection(() => junos.intentPayload(intent('xe-0/0/0', { mtu: 100 }))),
-        'invalid-job',
-      ),
-    ).toBe(true);
   });
 
   it('clears: description removed, disable set', () => {
@@ -144,9 +133,9 @@ describe('junos platform (configuration XML)', () => {
 describe('iosxr platform (Cisco-IOS-XR-ifmgr-cfg)', () => {
   const XR = 'http://cisco.com/ns/yang/Cisco-IOS-XR-ifmgr-cfg';
 
-  it('keys the entry by active=act and interface-name, removes shutdown to enable, mtu by owner', () => {
-    expect(xr.intentPayload(intent('TenGigE0/0/0/0', { mtu: 9216 })).xml).toBe(
-      `<interface-configurations xmlns="${XR}"><interface-configuration><active>act</active><interface-name>TenGigE0/0/0/0</interface-name><description>HC hc-abc-1 &lt;/description&gt;&lt;admin-status&gt;down&lt;/admin-status&gt;</description><shutdown nc:operation="remove"/><mtus><mtu><owner>TenGigE</owner><mtu>9216</mtu></mtu></mtus></interface-configuration></interface-configurations>`,
+  it('keys the entry by active=act and interface-name, removes shutdown to enable, mtu owner by type', () => {
+    expect(xr.intentPayload(intent('TenGigE0/0/0/0')).xml).toBe(
+      `<interface-configurations xmlns="${XR}"><interface-configuration><active>act</active><interface-name>TenGigE0/0/0/0</interface-name><description>HC hc-abc-1 &lt;/description&gt;&lt;admin-status&gt;down&lt;/admin-status&gt;</description><shutdown nc:operation="remove"/></interface-configuration></interface-configurations>`,
     );
     expect(xr.clearPayload('HundredGigE0/0/0/1').xml).toContain(
       '<interface-name>HundredGigE0/0/0/1</interface-name><description nc:operation="remove"/><shutdown/>',

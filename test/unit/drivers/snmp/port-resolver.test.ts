@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hexDumpText, OID, octetText } from '../../../../drivers/snmp/mib.js';
+import { hexDumpText, OID, octetText } from '../../../../drivers/mib/mib.js';
 import { InterfaceIndex, PortResolver, restarted } from '../../../../drivers/snmp/port-resolver.js';
 import { VarbindType } from '../../../../drivers/transport/snmp.js';
 import { MemorySnmp } from '../../../fakes/snmp-memory.js';

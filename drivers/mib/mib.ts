@@ -106,11 +106,6 @@ export function hexDumpText(text: string): string | null {
   return octetText(Buffer.from(hex, 'hex'));
 }
 
-/** Last arc of an OID as a number (the row index of a single-index table). */
-export function lastArc(oid: string): number {
-  return Number(oid.slice(oid.lastIndexOf('.') + 1));
-}
-
 /** The row index of `oid` under `column` ("1.2.3" under "1.2" → "3"), or null when not under it. */
 export function rowIndex(column: string, oid: string): string | null {
   return oid.startsWith(`${column}.`) ? oid.slice(column.length + 1) : null;

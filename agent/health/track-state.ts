@@ -1,0 +1,120 @@
+import { z } from 'zod';
+
+/**
+ * One port's monitoring state (agent/health/tracker.ts steps it): plain JSON with a zod schema,
+ * so it is stored in Redis with the connection and loaded back after a restart or a lease move.
+ */
+
+export interface TrackerConfig {
+  readonly upPolls: number;
+  readonly downPolls: number;
+  readonly damping: {
+    readonly windowSeconds: number;
+    readonly maxFlaps: number;
+    readonly holdSeconds: number;
+  };
+}
+
+export type Availability = 'available' | 'unavailable' | 'unknown';
+export type FailureReason = 'snmp-timeout' | 'snmp-auth' | 'no-such-port' | 'no-such-object' | 'snmp-error';
+
+const FAILURE_REASONS = [
+  'snmp-timeout',
+  'snmp-auth',
+  'no-such-port',
+  'no-such-object',
+  'snmp-error',
+] as const;
+const HEALTH_REASONS = ['admin-down', 'oper-down', 'rx-low', 'rx-high', 'tx-low', 'tx-high'] as const;
+
+const monitoringDampingSchema = z.strictObject({
+  /** Epoch ms of the newest degraded ⇄ restored flips inside the window (at most maxFlaps + 1). */
+  flips: z.array(z.number()),
+  /** Flips dropped from `flips` while damped, still counted in the next event's flapCount. */
+  dropped: z.number().int().min(0),
+  damped: z.boolean(),
+  lastFlipAt: z.number().nullable(),
+  /** Whether the last monitoring event said degraded. */
+  reportedDegraded: z.boolean(),
+});
+type MonitoringDamping = z.infer<typeof monitoringDampingSchema>;
+
+function initialMonitoringDamping(): MonitoringDamping {
+  return { flips: [], dropped: 0, damped: false, lastFlipAt: null, reportedDegraded: false };
+}
+
+export const portTrackStateSchema = z.strictObject({
+  v: z.literal(1),
+  /**
+   * Bumped by every step. Stored with the state, so a replica whose copy is older than Redis's
+   * (it slept through a lease) is refused instead of overwriting newer facts, and monitoring event
+   * ids derive from it: the same transition seen twice gets the same id. Absent in states saved
+   * before it existed.
+   */
+  ver: z.number().int().min(0).default(0),
+  device: z.string().min(1),
+  port: z.string().min(1),
+  underConstruction: z.boolean(),
+  /** Last availability an event said (or the seed). */
+  reported: z.enum(['available', 'unavailable', 'unknown']),
+  /** Availability after hysteresis, before damping. */
+  actual: z.enum(['available', 'unavailable', 'unknown']),
+  healthyStreak: z.number().int().min(0),
+  unhealthyStreak: z.number().int().min(0),
+  /** Epoch ms of the first poll of the current healthy streak. */
+  healthySince: z.number().nullable(),
+  /** Most severe reason of the last unhealthy poll. */
+  lastReason: z.enum(HEALTH_REASONS).nullable(),
+  failedStreak: z.number().int().min(0),
+  failedSince: z.number().nullable(),
+  degraded: z.strictObject({ reason: z.enum(FAILURE_REASONS), since: z.number() }).nullable(),
+  /** Epoch ms of the newest flips (at most `maxFlaps + 1`: enough to see the window overflow). */
+  flaps: z.array(z.number()),
+  damped: z.boolean(),
+  /** Flips in the current damped episode, counted since damping began (0 when not damped). */
+  dampedFlips: z.number().int().min(0).default(0),
+  lastFlipAt: z.number().nullable(),
+  /** Good polls in a row while degraded (rule 2). Defaulted: states saved before it existed load. */
+  recoverStreak: z.number().int().min(0).default(0),
+  /** Damping of degraded ⇄ restored (rule 2). Defaulted like recoverStreak. */
+  monitoringDamping: monitoringDampingSchema.default(() => initialMonitoringDamping()),
+});
+export type PortTrackState = z.infer<typeof portTrackStateSchema>;
+
+export interface SeedOptions {
+  underConstruction?: boolean;
+  /** What the control plane last knew: avoids announcing every port again after a restart. */
+  availability?: Availability;
+}
+
+export function initialState(device: string, port: string, seed: SeedOptions = {}): PortTrackState {
+  const a = seed.availability ?? 'unknown';
+  return {
+    v: 1,
+    ver: 0,
+    device,
+    port,
+    underConstruction: seed.underConstruction ?? false,
+    reported: a,
+    actual: a,
+    healthyStreak: 0,
+    unhealthyStreak: 0,
+    healthySince: null,
+    lastReason: null,
+    failedStreak: 0,
+    failedSince: null,
+    degraded: null,
+    flaps: [],
+    damped: false,
+    dampedFlips: 0,
+    lastFlipAt: null,
+    recoverStreak: 0,
+    monitoringDamping: initialMonitoringDamping(),
+  };
+}
+
+/** A copy sharing nothing mutable with `s`. */
+export function copyState(s: PortTrackState): PortTrackState {
+  const m = s.monitoringDamping;
+  return { ...s, flaps: [...s.flaps], monitoringDamping: { ...m, flips: [...m.flips] } };
+}

@@ -1,0 +1,390 @@
+import { DEFAULTS } from '../../config/defaults.js';
+import type { DeviceConfig } from '../../config/load.js';
+import { errorMessage } from '../../core/errors.js';
+import { type Logger, silentLogger } from '../../core/logger.js';
+import { ifStatusWord, intValue, isMissing, OID } from '../mib/mib.js';
+import {
+  darkLanes,
+  type LaneReading,
+  type OpticsAdapter,
+  type OpticsBinding,
+  type OpticsPort,
+} from '../optics/adapter.js';
+import { opticsAdapter } from '../optics/registry.js';
+import { isSnmpError, type SnmpReader, type Varbind, VarbindType } from '../transport/snmp.js';
+import { LruCache } from './lru-cache.js';
+import { ModuleWatch } from './module-watch.js';
+import { type Chunk, chunk, PduFetcher } from './pdu-fetcher.js';
+import type { PollFailureReason, PortPollFailure, PortPollResult } from './poll-result.js';
+import { interfaceName, PortResolver, type PortResolverOptions } from './port-resolver.js';
+
+/** The slice of DeviceConfig the poller needs. */
+export interface PolledDevice {
+  readonly id: string;
+  readonly optics: DeviceConfig['optics'];
+  readonly ports: readonly { readonly name: string; readonly lanes: number }[];
+}
+
+export interface DevicePollerOptions {
+  /** Varbinds per GET PDU (config monitoring.varbindsPerPduV2c / V3). */
+  varbindsPerPdu: number;
+  adapter?: OpticsAdapter;
+  logger?: Logger;
+  /** Epoch ms, for result timestamps. */
+  clock?: () => number;
+  resolver?: PortResolverOptions;
+  /**
+   * Optics are discovered again at most this often on a suspicion (a noSuch* on an optics OID, a
+   * port with no transceiver found); an entLastChangeTime that moved rediscovers at once.
+   */
+  opticsRediscoveryMs?: number;
+}
+
+/** Where one port's answers sit in the poll's flat varbind list. */
+interface Slot {
+  readonly name: string;
+  readonly ifIndex: number;
+  /** Index of ifAdminStatus; ifOperStatus follows, then the port's name, then the optics binding's OIDs. */
+  readonly offset: number;
+  readonly binding: OpticsBinding | undefined;
+  readonly lanes: number;
+  /** The name (ifName, else ifDescr) this ifIndex had when resolved; read back at offset + 2. */
+  readonly expectName: string | undefined;
+}
+
+/** Everything a poll needs, computed once per device and port set, then reused every interval. */
+interface Plan {
+  readonly generation: number;
+  /** DevicePoller's optics generation when built. */
+  readonly optics: number;
+  /** Index of entLastChangeTime in `oids`, for entity-indexed adapters. */
+  readonly entLastChange: number | undefined;
+  readonly oids: readonly string[];
+  chunks: readonly Chunk[];
+  chunkSize: number;
+  readonly slots: readonly Slot[];
+  /** Ports the device does not have (by name). */
+  readonly missing: readonly string[];
+}
+
+/** Plans kept per device: the port sets the monitor polls, which change as connections come and go. */
+const MAX_PLANS = 32;
+
+/** Lanes of a polled port the device's config does not list: one, the common case. */
+const UNLISTED_PORT_LANES = 1;
+
+function failureReason(err: unknown): PollFailureReason {
+  return isSnmpError(err) ? err.reason : 'snmp-error';
+}
+
+/**
+ * Polls the monitored ports of one device: sysUpTime, ifAdminStatus, ifOperStatus and the optics
+ * adapter's value OIDs for every port, packed into as few GET PDUs as the configured size allows.
+ *
+ * Per-device work that does not change between polls (name → ifIndex, the vendor's index
+ * mapping, the OID list and its split into PDUs) is built once and rebuilt only when the port
+ * resolver says the mapping moved (a miss, a vanished port, a device restart).
+ */
+export class DevicePoller {
+  readonly #device: PolledDevice;
+  readonly #adapter: OpticsAdapter;
+  readonly #resolver: PortResolver;
+  readonly #session: SnmpReader;
+  readonly #fetcher: PduFetcher;
+  readonly #modules: ModuleWatch;
+  readonly #log: Logger;
+  readonly #clock: () => number;
+  readonly #lanes: Map<string, number>;
+  readonly #allPorts: readonly string[];
+  readonly #plans = new LruCache<string, Plan>(MAX_PLANS);
+  #stale = false;
+  readonly #rediscoveryMs: number;
+  /** Bumped to make every plan discover optics again. */
+  #opticsGeneration = 0;
+  /** A poll saw something optics discovery may explain (rate-limited by #rediscoveryMs). */
+  #opticsSuspect = false;
+  #discoveredAt = Number.NEGATIVE_INFINITY;
+  #entLastChange: number | undefined;
+
+  constructor(device: PolledDevice, session: SnmpReader, options: DevicePollerOptions) {
+    this.#device = device;
+    this.#session = session;
+    this.#adapter = options.adapter ?? opticsAdapter(device.optics);
+    this.#resolver = new PortResolver(session, options.resolver);
+    this.#log = options.logger ?? silentLogger;
+    this.#clock = options.clock ?? Date.now;
+    this.#fetcher = new PduFetcher(session, options.varbindsPerPdu, this.#log, device.id);
+    this.#modules = new ModuleWatch(session, this.#log, device.id);
+    this.#rediscoveryMs = options.opticsRediscoveryMs ?? DEFAULTS.opticsRediscoverySeconds * 1000;
+    this.#lanes = new Map(device.ports.map((p) => [p.name, p.lanes]));
+    this.#allPorts = device.ports.map((p) => p.name);
+  }
+
+  /** Polls `ports` (default: every port of the device), one result per port, never throwing. */
+  async poll(ports: readonly string[] = this.#allPorts): Promise<PortPollResult[]> {
+    const at = this.#clock();
+    try {
+      let plan = await this.#planFor(ports);
+      let vbs = await this.#fetch(plan);
+      const again = async (why: string) => {
+        this.#log.info({ device: this.#device.id }, why);
+        plan = await this.#planFor(ports);
+        vbs = await this.#fetch(plan);
+      };
+      const uptime = intValue(vbs[0]);
+      if (uptime !== null && this.#resolver.noteUptime(uptime)) {
+        // Interfaces may have been renumbered by the reboot: what was just read may belong to
+        // other ports, so map again and read again before saying anything.
+        await again('device restarted (sysUpTime went back); remapping ports');
+      }
+      if (this.#renamed(plan, vbs)) {
+        this.#resolver.invalidate();
+        await again(
+          'an interface answers with another name (renumbered since we mapped it); remapping ports',
+        );
+      }
+      if (this.#entityChanged(plan, vbs)) {
+        // A transceiver went in or out (or the entity tables moved under it): bind again now, so
+        // the change is seen within this interval, and read again with the new bindings.
+        this.#opticsGeneration++;
+        await again('entity tables changed (entLastChangeTime); rediscovering optics');
+        this.#entityChanged(plan, vbs);
+      }
+      return this.#results(plan, vbs, at);
+    } catch (err) {
+      const reason = failureReason(err);
+      const message = errorMessage(err);
+      if (!isSnmpError(err))
+        this.#log.error({ device: this.#device.id, err: message }, 'poll failed unexpectedly');
+      return ports.map((port) => ({ ok: false, device: this.#device.id, port, reason, message, at }));
+    }
+  }
+
+  #fetch(plan: Plan): Promise<(Varbind | undefined)[]> {
+    return this.#fetcher.fetch(plan.oids, plan.chunks, plan.chunkSize);
+  }
+
+  /** True when some polled ifIndex now carries another name than the one it was mapped by. */
+  #renamed(plan: Plan, vbs: readonly (Varbind | undefined)[]): boolean {
+    return plan.slots.some((s) => this.#otherName(s, vbs));
+  }
+
+  /** The slot's ifIndex answers with a name, and not the one it was mapped by (a missing one is no evidence). */
+  #otherName(s: Slot, vbs: readonly (Varbind | undefined)[]): boolean {
+    if (s.expectName === undefined) return false;
+    const vb = vbs[s.offset + 2];
+    if (isMissing(vb) || vb?.type !== VarbindType.OctetString) return false;
+    const name = interfaceName(vb.value);
+    return name !== null && name !== s.expectName;
+  }
+
+  /** Notes entLastChangeTime; true when it moved since the last poll that read it. */
+  #entityChanged(plan: Plan, vbs: readonly (Varbind | undefined)[]): boolean {
+    if (plan.entLastChange === undefined) return false;
+    const t = intValue(vbs[plan.entLastChange]);
+    if (t === null) return false;
+    const before = this.#entLastChange;
+    this.#entLastChange = t;
+    return before !== undefined && before !== t;
+  }
+
+  async #planFor(ports: readonly string[]): Promise<Plan> {
+    const key = ports === this.#allPorts ? '' : ports.join('\u0000');
+    if (this.#opticsSuspect && this.#clock() - this.#discoveredAt >= this.#rediscoveryMs) {
+      this.#opticsSuspect = false;
+      this.#opticsGeneration++;
+    }
+    const cached = this.#plans.get(key);
+    if (
+      cached &&
+      !this.#stale &&
+      cached.generation === this.#resolver.generation &&
+      cached.optics === this.#opticsGeneration
+    ) {
+      const size = this.#fetcher.pduSize;
+      if (cached.chunkSize !== size) {
+        cached.chunks = chunk(cached.oids, size);
+        cached.chunkSize = size;
+      }
+      return cached;
+    }
+    if (this.#stale) {
+      this.#stale = false;
+      this.#resolver.markStale();
+    }
+    const resolved = await this.#resolver.resolve(ports);
+    const generation = this.#resolver.generation;
+    const missing: string[] = [];
+    const opticsPorts: OpticsPort[] = [];
+    const names = new Map<string, { oid: string; text: string } | undefined>();
+    for (const name of ports) {
+      const info = resolved.get(name);
+      if (!info) {
+        missing.push(name);
+        continue;
+      }
+      names.set(
+        name,
+        info.ifName !== undefined
+          ? { oid: OID.ifName, text: info.ifName }
+          : info.ifDescr !== undefined
+            ? { oid: OID.ifDescr, text: info.ifDescr }
+            : undefined,
+      );
+      opticsPorts.push({
+        name,
+        ifIndex: info.ifIndex,
+        lanes: this.#lanes.get(name) ?? UNLISTED_PORT_LANES,
+        ...(info.ifName !== undefined ? { ifName: info.ifName } : {}),
+        ...(info.ifDescr !== undefined ? { ifDescr: info.ifDescr } : {}),
+      });
+    }
+    const opticsGeneration = this.#opticsGeneration;
+    this.#discoveredAt = this.#clock();
+    const discovery =
+      opticsPorts.length > 0 ? await this.#adapter.discover(this.#session, opticsPorts) : undefined;
+    for (const note of discovery?.notes ?? [])
+      this.#log.info({ device: this.#device.id, adapter: this.#adapter.id }, note);
+    if (discovery && this.#adapter.readsOptics) await this.#modules.note(opticsPorts, discovery.bindings);
+    const oids: string[] = [OID.sysUpTime];
+    const entLastChange = this.#adapter.entityIndexed ? oids.push(OID.entLastChangeTime) - 1 : undefined;
+    const slots: Slot[] = [];
+    for (const p of opticsPorts) {
+      const binding = discovery?.bindings.get(p.name);
+      const named = names.get(p.name);
+      slots.push({
+        name: p.name,
+        ifIndex: p.ifIndex,
+        offset: oids.length,
+        binding,
+        lanes: p.lanes,
+        expectName: named?.text,
+      });
+      // The name is read back every poll: a device that rebooted while another replica held its
+      // lease (so sysUpTime never went back for us) may have renumbered its interfaces, and this
+      // ifIndex would then be another port. The status OID stands in when there is no name.
+      oids.push(
+        `${OID.ifAdminStatus}.${p.ifIndex}`,
+        `${OID.ifOperStatus}.${p.ifIndex}`,
+        named ? `${named.oid}.${p.ifIndex}` : `${OID.ifOperStatus}.${p.ifIndex}`,
+      );
+      if (binding) for (const o of binding.oids) oids.push(o);
+    }
+    const chunkSize = this.#fetcher.pduSize;
+    const plan: Plan = {
+      generation,
+      optics: opticsGeneration,
+      entLastChange,
+      oids,
+      chunks: chunk(oids, chunkSize),
+      chunkSize,
+      slots,
+      missing,
+    };
+    this.#plans.set(key, plan);
+    return plan;
+  }
+
+  #results(plan: Plan, vbs: readonly (Varbind | undefined)[], at: number): PortPollResult[] {
+    const device = this.#device.id;
+    const out: PortPollResult[] = [];
+    const readsOptics = this.#adapter.readsOptics;
+    for (const s of plan.slots) {
+      const admin = vbs[s.offset];
+      const oper = vbs[s.offset + 1];
+      const opticsChange = this.#modules.take(s.name);
+      const change = opticsChange ? { opticsChange } : {};
+      const failed = (reason: PollFailureReason, message: string): PortPollFailure => ({
+        ok: false,
+        device,
+        port: s.name,
+        ifIndex: s.ifIndex,
+        reason,
+        message,
+        at,
+        ...change,
+      });
+      if (this.#otherName(s, vbs)) {
+        // Still another interface after remapping: do not report its state as this port's.
+        this.#stale = true;
+        out.push(failed('no-such-port', `device ${device}: ifIndex ${s.ifIndex} is no longer ${s.name}`));
+        continue;
+      }
+      if (isMissing(admin) && isMissing(oper)) {
+        // The ifIndex is gone (module removed, interface deleted, renumbered): map again next poll.
+        this.#stale = true;
+        out.push(
+          failed('no-such-port', `device ${device}: ifIndex ${s.ifIndex} of ${s.name} no longer answers`),
+        );
+        continue;
+      }
+      // CONTRACT §5: a missing OID says nothing about the link; an `unknown` status would read as
+      // admin down, and a missing optics value as no light.
+      if (isMissing(admin) || isMissing(oper)) {
+        out.push(
+          failed(
+            'no-such-object',
+            `device ${device}: ${isMissing(admin) ? 'ifAdminStatus' : 'ifOperStatus'}.${s.ifIndex} of ${s.name} did not answer`,
+          ),
+        );
+        continue;
+      }
+      if (s.binding) {
+        const gone = s.binding.oids.findIndex((_, i) => isMissing(vbs[s.offset + 3 + i]));
+        if (gone >= 0) {
+          // The transceiver's rows went away (pulled, swapped, re-indexed): bind again soon.
+          this.#opticsSuspect = true;
+          out.push(
+            failed(
+              'no-such-object',
+              `device ${device}: optics OID ${s.binding.oids[gone]} of ${s.name} did not answer`,
+            ),
+          );
+          continue;
+        }
+      } else if (readsOptics) {
+        // No transceiver found when bound: it may be inserted since. Look again now and then.
+        this.#opticsSuspect = true;
+      }
+      let lanes: LaneReading[];
+      try {
+        lanes = s.binding ? s.binding.decode(vbs, s.offset + 3) : readsOptics ? darkLanes(s.lanes) : [];
+      } catch (err) {
+        this.#log.warn({ device, port: s.name, err: errorMessage(err) }, 'optics decode failed; no reading');
+        lanes = darkLanes(s.lanes);
+      }
+      const rxDbm = new Array<number | null>(lanes.length);
+      const txDbm = new Array<number | null>(lanes.length);
+      for (let i = 0; i < lanes.length; i++) {
+        rxDbm[i] = lanes[i]!.rxDbm;
+        txDbm[i] = lanes[i]!.txDbm;
+      }
+      out.push({
+        ok: true,
+        device,
+        port: s.name,
+        ifIndex: s.ifIndex,
+        adminStatus: ifStatusWord(admin),
+        operStatus: ifStatusWord(oper),
+        lanes,
+        rxDbm,
+        txDbm,
+        opticsRead: readsOptics,
+        ...(readsOptics ? { opticPresent: s.binding !== undefined } : {}),
+        at,
+        ...change,
+      });
+    }
+    for (const name of plan.missing) {
+      out.push({
+        ok: false,
+        device,
+        port: name,
+        reason: 'no-such-port',
+        message: `device ${device} has no interface named ${name} (ifName/ifDescr)`,
+        at,
+      });
+    }
+    return out;
+  }
+}

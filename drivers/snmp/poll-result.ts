@@ -1,0 +1,53 @@
+import type { IfStatus, MonitoringReason } from '../../contract/events.js';
+import type { LaneReading } from '../optics/adapter.js';
+
+/** What one poll says about one port: a reading, or why there is none. */
+
+/** Why a port could not be read this poll (CONTRACT §4 monitoring reasons, minus `recovered`). */
+export type PollFailureReason = Exclude<MonitoringReason, 'recovered'>;
+
+/** A transceiver's identity as ENTITY-MIB gives it; null where the device does not say. */
+export interface ModuleInfo {
+  readonly vendor: string | null;
+  readonly part: string | null;
+  readonly serial: string | null;
+}
+
+export interface OpticsChange {
+  readonly change: 'inserted' | 'removed' | 'replaced';
+  readonly module: ModuleInfo;
+}
+
+export interface PortReading {
+  readonly ok: true;
+  readonly device: string;
+  readonly port: string;
+  readonly ifIndex: number;
+  readonly adminStatus: IfStatus;
+  readonly operStatus: IfStatus;
+  readonly lanes: readonly LaneReading[];
+  /** One per lane, in lane order; null is no reading. */
+  readonly rxDbm: readonly (number | null)[];
+  readonly txDbm: readonly (number | null)[];
+  /** False when the device's optics are not read at all (`optics: none`): then they are not judged. */
+  readonly opticsRead: boolean;
+  /** Whether a transceiver was found for the port; absent when optics are not read. */
+  readonly opticPresent?: boolean;
+  /** Epoch ms of the poll. */
+  readonly at: number;
+  /** Set on the first poll after a rediscovery found this port's transceiver inserted, removed or replaced. */
+  readonly opticsChange?: OpticsChange;
+}
+
+export interface PortPollFailure {
+  readonly ok: false;
+  readonly device: string;
+  readonly port: string;
+  readonly ifIndex?: number;
+  readonly reason: PollFailureReason;
+  readonly message: string;
+  readonly at: number;
+  readonly opticsChange?: OpticsChange;
+}
+
+export type PortPollResult = PortReading | PortPollFailure;
