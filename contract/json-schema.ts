@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { EVENT_DATA_SCHEMAS, eventSchema } from './events.js';
-import { deprovisionJobSchema, provisionJobSchema } from './jobs.js';
+import { JOB_SCHEMAS } from './jobs.js';
 
 /**
  * The contract as JSON Schema (draft 2020-12) for consumers that do not run TypeScript. The
@@ -13,14 +13,11 @@ export function contractJsonSchemas(): Record<string, unknown> {
     ) as object),
     title,
   });
-  const out: Record<string, unknown> = {
-    'job.provision.schema.json': gen(provisionJobSchema, 'dcagent provision job data (schemaVersion 1)'),
-    'job.deprovision.schema.json': gen(
-      deprovisionJobSchema,
-      'dcagent deprovision job data (schemaVersion 1)',
-    ),
-    'event.schema.json': gen(eventSchema, 'dcagent status event (CloudEvents 1.0 envelope)'),
-  };
+  const out: Record<string, unknown> = {};
+  for (const [name, schema] of Object.entries(JOB_SCHEMAS)) {
+    out[`job.${name}.schema.json`] = gen(schema, `dcagent ${name} job data (schemaVersion 1)`);
+  }
+  out['event.schema.json'] = gen(eventSchema, 'dcagent status event (CloudEvents 1.0 envelope)');
   for (const [type, schema] of Object.entries(EVENT_DATA_SCHEMAS)) {
     out[`event-data.${type}.schema.json`] = gen(schema, `data of ${type}`);
   }

@@ -1,0 +1,35 @@
+import type { DeviceDriver, Operation, Plan, PlanOptions, PortIntent } from '../../drivers/driver.js';
+import { assertPortFree, type Target } from '../intent.js';
+import type { JobContext, Prepared } from './handler.js';
+
+/** A job that changes one port for one connection (provision, deprovision). */
+export interface PortJob extends Prepared {
+  connectionId: string;
+  target: Target;
+  intent: PortIntent;
+}
+
+export function preparedPortJob(connectionId: string, target: Target, intent: PortIntent): PortJob {
+  return { connectionId, target, intent, device: target.device, port: target.port.name };
+}
+
+/**
+ * The driver's plan plus the checks the job makes on what it reads: a plan for a port that another
+ * connection holds fails `port-in-use`, as the job would. Offline there is nothing read to check.
+ */
+export async function planPortJob(
+  operation: Operation,
+  job: PortJob,
+  driver: DeviceDriver,
+  options: PlanOptions,
+): Promise<Plan> {
+  const plan = await driver.plan(operation, job.intent, options);
+  if (plan.before) assertPortFree(plan.before, job.connectionId, job.target);
+  return plan;
+}
+
+/** Under the lock, before any change: the port must be free or already this connection's. */
+export async function checkPortFree(job: PortJob, ctx: JobContext): Promise<void> {
+  const current = await ctx.driver.readPortConfig(job.target.port.name, { signal: ctx.signal });
+  assertPortFree(current, job.connectionId, job.target);
+}
