@@ -17,7 +17,7 @@ export interface ProcessorDeps {
   cfg: AgentConfig;
   driverFor(device: DeviceConfig): DeviceDriver;
   events: EventPublisher;
-  lock: DeviceLock;
+  lock: Pick<DeviceLock, 'tryAcquire'>;
   watch: ConnectionWatch;
   logger: Logger;
   /** `dcagent run --dry-run`: every job is only planned. */
