@@ -143,11 +143,12 @@ export function createProcessor(deps: ProcessorDeps) {
       const result = await handler.run(target, {
         jobId,
         started,
-        subject,
         driver,
         signal: AbortSignal.any([...signals, held.lost]),
         lease: held.token,
-        events: deps.events,
+        publish: async (type, data) => {
+          await deps.events.publish({ type, subject, data, id: `${jobId}:${type}` });
+        },
         watch: deps.watch,
         log,
         touchDevice: () => {

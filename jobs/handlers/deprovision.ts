@@ -1,9 +1,9 @@
 import type { EventData } from '../../contract/events.js';
 import type { DeprovisionJob } from '../../contract/jobs.js';
 import { backend } from '../backend.js';
-import { clearIntent, resolveTarget } from '../intent.js';
+import { clearIntent } from '../intent.js';
 import type { JobHandler } from './handler.js';
-import { checkPortFree, type PortJob, planPortJob, preparedPortJob } from './port-job.js';
+import { checkPortFree, type PortJob, planPortJob, preparePortJob } from './port-job.js';
 
 /**
  * `deprovision`: clear the port unless Private Virtual Interfaces remain (then `deprovision.blocked`,
@@ -11,10 +11,7 @@ import { checkPortFree, type PortJob, planPortJob, preparedPortJob } from './por
  */
 export const deprovision: JobHandler<DeprovisionJob, PortJob> = {
   name: 'deprovision',
-  prepare(cfg, data) {
-    const target = resolveTarget(cfg, data);
-    return preparedPortJob(data.connectionId, target, clearIntent(data, target));
-  },
+  prepare: (cfg, data) => preparePortJob(cfg, data, clearIntent),
   plan: (job, driver, options) => planPortJob('deprovision', job, driver, options),
   async run(job, ctx) {
     await checkPortFree(job, ctx);
@@ -28,12 +25,7 @@ export const deprovision: JobHandler<DeprovisionJob, PortJob> = {
         reason: 'private-virtual-interfaces',
         subinterfaces,
       };
-      await ctx.events.publish({
-        type: 'deprovision.blocked',
-        subject: ctx.subject,
-        data: blocked,
-        id: `${ctx.jobId}:deprovision.blocked`,
-      });
+      await ctx.publish('deprovision.blocked', blocked);
       ctx.log.info({ subinterfaces }, 'deprovision blocked by private virtual interfaces');
       return { outcome: 'blocked', value: blocked };
     }
@@ -57,12 +49,7 @@ export const deprovision: JobHandler<DeprovisionJob, PortJob> = {
       verified: true,
       lightPresent,
     };
-    await ctx.events.publish({
-      type: 'deprovision.succeeded',
-      subject: ctx.subject,
-      data: done,
-      id: `${ctx.jobId}:deprovision.succeeded`,
-    });
+    await ctx.publish('deprovision.succeeded', done);
     ctx.log.info({ lightPresent }, 'deprovisioned');
     return { outcome: 'succeeded', value: done };
   },

@@ -1,8 +1,9 @@
 import type { AgentConfig, DeviceConfig } from '../../config/load.js';
+import type { EventData, EventType } from '../../contract/events.js';
 import type { JobName } from '../../contract/jobs.js';
 import type { Logger } from '../../core/logger.js';
 import type { DeviceDriver, Plan, PlanOptions } from '../../drivers/driver.js';
-import type { ConnectionWatch, EventPublisher } from '../ports.js';
+import type { ConnectionWatch } from '../ports.js';
 
 /** What a job's data resolves to in the inventory, before anything talks to a device. */
 export interface Prepared {
@@ -16,13 +17,13 @@ export interface JobContext {
   jobId: string;
   /** Epoch ms when the attempt started. */
   started: number;
-  subject: string;
   driver: DeviceDriver;
   /** Job deadline, worker shutdown and loss of the device lock. */
   signal: AbortSignal;
   /** The device lease token, for drivers that record who took their locks. */
   lease: string;
-  events: EventPublisher;
+  /** Publishes one of the job's events, with an id stable across redelivery (`<jobId>:<type>`). */
+  publish<T extends EventType>(type: T, data: EventData<T>): Promise<void>;
   watch: ConnectionWatch;
   log: Logger;
   /** Called before the first call that may change the device (an unknown error after it is retryable). */

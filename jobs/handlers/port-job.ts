@@ -1,5 +1,6 @@
+import type { AgentConfig } from '../../config/load.js';
 import type { DeviceDriver, Operation, Plan, PlanOptions, PortIntent } from '../../drivers/driver.js';
-import { assertPortFree, type Target } from '../intent.js';
+import { assertPortFree, resolveTarget, type Target } from '../intent.js';
 import type { JobContext, Prepared } from './handler.js';
 
 /** A job that changes one port for one connection (provision, deprovision). */
@@ -9,8 +10,15 @@ export interface PortJob extends Prepared {
   intent: PortIntent;
 }
 
-export function preparedPortJob(connectionId: string, target: Target, intent: PortIntent): PortJob {
-  return { connectionId, target, intent, device: target.device, port: target.port.name };
+/** Resolves the job's port in the inventory and builds its intent there (`invalid-job` on a contradiction). */
+export function preparePortJob<D extends { connectionId: string; device: string; port: string }>(
+  cfg: AgentConfig,
+  data: D,
+  intentOf: (data: D, target: Target) => PortIntent,
+): PortJob {
+  const target = resolveTarget(cfg, data);
+  const intent = intentOf(data, target);
+  return { connectionId: data.connectionId, target, intent, device: target.device, port: target.port.name };
 }
 
 /**

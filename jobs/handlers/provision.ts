@@ -1,17 +1,14 @@
 import type { EventData } from '../../contract/events.js';
 import type { ProvisionJob } from '../../contract/jobs.js';
 import { backend } from '../backend.js';
-import { provisionIntent, resolveTarget } from '../intent.js';
+import { provisionIntent } from '../intent.js';
 import type { JobHandler } from './handler.js';
-import { checkPortFree, type PortJob, planPortJob, preparedPortJob } from './port-job.js';
+import { checkPortFree, type PortJob, planPortJob, preparePortJob } from './port-job.js';
 
 /** `provision`: configure the port for the connection, read it back, and start watching it. */
 export const provision: JobHandler<ProvisionJob, PortJob> = {
   name: 'provision',
-  prepare(cfg, data) {
-    const target = resolveTarget(cfg, data);
-    return preparedPortJob(data.connectionId, target, provisionIntent(data, target));
-  },
+  prepare: (cfg, data) => preparePortJob(cfg, data, provisionIntent),
   plan: (job, driver, options) => planPortJob('provision', job, driver, options),
   async run(job, ctx) {
     await checkPortFree(job, ctx);
@@ -35,12 +32,7 @@ export const provision: JobHandler<ProvisionJob, PortJob> = {
       portType: job.target.port.portType,
     };
     await backend('tracking the connection', () => ctx.watch.watch(watched));
-    await ctx.events.publish({
-      type: 'provision.succeeded',
-      subject: ctx.subject,
-      data: ok,
-      id: `${ctx.jobId}:provision.succeeded`,
-    });
+    await ctx.publish('provision.succeeded', ok);
     ctx.log.info({ changed: result.changed, ms: ok.durationMs }, 'provisioned');
     return { outcome: 'succeeded', value: ok };
   },
