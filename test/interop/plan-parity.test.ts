@@ -2,11 +2,12 @@
 // a plan can know, `dcagent plan`, a `dryRun: true` job and the real job give the same answer, on
 // a lab switch of every platform the lab serves and on netconfd. An `audit` job then reads each
 // switch back without changing it.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { parse, stringify } from 'yaml';
 import { createRedis, waitReady } from '../../agent/redis.js';
 import { type AgentConfig, loadConfig } from '../../config/load.js';
 import type { Platform } from '../../contract/port-types.js';
@@ -17,6 +18,7 @@ import { createDriver } from '../../drivers/factory.js';
 import { DeviceLock } from '../../jobs/device-lock.js';
 import type { AuditResult } from '../../jobs/handlers/audit.js';
 import { createProcessor } from '../../jobs/processor.js';
+import { createWorker } from '../../jobs/queue.js';
 import { LAB_PLATFORM_NAMES, type Lab, startLab } from '../../lab/index.js';
 import { ncclientSetPort } from '../conformance/netconf-peer-tools.js';
 import { runCli } from '../helpers/cli.js';
@@ -250,6 +252,49 @@ describe('an audit job', () => {
       // Reading changed nothing: a second audit sees the same.
       const second = await run();
       expect(second.ports, sw.name).toEqual(first.ports);
+    }
+  }, 120_000);
+
+  it('`dcagent audit --wait` enqueues it and prints what a worker read', async () => {
+    const sw = switches[0]!;
+    // The lab's config under a prefix of this test's own, so no other consumer takes the job.
+    const doc = parse(readFileSync(sw.configPath, 'utf8')) as Record<string, Record<string, unknown>>;
+    doc.redis = { ...doc.redis, prefix: `parity${process.pid}` };
+    const configPath = join(dir, 'audit.yaml');
+    writeFileSync(configPath, stringify(doc), { mode: 0o600 });
+    const cfg = loadConfig({ path: configPath });
+    const bull = createRedis(cfg.redis, 'worker');
+    const worker = createWorker(cfg, bull, processorFor(cfg));
+    try {
+      const r = await runCli([
+        'audit',
+        '--device',
+        sw.device,
+        '--port',
+        sw.ports[0],
+        '--job-id',
+        'audit-parity-1',
+        '--wait',
+        '--json',
+        '--timeout',
+        '60',
+        '--config',
+        configPath,
+      ]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({
+        device: sw.device,
+        jobId: 'audit-parity-1',
+        ports: [{ port: sw.ports[0], description: 'HC hc-other', connectionId: 'hc-other' }],
+      });
+      const human = await runCli(['audit', '--device', sw.device, '--wait', '--config', configPath]);
+      expect(human.code, human.stderr).toBe(0);
+      expect(human.stdout).toContain(`${sw.ports[0]}: enabled, "HC hc-other"`);
+      const unknown = await runCli(['audit', '--device', 'no-such-switch', '--config', configPath]);
+      expect(unknown.code).toBe(2);
+    } finally {
+      await worker.close();
+      bull.disconnect();
     }
   }, 120_000);
 
