@@ -23,8 +23,8 @@ export type EventType = (typeof EVENT_TYPES)[number];
 
 /**
  * The events each job type publishes: its plan, its per-attempt failure, and the outcomes that
- * end it. `audit` has no event type in CONTRACT §4 (its drift events come with reconciliation), so
- * it publishes none; its result is the job's return value.
+ * end it. A job type with none has no entry: `audit` has no event type in CONTRACT §4 (its drift
+ * events come with reconciliation), so its result is only the job's return value.
  */
 export interface JobEventTypes {
   readonly planned?: EventType;
@@ -32,14 +32,13 @@ export interface JobEventTypes {
   readonly outcomes: readonly EventType[];
 }
 
-export const JOB_EVENT_TYPES: Readonly<Record<JobName, JobEventTypes>> = {
+export const JOB_EVENT_TYPES: Readonly<Partial<Record<JobName, JobEventTypes>>> = {
   provision: { planned: 'provision.planned', failed: 'provision.failed', outcomes: ['provision.succeeded'] },
   deprovision: {
     planned: 'deprovision.planned',
     failed: 'deprovision.failed',
     outcomes: ['deprovision.succeeded', 'deprovision.blocked'],
   },
-  audit: { outcomes: [] },
 };
 
 export const IF_STATUSES = [

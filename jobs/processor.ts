@@ -76,7 +76,7 @@ function jobError(e: DcAgentError): Error {
 
 /** The `*.failed` type of a job; a job with an unknown name reports as a provision. */
 function failedTypeOf(name: string): EventType | undefined {
-  return isJobName(name) ? JOB_EVENT_TYPES[name].failed : 'provision.failed';
+  return isJobName(name) ? JOB_EVENT_TYPES[name]?.failed : 'provision.failed';
 }
 
 /**
@@ -109,7 +109,7 @@ export function createProcessor(deps: ProcessorDeps) {
       const handler: JobHandler<unknown> = parsed.handler;
       target = handler.prepare(cfg, parsed.data);
       const driver = deps.driverFor(target.device);
-      const planned = JOB_EVENT_TYPES[parsed.name].planned;
+      const planned = JOB_EVENT_TYPES[parsed.name]?.planned;
 
       // A job type without a plan (audit) only reads the device, so under `run --dry-run` it runs.
       if (handler.plan && planned && ((parsed.data as { dryRun?: boolean }).dryRun || deps.dryRunAll)) {
