@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { FAILURE_CODES } from '../core/errors.js';
-import { connectionIdSchema } from './jobs.js';
+import { FAILURE_CODES } from './failure-codes.js';
+import { connectionIdSchema, type JobName } from './jobs.js';
 import { PORT_TYPES } from './port-types.js';
 
 /** Status events of CONTRACT §4: CloudEvents 1.0 envelopes on the Redis stream `<prefix>:events`. */
@@ -21,16 +21,25 @@ export const EVENT_TYPES = [
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
-/** Event types that end a job: `enqueue --wait` stops at the first of these for its job. */
-export const JOB_FINAL_EVENT_TYPES: readonly EventType[] = [
-  'provision.planned',
-  'deprovision.planned',
-  'provision.succeeded',
-  'provision.failed',
-  'deprovision.failed',
-  'deprovision.succeeded',
-  'deprovision.blocked',
-];
+/**
+ * The events each job type publishes: its plan, its per-attempt failure, and the outcomes that
+ * end it. A job type with none has no entry: `audit` has no event type in CONTRACT §4 (its drift
+ * events come with reconciliation), so its result is only the job's return value.
+ */
+export interface JobEventTypes {
+  readonly planned?: EventType;
+  readonly failed?: EventType;
+  readonly outcomes: readonly EventType[];
+}
+
+export const JOB_EVENT_TYPES: Readonly<Partial<Record<JobName, JobEventTypes>>> = {
+  provision: { planned: 'provision.planned', failed: 'provision.failed', outcomes: ['provision.succeeded'] },
+  deprovision: {
+    planned: 'deprovision.planned',
+    failed: 'deprovision.failed',
+    outcomes: ['deprovision.succeeded', 'deprovision.blocked'],
+  },
+};
 
 export const IF_STATUSES = [
   'up',

@@ -4,7 +4,7 @@ import { PORT_TYPES } from './port-types.js';
 /** Job payloads of CONTRACT §3, the BullMQ queue `dc-port-jobs`. */
 
 export const JOB_SCHEMA_VERSION = 1 as const;
-export const JOB_NAMES = ['provision', 'deprovision'] as const;
+export const JOB_NAMES = ['provision', 'deprovision', 'audit'] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 
 export const CONNECTION_ID = /^[a-z0-9][a-z0-9-]{2,62}$/;
@@ -97,10 +97,27 @@ export const deprovisionJobSchema = z.strictObject({
   dryRun: z.boolean().optional(),
 });
 
+/** Reads the device's configuration of one port, or of every port the agent tracks on it. */
+export const auditJobSchema = z.strictObject({
+  schemaVersion: z.literal(JOB_SCHEMA_VERSION),
+  device: deviceIdSchema,
+  port: portNameSchema.optional(),
+  connectionId: connectionIdSchema.optional(),
+});
+
 export type ProvisionJob = z.infer<typeof provisionJobSchema>;
 export type DeprovisionJob = z.infer<typeof deprovisionJobSchema>;
+export type AuditJob = z.infer<typeof auditJobSchema>;
 
-export const JOB_SCHEMAS = { provision: provisionJobSchema, deprovision: deprovisionJobSchema } as const;
+/** One data schema per job name: a new job type without one does not compile. */
+export const JOB_SCHEMAS = {
+  provision: provisionJobSchema,
+  deprovision: deprovisionJobSchema,
+  audit: auditJobSchema,
+} as const satisfies Record<JobName, z.ZodType>;
+
+/** What each job's data is, by name. */
+export type JobData<N extends JobName> = z.infer<(typeof JOB_SCHEMAS)[N]>;
 
 /** BullMQ refuses ':' in custom ids and treats all-digit ids as its own counters. */
 export const jobIdSchema = z

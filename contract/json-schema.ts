@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { jobDetailSchema, jobViewSchema } from './cli-output.js';
 import { EVENT_DATA_SCHEMAS, eventSchema } from './events.js';
-import { deprovisionJobSchema, provisionJobSchema } from './jobs.js';
+import { JOB_SCHEMAS } from './jobs.js';
 
 /**
  * The contract as JSON Schema (draft 2020-12) for consumers that do not run TypeScript. The
@@ -14,16 +14,13 @@ export function contractJsonSchemas(): Record<string, unknown> {
     ) as object),
     title,
   });
-  const out: Record<string, unknown> = {
-    'job.provision.schema.json': gen(provisionJobSchema, 'dcagent provision job data (schemaVersion 1)'),
-    'job.deprovision.schema.json': gen(
-      deprovisionJobSchema,
-      'dcagent deprovision job data (schemaVersion 1)',
-    ),
-    'event.schema.json': gen(eventSchema, 'dcagent status event (CloudEvents 1.0 envelope)'),
-    'cli.jobs.schema.json': gen(z.array(jobViewSchema), 'output of dcagent jobs --json'),
-    'cli.job.schema.json': gen(jobDetailSchema, 'output of dcagent jobs show ID --json'),
-  };
+  const out: Record<string, unknown> = {};
+  for (const [name, schema] of Object.entries(JOB_SCHEMAS)) {
+    out[`job.${name}.schema.json`] = gen(schema, `dcagent ${name} job data (schemaVersion 1)`);
+  }
+  out['event.schema.json'] = gen(eventSchema, 'dcagent status event (CloudEvents 1.0 envelope)');
+  out['cli.jobs.schema.json'] = gen(z.array(jobViewSchema), 'output of dcagent jobs --json');
+  out['cli.job.schema.json'] = gen(jobDetailSchema, 'output of dcagent jobs show ID --json');
   for (const [type, schema] of Object.entries(EVENT_DATA_SCHEMAS)) {
     out[`event-data.${type}.schema.json`] = gen(schema, `data of ${type}`);
   }

@@ -1,4 +1,3 @@
-import { LifecycleError } from '../core/errors.js';
 import type { EventType } from './events.js';
 
 /**
@@ -80,17 +79,27 @@ function describeDriver(d: TransitionDriver): string {
     : `event ${d.event}${d.to ? ` (to ${d.to})` : ''}`;
 }
 
-/** The state `driver` moves `from` into; throws LifecycleError when the table has no such transition. */
+/**
+ * A move the table does not have. contract/ imports nothing, so this is not a core/errors class;
+ * it carries the `lifecycle` code and `retryable` flag that isDcAgentError matches on.
+ */
+export class TransitionError extends Error {
+  override readonly name = 'TransitionError';
+  readonly code = 'lifecycle' as const;
+  readonly retryable = false;
+}
+
+/** The state `driver` moves `from` into; throws TransitionError when the table has no such transition. */
 export function nextState(from: ConnectionState, driver: TransitionDriver): ConnectionState {
   const t = TRANSITIONS.find((x) => x.from === from && sameDriver(x.driver, driver));
-  if (!t) throw new LifecycleError(`no transition from ${from} on ${describeDriver(driver)}`);
+  if (!t) throw new TransitionError(`no transition from ${from} on ${describeDriver(driver)}`);
   return t.to;
 }
 
 /** Checks a proposed from → to move against the table. */
 export function assertTransition(from: ConnectionState, to: ConnectionState): Transition {
   const t = TRANSITIONS.find((x) => x.from === from && x.to === to);
-  if (!t) throw new LifecycleError(`transition ${from} → ${to} is not allowed`);
+  if (!t) throw new TransitionError(`transition ${from} → ${to} is not allowed`);
   return t;
 }
 

@@ -5,26 +5,10 @@
  * class, because errors cross module copies, worker threads and BullMQ's serialisation.
  */
 
-/** Failure codes of CONTRACT §4; they appear verbatim in `*.failed` events. */
-export const FAILURE_CODES = [
-  'invalid-job',
-  'unknown-device',
-  'unknown-port',
-  'port-in-use',
-  'auth-failed',
-  'host-key-mismatch',
-  'unreachable',
-  'timeout',
-  'lock-denied',
-  'rpc-error',
-  'commit-failed',
-  'verify-failed',
-  'unsupported-platform',
-  'backend-unavailable',
-  // The agent's own fault, such as an event that failed its own schema (CONTRACT §4).
-  'internal-error',
-] as const;
-export type FailureCode = (typeof FAILURE_CODES)[number];
+import { FAILURE_CODES, type FailureCode } from '../contract/failure-codes.js';
+
+// Drivers name the codes they raise; the list itself belongs to the contract.
+export type { FailureCode };
 
 /** Codes that never reach an event: they stop the process or a command before any job runs. */
 export const INTERNAL_CODES = ['invalid-config', 'usage', 'lifecycle', 'internal'] as const;

@@ -7,7 +7,6 @@ import type { RedisKeys } from '../core/redis-keys.js';
 export interface LockRedis {
   set(key: string, value: string, px: 'PX', ms: number, nx: 'NX'): Promise<'OK' | null>;
   eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
-  get(key: string): Promise<string | null>;
 }
 
 // Compare-and-act scripts: only the holder of the token may extend or release the lease.
@@ -91,10 +90,5 @@ export class DeviceLock {
         }
       },
     };
-  }
-
-  /** The current holder's token, for diagnostics (`lock-denied` messages, the runbook). */
-  holder(deviceId: string): Promise<string | null> {
-    return this.redis.get(this.keys.deviceLock(deviceId));
   }
 }

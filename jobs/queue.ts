@@ -1,8 +1,9 @@
 import { type ConnectionOptions, type JobsOptions, Queue, Worker } from 'bullmq';
 import type { AgentConfig } from '../config/load.js';
-import { JOB_SCHEMAS, type JobName, jobIdSchema } from '../contract/jobs.js';
+import { type JobName, jobIdSchema } from '../contract/jobs.js';
 import { InvalidJobError } from '../core/errors.js';
 import { toFieldIssues } from '../core/zod-issues.js';
+import { parseJob } from './handlers/index.js';
 
 type Connection = ConnectionOptions;
 
@@ -43,9 +44,12 @@ export function createWorker(
   });
 }
 
-/** The default job id, `<operation>-<connectionId>-<unix ms>` (CONTRACT §7). */
-export function defaultJobId(name: JobName, connectionId: string, now = Date.now()): string {
-  return `${name}-${connectionId}-${now}`;
+/**
+ * The default job id, `<operation>-<connectionId>-<unix ms>` (CONTRACT §7). An audit without a
+ * connection is named for its device, with anything BullMQ would refuse (':') made a '-'.
+ */
+export function defaultJobId(name: JobName, subject: string, now = Date.now()): string {
+  return `${name}-${subject.replace(/[^A-Za-z0-9._-]/g, '-')}-${now}`;
 }
 
 /**
@@ -55,8 +59,7 @@ export function defaultJobId(name: JobName, connectionId: string, now = Date.now
 export async function enqueueJob(queue: Queue, name: JobName, data: unknown, jobId: string): Promise<string> {
   const id = jobIdSchema.safeParse(jobId);
   if (!id.success) throw new InvalidJobError(toFieldIssues(id.error, ['jobId']));
-  const parsed = JOB_SCHEMAS[name].safeParse(data);
-  if (!parsed.success) throw new InvalidJobError(toFieldIssues(parsed.error));
+  const parsed = parseJob(name, data);
   const job = await queue.add(name, parsed.data, { jobId: id.data });
   return String(job.id);
 }

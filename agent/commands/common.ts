@@ -57,23 +57,28 @@ function known(names: readonly string[]): string {
 /**
  * The device and port a command names, looked up the way jobs look them up. A name that is not
  * in the inventory is the same mistake in every command, so it reads the same and exits 2
- * (bad usage) everywhere: `plan`, `status`, `enqueue`.
+ * (bad usage) everywhere: `plan`, `status`, `enqueue`, `audit`.
  */
 export function cliTarget(cfg: AgentConfig, device: string, port: string): Target {
   try {
     return resolveTarget(cfg, { device, port });
   } catch (err) {
-    if (isDcAgentError(err) && err.code === 'unknown-device') {
-      throw new UsageError(
-        `--device: ${device} is not in the inventory of ${cfg.source ?? 'the config'} (devices: ${known(cfg.devices.map((d) => d.id))})`,
-      );
-    }
-    if (isDcAgentError(err) && err.code === 'unknown-port') {
-      const d = cfg.devices.find((x) => x.id === device);
-      throw new UsageError(
-        `--port: ${port} is not a port of ${device} in the inventory (ports: ${known(d?.ports.map((p) => p.name) ?? [])})`,
-      );
-    }
-    throw err;
+    throw inventoryUsage(cfg, err, device, port);
   }
+}
+
+/** An `unknown-device` / `unknown-port` error as the usage message above; anything else as is. */
+export function inventoryUsage(cfg: AgentConfig, err: unknown, device: string, port?: string): unknown {
+  if (isDcAgentError(err) && err.code === 'unknown-device') {
+    return new UsageError(
+      `--device: ${device} is not in the inventory of ${cfg.source ?? 'the config'} (devices: ${known(cfg.devices.map((d) => d.id))})`,
+    );
+  }
+  if (isDcAgentError(err) && err.code === 'unknown-port') {
+    const d = cfg.devices.find((x) => x.id === device);
+    return new UsageError(
+      `--port: ${port} is not a port of ${device} in the inventory (ports: ${known(d?.ports.map((p) => p.name) ?? [])})`,
+    );
+  }
+  return err;
 }

@@ -1,16 +1,17 @@
 import type { Queue } from 'bullmq';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import type { DcEvent } from '../../contract/events.js';
+import { type DcEvent, JOB_EVENT_TYPES } from '../../contract/events.js';
 import { type JobName, jobIdSchema } from '../../contract/jobs.js';
 import { PORT_TYPES } from '../../contract/port-types.js';
 import { DcAgentError, UsageError } from '../../core/errors.js';
 import { RedisKeys } from '../../core/redis-keys.js';
 import { createQueue, defaultJobId, enqueueJob } from '../../jobs/queue.js';
-import { cliTarget, configFrom, connectionTargetFlags, intFlag, parseFlags } from './common.js';
+import { configFrom, connectionTargetFlags, intFlag, parseFlags } from './common.js';
 import { formatEvent } from './event-format.js';
 import { followEvents } from './events.js';
 import { EXIT_BLOCKED, EXIT_FAILURE, EXIT_OK, type Output, processOutput } from './io.js';
+import { planCliJob, prepareCliJob } from './job-check.js';
 import { withCliRedis } from './redis.js';
 
 /**
@@ -35,8 +36,11 @@ const flagsSchema = z.strictObject({
 /** Whether this event ends the job `jobId`: its success, block, plan, or final failure. */
 export function endsJob(ev: DcEvent, jobId: string): boolean {
   if ((ev.data as { jobId?: string }).jobId !== jobId) return false;
-  if (ev.type === 'provision.failed' || ev.type === 'deprovision.failed') return ev.data.final === true;
-  return ev.type.startsWith('provision.') || ev.type.startsWith('deprovision.');
+  const job = Object.values(JOB_EVENT_TYPES).find(
+    (t) => t.planned === ev.type || t.failed === ev.type || t.outcomes.includes(ev.type),
+  );
+  if (!job) return false;
+  return ev.type === job.failed ? (ev.data as { final?: boolean }).final === true : true;
 }
 
 /** CONTRACT §7: 1 for a failed job, 3 for a deprovision refused because PVIs remain. */
@@ -93,8 +97,6 @@ export function registerEnqueue(program: Command, io: Output = processOutput): v
         throw new UsageError('--description, --port-type and --bandwidth-mbps apply to provision only');
       }
       const cfg = configFrom(flags);
-      // The agent checks the inventory too; checking here saves a round trip for an obvious typo.
-      if (cfg.devices.length > 0) cliTarget(cfg, flags.device, flags.port);
       const data = {
         schemaVersion: 1,
         connectionId: flags.connection,
@@ -107,6 +109,9 @@ export function registerEnqueue(program: Command, io: Output = processOutput): v
         ...(flags.bandwidthMbps ? { bandwidthMbps: flags.bandwidthMbps } : {}),
         ...(flags.dryRun ? { dryRun: true } : {}),
       };
+      // The job's own checks, and what the platform's dialect can carry (an offline plan), before
+      // anything reaches the queue. Without an inventory only the agent can check the target.
+      if (cfg.devices.length > 0) await planCliJob(prepareCliJob(cfg, name, data), { offline: true });
       const jobId = flags.jobId ?? defaultJobId(name, flags.connection);
       const keys = new RedisKeys(cfg.redis.prefix, cfg.events.stream);
       await withCliRedis(cfg, 'dcagent-enqueue', async (redis) => {

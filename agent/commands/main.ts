@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { agentVersion } from '../../core/version.js';
+import { registerAudit } from './audit.js';
 import { registerCheckConfig } from './check-config.js';
 import { registerCompletion } from './completion.js';
 import { registerDemo } from './demo.js';
@@ -35,6 +36,7 @@ export function buildProgram(io: Output = processOutput): Command {
   registerDemo(program, io);
   registerPlan(program, io);
   registerStatus(program, io);
+  registerAudit(program, io);
   registerLab(program, io);
   // Last: it describes the commands registered before it.
   registerCompletion(program, io);

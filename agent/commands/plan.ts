@@ -1,16 +1,13 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { type DeprovisionJob, JOB_SCHEMAS, type ProvisionJob } from '../../contract/jobs.js';
 import { PORT_TYPES } from '../../contract/port-types.js';
-import { type FieldIssue, InvalidJobError, UsageError } from '../../core/errors.js';
-import { toFieldIssues } from '../../core/zod-issues.js';
-import type { Operation, Plan, PlanValidation, PortIntent } from '../../drivers/driver.js';
-import { createDriver } from '../../drivers/factory.js';
+import { UsageError } from '../../core/errors.js';
+import type { Operation, Plan, PlanValidation } from '../../drivers/driver.js';
 import { isConnectTimeout } from '../../drivers/transport/ssh.js';
 import { prettyXml } from '../../drivers/xml/xml.js';
-import { clearIntent, provisionIntent } from '../../jobs/intent.js';
-import { cliTarget, configFrom, connectionTargetFlags, intFlag, parseFlags } from './common.js';
+import { configFrom, connectionTargetFlags, intFlag, parseFlags } from './common.js';
 import { EXIT_FAILURE, EXIT_OK, type Output, processOutput } from './io.js';
+import { planCliJob, prepareCliJob } from './job-check.js';
 
 /**
  * `dcagent plan provision|deprovision`: the engineer's dry run. It reads the port from the device
@@ -40,11 +37,6 @@ export interface PlanOutput {
   validation?: PlanValidation;
 }
 
-/** CLI platforms send command lines, not an RPC; the heading says so. */
-function isCliPlatform(platform: string): boolean {
-  return platform.startsWith('cli-');
-}
-
 // Plain SGR codes: node's styleText also consults NO_COLOR/FORCE_COLOR on its own, while the
 // decision here is already made once, in Output.isTTY (terminal and no NO_COLOR).
 const SGR = { bold: [1, 22], dim: [2, 22], red: [31, 39], green: [32, 39], cyan: [36, 39] } as const;
@@ -59,12 +51,14 @@ function painter(io: Pick<Output, 'isTTY'>): (style: Style, text: string) => str
 /** The human form: headings, the RPC, and the diff with +/- lines coloured on a terminal. */
 export function formatPlan(p: PlanOutput, io: Pick<Output, 'isTTY'>, offline: boolean): string {
   const paint = painter(io);
-  const cli = isCliPlatform(p.platform);
+  // The payload says what it is: a NETCONF RPC is XML, a CLI plan is command lines (none when
+  // the port already matches; a NETCONF plan always carries its edit).
+  const xml = p.rpc.startsWith('<');
   const lines = [
     paint('bold', `plan ${p.operation} ${p.connectionId}: ${p.device} ${p.port} (${p.platform})`),
   ];
-  if (p.rpc === '') lines.push(paint('bold', cli ? 'commands: none' : 'rpc: none'));
-  else lines.push(paint('bold', cli ? 'commands:' : 'rpc:'), cli ? p.rpc : prettyXml(p.rpc));
+  if (p.rpc === '') lines.push(paint('bold', 'commands: none'));
+  else lines.push(paint('bold', xml ? 'rpc:' : 'commands:'), xml ? prettyXml(p.rpc) : p.rpc);
   if (p.validation) {
     lines.push(
       p.validation.accepted
@@ -87,12 +81,6 @@ export function formatPlan(p: PlanOutput, io: Pick<Output, 'isTTY'>, offline: bo
     }
   }
   return lines.join('\n');
-}
-
-/** Job-field problems as flags: `portType` is reported as `--port-type`, as the user typed it. */
-function usageFromIssues(issues: readonly FieldIssue[]): UsageError {
-  const flag = (path: string) => `--${path.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-  return new UsageError(issues.map((i) => `${flag(i.path)}: ${i.message}`).join('\n  '));
 }
 
 export function registerPlan(program: Command, io: Output = processOutput): void {
@@ -126,8 +114,9 @@ export function registerPlan(program: Command, io: Output = processOutput): void
       }
       if (flags.offline && flags.validate)
         throw new UsageError('--validate needs the device; drop --offline');
-      // The same data a job would carry must pass the job schema as well.
-      const job = JOB_SCHEMAS[operation].safeParse({
+      const cfg = configFrom(flags);
+      // The job's own checks and the job handler's own plan: a plan fails where the job would.
+      const job = prepareCliJob(cfg, operation, {
         schemaVersion: 1,
         connectionId: flags.connection,
         device: flags.device,
@@ -139,32 +128,13 @@ export function registerPlan(program: Command, io: Output = processOutput): void
         ...(flags.bandwidthMbps ? { bandwidthMbps: flags.bandwidthMbps } : {}),
         dryRun: true,
       });
-      if (!job.success) throw usageFromIssues(toFieldIssues(job.error));
-
-      const cfg = configFrom(flags);
-      const target = cliTarget(cfg, flags.device, flags.port);
-      const { device, port } = target;
-      // The intent is built exactly as the agent builds it for a job, so the plan is what a job does.
-      let intent: PortIntent;
-      try {
-        intent =
-          operation === 'provision'
-            ? provisionIntent(job.data as ProvisionJob, target)
-            : clearIntent(job.data as DeprovisionJob, target);
-      } catch (err) {
-        if (err instanceof InvalidJobError) throw usageFromIssues(err.issues);
-        throw err;
-      }
       const once = async (): Promise<Plan> => {
-        const driver = createDriver(device);
-        try {
-          return await driver.plan(operation, intent, {
-            ...(flags.offline ? { offline: true } : {}),
-            ...(flags.validate ? { validate: true } : {}),
-          });
-        } finally {
-          await driver.close();
-        }
+        const plan = await planCliJob(job, {
+          ...(flags.offline ? { offline: true } : {}),
+          ...(flags.validate ? { validate: true } : {}),
+        });
+        if (!plan) throw new UsageError(`${operation} has no plan`);
+        return plan;
       };
       let plan: Plan;
       try {
@@ -179,8 +149,8 @@ export function registerPlan(program: Command, io: Output = processOutput): void
       const out: PlanOutput = {
         operation,
         connectionId: flags.connection,
-        device: device.id,
-        port: port.name,
+        device: plan.device,
+        port: plan.port,
         platform: plan.platform,
         rpc: plan.rpc,
         diff: plan.diff,

@@ -44,7 +44,7 @@ beforeAll(async () => {
     )}\n`,
   );
   process.env.PLAN_TEST_COMMUNITY = 'public';
-  await ncclientSetPort(peer, 'ietf', PORT, { description: 'HC hc-old-9 previous', enabled: true });
+  await ncclientSetPort(peer, 'ietf', PORT, { description: 'HC hc-plan-1 previous', enabled: true });
 });
 
 afterAll(() => {
@@ -102,12 +102,12 @@ describe('dcagent plan against netconfd', () => {
       '<description>HC hc-plan-1 &lt;/description&gt;&lt;enabled&gt;false&lt;/enabled&gt; &amp; ]]&gt;]]&gt; &quot;q&quot; &apos;a&apos; &lt;b&gt;</description>',
     );
     expect(rpc).not.toContain(']]>]]>');
-    expect(String(out.diff)).toContain('- description HC hc-old-9 previous');
+    expect(String(out.diff)).toContain('- description HC hc-plan-1 previous');
     expect(String(out.diff)).toContain(`+ description HC hc-plan-1 ${HOSTILE}`);
     expect(out.changes).toBe(2);
     expect(await candidateAndRunning()).toEqual(before);
     expect(await ncclientReadPort(peer, 'ietf', PORT)).toEqual({
-      description: 'HC hc-old-9 previous',
+      description: 'HC hc-plan-1 previous',
       enabled: true,
     });
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { FAILURE_CODES } from '../../../contract/failure-codes.js';
 import {
   DcAgentError,
-  FAILURE_CODES,
   hasCode,
   InvalidJobError,
   isDcAgentError,

@@ -7,6 +7,7 @@ const COMMANDS = [
   ['plan'],
   ['status'],
   ['enqueue'],
+  ['audit'],
   ['events'],
   ['check-config'],
   ['lab'],
@@ -18,7 +19,7 @@ describe('dcagent --help', () => {
   it('lists every contract command', async () => {
     const r = await runCli(['--help']);
     expect(r.code).toBe(0);
-    for (const c of ['run', 'plan', 'status', 'enqueue', 'events', 'check-config', 'lab', 'demo']) {
+    for (const c of ['run', 'plan', 'status', 'enqueue', 'audit', 'events', 'check-config', 'lab', 'demo']) {
       expect(r.stdout).toMatch(new RegExp(`^  ${c}\\b`, 'm'));
     }
   });

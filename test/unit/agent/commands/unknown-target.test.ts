@@ -29,6 +29,7 @@ const COMMANDS: [string, string[]][] = [
   ['plan --offline', ['plan', 'provision', '--connection', 'hc-1', '--offline']],
   ['enqueue', ['enqueue', 'provision', '--connection', 'hc-1']],
   ['status', ['status']],
+  ['audit', ['audit']],
 ];
 
 describe('an unknown port or device', () => {
