@@ -1,3 +1,4 @@
+// Over 400 lines: the composition root, the one place that builds connections and wires every room, kept whole.
 import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { Worker } from 'bullmq';

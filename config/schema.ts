@@ -1,3 +1,4 @@
+// Over 400 lines: the whole config file as one zod schema, so every cross-field rule sees the whole file.
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { OPTICS_ADAPTERS, PLATFORM_KINDS, PLATFORMS, PORT_TYPES } from '../contract/port-types.js';

@@ -1,3 +1,4 @@
+// Over 400 lines: one class, the outbox (dedupe, numbering and XADD in one script, the spill file and its flush), kept whole.
 import { randomUUID } from 'node:crypto';
 import {
   closeSync,
