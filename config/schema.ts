@@ -1,4 +1,4 @@
-// Over 400 lines: the whole config file as one zod schema, so every cross-field rule sees the whole file.
+// Over 400 lines: the config file's schema section by section (CONTRACT §6), so one file reads like the reference.
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { OPTICS_ADAPTERS, PLATFORM_KINDS, PLATFORMS, PORT_TYPES } from '../contract/port-types.js';
