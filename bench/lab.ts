@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import type { OpticsAdapterId } from '../drivers/optics/adapter.js';
 import { OID } from '../drivers/snmp/mib.js';
 import { startLab } from '../lab/index.js';
-import { VENDOR_MIBS } from '../lab/optics-mib.js';
+import { VENDOR_MIBS } from '../lab/snmp/optics-mib.js';
 
 const COMMUNITY = 'lab-bench';
 

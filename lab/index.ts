@@ -5,9 +5,9 @@ import type { DeviceConfig } from '../config/load.js';
 import { OPTICS_ADAPTERS, type Platform, PORT_TYPES, type PortType } from '../contract/port-types.js';
 import type { OpticsAdapterId } from '../drivers/optics/adapter.js';
 import { LAB_MODELS, LAB_PLATFORM_NAMES, labModel } from './catalog.js';
-import type { CliPlatformName } from './cli-platforms.js';
-import { LabCliServer } from './cli-server.js';
-import { CliSimSwitch } from './cli-switch.js';
+import type { CliPlatformName } from './cli-device/platforms.js';
+import { LabCliServer } from './cli-device/server.js';
+import { CliSimSwitch } from './cli-device/switch.js';
 import {
   type ConfigDevice,
   type DeviceOverrides,
@@ -18,9 +18,9 @@ import {
 } from './config-out.js';
 import { type ControlApi, type ControlledLab, startControlApi } from './control-api.js';
 import { generateHostKey, type HostKey } from './host-key.js';
-import { LabNetconfServer } from './netconf-server.js';
-import { NetconfSimSwitch } from './netconf-switch.js';
-import { LabSnmpAgent } from './snmp-agent.js';
+import { LabNetconfServer } from './netconf/server.js';
+import { NetconfSimSwitch } from './netconf/switch.js';
+import { LabSnmpAgent } from './snmp/agent.js';
 import { LabActionError } from './switch.js';
 
 /**
@@ -415,7 +415,7 @@ export async function startLab<P extends Platform = 'ietf-interfaces'>(
 }
 
 export { LAB_MODELS, LAB_PLATFORM_NAMES, type LabModel } from './catalog.js';
-export { CliSimSwitch } from './cli-switch.js';
+export { CliSimSwitch } from './cli-device/switch.js';
 export { ACTION_NAMES, ACTIONS, type ActionName, runAction } from './control-api.js';
-export { NetconfSimSwitch } from './netconf-switch.js';
+export { NetconfSimSwitch } from './netconf/switch.js';
 export { LabActionError, type LabTransport, SimSwitch } from './switch.js';

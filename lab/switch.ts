@@ -3,7 +3,14 @@ import { type Platform, PORT_TYPE_FACTS, type PortType } from '../contract/port-
 import type { OpticsAdapterId } from '../drivers/optics/adapter.js';
 import { DARK_DBM, round2 } from '../drivers/optics/units.js';
 import { type Impairment, NO_IMPAIRMENT, seededRandom } from './impair.js';
-import type { InterfaceStatus } from './platforms.js';
+
+/** One interface's live state, for `<get>`. */
+export interface InterfaceStatus {
+  name: string;
+  adminUp: boolean;
+  operUp: boolean;
+  subinterface: boolean;
+}
 
 /**
  * One simulated Direct Connection switch: its ports and the physics that ties their light and

@@ -1,4 +1,4 @@
-// The shared DeviceDriver suite for cli-ios, over real SSH against an emulated IOS switch (lab/cli).
+// The shared DeviceDriver suite for cli-ios, over real SSH against an emulated IOS switch (lab/cli-device).
 import { emulatedCliPeer } from '../fakes/cli-peer.js';
 import { driverConformanceSuite } from './driver-suite.js';
 

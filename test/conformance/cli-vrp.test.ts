@@ -1,4 +1,4 @@
-// The shared DeviceDriver suite for cli-vrp, over real SSH against emulated switches (lab/cli):
+// The shared DeviceDriver suite for cli-vrp, over real SSH against emulated switches (lab/cli-device):
 // VRP8 with two-stage commit, and VRP5 where every line takes effect at once.
 import { emulatedCliPeer } from '../fakes/cli-peer.js';
 import { driverConformanceSuite } from './driver-suite.js';

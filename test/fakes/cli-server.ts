@@ -1,4 +1,4 @@
-// A fake CLI switch for tests: the lab's emulator (lab/cli) behind a real ssh2 server on
+// A fake CLI switch for tests: the lab's emulator (lab/cli-device) behind a real ssh2 server on
 // loopback, with a generated host key, one password user, and the inventory entry the agent
 // would have for it, built through the real config loader.
 import { buildConfig, type DeviceConfig } from '../../config/load.js';
@@ -8,7 +8,7 @@ import {
   type CliDeviceOptions,
   type CliProfileName,
   CliSshServer,
-} from '../../lab/cli/index.js';
+} from '../../lab/cli-device/index.js';
 
 export const CLI_USER = 'netops';
 export const CLI_PASSWORD = 'cli-fake-pass-1';

@@ -2,7 +2,7 @@
 // or a tooBig on demand, so fault tests drive this one instead; the benchmark simulator reuses
 // it because answering from prebuilt byte strings is far cheaper than a full agent.
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import { firstAfter } from '../../lab/snmp-wire.js';
+import { firstAfter } from '../../lab/snmp/wire.js';
 import {
   compareArcs,
   type DecodedRequest,

@@ -13,7 +13,7 @@ import type { OpticsAdapterId } from '../../drivers/optics/adapter.js';
 import { OID } from '../../drivers/snmp/mib.js';
 import { SnmpPoller } from '../../drivers/snmp/poller.js';
 import { type Lab, type LabDevice, startLab } from '../../lab/index.js';
-import { totalDbm, VENDOR_MIBS } from '../../lab/optics-mib.js';
+import { totalDbm, VENDOR_MIBS } from '../../lab/snmp/optics-mib.js';
 import type { SimPort } from '../../lab/switch.js';
 
 const run = promisify(execFile);

@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OID } from '../../../drivers/snmp/mib.js';
 import { netSnmp, type Varbind } from '../../../drivers/transport/snmp.js';
 import { DelayLine, delaySocket, seededRandom } from '../../../lab/impair.js';
-import { NetconfSimSwitch } from '../../../lab/netconf-switch.js';
-import { ietfLabPlatform } from '../../../lab/platforms.js';
-import { LabSnmpAgent } from '../../../lab/snmp-agent.js';
+import { ietfLabPlatform } from '../../../lab/netconf/platforms/ietf-interfaces.js';
+import { NetconfSimSwitch } from '../../../lab/netconf/switch.js';
+import { LabSnmpAgent } from '../../../lab/snmp/agent.js';
 
 const COMMUNITY = 'lab-impair';
 

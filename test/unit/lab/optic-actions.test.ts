@@ -6,9 +6,9 @@ import { HUAWEI_OIDS } from '../../../drivers/optics/huawei.js';
 import { OID } from '../../../drivers/snmp/mib.js';
 import { netSnmp, type Varbind, VarbindType } from '../../../drivers/transport/snmp.js';
 import { runAction } from '../../../lab/control-api.js';
-import { NetconfSimSwitch } from '../../../lab/netconf-switch.js';
-import { ietfLabPlatform } from '../../../lab/platforms.js';
-import { LabSnmpAgent } from '../../../lab/snmp-agent.js';
+import { ietfLabPlatform } from '../../../lab/netconf/platforms/ietf-interfaces.js';
+import { NetconfSimSwitch } from '../../../lab/netconf/switch.js';
+import { LabSnmpAgent } from '../../../lab/snmp/agent.js';
 import { LabActionError } from '../../../lab/switch.js';
 
 interface RawSession {

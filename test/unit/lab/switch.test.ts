@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_THRESHOLDS } from '../../../config/defaults.js';
 import { ietfInterfacesPlatform } from '../../../drivers/platforms/ietf-interfaces/index.js';
-import { NetconfSimSwitch } from '../../../lab/netconf-switch.js';
-import { ietfLabPlatform } from '../../../lab/platforms.js';
+import { ietfLabPlatform } from '../../../lab/netconf/platforms/ietf-interfaces.js';
+import { NetconfSimSwitch } from '../../../lab/netconf/switch.js';
 import { LabActionError, OPTICAL_PROFILE, type SwitchChange } from '../../../lab/switch.js';
 
 const TEN = '10GE1/0/1';

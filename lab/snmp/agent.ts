@@ -1,7 +1,8 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import { PORT_TYPE_FACTS } from '../contract/port-types.js';
-import { OID } from '../drivers/snmp/mib.js';
-import { DelayLine } from './impair.js';
+import { PORT_TYPE_FACTS } from '../../contract/port-types.js';
+import { OID } from '../../drivers/snmp/mib.js';
+import { DelayLine } from '../impair.js';
+import type { SimPort, SimSwitch } from '../switch.js';
 import {
   berReader,
   berWriter,
@@ -17,7 +18,6 @@ import {
   toArcs,
 } from './mib-view.js';
 import { type MibPort, VENDOR_MIBS } from './optics-mib.js';
-import type { SimPort, SimSwitch } from './switch.js';
 
 /**
  * A lean SNMP v1/v2c responder, one UDP socket per switch. net-snmp's createAgent was measured

@@ -1,12 +1,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import ssh2, { type AuthContext, type Connection, type ParsedKey, type ServerChannel } from 'ssh2';
-import { encode, type Framing, NetconfDecoder } from '../drivers/netconf/framer.js';
-import { CAP, NETCONF_BASE_NS } from '../drivers/netconf/rpc.js';
-import { child, childrenNamed, el, parseXml, type XmlFragment } from '../drivers/xml/xml.js';
-import type { LabSshServerOptions } from './host-key.js';
-import { type RpcErrorSpec, renderRpcError } from './netconf-errors.js';
-import type { NetconfSimSwitch } from './netconf-switch.js';
-import { SwitchListener } from './switch-listener.js';
+import { encode, type Framing, NetconfDecoder } from '../../drivers/netconf/framer.js';
+import { CAP, NETCONF_BASE_NS } from '../../drivers/netconf/rpc.js';
+import { child, childrenNamed, el, parseXml, type XmlFragment } from '../../drivers/xml/xml.js';
+import type { LabSshServerOptions } from '../host-key.js';
+import { SwitchListener } from '../switch-listener.js';
+import { type RpcErrorSpec, renderRpcError } from './errors.js';
+import type { NetconfSimSwitch } from './switch.js';
 
 /**
  * NETCONF over SSH (RFC 6242) for one lab switch: ssh2's Server for the transport, the project's

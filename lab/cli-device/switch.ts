@@ -1,7 +1,7 @@
-import { subinterfacesOf } from '../drivers/platforms/platform.js';
-import { CliDevice } from './cli/device.js';
-import type { LabCliPlatform } from './cli-platforms.js';
-import { type SessionStatus, SimSwitch, type SwitchOptions } from './switch.js';
+import { subinterfacesOf } from '../../drivers/platforms/platform.js';
+import { type SessionStatus, SimSwitch, type SwitchOptions } from '../switch.js';
+import { CliDevice } from './device.js';
+import type { LabCliPlatform } from './platforms.js';
 
 /**
  * A lab switch configured by typing into its CLI: the emulator's CliDevice holds the running and

@@ -1,7 +1,7 @@
+import { type SessionStatus, SimSwitch, type SwitchOptions } from '../switch.js';
 import { asData, type DataNode } from './datastore.js';
-import { NetconfDevice } from './netconf-device.js';
-import type { LabPlatform } from './platforms.js';
-import { type SessionStatus, SimSwitch, type SwitchOptions } from './switch.js';
+import { NetconfDevice } from './device.js';
+import type { LabPlatform } from './platform.js';
 
 /**
  * A lab switch configured over NETCONF: its datastores live in a NetconfDevice, and the physics

@@ -1,8 +1,8 @@
-import type { PortType } from '../contract/port-types.js';
-import { type CliDeviceProfile, IOS_PROFILE, VRP8_PROFILE } from './cli/profile.js';
+import type { PortType } from '../../contract/port-types.js';
+import { type CliDeviceProfile, IOS_PROFILE, VRP8_PROFILE } from './profile.js';
 
 /**
- * The CLI dialects a lab switch can speak, as data: which emulator profile (lab/cli/profile.ts)
+ * The CLI dialects a lab switch can speak, as data: which emulator profile (lab/cli-device/profile.ts)
  * serves the platform, how the box names its ports and itself, and how its SNMP agent spells an
  * interface. The emulator is the device; a lab CLI switch (cli-switch.ts) puts the lab's physics
  * and SNMP behind it.

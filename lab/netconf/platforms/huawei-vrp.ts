@@ -1,13 +1,13 @@
-import type { PortType } from '../../contract/port-types.js';
+import type { PortType } from '../../../contract/port-types.js';
 import {
   HUAWEI_DESCRIPTION_MAX,
   HUAWEI_IFM_NS,
   huaweiVrpPlatform,
-} from '../../drivers/platforms/huawei-vrp/index.js';
-import { el, type XmlFragment } from '../../drivers/xml/xml.js';
+} from '../../../drivers/platforms/huawei-vrp/index.js';
+import { el, type XmlFragment } from '../../../drivers/xml/xml.js';
 import { cloneTree, type DatastoreSchema, interfacesOf, leaf, leafValue, node } from '../datastore.js';
-import type { RpcErrorSpec } from '../netconf-errors.js';
-import type { LabPlatform } from '../platforms.js';
+import type { RpcErrorSpec } from '../errors.js';
+import type { LabPlatform } from '../platform.js';
 
 /**
  * A Huawei VRP8 router's huawei-ifm (the model /work/shared/yang/huawei carries, as netconfd

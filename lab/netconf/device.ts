@@ -1,4 +1,4 @@
-import { type DefaultOperation, NETCONF_BASE_NS } from '../drivers/netconf/rpc.js';
+import { type DefaultOperation, NETCONF_BASE_NS } from '../../drivers/netconf/rpc.js';
 import {
   child,
   childText,
@@ -7,7 +7,8 @@ import {
   parseXml,
   type XmlElement,
   type XmlFragment,
-} from '../drivers/xml/xml.js';
+} from '../../drivers/xml/xml.js';
+import type { InterfaceStatus } from '../switch.js';
 import { asData, cloneTree, type DataNode, editTree, filterTree, renderTree, sameTree } from './datastore.js';
 import {
   badElement,
@@ -20,8 +21,8 @@ import {
   operationFailed,
   type RpcErrorSpec,
   renderRpcError,
-} from './netconf-errors.js';
-import type { Hardware, InterfaceStatus, LabPlatform } from './platforms.js';
+} from './errors.js';
+import type { Hardware, LabPlatform } from './platform.js';
 
 /**
  * The NETCONF side of one lab switch without any transport: running and candidate datastores,

@@ -1,7 +1,7 @@
-import { CliSshServer } from './cli/ssh-server.js';
-import type { CliSimSwitch } from './cli-switch.js';
-import type { LabSshServerOptions } from './host-key.js';
-import { SwitchListener } from './switch-listener.js';
+import type { LabSshServerOptions } from '../host-key.js';
+import { SwitchListener } from '../switch-listener.js';
+import { CliSshServer } from './ssh-server.js';
+import type { CliSimSwitch } from './switch.js';
 
 /**
  * The CLI over SSH for one lab switch: the emulator's CliSshServer (password, keyboard-interactive

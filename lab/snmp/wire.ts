@@ -1,6 +1,6 @@
 /**
  * The SNMP v1/v2c pieces that carry no codec: the BER tags and the OID order a walk follows.
- * Shared by the lab's agent (lab/mib-view.ts) and the test fakes (test/fakes/snmp-ber.ts), which
+ * Shared by the lab's agent (lab/snmp/mib-view.ts) and the test fakes (test/fakes/snmp-ber.ts), which
  * encode on their own but must agree on these.
  */
 

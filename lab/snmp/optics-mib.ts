@@ -1,14 +1,14 @@
-import { DEFAULT_THRESHOLDS } from '../config/defaults.js';
-import type { PortType } from '../contract/port-types.js';
-import type { OpticsAdapterId } from '../drivers/optics/adapter.js';
-import { CISCO_DBM, CISCO_SENSOR_OIDS } from '../drivers/optics/cisco.js';
-import { ENTITY_SENSOR_OIDS, SENSOR_WATTS } from '../drivers/optics/entity-sensor.js';
-import { H3C_OIDS } from '../drivers/optics/h3c.js';
-import { HUAWEI_OIDS } from '../drivers/optics/huawei.js';
-import { JUNIPER_OIDS } from '../drivers/optics/juniper.js';
-import { OID } from '../drivers/snmp/mib.js';
+import { DEFAULT_THRESHOLDS } from '../../config/defaults.js';
+import type { PortType } from '../../contract/port-types.js';
+import type { OpticsAdapterId } from '../../drivers/optics/adapter.js';
+import { CISCO_DBM, CISCO_SENSOR_OIDS } from '../../drivers/optics/cisco.js';
+import { ENTITY_SENSOR_OIDS, SENSOR_WATTS } from '../../drivers/optics/entity-sensor.js';
+import { H3C_OIDS } from '../../drivers/optics/h3c.js';
+import { HUAWEI_OIDS } from '../../drivers/optics/huawei.js';
+import { JUNIPER_OIDS } from '../../drivers/optics/juniper.js';
+import { OID } from '../../drivers/snmp/mib.js';
+import type { LaneLight } from '../switch.js';
 import { int, type MibRow, oidValue, str } from './mib-view.js';
-import type { LaneLight } from './switch.js';
 
 /**
  * Each vendor's optics MIB as a lab switch serves it: the same OIDs, indexes and units the

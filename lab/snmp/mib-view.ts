@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { compareArcs, firstAfter, TAG } from './snmp-wire.js';
+import { compareArcs, firstAfter, TAG } from './wire.js';
 
 export { compareArcs, TAG };
 

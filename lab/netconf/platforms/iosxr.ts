@@ -1,9 +1,13 @@
-import type { PortType } from '../../contract/port-types.js';
-import { IOSXR_IFMGR_CFG_NS, IOSXR_MTU_RANGE, iosxrPlatform } from '../../drivers/platforms/iosxr/index.js';
-import { childrenNamed, el, type XmlFragment } from '../../drivers/xml/xml.js';
+import type { PortType } from '../../../contract/port-types.js';
+import {
+  IOSXR_IFMGR_CFG_NS,
+  IOSXR_MTU_RANGE,
+  iosxrPlatform,
+} from '../../../drivers/platforms/iosxr/index.js';
+import { childrenNamed, el, type XmlFragment } from '../../../drivers/xml/xml.js';
 import { cloneTree, type DataNode, type DatastoreSchema, leafValue } from '../datastore.js';
-import type { RpcErrorSpec } from '../netconf-errors.js';
-import type { LabPlatform } from '../platforms.js';
+import type { RpcErrorSpec } from '../errors.js';
+import type { LabPlatform } from '../platform.js';
 
 /**
  * A Cisco IOS XR router's Cisco-IOS-XR-ifmgr-cfg: one interface-configuration entry per

@@ -1,6 +1,6 @@
-import type { DefaultOperation } from '../drivers/netconf/rpc.js';
-import { el, type XmlElement, XmlFragment } from '../drivers/xml/xml.js';
-import { NetconfError } from './netconf-errors.js';
+import type { DefaultOperation } from '../../drivers/netconf/rpc.js';
+import { el, type XmlElement, XmlFragment } from '../../drivers/xml/xml.js';
+import { NetconfError } from './errors.js';
 
 /**
  * A configuration datastore as a plain tree, with RFC 6241 edit-config and subtree-filter

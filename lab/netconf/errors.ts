@@ -1,4 +1,4 @@
-import { el, type XmlFragment } from '../drivers/xml/xml.js';
+import { el, type XmlFragment } from '../../drivers/xml/xml.js';
 
 /**
  * `<rpc-error>` as a real server shapes it (RFC 6241 §4.3 and Appendix A). The lab throws these

@@ -1,14 +1,14 @@
-import type { PortType } from '../../contract/port-types.js';
+import type { PortType } from '../../../contract/port-types.js';
 import {
   JUNOS_MTU_RANGE,
   JUNOS_NETCONF_CAPABILITY,
   JUNOS_XNM_NS,
   junosPlatform,
-} from '../../drivers/platforms/junos/index.js';
-import { childrenNamed, el, type XmlFragment } from '../../drivers/xml/xml.js';
+} from '../../../drivers/platforms/junos/index.js';
+import { childrenNamed, el, type XmlFragment } from '../../../drivers/xml/xml.js';
 import { cloneTree, type DatastoreSchema, interfacesOf, leafValue } from '../datastore.js';
-import type { RpcErrorSpec } from '../netconf-errors.js';
-import type { LabPlatform } from '../platforms.js';
+import type { RpcErrorSpec } from '../errors.js';
+import type { LabPlatform } from '../platform.js';
 
 /**
  * A Junos router's configuration database as NETCONF shows it: one `<configuration>` tree (in
