@@ -10,7 +10,7 @@ import type { RpcErrorSpec } from '../errors.js';
 import type { LabPlatform } from '../platform.js';
 
 /**
- * A Huawei VRP8 router's huawei-ifm (the model /work/shared/yang/huawei carries, as netconfd
+ * A Huawei VRP8 router's huawei-ifm (Huawei's published huawei-ifm YANG, as netconfd
  * loads it): physical ports exist from the start with class/type/number filled in, names are
  * `<type><slot>/<card>/<port>`, and a commit refuses what the YANG refuses (description length
  * 1..242, admin-status up/down, mtu 0..64000) plus what only the hardware knows (the port

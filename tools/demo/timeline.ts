@@ -1,6 +1,6 @@
 import { styleText } from 'node:util';
+import type { Output } from '../../agent/commands/io.js';
 import type { ConnectionState } from '../../contract/lifecycle.js';
-import type { Output } from '../commands/io.js';
 
 type Style = Parameters<typeof styleText>[0];
 

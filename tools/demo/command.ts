@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { intFlag, parseFlags } from '../../agent/commands/common.js';
+import { EXIT_OK, type Output, processOutput } from '../../agent/commands/io.js';
 import { loadConfig } from '../../config/load.js';
-import { runDemo } from '../demo/scenario.js';
-import { intFlag, parseFlags } from './common.js';
-import { EXIT_OK, type Output, processOutput } from './io.js';
+import { runDemo } from './scenario.js';
 
 const flagsSchema = z.strictObject({
   config: z.string().optional(),

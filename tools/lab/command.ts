@@ -1,5 +1,6 @@
 import { relative } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
+import { EXIT_OK, type Output, processOutput } from '../../agent/commands/io.js';
 import type { Platform, PortType } from '../../contract/port-types.js';
 import { UsageError } from '../../core/errors.js';
 import type { OpticsAdapterId } from '../../drivers/optics/adapter.js';
@@ -12,14 +13,13 @@ import {
   startLab,
   validateLabOptions,
 } from '../../lab/index.js';
-import { EXIT_OK, type Output, processOutput } from './io.js';
 import {
   DEFAULT_LAB_CONFIG,
   DEFAULT_LAB_STATE_FILE,
   labConfigPath,
   labStateFile,
   registerLabCtl,
-} from './lab-ctl.js';
+} from './ctl.js';
 
 /** `dcagent lab`: starts the device lab in this process and keeps it up until SIGINT/SIGTERM. */
 
