@@ -17,11 +17,11 @@ import {
   writeAgentConfig,
 } from './config-out.js';
 import { type ControlApi, type ControlledLab, startControlApi } from './control-api.js';
-import { generateHostKey, type HostKey } from './host-key.js';
+import { generateHostKey, type HostKey } from './model/host-key.js';
+import { LabActionError } from './model/switch.js';
 import { LabNetconfServer } from './netconf/server.js';
 import { NetconfSimSwitch } from './netconf/switch.js';
 import { LabSnmpAgent } from './snmp/agent.js';
-import { LabActionError } from './switch.js';
 
 /**
  * The device lab: simulated Direct Connection switches on loopback, in this process, each with
@@ -417,5 +417,5 @@ export async function startLab<P extends Platform = 'ietf-interfaces'>(
 export { LAB_MODELS, LAB_PLATFORM_NAMES, type LabModel } from './catalog.js';
 export { CliSimSwitch } from './cli-device/switch.js';
 export { ACTION_NAMES, ACTIONS, type ActionName, runAction } from './control-api.js';
+export { LabActionError, type LabTransport, SimSwitch } from './model/switch.js';
 export { NetconfSimSwitch } from './netconf/switch.js';
-export { LabActionError, type LabTransport, SimSwitch } from './switch.js';

@@ -1,13 +1,13 @@
 import { Command, CommanderError } from 'commander';
 import { agentVersion } from '../../core/version.js';
 import { registerDemo } from '../../tools/demo/command.js';
+import { EXIT_OK, EXIT_USAGE, type Output, processOutput, reportError } from '../console/io.js';
 import { registerCheckConfig } from './check-config.js';
 import { registerCompletion } from './completion.js';
 import { registerEnqueue } from './enqueue.js';
 import { registerEvents } from './events.js';
-import { EXIT_OK, EXIT_USAGE, type Output, processOutput, reportError } from './io.js';
 
-export { exitQuietlyOnClosedPipe } from './io.js';
+export { exitQuietlyOnClosedPipe } from '../console/io.js';
 
 import { registerLab } from '../../tools/lab/command.js';
 import { registerPlan } from './plan.js';

@@ -9,8 +9,9 @@ import { createDriver } from '../../drivers/factory.js';
 import { isConnectTimeout } from '../../drivers/transport/ssh.js';
 import { prettyXml } from '../../drivers/xml/xml.js';
 import { clearIntent, provisionIntent } from '../../jobs/intent.js';
-import { cliTarget, configFrom, connectionTargetFlags, intFlag, parseFlags } from './common.js';
-import { EXIT_FAILURE, EXIT_OK, type Output, processOutput } from './io.js';
+import { intFlag, parseFlags } from '../console/flags.js';
+import { EXIT_FAILURE, EXIT_OK, type Output, processOutput } from '../console/io.js';
+import { cliTarget, configFrom, connectionTargetFlags } from './common.js';
 
 /**
  * `dcagent plan provision|deprovision`: the engineer's dry run. It reads the port from the device

@@ -1,5 +1,5 @@
-import type { LabSshServerOptions } from '../host-key.js';
-import { SwitchListener } from '../switch-listener.js';
+import type { LabSshServerOptions } from '../model/host-key.js';
+import { SwitchListener } from '../model/switch-listener.js';
 import { CliSshServer } from './ssh-server.js';
 import type { CliSimSwitch } from './switch.js';
 

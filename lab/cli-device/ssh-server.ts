@@ -9,7 +9,7 @@ import ssh2, {
   type ServerChannel,
 } from 'ssh2';
 import { sshFingerprint } from '../../drivers/transport/ssh.js';
-import { generateHostKey } from '../host-key.js';
+import { generateHostKey } from '../model/host-key.js';
 import type { CliDevice } from './device.js';
 import { CliShell } from './shell.js';
 

@@ -1,5 +1,5 @@
 import { subinterfacesOf } from '../../drivers/platforms/platform.js';
-import { type SessionStatus, SimSwitch, type SwitchOptions } from '../switch.js';
+import { type SessionStatus, SimSwitch, type SwitchOptions } from '../model/switch.js';
 import { CliDevice } from './device.js';
 import type { LabCliPlatform } from './platforms.js';
 

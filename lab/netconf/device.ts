@@ -8,7 +8,7 @@ import {
   type XmlElement,
   type XmlFragment,
 } from '../../drivers/xml/xml.js';
-import type { InterfaceStatus } from '../switch.js';
+import type { InterfaceStatus } from '../model/switch.js';
 import { asData, cloneTree, type DataNode, editTree, filterTree, renderTree, sameTree } from './datastore.js';
 import {
   badElement,

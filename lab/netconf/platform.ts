@@ -2,7 +2,7 @@ import type { Platform, PortType } from '../../contract/port-types.js';
 import { IANA_IF_TYPE_NS } from '../../drivers/platforms/ietf-interfaces/index.js';
 import { type NetconfPlatform, subinterfacesOf } from '../../drivers/platforms/platform.js';
 import { el, type XmlFragment } from '../../drivers/xml/xml.js';
-import type { InterfaceStatus } from '../switch.js';
+import type { InterfaceStatus } from '../model/switch.js';
 import type { DataNode, DatastoreSchema } from './datastore.js';
 import type { RpcErrorSpec } from './errors.js';
 /**

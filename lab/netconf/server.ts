@@ -3,8 +3,8 @@ import ssh2, { type AuthContext, type Connection, type ParsedKey, type ServerCha
 import { encode, type Framing, NetconfDecoder } from '../../drivers/netconf/framer.js';
 import { CAP, NETCONF_BASE_NS } from '../../drivers/netconf/rpc.js';
 import { child, childrenNamed, el, parseXml, type XmlFragment } from '../../drivers/xml/xml.js';
-import type { LabSshServerOptions } from '../host-key.js';
-import { SwitchListener } from '../switch-listener.js';
+import type { LabSshServerOptions } from '../model/host-key.js';
+import { SwitchListener } from '../model/switch-listener.js';
 import { type RpcErrorSpec, renderRpcError } from './errors.js';
 import type { NetconfSimSwitch } from './switch.js';
 

@@ -1,4 +1,4 @@
-import { type SessionStatus, SimSwitch, type SwitchOptions } from '../switch.js';
+import { type SessionStatus, SimSwitch, type SwitchOptions } from '../model/switch.js';
 import { asData, type DataNode } from './datastore.js';
 import { NetconfDevice } from './device.js';
 import type { LabPlatform } from './platform.js';

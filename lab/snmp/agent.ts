@@ -1,8 +1,8 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { PORT_TYPE_FACTS } from '../../contract/port-types.js';
 import { OID } from '../../drivers/snmp/mib.js';
-import { DelayLine } from '../impair.js';
-import type { SimPort, SimSwitch } from '../switch.js';
+import { DelayLine } from '../model/impair.js';
+import type { SimPort, SimSwitch } from '../model/switch.js';
 import {
   berReader,
   berWriter,

@@ -7,7 +7,7 @@ import { H3C_OIDS } from '../../drivers/optics/h3c.js';
 import { HUAWEI_OIDS } from '../../drivers/optics/huawei.js';
 import { JUNIPER_OIDS } from '../../drivers/optics/juniper.js';
 import { OID } from '../../drivers/snmp/mib.js';
-import type { LaneLight } from '../switch.js';
+import type { LaneLight } from '../model/switch.js';
 import { int, type MibRow, oidValue, str } from './mib-view.js';
 
 /**

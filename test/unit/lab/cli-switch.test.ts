@@ -12,9 +12,9 @@ import {
 } from '../../../lab/cli-device/platforms.js';
 import { CliShell } from '../../../lab/cli-device/shell.js';
 import { CliSimSwitch } from '../../../lab/cli-device/switch.js';
+import type { SwitchChange } from '../../../lab/model/switch.js';
 import { LAB_PLATFORMS } from '../../../lab/netconf/platforms/index.js';
 import { LabSnmpAgent } from '../../../lab/snmp/agent.js';
-import type { SwitchChange } from '../../../lab/switch.js';
 
 function labSwitch(platform: LabCliPlatform, linkUpDelayMs = 1000): CliSimSwitch {
   return new CliSimSwitch({

@@ -4,7 +4,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OID } from '../../../drivers/snmp/mib.js';
 import { netSnmp, type Varbind } from '../../../drivers/transport/snmp.js';
-import { DelayLine, delaySocket, seededRandom } from '../../../lab/impair.js';
+import { DelayLine, delaySocket, seededRandom } from '../../../lab/model/impair.js';
 import { ietfLabPlatform } from '../../../lab/netconf/platforms/ietf-interfaces.js';
 import { NetconfSimSwitch } from '../../../lab/netconf/switch.js';
 import { LabSnmpAgent } from '../../../lab/snmp/agent.js';

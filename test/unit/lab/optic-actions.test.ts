@@ -6,10 +6,10 @@ import { HUAWEI_OIDS } from '../../../drivers/optics/huawei.js';
 import { OID } from '../../../drivers/snmp/mib.js';
 import { netSnmp, type Varbind, VarbindType } from '../../../drivers/transport/snmp.js';
 import { runAction } from '../../../lab/control-api.js';
+import { LabActionError } from '../../../lab/model/switch.js';
 import { ietfLabPlatform } from '../../../lab/netconf/platforms/ietf-interfaces.js';
 import { NetconfSimSwitch } from '../../../lab/netconf/switch.js';
 import { LabSnmpAgent } from '../../../lab/snmp/agent.js';
-import { LabActionError } from '../../../lab/switch.js';
 
 interface RawSession {
   get(oids: string[], cb: (err: Error | null, vbs?: Varbind[]) => void): void;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { type Platform, PORT_TYPE_FACTS, type PortType } from '../contract/port-types.js';
-import type { OpticsAdapterId } from '../drivers/optics/adapter.js';
-import { DARK_DBM, round2 } from '../drivers/optics/units.js';
+import { type Platform, PORT_TYPE_FACTS, type PortType } from '../../contract/port-types.js';
+import type { OpticsAdapterId } from '../../drivers/optics/adapter.js';
+import { DARK_DBM, round2 } from '../../drivers/optics/units.js';
 import { type Impairment, NO_IMPAIRMENT, seededRandom } from './impair.js';
 
 /** One interface's live state, for `<get>`. */

@@ -1,5 +1,5 @@
 import ssh2 from 'ssh2';
-import { sshFingerprint } from '../drivers/transport/ssh.js';
+import { sshFingerprint } from '../../drivers/transport/ssh.js';
 
 // ssh2 is CommonJS and Node's ESM loader only finds some of its exports by name.
 const { utils } = ssh2;
