@@ -8,7 +8,7 @@ import type { Platform } from '../../contract/port-types.js';
 import { createDriver } from '../../drivers/factory.js';
 import { type Lab, type LabDevice, type LabDeviceFor, type LabOptions, startLab } from '../../lab/index.js';
 import { generateHostKey } from '../../lab/model/host-key.js';
-import type { NetconfPeerInfo } from '../peers/types.js';
+import type { NetconfPeerInfo } from '../../testkit/peers/types.js';
 import { driverConformanceSuite } from './driver-suite.js';
 import {
   type Model,

@@ -2,7 +2,7 @@
 // config loader, so tests exercise the same DeviceConfig production code sees.
 import { buildConfig, type DeviceConfig } from '../../config/load.js';
 import type { Platform } from '../../contract/port-types.js';
-import type { NetconfPeerInfo } from '../peers/types.js';
+import type { NetconfPeerInfo } from '../../testkit/peers/types.js';
 
 export interface PeerDeviceOptions {
   id?: string;

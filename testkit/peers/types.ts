@@ -65,7 +65,7 @@ export interface TestPeers {
   snmp: SnmpPeerInfo;
   /** The Debian python3, which has ncclient (the python3 on PATH may not). */
   ncclientPython: string;
-  /** test/peers/ncclient_tool.py, the independent NETCONF checker. */
+  /** testkit/peers/ncclient_tool.py, the independent NETCONF checker. */
   ncclientTool: string;
   /** Vendor YANG folder used for the openconfig/huawei instances, and whether it was found. */
   yang: { dir: string; present: boolean };

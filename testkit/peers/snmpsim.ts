@@ -20,7 +20,7 @@ import {
 import type { SnmpPeerInfo, SnmpV3UserInfo } from './types.js';
 
 export const CISCO_16_SWITCH = '/usr/share/doc/snmpsim/examples/data/cisco_16_switch.snmprec.gz';
-export const FIXTURES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../fixtures/snmprec');
+export const FIXTURES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../test/fixtures/snmprec');
 const SYS_UPTIME = '1.3.6.1.2.1.1.3.0';
 
 export interface SnmpsimStartOptions {

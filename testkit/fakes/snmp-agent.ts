@@ -17,7 +17,7 @@ import {
   oidContent,
   TAG,
   varbind,
-} from './snmp-ber.js';
+} from '../../test/fakes/snmp-ber.js';
 
 interface Entry {
   arcs: number[];

@@ -1,4 +1,4 @@
-// Runs test/peers/ncclient_tool.py, the independent NETCONF checker, from tests.
+// Runs testkit/peers/ncclient_tool.py, the independent NETCONF checker, from tests.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { NCCLIENT_PYTHON, NCCLIENT_TOOL } from './rig.js';
 import type { NetconfPeerInfo } from './types.js';
