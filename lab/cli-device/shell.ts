@@ -1,11 +1,11 @@
-import {
-  type CliDevice,
-  cloneInterface,
-  cloneInterfaces,
-  type EmuInterface,
-  type EmuInterfaces,
-} from './device.js';
+// Over 400 lines: the modes and the one switch over the profile's command actions, kept together so each action reads with the mode change it makes.
+import { helpWords, matchCommand, parseFilter, tokenize } from './command-match.js';
+import { ConfigSession } from './config-session.js';
+import type { CliDevice } from './device.js';
+import { LineEditor } from './line-editor.js';
+import { Pager } from './pager.js';
 import type { EmuCommand, EmuMode } from './profile.js';
+import { renderInterface, renderRunning } from './render.js';
 
 /**
  * One interactive session on an emulated switch, at the keystroke level: it echoes what is
@@ -13,20 +13,14 @@ import type { EmuCommand, EmuMode } from './profile.js';
  * Enter through the profile's command table, pages long output, asks the profile's questions,
  * and plays the device's faults. It knows no transport: `write` gets the bytes to send, `end`
  * is called when the session logs out. The SSH server (ssh-server.ts) and unit tests feed it.
+ * The line editor, the pager, command matching and the session's configuration are modules of
+ * their own; this class holds the modes and runs the commands.
  */
 
 const CRLF = '\r\n';
-const MAX_LINE = 4096;
-
-interface Token {
-  text: string;
-  start: number;
-}
-
 type Pending =
   | { kind: 'none' }
   | { kind: 'hung' }
-  | { kind: 'pager'; rest: string[]; then: () => void }
   /** A question answered by a line; `secret` answers are not echoed. */
   | { kind: 'question'; text: string; secret: boolean; answer: Answer };
 
@@ -34,10 +28,6 @@ type Pending =
 type Answer = (a: string) => boolean;
 
 type ErrorKind = 'unrecognized' | 'incomplete' | 'ambiguous' | 'tooMany' | 'wrongParameter';
-
-type Matched =
-  | { ok: true; command: EmuCommand; argIndex: number }
-  | { ok: false; error: 'unrecognized' | 'ambiguous' | 'incomplete'; at: number };
 
 export interface ShellIo {
   write(text: string): void;
@@ -50,12 +40,10 @@ export class CliShell {
   readonly #io: ShellIo;
   #mode: EmuMode;
   #iface: string | undefined;
-  /** Two-stage only: this session's uncommitted copy and which entries it changed. */
-  #candidate: EmuInterfaces | undefined;
-  #touched = new Set<string>();
+  readonly #config: ConfigSession;
+  readonly #editor: LineEditor;
+  readonly #pager: Pager;
   #paging = true;
-  #line = '';
-  #lastWasCr = false;
   #pending: Pending = { kind: 'none' };
   #ended = false;
   #counted = false;
@@ -65,6 +53,13 @@ export class CliShell {
     this.#io = io;
     this.id = id;
     this.#mode = device.enableSecret !== undefined ? 'user' : device.profile.loginMode;
+    this.#config = new ConfigSession(device);
+    this.#editor = new LineEditor((t) => this.#write(t));
+    this.#pager = new Pager(
+      device,
+      (t) => this.#write(t),
+      (lines) => this.#out(lines),
+    );
   }
 
   get mode(): EmuMode {
@@ -106,8 +101,7 @@ export class CliShell {
     if (this.#counted) this.#device.sessionsOpen--;
     this.#counted = false;
     this.#ended = true;
-    this.#candidate = undefined;
-    this.#touched.clear();
+    this.#config.end();
   }
 
   feed(data: string): void {
@@ -122,83 +116,33 @@ export class CliShell {
   #key(ch: string): void {
     const p = this.#pending;
     if (p.kind === 'hung') return;
-    if (p.kind === 'pager') {
-      this.#pagerKey(p, ch);
+    if (this.#pager.waiting) {
+      this.#pager.key(ch);
       return;
     }
-    const cr = ch === '\r';
-    const lf = ch === '\n';
-    if (lf && this.#lastWasCr) {
-      this.#lastWasCr = false;
-      return;
-    }
-    this.#lastWasCr = cr;
-    if (cr || lf) {
-      const line = this.#line;
-      this.#line = '';
-      this.#write(CRLF);
-      if (p.kind === 'question') {
-        this.#pending = { kind: 'none' };
-        if (!p.answer(line.trim())) this.#ask(p.text, p.secret, p.answer);
+    const question = p.kind === 'question' ? p : undefined;
+    const e = this.#editor.key(ch, question);
+    if (!e) return;
+    switch (e.kind) {
+      case 'enter':
+        if (question) {
+          this.#pending = { kind: 'none' };
+          if (!question.answer(e.line.trim())) this.#ask(question.text, question.secret, question.answer);
+          return;
+        }
+        this.#run(e.line);
         return;
-      }
-      this.#run(line);
-      return;
-    }
-    if (ch === '\x7f' || ch === '\b') {
-      if (this.#line.length > 0) {
-        this.#line = this.#line.slice(0, -1);
-        if (p.kind !== 'question' || !p.secret) this.#write('\b \b');
-      }
-      return;
-    }
-    if (p.kind === 'question') {
-      if (ch >= ' ' && this.#line.length < MAX_LINE) {
-        this.#line += ch;
-        if (!p.secret) this.#write(ch);
-      }
-      return;
-    }
-    if (ch === '\x03') {
-      this.#line = '';
-      this.#write(`^C${CRLF}`);
-      this.#prompt();
-      return;
-    }
-    if (ch === '\x1a') {
-      this.#line = '';
-      this.#write(`^Z${CRLF}`);
-      if (this.#inConfig()) {
-        this.#leaveConfig(() => this.#prompt());
+      case 'interrupt':
+        this.#prompt();
         return;
-      }
-      this.#prompt();
-      return;
-    }
-    if (ch === '?') {
-      this.#write(`?${CRLF}`);
-      this.#out(this.#help(this.#line));
-      this.#write(this.#promptText() + this.#line);
-      return;
-    }
-    // Tab completion and other keys are not emulated: they draw nothing.
-    if (ch < ' ' || ch === '\x7f') return;
-    if (this.#line.length >= MAX_LINE) return;
-    this.#line += ch;
-    this.#write(ch);
-  }
-
-  #pagerKey(p: Extract<Pending, { kind: 'pager' }>, ch: string): void {
-    const pager = this.#device.profile.pager;
-    if (ch === ' ' || ch === '\r' || ch === '\n') {
-      this.#write(pager.erase);
-      const n = ch === ' ' ? this.#device.pageLines : 1;
-      this.#pending = { kind: 'none' };
-      this.#page(p.rest, p.then, n);
-    } else if (ch === 'q' || ch === 'Q') {
-      this.#write(pager.erase);
-      this.#pending = { kind: 'none' };
-      p.then();
+      case 'suspend':
+        if (this.#inConfig()) this.#leaveConfig(() => this.#prompt());
+        else this.#prompt();
+        return;
+      case 'help':
+        this.#out(helpWords(this.#commands(), e.line));
+        this.#write(this.#promptText() + e.line);
+        return;
     }
   }
 
@@ -214,25 +158,7 @@ export class CliShell {
 
   /** Prints `lines` a page at a time when paging is on, then runs `then`. */
   #emit(lines: readonly string[], then: () => void): void {
-    const paged = this.#paging || this.#device.forcePaging;
-    if (!paged) {
-      this.#out(lines);
-      then();
-      return;
-    }
-    this.#page([...lines], then, this.#device.pageLines);
-  }
-
-  #page(lines: string[], then: () => void, n: number): void {
-    if (lines.length <= n) {
-      this.#out(lines);
-      then();
-      return;
-    }
-    this.#out(lines.slice(0, n));
-    this.#write(this.#device.profile.pager.prompt);
-    this.#device.pagesShown++;
-    this.#pending = { kind: 'pager', rest: lines.slice(n), then };
+    this.#pager.show(lines, then, this.#paging || this.#device.forcePaging);
   }
 
   #ask(text: string, secret: boolean, answer: Answer): void {
@@ -243,7 +169,7 @@ export class CliShell {
   #promptText(): string {
     const p = this.#device.profile;
     const stage =
-      p.commit === 'two-stage' ? (this.#touched.size > 0 ? p.stageMarks.dirty : p.stageMarks.clean) : '';
+      p.commit === 'two-stage' ? (this.#config.dirty ? p.stageMarks.dirty : p.stageMarks.clean) : '';
     const tpl =
       this.#mode === 'user'
         ? p.prompts.user
@@ -309,12 +235,12 @@ export class CliShell {
     if (pipeAt >= 0) {
       // A text argument (a description) runs to the end of the line, `|` and all, as on the
       // devices: only display commands take an output filter.
-      const whole = this.#match(tokenize(line));
+      const whole = matchCommand(this.#commands(), tokenize(line));
       if (whole.ok && whole.command.arg === 'text' && !whole.command.pipe) pipeAt = -1;
     }
     const body = pipeAt >= 0 ? line.slice(0, pipeAt) : line;
     const tokens = tokenize(body);
-    const m = this.#match(tokens);
+    const m = matchCommand(this.#commands(), tokens);
     if (!m.ok) {
       const t = tokens[m.at];
       this.#error(m.error, t ? t.start : body.length + 1, line);
@@ -377,13 +303,13 @@ export class CliShell {
         return;
       case 'enterConfig':
         this.#mode = 'system';
-        if (p.commit === 'two-stage') this.#candidate = cloneInterfaces(this.#device.running);
+        this.#config.begin();
         this.#out(p.messages.enterConfig);
         this.#prompt();
         return;
       case 'interface': {
-        const name = this.#canonical(arg);
-        const existing = name ? this.#config().get(name) : undefined;
+        const name = this.#config.canonical(arg);
+        const existing = name ? this.#config.current().get(name) : undefined;
         if (existing) {
           this.#mode = 'interface';
           this.#iface = existing.name;
@@ -391,11 +317,11 @@ export class CliShell {
           return;
         }
         const sub = /^(.+)\.(\d{1,4})$/.exec(arg);
-        const parent = sub?.[1] ? this.#canonical(sub[1]) : undefined;
+        const parent = sub?.[1] ? this.#config.canonical(sub[1]) : undefined;
         const vlan = Number(sub?.[2]);
-        if (parent && this.#config().get(parent)?.physical && vlan >= 1 && vlan <= 4094) {
+        if (parent && this.#config.current().get(parent)?.physical && vlan >= 1 && vlan <= 4094) {
           const subName = `${parent}.${vlan}`;
-          this.#change(subName, { name: subName, enabled: true, lines: [], physical: false });
+          this.#config.change(subName, { name: subName, enabled: true, lines: [], physical: false });
           this.#mode = 'interface';
           this.#iface = subName;
           this.#prompt();
@@ -406,8 +332,8 @@ export class CliShell {
         return;
       }
       case 'noInterface': {
-        const name = this.#canonical(arg);
-        const existing = name ? this.#config().get(name) : undefined;
+        const name = this.#config.canonical(arg);
+        const existing = name ? this.#config.current().get(name) : undefined;
         if (!existing || existing.physical) {
           this.#error('wrongParameter', argColumn, line);
           this.#prompt();
@@ -417,7 +343,7 @@ export class CliShell {
           this.#mode = 'system';
           this.#iface = undefined;
         }
-        this.#change(existing.name, undefined);
+        this.#config.change(existing.name, undefined);
         this.#prompt();
         return;
       }
@@ -477,11 +403,11 @@ export class CliShell {
         this.#leaveConfig(() => this.#prompt());
         return;
       case 'commit':
-        this.#commit();
+        this.#config.commit();
         this.#prompt();
         return;
       case 'abort':
-        this.#discard();
+        this.#config.discard();
         this.#toExec();
         this.#prompt();
         return;
@@ -489,17 +415,17 @@ export class CliShell {
         this.#save();
         return;
       case 'showRunning':
-        this.#emit(this.#filter(this.#renderRunning(), filter), () => this.#prompt());
+        this.#emit(only(renderRunning(this.#device), filter), () => this.#prompt());
         return;
       case 'showInterface': {
-        const name = this.#canonical(arg);
+        const name = this.#config.canonical(arg);
         const iface = name ? this.#device.running.get(name) : undefined;
         if (!iface) {
           this.#error('wrongParameter', argColumn, line);
           this.#prompt();
           return;
         }
-        this.#emit(this.#filter(this.#renderInterface(iface), filter), () => this.#prompt());
+        this.#emit(only(renderInterface(this.#device, iface), filter), () => this.#prompt());
         return;
       }
       case 'logout':
@@ -563,64 +489,21 @@ export class CliShell {
     return this.#mode === 'system' || this.#mode === 'interface';
   }
 
-  /** The configuration this session sees: its candidate on two-stage devices, else running. */
-  #config(): EmuInterfaces {
-    return this.#candidate ?? this.#device.running;
-  }
-
-  /** Interface names are case-insensitive when typed, and print as the device spells them. */
-  #canonical(name: string): string | undefined {
-    const lower = name.toLowerCase();
-    for (const k of this.#config().keys()) if (k.toLowerCase() === lower) return k;
-    return undefined;
-  }
-
-  #edit(fn: (i: EmuInterface) => void): void {
-    const name = this.#iface;
-    const current = name ? this.#config().get(name) : undefined;
-    if (!name || !current) {
-      this.#prompt();
-      return;
-    }
-    const next = cloneInterface(current);
-    fn(next);
-    this.#change(name, next);
+  /** Edits the interface being configured, then prompts. */
+  #edit(fn: Parameters<ConfigSession['edit']>[1]): void {
+    this.#config.edit(this.#iface, fn);
     this.#prompt();
-  }
-
-  #change(name: string, value: EmuInterface | undefined): void {
-    if (this.#candidate) {
-      if (value) this.#candidate.set(name, value);
-      else this.#candidate.delete(name);
-      this.#touched.add(name);
-    } else {
-      this.#device.commit([[name, value]]);
-    }
-  }
-
-  #commit(): void {
-    const c = this.#candidate;
-    if (!c) return;
-    this.#device.commit([...this.#touched].map((n): [string, EmuInterface | undefined] => [n, c.get(n)]));
-    this.#touched.clear();
-    this.#candidate = cloneInterfaces(this.#device.running);
-  }
-
-  #discard(): void {
-    this.#touched.clear();
-    if (this.#candidate) this.#candidate = cloneInterfaces(this.#device.running);
   }
 
   #toExec(): void {
     this.#mode = this.#device.profile.execMode;
     this.#iface = undefined;
-    this.#candidate = undefined;
-    this.#touched.clear();
+    this.#config.end();
   }
 
   /** Back to exec mode, asking first when two-stage changes are pending. */
   #leaveConfig(then: () => void): void {
-    if (this.#touched.size === 0) {
+    if (!this.#config.dirty) {
       this.#toExec();
       then();
       return;
@@ -630,7 +513,7 @@ export class CliShell {
         this.#prompt();
         return true;
       }
-      if (/^y/i.test(a)) this.#commit();
+      if (/^y/i.test(a)) this.#config.commit();
       else if (!/^n/i.test(a)) return false;
       this.#toExec();
       then();
@@ -643,112 +526,13 @@ export class CliShell {
     this.#io.end();
   }
 
-  // --- rendering --------------------------------------------------------------------------
-
-  #interfaceLines(i: EmuInterface): string[] {
-    const c = this.#device.profile.config;
-    const out = [`interface ${i.name}`];
-    if (i.description !== undefined) out.push(c.description.replace('{text}', i.description));
-    out.push(...i.lines);
-    if (!i.enabled) out.push(c.shutdown);
-    else if (c.noShutdown && i.physical) out.push(c.noShutdown);
-    return out;
-  }
-
-  #renderInterface(i: EmuInterface): string[] {
-    const c = this.#device.profile.config;
-    const body = this.#interfaceLines(i);
-    return [...this.#fill(c.interfaceHead, body), ...body, ...this.#fill(c.interfaceTail, body)];
-  }
-
-  #renderRunning(): string[] {
-    const c = this.#device.profile.config;
-    const body: string[] = [];
-    for (const i of this.#device.running.values()) body.push(c.separator, ...this.#interfaceLines(i));
-    return [...this.#fill(c.fullHead, body), ...body, ...this.#fill(c.fullTail, body)];
-  }
-
-  #fill(lines: readonly string[], body: readonly string[]): string[] {
-    const bytes = body.reduce((n, l) => n + l.length + 1, 0);
-    return lines.map((l) => l.replace('{bytes}', String(bytes)).replace('{host}', this.#device.hostname));
-  }
-
-  #filter(lines: string[], filter?: (l: string) => boolean): string[] {
-    return filter ? lines.filter(filter) : lines;
-  }
-
   // --- parsing ----------------------------------------------------------------------------
 
   #commands(): EmuCommand[] {
     return this.#device.profile.commands.filter((c) => c.modes.includes(this.#mode));
   }
-
-  #match(tokens: readonly Token[]): Matched {
-    let candidates = this.#commands();
-    for (let i = 0; ; i++) {
-      const complete = candidates.filter((c) => c.words.length === i);
-      const longer = candidates.filter((c) => c.words.length > i);
-      const token = tokens[i];
-      if (!token) {
-        const done = complete[0];
-        return done ? { ok: true, command: done, argIndex: i } : { ok: false, error: 'incomplete', at: i };
-      }
-      const t = token.text.toLowerCase();
-      let next = longer.filter((c) => c.words[i] === t);
-      if (next.length === 0) {
-        const prefixed = longer.filter((c) => c.words[i]?.startsWith(t));
-        const words = new Set(prefixed.map((c) => c.words[i]));
-        if (words.size > 1 && complete.length === 0) return { ok: false, error: 'ambiguous', at: i };
-        if (words.size === 1) next = prefixed;
-      }
-      if (next.length > 0) {
-        candidates = next;
-        continue;
-      }
-      const done = complete[0];
-      return done ? { ok: true, command: done, argIndex: i } : { ok: false, error: 'unrecognized', at: i };
-    }
-  }
-
-  /** What `?` shows: the words that may come next. */
-  #help(partial: string): string[] {
-    const tokens = tokenize(partial);
-    const endsWithSpace = partial === '' || /\s$/.test(partial);
-    const typed = endsWithSpace ? tokens : tokens.slice(0, -1);
-    const words = new Set<string>();
-    for (const c of this.#commands()) {
-      if (typed.every((t, i) => c.words[i]?.startsWith(t.text.toLowerCase()))) {
-        const w = c.words[typed.length];
-        if (w) words.add(w);
-        else if (c.arg && c.arg !== 'none') words.add(`<${c.arg}>`);
-      }
-    }
-    return [...words].sort().map((w) => `  ${w}`);
-  }
 }
 
-function tokenize(line: string): Token[] {
-  const out: Token[] = [];
-  for (const m of line.matchAll(/\S+/g)) out.push({ text: m[0], start: m.index ?? 0 });
-  return out;
-}
-
-/** `include|exclude|begin <regex>`, as both VRP and IOS take them. */
-function parseFilter(spec: string): ((l: string) => boolean) | undefined {
-  const m = /^(include|exclude|begin)\s+(.+)$/i.exec(spec.trim());
-  if (!m?.[1] || !m[2]) return undefined;
-  let re: RegExp;
-  try {
-    re = new RegExp(m[2]);
-  } catch {
-    return undefined;
-  }
-  const kind = m[1].toLowerCase();
-  if (kind === 'include') return (l) => re.test(l);
-  if (kind === 'exclude') return (l) => !re.test(l);
-  let started = false;
-  return (l) => {
-    if (!started && re.test(l)) started = true;
-    return started;
-  };
+function only(lines: string[], filter?: (l: string) => boolean): string[] {
+  return filter ? lines.filter(filter) : lines;
 }

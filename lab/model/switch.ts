@@ -1,3 +1,4 @@
+// Over 400 lines: SimSwitch is one physics model (ports, light, link, reboot, silence) whose control actions all move the same state.
 import { createHash } from 'node:crypto';
 import { type Platform, PORT_TYPE_FACTS, type PortType } from '../../contract/port-types.js';
 import type { OpticsAdapterId } from '../../drivers/optics/adapter.js';

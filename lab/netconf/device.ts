@@ -1,3 +1,4 @@
+// Over 400 lines: one NETCONF server state machine (sessions, locks, candidate, confirmed commit) whose RPCs all share that state.
 import { type DefaultOperation, NETCONF_BASE_NS } from '../../drivers/netconf/rpc.js';
 import {
   child,
@@ -9,7 +10,7 @@ import {
   type XmlFragment,
 } from '../../drivers/xml/xml.js';
 import type { InterfaceStatus } from '../model/switch.js';
-import { asData, cloneTree, type DataNode, editTree, filterTree, renderTree, sameTree } from './datastore.js';
+import { asData, cloneTree, type DataNode, editTree, renderTree, sameTree } from './datastore.js';
 import {
   badElement,
   inUse,
@@ -22,6 +23,7 @@ import {
   type RpcErrorSpec,
   renderRpcError,
 } from './errors.js';
+import { filterTree } from './filter.js';
 import type { Hardware, LabPlatform } from './platform.js';
 
 /**

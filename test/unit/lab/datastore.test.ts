@@ -1,16 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ietfInterfacesPlatform } from '../../../drivers/platforms/ietf-interfaces/index.js';
 import { parseXml } from '../../../drivers/xml/xml.js';
-import {
-  asData,
-  type DataNode,
-  editTree,
-  filterTree,
-  renderTree,
-  sameTree,
-} from '../../../lab/netconf/datastore.js';
+import { asData, type DataNode, editTree, renderTree, sameTree } from '../../../lab/netconf/datastore.js';
 import { configElement } from '../../../lab/netconf/device.js';
 import { isNetconfError } from '../../../lab/netconf/errors.js';
+import { filterTree } from '../../../lab/netconf/filter.js';
 import { ietfLabPlatform } from '../../../lab/netconf/platforms/ietf-interfaces.js';
 import { openconfigLabPlatform } from '../../../lab/netconf/platforms/openconfig.js';
 

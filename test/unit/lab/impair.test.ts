@@ -1,4 +1,4 @@
-// The lab's bad network (lab/impair.ts): seeded SNMP loss and delay at the switch's UDP socket,
+// The lab's bad network (lab/model/impair.ts): seeded SNMP loss and delay at the switch's UDP socket,
 // and an in-order delay on its TCP sockets, asked through net-snmp and plain sockets.
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
