@@ -5,13 +5,15 @@ import { el, type XmlFragment } from '../../drivers/xml/xml.js';
 import type { InterfaceStatus } from '../model/switch.js';
 import type { DataNode, DatastoreSchema } from './datastore.js';
 import type { RpcErrorSpec } from './errors.js';
+
 /**
  * How one YANG model lives on a lab switch. A platform is data plus a few pure functions: its
  * schema for the generic datastore, the hello capabilities, how the device names its ports, the
  * whole-tree checks a commit runs, and its operational state. Reading the port model back out of
  * the datastore is not repeated here: the lab asks the driver's own NetconfPlatform
- * (`driver.parsePort`, `driver.listSubinterfaces`), and a port's factory state is the driver's
- * own clear payload. Adding huawei-vrp, junos or iosxr is one more object in LAB_PLATFORMS.
+ * (`driver.parsePort`, `driver.listSubinterfaces`), and a port's factory state is usually the
+ * driver's own clear payload. A new model is one file in `platforms/` and one entry in
+ * LAB_PLATFORMS (`platforms/index.ts`).
  */
 
 /** What the switch's hardware says about a name, for the checks a commit runs. */
