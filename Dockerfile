@@ -17,6 +17,7 @@ COPY core ./core
 COPY drivers ./drivers
 COPY jobs ./jobs
 COPY lab ./lab
+COPY tools ./tools
 RUN npm run build
 
 FROM node:22-bookworm-slim AS runtime

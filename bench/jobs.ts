@@ -19,8 +19,8 @@ import { parseArgs } from 'node:util';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { parse, stringify } from 'yaml';
-import { freePort, startPrivateRedis } from '../agent/demo/redis-server.js';
 import { startLab } from '../lab/index.js';
+import { freePort, startPrivateRedis } from '../tools/demo/redis-server.js';
 
 const { values } = parseArgs({
   options: {

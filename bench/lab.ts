@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { OID } from '../drivers/mib/mib.js';
 import type { OpticsAdapterId } from '../drivers/optics/adapter.js';
 import { startLab } from '../lab/index.js';
-import { VENDOR_MIBS } from '../lab/optics-mib.js';
+import { VENDOR_MIBS } from '../lab/snmp/optics-mib.js';
 
 const COMMUNITY = 'lab-bench';
 

@@ -22,9 +22,9 @@ import * as rpc from '../drivers/netconf/rpc.js';
 import { ietfInterfacesPlatform } from '../drivers/platforms/ietf-interfaces/index.js';
 import { parseXml } from '../drivers/xml/xml.js';
 import { sweepRun } from '../scripts/peers-sweep.mjs';
-import { startIetfNetconf } from '../test/peers/netconf.js';
-import { NCCLIENT_PYTHON } from '../test/peers/rig.js';
-import type { NetconfPeerInfo } from '../test/peers/types.js';
+import { startIetfNetconf } from '../testkit/peers/netconf.js';
+import { NCCLIENT_PYTHON } from '../testkit/peers/rig.js';
+import type { NetconfPeerInfo } from '../testkit/peers/types.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const PORT = '10GE1/0/1';

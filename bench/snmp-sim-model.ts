@@ -1,6 +1,6 @@
 // What the benchmark's simulated devices serve, shared by the simulator (bench/snmp-sim.ts) and
 // the benchmark (bench/snmp.ts), which checks every reading it gets against it.
-import { FakeMib } from '../test/fakes/snmp-agent.js';
+import { FakeMib } from '../testkit/fakes/snmp-agent.js';
 
 export const SIM_COMMUNITY = 'public';
 export const IF_INDEX_BASE = 1000;

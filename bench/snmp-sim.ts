@@ -1,10 +1,10 @@
 // The benchmark's device simulator, run as a child process so its CPU is not counted as the
 // agent's: N devices, each an SNMP v2c agent on its own loopback UDP port, answering from
-// prebuilt byte strings (test/fakes/snmp-agent.ts); what they serve is bench/snmp-sim-model.ts.
+// prebuilt byte strings (testkit/fakes/snmp-agent.ts); what they serve is bench/snmp-sim-model.ts.
 //
 // Protocol with the parent (IPC): it sends { ports: number[] } once every socket is bound, and
 // exits when the parent disconnects or sends 'stop'.
-import { FakeSnmpAgent } from '../test/fakes/snmp-agent.js';
+import { FakeSnmpAgent } from '../testkit/fakes/snmp-agent.js';
 import { deviceMib, SIM_COMMUNITY } from './snmp-sim-model.js';
 
 async function main(): Promise<void> {

@@ -1,10 +1,11 @@
 import type { Platform } from '../contract/port-types.js';
-import { LAB_CLI_PLATFORMS, type LabCliPlatform } from './cli-platforms.js';
-import { LAB_PLATFORMS, type LabPlatform } from './platforms.js';
+import { LAB_CLI_PLATFORMS, type LabCliPlatform } from './cli-device/platforms.js';
+import type { LabPlatform } from './netconf/platform.js';
+import { LAB_PLATFORMS } from './netconf/platforms/index.js';
 
 /**
- * Every platform the lab serves, and how: a NETCONF model (lab/platforms.ts) or a CLI dialect
- * (lab/cli-platforms.ts). This is the one place that decides which front end a switch gets;
+ * Every platform the lab serves, and how: a NETCONF model (lab/netconf/platforms/) or a CLI dialect
+ * (lab/cli-device/platforms.ts). This is the one place that decides which front end a switch gets;
  * startLab, option checks and the `dcagent lab` help all read it.
  */
 

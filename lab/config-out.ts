@@ -6,7 +6,7 @@ import { buildConfig, type DeviceConfig, loadConfig } from '../config/load.js';
 import { type SnmpTiming, worstCasePollMs } from '../config/timing.js';
 import { type Platform, PORT_TYPE_FACTS, type PortType } from '../contract/port-types.js';
 import type { OpticsAdapterId } from '../drivers/optics/adapter.js';
-import type { LabTransport } from './switch.js';
+import type { LabTransport } from './model/switch.js';
 
 /**
  * The agent configuration for a running lab: every switch with its ports, its pinned host key

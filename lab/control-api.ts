@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { toFieldIssues } from '../core/zod-issues.js';
-import { LabActionError, type SimSwitch } from './switch.js';
+import { LabActionError, type SimSwitch } from './model/switch.js';
 
 /**
  * The lab's control API: JSON over HTTP on loopback. Every action is one entry in ACTIONS (its

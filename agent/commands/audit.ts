@@ -6,8 +6,9 @@ import { connectionIdSchema, jobIdSchema } from '../../contract/jobs.js';
 import { DcAgentError } from '../../core/errors.js';
 import type { AuditResult } from '../../jobs/handlers/audit.js';
 import { createQueue, defaultJobId, enqueueJob } from '../../jobs/queue.js';
-import { configFrom, intFlag, parseFlags } from './common.js';
-import { EXIT_OK, type Output, processOutput } from './io.js';
+import { intFlag, parseFlags } from '../console/flags.js';
+import { EXIT_OK, type Output, processOutput } from '../console/io.js';
+import { configFrom } from './common.js';
 import { prepareCliJob } from './job-check.js';
 import { withCliRedis } from './redis.js';
 

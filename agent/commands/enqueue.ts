@@ -7,10 +7,11 @@ import { PORT_TYPES } from '../../contract/port-types.js';
 import { DcAgentError, UsageError } from '../../core/errors.js';
 import { RedisKeys } from '../../core/redis-keys.js';
 import { createQueue, defaultJobId, enqueueJob } from '../../jobs/queue.js';
-import { configFrom, connectionTargetFlags, intFlag, parseFlags } from './common.js';
+import { intFlag, parseFlags } from '../console/flags.js';
+import { EXIT_BLOCKED, EXIT_FAILURE, EXIT_OK, type Output, processOutput } from '../console/io.js';
+import { configFrom, connectionTargetFlags } from './common.js';
 import { formatEvent } from './event-format.js';
 import { followEvents } from './events.js';
-import { EXIT_BLOCKED, EXIT_FAILURE, EXIT_OK, type Output, processOutput } from './io.js';
 import { planCliJob, prepareCliJob } from './job-check.js';
 import { withCliRedis } from './redis.js';
 

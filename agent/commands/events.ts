@@ -3,11 +3,12 @@ import { z } from 'zod';
 import { type DcEvent, EVENT_TYPES } from '../../contract/events.js';
 import { connectionIdSchema } from '../../contract/jobs.js';
 import { RedisKeys } from '../../core/redis-keys.js';
+import { intFlag, parseFlags } from '../console/flags.js';
+import { EXIT_OK, type Output, processOutput } from '../console/io.js';
 import { readNew, readRange, type StreamEntry } from '../events/stream.js';
 import type { RedisClient } from '../redis.js';
-import { configFrom, intFlag, parseFlags } from './common.js';
+import { configFrom } from './common.js';
 import { formatEvent } from './event-format.js';
-import { EXIT_OK, type Output, processOutput } from './io.js';
 import { withCliRedis } from './redis.js';
 
 const DURATION = /^(\d+)(s|m|h|d)$/;

@@ -4,8 +4,9 @@ import { z } from 'zod';
 import { JOB_STATES, type JobState, type JobView } from '../../contract/cli-output.js';
 import { UsageError } from '../../core/errors.js';
 import { createQueue } from '../../jobs/queue.js';
-import { configFrom, intFlag, parseFlags } from './common.js';
-import { EXIT_FAILURE, EXIT_OK, type Output, processOutput } from './io.js';
+import { intFlag, parseFlags } from '../console/flags.js';
+import { EXIT_FAILURE, EXIT_OK, type Output, processOutput } from '../console/io.js';
+import { configFrom } from './common.js';
 import { jobDetail, jobDetailText, jobsTable, jobView } from './job-view.js';
 import { withCliRedis } from './redis.js';
 

@@ -1,17 +1,17 @@
 import { Command, CommanderError } from 'commander';
 import { agentVersion } from '../../core/version.js';
+import { registerDemo } from '../../tools/demo/command.js';
+import { EXIT_OK, EXIT_USAGE, type Output, processOutput, reportError } from '../console/io.js';
 import { registerAudit } from './audit.js';
 import { registerCheckConfig } from './check-config.js';
 import { registerCompletion } from './completion.js';
-import { registerDemo } from './demo.js';
 import { registerEnqueue } from './enqueue.js';
 import { registerEvents } from './events.js';
-import { EXIT_OK, EXIT_USAGE, type Output, processOutput, reportError } from './io.js';
 import { registerJobs } from './jobs.js';
 
-export { exitQuietlyOnClosedPipe } from './io.js';
+export { exitQuietlyOnClosedPipe } from '../console/io.js';
 
-import { registerLab } from './lab.js';
+import { registerLab } from '../../tools/lab/command.js';
 import { registerPlan } from './plan.js';
 import { registerRun } from './run.js';
 import { registerStatus } from './status.js';

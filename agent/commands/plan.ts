@@ -5,8 +5,9 @@ import { UsageError } from '../../core/errors.js';
 import type { Operation, Plan, PlanValidation } from '../../drivers/driver.js';
 import { isConnectTimeout } from '../../drivers/transport/ssh.js';
 import { prettyXml } from '../../drivers/xml/xml.js';
-import { configFrom, connectionTargetFlags, intFlag, parseFlags } from './common.js';
-import { EXIT_FAILURE, EXIT_OK, type Output, processOutput } from './io.js';
+import { intFlag, parseFlags } from '../console/flags.js';
+import { EXIT_FAILURE, EXIT_OK, type Output, processOutput } from '../console/io.js';
+import { configFrom, connectionTargetFlags } from './common.js';
 import { planCliJob, prepareCliJob } from './job-check.js';
 
 /**

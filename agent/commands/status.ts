@@ -4,9 +4,9 @@ import { loadConfig } from '../../config/load.js';
 import { DcAgentError, type ErrorCode, UsageError } from '../../core/errors.js';
 import type { PollFailureReason, PortReading } from '../../drivers/snmp/poller.js';
 import { SnmpPoller } from '../../drivers/snmp/poller.js';
+import { EXIT_OK, type Output, processOutput } from '../console/io.js';
 import { evaluateHealth, type HealthReason } from '../health/evaluate.js';
 import { cliTarget } from './common.js';
-import { EXIT_OK, type Output, processOutput } from './io.js';
 
 /** `dcagent status --device D --port P [--json]`: one live SNMP read, judged against the thresholds. */
 

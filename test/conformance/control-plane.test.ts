@@ -15,8 +15,8 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { type Lab, type LabDevice, startLab } from '../../lab/index.js';
+import { freeTcpPort } from '../../testkit/peers/process.js';
 import { AgentProcess } from '../helpers/agent-proc.js';
-import { freeTcpPort } from '../peers/process.js';
 
 const QUEUE = 'dc-port-jobs';
 /** Short, so the hanging device ends its jobs quickly; the agent's default is 300 s. */

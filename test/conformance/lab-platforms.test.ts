@@ -5,7 +5,7 @@
 // lab's own (SimSwitch.addSubinterface, the vendor's way of making one).
 import type { Platform } from '../../contract/port-types.js';
 import { createDriver } from '../../drivers/factory.js';
-import { LAB_PLATFORMS } from '../../lab/platforms.js';
+import { LAB_PLATFORMS } from '../../lab/netconf/platforms/index.js';
 import { driverConformanceSuite } from './driver-suite.js';
 import { clientKey, labForFile, labPeerInfo } from './lab-suite.js';
 import { PORT_READERS } from './vendor-witness.js';

@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { afterAll } from 'vitest';
 import type { Platform } from '../../contract/port-types.js';
 import { createDriver } from '../../drivers/factory.js';
-import { generateHostKey } from '../../lab/host-key.js';
 import { type Lab, type LabDevice, type LabDeviceFor, type LabOptions, startLab } from '../../lab/index.js';
-import type { NetconfPeerInfo } from '../peers/types.js';
+import { generateHostKey } from '../../lab/model/host-key.js';
+import type { NetconfPeerInfo } from '../../testkit/peers/types.js';
 import { driverConformanceSuite } from './driver-suite.js';
 import {
   type Model,

@@ -1,8 +1,9 @@
 // Turns a rig NETCONF peer into the inventory entry the agent would have for it, through the real
 // config loader, so tests exercise the same DeviceConfig production code sees.
-import { buildConfig, type DeviceConfig } from '../../config/load.js';
+import type { DeviceConfig } from '../../config/load.js';
 import type { Platform } from '../../contract/port-types.js';
-import type { NetconfPeerInfo } from '../peers/types.js';
+import type { NetconfPeerInfo } from '../../testkit/peers/types.js';
+import { testDevice } from '../helpers/device-config.js';
 
 export interface PeerDeviceOptions {
   id?: string;
@@ -14,32 +15,19 @@ export interface PeerDeviceOptions {
 }
 
 export function deviceForPeer(peer: NetconfPeerInfo, o: PeerDeviceOptions): DeviceConfig {
-  const cfg = buildConfig(
-    {
-      devices: [
-        {
-          id: o.id ?? `nc-${peer.name}`,
-          host: peer.host,
-          platform: o.platform,
-          portType: '10GBASE-LR',
-          ports: o.ports,
-          netconf: {
-            port: peer.port,
-            username: peer.username,
-            privateKeyFile: peer.privateKeyPath,
-            hostKey: o.hostKey ?? peer.hostKeySha256,
-            connectTimeoutMs: 10_000,
-            rpcTimeoutMs: o.rpcTimeoutMs ?? 15_000,
-            confirmTimeoutSeconds: o.confirmTimeoutSeconds ?? 30,
-          },
-          snmp: { version: '2c', communityEnv: 'DCAGENT_TEST_COMMUNITY' },
-          optics: 'none',
-        },
-      ],
+  return testDevice({
+    id: o.id ?? `nc-${peer.name}`,
+    host: peer.host,
+    platform: o.platform,
+    ports: o.ports,
+    netconf: {
+      port: peer.port,
+      username: peer.username,
+      privateKeyFile: peer.privateKeyPath,
+      hostKey: o.hostKey ?? peer.hostKeySha256,
+      connectTimeoutMs: 10_000,
+      rpcTimeoutMs: o.rpcTimeoutMs ?? 15_000,
+      confirmTimeoutSeconds: o.confirmTimeoutSeconds ?? 30,
     },
-    { env: { DCAGENT_TEST_COMMUNITY: 'public' } },
-  );
-  const device = cfg.devices[0];
-  if (!device) throw new Error('config without the device');
-  return device;
+  });
 }

@@ -1,8 +1,9 @@
 // Independent eyes on a netconfd peer: ncclient (python) reads and writes, and fast-xml-parser
 // (not our XML layer) reads its output, so a bug in our client cannot hide itself.
 import { XMLParser } from 'fast-xml-parser';
-import { ncclient } from '../peers/ncclient.js';
-import type { NetconfPeerInfo } from '../peers/types.js';
+import { ncclient } from '../../testkit/peers/ncclient.js';
+import type { NetconfPeerInfo } from '../../testkit/peers/types.js';
+import { decodeXmlText } from '../helpers/xml.js';
 
 const IETF_NS = 'urn:ietf:params:xml:ns:yang:ietf-interfaces';
 const OC_NS = 'http://openconfig.net/yang/interfaces';
@@ -43,20 +44,9 @@ export async function ncclientReadPort(
   if (!entry) return undefined;
   const leaves = (model === 'ietf' ? entry : (entry.config as Record<string, unknown> | undefined)) ?? {};
   const out: SeenPort = {};
-  if (leaves.description !== undefined) out.description = decode(String(leaves.description));
+  if (leaves.description !== undefined) out.description = decodeXmlText(String(leaves.description));
   if (leaves.enabled !== undefined) out.enabled = String(leaves.enabled).trim() === 'true';
   return out;
-}
-
-function decode(s: string): string {
-  return s
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&apos;/g, "'")
-    .replace(/&#(\d+);/g, (_, d: string) => String.fromCodePoint(Number(d)))
-    .replace(/&#x([0-9a-fA-F]+);/g, (_, h: string) => String.fromCodePoint(Number.parseInt(h, 16)))
-    .replace(/&amp;/g, '&');
 }
 
 function interfaceXml(model: Model, name: string, inner: string, attrs = ''): string {

@@ -39,7 +39,7 @@ suite('ietf', 'ietf-interfaces');
 suite('openconfig', 'openconfig');
 
 // huawei-vrp against huawei-ifm itself: netconfd checks every leaf, range and leafref as a VRP8
-// router would. Its ports are seeded at start, as a router has them (test/peers/netconf.ts).
+// router would. Its ports are seeded at start, as a router has them (testkit/peers/netconf.ts).
 const huawei = peers.netconf.huawei;
 const HUAWEI_PORTS: [string, string] = ['10GE1/0/3', '10GE1/0/4'];
 if (!huawei) {

@@ -3,8 +3,9 @@
 // per model; a platform without one is checked through the driver's own read-back only.
 import { XMLParser } from 'fast-xml-parser';
 import type { Platform } from '../../contract/port-types.js';
-import { ncclient } from '../peers/ncclient.js';
-import type { NetconfPeerInfo } from '../peers/types.js';
+import { ncclient } from '../../testkit/peers/ncclient.js';
+import type { NetconfPeerInfo } from '../../testkit/peers/types.js';
+import { decodeXmlText } from '../helpers/xml.js';
 import { ncclientReadPort, type SeenPort } from './netconf-peer-tools.js';
 
 const HUAWEI_NS = 'urn:huawei:yang:huawei-ifm';
@@ -25,17 +26,6 @@ function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-function decode(s: string): string {
-  return s
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&apos;/g, "'")
-    .replace(/&#(\d+);/g, (_, d: string) => String.fromCodePoint(Number(d)))
-    .replace(/&#x([0-9a-fA-F]+);/g, (_, h: string) => String.fromCodePoint(Number.parseInt(h, 16)))
-    .replace(/&amp;/g, '&');
-}
-
 function at(doc: unknown, ...path: string[]): unknown {
   let cur = doc;
   for (const p of path) cur = cur && typeof cur === 'object' ? (cur as Entry)[p] : undefined;
@@ -45,7 +35,7 @@ function at(doc: unknown, ...path: string[]): unknown {
 function seen(entry: Entry | undefined, enabled: boolean | undefined): SeenPort | undefined {
   if (!entry) return undefined;
   return {
-    ...(entry.description !== undefined ? { description: decode(String(entry.description)) } : {}),
+    ...(entry.description !== undefined ? { description: decodeXmlText(String(entry.description)) } : {}),
     ...(enabled !== undefined ? { enabled } : {}),
   };
 }

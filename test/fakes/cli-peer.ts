@@ -3,7 +3,7 @@
 import { afterAll, beforeAll } from 'vitest';
 import type { DeviceDriver } from '../../drivers/driver.js';
 import { createDriver } from '../../drivers/factory.js';
-import type { CliProfileName } from '../../lab/cli/index.js';
+import type { CliProfileName } from '../../lab/cli-device/index.js';
 import type { ConformancePeer } from '../conformance/driver-suite.js';
 import { type FakeCli, startFakeCli } from './cli-server.js';
 

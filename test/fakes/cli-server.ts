@@ -1,14 +1,15 @@
-// A fake CLI switch for tests: the lab's emulator (lab/cli) behind a real ssh2 server on
+// A fake CLI switch for tests: the lab's emulator (lab/cli-device) behind a real ssh2 server on
 // loopback, with a generated host key, one password user, and the inventory entry the agent
 // would have for it, built through the real config loader.
-import { buildConfig, type DeviceConfig } from '../../config/load.js';
+import type { DeviceConfig } from '../../config/load.js';
 import {
   CLI_PROFILES,
   CliDevice,
   type CliDeviceOptions,
   type CliProfileName,
   CliSshServer,
-} from '../../lab/cli/index.js';
+} from '../../lab/cli-device/index.js';
+import { testDevice } from '../helpers/device-config.js';
 
 export const CLI_USER = 'netops';
 export const CLI_PASSWORD = 'cli-fake-pass-1';
@@ -61,35 +62,24 @@ export async function startFakeCli(options: FakeCliOptions): Promise<FakeCli> {
     server,
     port,
     deviceConfig: (o = {}, id = `fake-${options.profile}`) => {
-      const cfg = buildConfig(
+      return testDevice(
         {
-          devices: [
-            {
-              id,
-              host: '127.0.0.1',
-              platform: profile.platform,
-              portType: '10GBASE-LR',
-              ports,
-              cli: {
-                port,
-                username: CLI_USER,
-                passwordEnv: 'FAKE_CLI_PASSWORD',
-                hostKey: o.hostKey ?? server.hostKeyFingerprint,
-                connectTimeoutMs: o.connectTimeoutMs ?? 5_000,
-                rpcTimeoutMs: o.rpcTimeoutMs ?? 5_000,
-                keepaliveIntervalMs: 0,
-                ...(o.maxOutputBytes !== undefined ? { maxOutputBytes: o.maxOutputBytes } : {}),
-              },
-              snmp: { version: '2c', communityEnv: 'FAKE_CLI_COMMUNITY' },
-              optics: 'none',
-            },
-          ],
+          id,
+          platform: profile.platform,
+          ports,
+          cli: {
+            port,
+            username: CLI_USER,
+            passwordEnv: 'FAKE_CLI_PASSWORD',
+            hostKey: o.hostKey ?? server.hostKeyFingerprint,
+            connectTimeoutMs: o.connectTimeoutMs ?? 5_000,
+            rpcTimeoutMs: o.rpcTimeoutMs ?? 5_000,
+            keepaliveIntervalMs: 0,
+            ...(o.maxOutputBytes !== undefined ? { maxOutputBytes: o.maxOutputBytes } : {}),
+          },
         },
-        { env: { FAKE_CLI_PASSWORD: o.password ?? CLI_PASSWORD, FAKE_CLI_COMMUNITY: 'public' } },
+        { FAKE_CLI_PASSWORD: o.password ?? CLI_PASSWORD },
       );
-      const d = cfg.devices[0];
-      if (!d) throw new Error('config without the device');
-      return d;
     },
     stop: () => server.stop(),
   };

@@ -5,7 +5,7 @@
 import type { AddressInfo } from 'node:net';
 import { type Connection, Server, type ServerChannel } from 'ssh2';
 import { NetconfDecoder } from '../../drivers/netconf/framer.js';
-import { generateHostKey } from '../../lab/host-key.js';
+import { generateHostKey } from '../../lab/model/host-key.js';
 
 export const FAKE_USER = 'netops';
 export const FAKE_PASSWORD = 'fake-pass-123';

@@ -3,9 +3,9 @@
 // truncated packets, wrong value types), and the simulator needs to answer thousands of GETs a
 // second with prebuilt byte strings.
 
-import { TAG } from '../../lab/snmp-wire.js';
+import { TAG } from '../../lab/snmp/wire.js';
 
-export { compareArcs, TAG } from '../../lab/snmp-wire.js';
+export { compareArcs, TAG } from '../../lab/snmp/wire.js';
 
 export const ERROR_STATUS = {
   noError: 0,

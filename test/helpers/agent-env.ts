@@ -5,8 +5,8 @@ import { createConnection, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { type Job, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { ncclient } from '../peers/ncclient.js';
-import type { NetconfPeerInfo, TestPeers } from '../peers/types.js';
+import { ncclient } from '../../testkit/peers/ncclient.js';
+import type { NetconfPeerInfo, TestPeers } from '../../testkit/peers/types.js';
 import { AgentProcess } from './agent-proc.js';
 
 export const IETF_NS = 'urn:ietf:params:xml:ns:yang:ietf-interfaces';

@@ -1,7 +1,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
-import { freeTcpPort, LOOPBACK, type PeerProcess, peerDir } from '../peers/process.js';
-import { spawnRedis } from '../peers/redis.js';
+import { freeTcpPort, LOOPBACK, type PeerProcess, peerDir } from '../../testkit/peers/process.js';
+import { spawnRedis } from '../../testkit/peers/redis.js';
 
 export interface RestartableRedisOptions {
   /**

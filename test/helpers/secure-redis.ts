@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freeTcpPort, LOOPBACK, type PeerProcess, peerDir } from '../peers/process.js';
-import { spawnRedis } from '../peers/redis.js';
+import { freeTcpPort, LOOPBACK, type PeerProcess, peerDir } from '../../testkit/peers/process.js';
+import { spawnRedis } from '../../testkit/peers/redis.js';
 
 /** A private CA with a server certificate (127.0.0.1, localhost) and a client certificate, made by openssl. */
 export interface TestPki {

@@ -1,11 +1,11 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { RedisKeys } from '../../core/redis-keys.js';
+import { holdLock } from '../../testkit/peers/ncclient.js';
+import { type RunningNetconf, startNetconf } from '../../testkit/peers/netconf.js';
+import type { NetconfPeerInfo } from '../../testkit/peers/types.js';
 import { fastAgentConfig, ietfDevice, RawQueue, readPort, writeAgentConfig } from '../helpers/agent-env.js';
 import { AgentProcess, EventWatcher } from '../helpers/agent-proc.js';
-import { holdLock } from '../peers/ncclient.js';
-import { type RunningNetconf, startNetconf } from '../peers/netconf.js';
-import type { NetconfPeerInfo } from '../peers/types.js';
 
 // SIGKILL in the middle of a provision, at the three points where a half-done change could be
 // left behind, then a fresh `dcagent run` on the same config. What makes recovery work:

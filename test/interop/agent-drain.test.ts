@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { RedisKeys } from '../../core/redis-keys.js';
+import { type RunningNetconf, startNetconf } from '../../testkit/peers/netconf.js';
 import {
   eventually,
   fastAgentConfig,
@@ -13,7 +14,6 @@ import {
   writeAgentConfig,
 } from '../helpers/agent-env.js';
 import { AgentProcess, EventWatcher } from '../helpers/agent-proc.js';
-import { type RunningNetconf, startNetconf } from '../peers/netconf.js';
 
 // SIGTERM with a job in flight. The slow device is a real one made slow: its netconfd is stopped
 // (SIGSTOP) while the job waits for an answer, and continued (SIGCONT) once the drain is under way.

@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { DcEvent } from '../../contract/events.js';
 import { RedisKeys } from '../../core/redis-keys.js';
+import { holdLock, ncclient } from '../../testkit/peers/ncclient.js';
 import {
   eventually,
   fastAgentConfig,
@@ -15,7 +16,6 @@ import {
   writeAgentConfig,
 } from '../helpers/agent-env.js';
 import { AgentProcess, EventWatcher } from '../helpers/agent-proc.js';
-import { holdLock, ncclient } from '../peers/ncclient.js';
 
 // Dry runs, both ways: `dcagent run --dry-run` (every job only planned) and a `dryRun: true` job
 // on a normal agent. Only *.planned events come out, with the exact NETCONF payload and a diff;

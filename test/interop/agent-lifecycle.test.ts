@@ -2,9 +2,9 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { enqueueJob } from '../../jobs/queue.js';
+import { ncclient } from '../../testkit/peers/ncclient.js';
 import { AgentProcess, EventWatcher } from '../helpers/agent-proc.js';
 import { h3cPort, SnmpPhysics } from '../helpers/physics.js';
-import { ncclient } from '../peers/ncclient.js';
 
 const IETF = 'urn:ietf:params:xml:ns:yang:ietf-interfaces';
 const PORT = 'XGE9/0/1';

@@ -14,9 +14,9 @@ import type { DcEvent } from '../../contract/events.js';
 import { RedisKeys } from '../../core/redis-keys.js';
 import { enqueueJob } from '../../jobs/queue.js';
 import { type Lab, startLab } from '../../lab/index.js';
+import { freeTcpPort, LOOPBACK, type PeerProcess } from '../../testkit/peers/process.js';
+import { spawnRedis } from '../../testkit/peers/redis.js';
 import { AgentProcess } from '../helpers/agent-proc.js';
-import { freeTcpPort, LOOPBACK, type PeerProcess } from '../peers/process.js';
-import { spawnRedis } from '../peers/redis.js';
 
 const run = promisify(execFile);
 

@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { RedisKeys } from '../../core/redis-keys.js';
+import { startNetconf } from '../../testkit/peers/netconf.js';
 import {
   fastAgentConfig,
   ietfDevice,
@@ -13,7 +14,6 @@ import {
 import { AgentProcess, EventWatcher } from '../helpers/agent-proc.js';
 import { h3cPort, SnmpPhysics } from '../helpers/physics.js';
 import { RestartableRedis } from '../helpers/redis.js';
-import { startNetconf } from '../peers/netconf.js';
 
 // A Redis hiccup while a provision sits inside its NETCONF transaction (CONTRACT §4, issue 11
 // item 1). The device is changed by then; what follows the transaction (tracking the connection,

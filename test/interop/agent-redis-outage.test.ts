@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { DcEvent } from '../../contract/events.js';
 import { enqueueJob } from '../../jobs/queue.js';
+import { type RunningNetconf, startNetconf } from '../../testkit/peers/netconf.js';
+import type { NetconfPeerInfo } from '../../testkit/peers/types.js';
 import {
   eventually,
   fastAgentConfig,
@@ -13,8 +15,6 @@ import {
 import { AgentProcess, EventWatcher } from '../helpers/agent-proc.js';
 import { h3cPort, SnmpPhysics } from '../helpers/physics.js';
 import { RestartableRedis } from '../helpers/redis.js';
-import { type RunningNetconf, startNetconf } from '../peers/netconf.js';
-import type { NetconfPeerInfo } from '../peers/types.js';
 
 // Redis unreachable for 20 s while a port changes state. The agent keeps polling from memory,
 // spills each transition to its fsynced file, reports /readyz 503, and delivers everything once

@@ -14,9 +14,15 @@ import type { DcEvent } from '../../contract/events.js';
 import { RedisKeys } from '../../core/redis-keys.js';
 import { enqueueJob } from '../../jobs/queue.js';
 import { type Lab, startLab } from '../../lab/index.js';
+import {
+  freeTcpPort,
+  LOOPBACK,
+  type PeerProcess,
+  spawnPeer,
+  waitUntilReady,
+} from '../../testkit/peers/process.js';
+import { spawnRedis } from '../../testkit/peers/redis.js';
 import { AgentProcess } from '../helpers/agent-proc.js';
-import { freeTcpPort, LOOPBACK, type PeerProcess, spawnPeer, waitUntilReady } from '../peers/process.js';
-import { spawnRedis } from '../peers/redis.js';
 
 const run = promisify(execFile);
 const cli = async (port: number, ...args: string[]) =>

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { DcEvent } from '../../contract/events.js';
+import { ncclient } from '../../testkit/peers/ncclient.js';
+import { type RunningNetconf, startNetconf } from '../../testkit/peers/netconf.js';
+import type { NetconfPeerInfo } from '../../testkit/peers/types.js';
 import {
   fastAgentConfig,
   ietfDevice,
@@ -10,9 +13,6 @@ import {
 } from '../helpers/agent-env.js';
 import { AgentProcess, EventWatcher } from '../helpers/agent-proc.js';
 import { h3cPort, SnmpPhysics } from '../helpers/physics.js';
-import { ncclient } from '../peers/ncclient.js';
-import { type RunningNetconf, startNetconf } from '../peers/netconf.js';
-import type { NetconfPeerInfo } from '../peers/types.js';
 
 // Two replicas (two `dcagent run`, different agent.id and spill files, one Redis prefix) share
 // 40 provision jobs over 4 real netconfd devices and the polling of every tracked port.

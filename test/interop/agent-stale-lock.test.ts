@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { type RunningNetconf, startNetconf } from '../../testkit/peers/netconf.js';
 import { fastAgentConfig, ietfDevice, RawQueue, readPort, writeAgentConfig } from '../helpers/agent-env.js';
 import { AgentProcess, EventWatcher } from '../helpers/agent-proc.js';
-import { type RunningNetconf, startNetconf } from '../peers/netconf.js';
 
 // A NETCONF lock held by a frozen agent host (issue 11 item 11). Replica A takes the job, locks
 // netconfd's candidate and is then frozen (SIGSTOP) mid-transaction: its TCP connection stays up,

@@ -1,9 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { freeTcpPort, LOOPBACK } from '../../testkit/peers/process.js';
 import { fastAgentConfig, ietfDevice, RawQueue, readPort, writeAgentConfig } from '../helpers/agent-env.js';
 import { AgentProcess, EventWatcher } from '../helpers/agent-proc.js';
-import { freeTcpPort, LOOPBACK } from '../peers/process.js';
 
 // Start-up and signals of `dcagent run`, on the built binary (issue 11 item 4):
 // - a taken HTTP port ends the process with exit 1 before it takes any job;

@@ -6,7 +6,7 @@
 //     within 5% of intervalSeconds;
 //   - 100% SNMP loss for 30 s, then none: one monitoring.degraded, then one monitoring.restored;
 //   - 200 ms delay each way on NETCONF: 20 `dcagent plan` runs and 10 jobs all succeed.
-// The loss is seeded (lab/impair.ts): a failing run replays with the same LOSS_SEED.
+// The loss is seeded (lab/model/impair.ts): a failing run replays with the same LOSS_SEED.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

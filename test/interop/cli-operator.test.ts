@@ -12,9 +12,9 @@ import { Agent } from '../../agent/app.js';
 import { loadConfig } from '../../config/load.js';
 import { silentLogger } from '../../core/logger.js';
 import { type Lab, startLab } from '../../lab/index.js';
+import { freeTcpPort } from '../../testkit/peers/process.js';
 import { fastAgentConfig, ietfDevice } from '../helpers/agent-env.js';
 import { BIN, ROOT, runBinAsync } from '../helpers/cli.js';
-import { freeTcpPort } from '../peers/process.js';
 import { envelopeFor, eventDataExamples } from '../unit/contract/examples.js';
 
 const sh = promisify(execFile);

@@ -31,9 +31,16 @@ import { parse } from 'yaml';
 import { loadConfig } from '../../config/load.js';
 import { enqueueJob } from '../../jobs/queue.js';
 import { RUN_MARKER_ENV, recordPid } from '../../scripts/peers-sweep.mjs';
+import {
+  freeTcpPort,
+  isRoot,
+  LOOPBACK,
+  type PeerProcess,
+  spawnPeer,
+  tailFile,
+} from '../../testkit/peers/process.js';
 import { EventWatcher } from '../helpers/agent-proc.js';
 import { ROOT } from '../helpers/cli.js';
-import { freeTcpPort, isRoot, LOOPBACK, type PeerProcess, spawnPeer, tailFile } from '../peers/process.js';
 
 const NODE_UID = 1000;
 

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { sweepRun, terminateRunNow } from '../../scripts/peers-sweep.mjs';
-import { startRig } from '../peers/rig.js';
-import { PEERS_FILE_ENV } from '../peers/types.js';
+import { startRig } from '../../testkit/peers/rig.js';
+import { PEERS_FILE_ENV } from '../../testkit/peers/types.js';
 
 /** Set by scripts/test.mjs, which then owns the folder (keeps it when tests fail). */
 export const RUN_DIR_ENV = 'DCAGENT_TEST_RUN_DIR';

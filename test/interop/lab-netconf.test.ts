@@ -14,11 +14,11 @@ import { sessionOptionsFor, sshTargetFor } from '../../drivers/netconf/pool.js';
 import * as rpc from '../../drivers/netconf/rpc.js';
 import { NetconfSession } from '../../drivers/netconf/session.js';
 import { ietfInterfacesPlatform } from '../../drivers/platforms/ietf-interfaces/index.js';
+import { holdLock, ncclient } from '../../testkit/peers/ncclient.js';
+import { NCCLIENT_PYTHON, NCCLIENT_TOOL } from '../../testkit/peers/rig.js';
 import { clientKey, labForFile, labPeerInfo } from '../conformance/lab-suite.js';
 import { deviceForPeer } from '../conformance/netconf-device.js';
 import { ncclientReadPort } from '../conformance/netconf-peer-tools.js';
-import { holdLock, ncclient } from '../peers/ncclient.js';
-import { NCCLIENT_PYTHON, NCCLIENT_TOOL } from '../peers/rig.js';
 
 const run = promisify(execFile);
 const peers = inject('peers');

@@ -13,8 +13,8 @@ import { OID } from '../../drivers/mib/mib.js';
 import type { OpticsAdapterId } from '../../drivers/optics/adapter.js';
 import { SnmpPoller } from '../../drivers/snmp/poller.js';
 import { type Lab, type LabDevice, startLab } from '../../lab/index.js';
-import { totalDbm, VENDOR_MIBS } from '../../lab/optics-mib.js';
-import type { SimPort } from '../../lab/switch.js';
+import type { SimPort } from '../../lab/model/switch.js';
+import { totalDbm, VENDOR_MIBS } from '../../lab/snmp/optics-mib.js';
 
 const run = promisify(execFile);
 const VENDORS: OpticsAdapterId[] = ['huawei', 'h3c', 'juniper', 'cisco', 'entity-sensor', 'none'];

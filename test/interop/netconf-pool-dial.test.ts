@@ -6,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { hasCode } from '../../core/errors.js';
 import { NetconfPool } from '../../drivers/netconf/pool.js';
 import * as rpc from '../../drivers/netconf/rpc.js';
+import { type RunningNetconf, startNetconf } from '../../testkit/peers/netconf.js';
 import { deviceForPeer } from '../conformance/netconf-device.js';
 import { netconfdPid } from '../helpers/agent-env.js';
-import { type RunningNetconf, startNetconf } from '../peers/netconf.js';
 
 describe('a shared NETCONF dial', () => {
   const peers = inject('peers');

@@ -9,9 +9,10 @@ import { createDriver } from '../../drivers/factory.js';
 import { NetconfDriver } from '../../drivers/netconf/driver.js';
 import { NetconfPool } from '../../drivers/netconf/pool.js';
 import { ietfInterfacesPlatform } from '../../drivers/platforms/ietf-interfaces/index.js';
+import { holdLock } from '../../testkit/peers/ncclient.js';
 import { deviceForPeer } from '../conformance/netconf-device.js';
 import { ncclientReadPort, ncclientSetPort } from '../conformance/netconf-peer-tools.js';
-import { holdLock } from '../peers/ncclient.js';
+import { rejection } from '../helpers/rejection.js';
 
 const peers = inject('peers');
 const peer = peers.netconf.ietf;
@@ -27,15 +28,6 @@ function device(
   o: { confirmTimeoutSeconds?: number; rpcTimeoutMs?: number; hostKey?: string } = {},
 ): DeviceConfig {
   return deviceForPeer(peer, { id: 'nc-interop', platform: 'ietf-interfaces', ports: [PORT], ...o });
-}
-
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected the call to fail');
 }
 
 describe('NETCONF against netconfd (ietf-interfaces)', () => {

@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { formatPlan } from '../../agent/commands/plan.js';
+import { holdLock, ncclient } from '../../testkit/peers/ncclient.js';
 import { ncclientReadPort, ncclientSetPort } from '../conformance/netconf-peer-tools.js';
 import { runCli } from '../helpers/cli.js';
-import { holdLock, ncclient } from '../peers/ncclient.js';
 
 const peers = inject('peers');
 const peer = peers.netconf.ietf;

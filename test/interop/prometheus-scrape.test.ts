@@ -12,8 +12,6 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { enqueueJob } from '../../jobs/queue.js';
 import { type Lab, startLab } from '../../lab/index.js';
-import { AgentProcess, EventWatcher } from '../helpers/agent-proc.js';
-import { ROOT } from '../helpers/cli.js';
 import {
   freeTcpPort,
   LOOPBACK,
@@ -21,7 +19,9 @@ import {
   retryOnPortClash,
   spawnPeer,
   waitUntilReady,
-} from '../peers/process.js';
+} from '../../testkit/peers/process.js';
+import { AgentProcess, EventWatcher } from '../helpers/agent-proc.js';
+import { ROOT } from '../helpers/cli.js';
 
 /**
  * The shipped rules with every `for:` cut to `forSeconds`, so a test sees them fire in seconds.

@@ -7,8 +7,8 @@ import { basename } from 'node:path';
 import { Redis } from 'ioredis';
 import { Client } from 'ssh2';
 import { describe, expect, inject, it } from 'vitest';
-import { holdLock, NcclientError, ncclient } from '../peers/ncclient.js';
-import { type NetconfPeerInfo, PEERS_FILE_ENV, readPeersFromEnv } from '../peers/types.js';
+import { holdLock, NcclientError, ncclient } from '../../testkit/peers/ncclient.js';
+import { type NetconfPeerInfo, PEERS_FILE_ENV, readPeersFromEnv } from '../../testkit/peers/types.js';
 
 const peers = inject('peers');
 

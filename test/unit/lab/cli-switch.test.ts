@@ -5,12 +5,16 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { OID } from '../../../drivers/mib/mib.js';
 import { netSnmp, type Varbind } from '../../../drivers/transport/snmp.js';
 import { LAB_MODELS } from '../../../lab/catalog.js';
-import { CliShell } from '../../../lab/cli/shell.js';
-import { iosLabCliPlatform, type LabCliPlatform, vrpLabCliPlatform } from '../../../lab/cli-platforms.js';
-import { CliSimSwitch } from '../../../lab/cli-switch.js';
-import { LAB_PLATFORMS } from '../../../lab/platforms.js';
-import { LabSnmpAgent } from '../../../lab/snmp-agent.js';
-import type { SwitchChange } from '../../../lab/switch.js';
+import {
+  iosLabCliPlatform,
+  type LabCliPlatform,
+  vrpLabCliPlatform,
+} from '../../../lab/cli-device/platforms.js';
+import { CliShell } from '../../../lab/cli-device/shell.js';
+import { CliSimSwitch } from '../../../lab/cli-device/switch.js';
+import type { SwitchChange } from '../../../lab/model/switch.js';
+import { LAB_PLATFORMS } from '../../../lab/netconf/platforms/index.js';
+import { LabSnmpAgent } from '../../../lab/snmp/agent.js';
 
 function labSwitch(platform: LabCliPlatform, linkUpDelayMs = 1000): CliSimSwitch {
   return new CliSimSwitch({

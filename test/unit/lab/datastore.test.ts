@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ietfInterfacesPlatform } from '../../../drivers/platforms/ietf-interfaces/index.js';
 import { parseXml } from '../../../drivers/xml/xml.js';
-import { asData, type DataNode, editTree, filterTree, renderTree, sameTree } from '../../../lab/datastore.js';
-import { configElement } from '../../../lab/netconf-device.js';
-import { isNetconfError } from '../../../lab/netconf-errors.js';
-import { ietfLabPlatform, openconfigLabPlatform } from '../../../lab/platforms.js';
+import { asData, type DataNode, editTree, renderTree, sameTree } from '../../../lab/netconf/datastore.js';
+import { configElement } from '../../../lab/netconf/device.js';
+import { isNetconfError } from '../../../lab/netconf/errors.js';
+import { filterTree } from '../../../lab/netconf/filter.js';
+import { ietfLabPlatform } from '../../../lab/netconf/platforms/ietf-interfaces.js';
+import { openconfigLabPlatform } from '../../../lab/netconf/platforms/openconfig.js';
 
 const IETF = 'urn:ietf:params:xml:ns:yang:ietf-interfaces';
 const NC = 'urn:ietf:params:xml:ns:netconf:base:1.0';

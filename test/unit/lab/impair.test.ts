@@ -1,13 +1,13 @@
-// The lab's bad network (lab/impair.ts): seeded SNMP loss and delay at the switch's UDP socket,
+// The lab's bad network (lab/model/impair.ts): seeded SNMP loss and delay at the switch's UDP socket,
 // and an in-order delay on its TCP sockets, asked through net-snmp and plain sockets.
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OID } from '../../../drivers/mib/mib.js';
 import { netSnmp, type Varbind } from '../../../drivers/transport/snmp.js';
-import { DelayLine, delaySocket, seededRandom } from '../../../lab/impair.js';
-import { NetconfSimSwitch } from '../../../lab/netconf-switch.js';
-import { ietfLabPlatform } from '../../../lab/platforms.js';
-import { LabSnmpAgent } from '../../../lab/snmp-agent.js';
+import { DelayLine, delaySocket, seededRandom } from '../../../lab/model/impair.js';
+import { ietfLabPlatform } from '../../../lab/netconf/platforms/ietf-interfaces.js';
+import { NetconfSimSwitch } from '../../../lab/netconf/switch.js';
+import { LabSnmpAgent } from '../../../lab/snmp/agent.js';
 
 const COMMUNITY = 'lab-impair';
 

@@ -3,9 +3,9 @@ import { parseRpcReply } from '../../../drivers/netconf/reply.js';
 import * as rpc from '../../../drivers/netconf/rpc.js';
 import { ietfInterfacesPlatform } from '../../../drivers/platforms/ietf-interfaces/index.js';
 import { parseXml } from '../../../drivers/xml/xml.js';
-import { asData, type DataNode } from '../../../lab/datastore.js';
-import { NetconfDevice } from '../../../lab/netconf-device.js';
-import { ietfLabPlatform } from '../../../lab/platforms.js';
+import { asData, type DataNode } from '../../../lab/netconf/datastore.js';
+import { NetconfDevice } from '../../../lab/netconf/device.js';
+import { ietfLabPlatform } from '../../../lab/netconf/platforms/ietf-interfaces.js';
 
 const PORTS = ['10GE1/0/1', '10GE1/0/2'];
 

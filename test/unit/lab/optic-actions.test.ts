@@ -6,10 +6,10 @@ import { OID } from '../../../drivers/mib/mib.js';
 import { HUAWEI_OIDS } from '../../../drivers/optics/huawei.js';
 import { netSnmp, type Varbind, VarbindType } from '../../../drivers/transport/snmp.js';
 import { runAction } from '../../../lab/control-api.js';
-import { NetconfSimSwitch } from '../../../lab/netconf-switch.js';
-import { ietfLabPlatform } from '../../../lab/platforms.js';
-import { LabSnmpAgent } from '../../../lab/snmp-agent.js';
-import { LabActionError } from '../../../lab/switch.js';
+import { LabActionError } from '../../../lab/model/switch.js';
+import { ietfLabPlatform } from '../../../lab/netconf/platforms/ietf-interfaces.js';
+import { NetconfSimSwitch } from '../../../lab/netconf/switch.js';
+import { LabSnmpAgent } from '../../../lab/snmp/agent.js';
 
 interface RawSession {
   get(oids: string[], cb: (err: Error | null, vbs?: Varbind[]) => void): void;

@@ -9,10 +9,10 @@ import { opticsAdapter } from '../../../drivers/optics/registry.js';
 import { ietfInterfacesPlatform } from '../../../drivers/platforms/ietf-interfaces/index.js';
 import type { SnmpReader } from '../../../drivers/transport/snmp.js';
 import { type Varbind, VarbindType } from '../../../drivers/transport/snmp.js';
-import { compareArcs, type MibRow, type SnmpValue, toArcs } from '../../../lab/mib-view.js';
-import { NetconfSimSwitch } from '../../../lab/netconf-switch.js';
-import { type MibPort, totalDbm, VENDOR_MIBS } from '../../../lab/optics-mib.js';
-import { ietfLabPlatform } from '../../../lab/platforms.js';
+import { ietfLabPlatform } from '../../../lab/netconf/platforms/ietf-interfaces.js';
+import { NetconfSimSwitch } from '../../../lab/netconf/switch.js';
+import { compareArcs, type MibRow, type SnmpValue, toArcs } from '../../../lab/snmp/mib-view.js';
+import { type MibPort, totalDbm, VENDOR_MIBS } from '../../../lab/snmp/optics-mib.js';
 
 const TYPE: Readonly<Record<SnmpValue['type'], number>> = {
   integer: VarbindType.Integer,

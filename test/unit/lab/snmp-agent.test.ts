@@ -4,9 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OID } from '../../../drivers/mib/mib.js';
 import { ietfInterfacesPlatform } from '../../../drivers/platforms/ietf-interfaces/index.js';
 import { netSnmp, type Varbind, VarbindType } from '../../../drivers/transport/snmp.js';
-import { NetconfSimSwitch } from '../../../lab/netconf-switch.js';
-import { ietfLabPlatform } from '../../../lab/platforms.js';
-import { LabSnmpAgent } from '../../../lab/snmp-agent.js';
+import { ietfLabPlatform } from '../../../lab/netconf/platforms/ietf-interfaces.js';
+import { NetconfSimSwitch } from '../../../lab/netconf/switch.js';
+import { LabSnmpAgent } from '../../../lab/snmp/agent.js';
 
 const COMMUNITY = 'lab-unit';
 

@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_THRESHOLDS } from '../../../config/defaults.js';
 import { ietfInterfacesPlatform } from '../../../drivers/platforms/ietf-interfaces/index.js';
-import { NetconfSimSwitch } from '../../../lab/netconf-switch.js';
-import { ietfLabPlatform } from '../../../lab/platforms.js';
-import { LabActionError, OPTICAL_PROFILE, type SwitchChange } from '../../../lab/switch.js';
+import { LabActionError, OPTICAL_PROFILE, type SwitchChange } from '../../../lab/model/switch.js';
+import { ietfLabPlatform } from '../../../lab/netconf/platforms/ietf-interfaces.js';
+import { NetconfSimSwitch } from '../../../lab/netconf/switch.js';
 
 const TEN = '10GE1/0/1';
 const HUNDRED = '100GE1/0/2';

@@ -5,9 +5,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseRpcReply } from '../../../drivers/netconf/reply.js';
 import * as rpc from '../../../drivers/netconf/rpc.js';
 import { parseXml, XmlFragment } from '../../../drivers/xml/xml.js';
-import { asData, type DataNode, renderTree } from '../../../lab/datastore.js';
-import { NetconfDevice } from '../../../lab/netconf-device.js';
-import { type LabPlatform, labPlatform } from '../../../lab/platforms.js';
+import { asData, type DataNode, renderTree } from '../../../lab/netconf/datastore.js';
+import { NetconfDevice } from '../../../lab/netconf/device.js';
+import type { LabPlatform } from '../../../lab/netconf/platform.js';
+import { labPlatform } from '../../../lab/netconf/platforms/index.js';
 
 const devices: NetconfDevice[] = [];
 afterEach(() => {

@@ -8,7 +8,7 @@ import {
   type CliDeviceOptions,
   type CliProfileName,
   CliShell,
-} from '../../../../lab/cli/index.js';
+} from '../../../../lab/cli-device/index.js';
 
 export function emulated(
   profile: CliProfileName,

@@ -7,6 +7,7 @@ import { NetconfPool } from '../../../../drivers/netconf/pool.js';
 import { CAP } from '../../../../drivers/netconf/rpc.js';
 import { ietfInterfacesPlatform } from '../../../../drivers/platforms/ietf-interfaces/index.js';
 import { FAKE_PASSWORD, FAKE_USER, FakeNetconfServer } from '../../../fakes/netconf-server.js';
+import { rejection } from '../../../helpers/rejection.js';
 
 const IETF = 'urn:ietf:params:xml:ns:yang:ietf-interfaces';
 const servers: FakeNetconfServer[] = [];
@@ -56,15 +57,6 @@ async function setup(capabilities: string[]) {
   const pool = new NetconfPool();
   pools.push(pool);
   return { srv, driver: new NetconfDriver(device, ietfInterfacesPlatform, { pool }) };
-}
-
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('NetconfDriver against a fake device', () => {

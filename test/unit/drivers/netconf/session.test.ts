@@ -16,6 +16,7 @@ import {
   FakeNetconfServer,
   okReply,
 } from '../../../fakes/netconf-server.js';
+import { rejection } from '../../../helpers/rejection.js';
 
 const servers: FakeNetconfServer[] = [];
 const sessions: NetconfSession[] = [];
@@ -73,15 +74,6 @@ async function connect(
   });
   sessions.push(s);
   return s;
-}
-
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('NetconfSession over ssh2 against a fake server', () => {

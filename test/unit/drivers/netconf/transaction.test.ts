@@ -8,6 +8,7 @@ import { type RpcChannel, runPortTransaction } from '../../../../drivers/netconf
 import { ietfInterfacesPlatform as platform } from '../../../../drivers/platforms/ietf-interfaces/index.js';
 import { clearedState, intendedState } from '../../../../drivers/port-state.js';
 import { child, el, parseXml } from '../../../../drivers/xml/xml.js';
+import { rejection } from '../../../helpers/rejection.js';
 
 const PORT = '10GE1/0/1';
 
@@ -90,15 +91,6 @@ const FULL = [CAP.candidate, CAP.confirmedCommit11, CAP.confirmedCommit10, CAP.r
 const want = { port: PORT, description: 'HC hc-t-1 x', enabled: true, portType: '10GBASE-LR' as const };
 const change = () => ({ port: PORT, payload: platform.intentPayload(want), wanted: intendedState(want) });
 const options = { platform, confirmTimeoutSeconds: 30 };
-
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a rejection');
-}
 
 const lockDenied = () =>
   new NetconfRpcError('lock-denied', 'lock', [{ type: 'protocol', tag: 'lock-denied', severity: 'error' }]);

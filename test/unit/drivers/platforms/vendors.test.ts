@@ -12,6 +12,7 @@ import { mtuOwner, iosxrPlatform as xr } from '../../../../drivers/platforms/ios
 import { junosPlatform as junos, junosConfirmTimeout } from '../../../../drivers/platforms/junos/index.js';
 import { intendedState } from '../../../../drivers/port-state.js';
 import { child, childText, parseXml } from '../../../../drivers/xml/xml.js';
+import { thrown } from '../../../helpers/rejection.js';
 
 const data = (inner: string) => parseXml(`<data>${inner}</data>`);
 const intent = (port: string, extra: Partial<PortIntent> = {}): PortIntent => ({
@@ -21,15 +22,6 @@ const intent = (port: string, extra: Partial<PortIntent> = {}): PortIntent => ({
   portType: '10GBASE-LR',
   ...extra,
 });
-
-function rejection(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a throw');
-}
 
 describe('huawei-vrp platform (huawei-ifm)', () => {
   const HW = 'urn:huawei:yang:huawei-ifm';
@@ -50,7 +42,7 @@ describe('huawei-vrp platform (huawei-ifm)', () => {
     expect(hw.intentPayload(intent('10GE1/0/1', { description: 'é'.repeat(242) })).xml).toContain('é');
     expect(
       hasCode(
-        rejection(() => hw.intentPayload(intent('10GE1/0/1', { description: 'x'.repeat(243) }))),
+        thrown(() => hw.intentPayload(intent('10GE1/0/1', { description: 'x'.repeat(243) }))),
         'invalid-job',
       ),
     ).toBe(true);

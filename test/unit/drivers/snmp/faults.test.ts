@@ -7,7 +7,7 @@ import { OID } from '../../../../drivers/mib/mib.js';
 import { H3C_OIDS } from '../../../../drivers/optics/h3c.js';
 import { DevicePoller, type PolledDevice } from '../../../../drivers/snmp/device-poller.js';
 import { isSnmpError, type SnmpError, SnmpSession } from '../../../../drivers/transport/snmp.js';
-import { FakeMib, FakeSnmpAgent } from '../../../fakes/snmp-agent.js';
+import { FakeMib, FakeSnmpAgent } from '../../../../testkit/fakes/snmp-agent.js';
 import {
   decodeOidContent,
   ERROR_STATUS,
@@ -19,6 +19,7 @@ import {
   varbind,
 } from '../../../fakes/snmp-ber.js';
 import { type RunningV3Agent, startV3Agent } from '../../../fakes/snmp-v3-agent.js';
+import { rejection as rejectionOf } from '../../../helpers/rejection.js';
 
 const PORTS = 20;
 
@@ -48,15 +49,7 @@ function v2c(port: number, community = 'public', timeoutMs = 150, retries = 1) {
   return new SnmpSession({ id: 'fake', host: '127.0.0.1', snmp });
 }
 
-async function rejection(p: Promise<unknown>): Promise<SnmpError> {
-  try {
-    await p;
-  } catch (err) {
-    if (isSnmpError(err)) return err;
-    throw err;
-  }
-  throw new Error('expected a rejection');
-}
+const rejection = (p: Promise<unknown>): Promise<SnmpError> => rejectionOf(p, isSnmpError);
 
 describe('a device that does not answer', () => {
   let agent: FakeSnmpAgent;

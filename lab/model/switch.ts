@@ -1,0 +1,628 @@
+// Over 400 lines: SimSwitch is one physics model (ports, light, link, reboot, silence) whose control actions all move the same state.
+import { createHash } from 'node:crypto';
+import { type Platform, PORT_TYPE_FACTS, type PortType } from '../../contract/port-types.js';
+import type { OpticsAdapterId } from '../../drivers/optics/adapter.js';
+import { DARK_DBM, round2 } from '../../drivers/optics/units.js';
+import { type Impairment, NO_IMPAIRMENT, seededRandom } from './impair.js';
+
+/** One interface's live state, for `<get>`. */
+export interface InterfaceStatus {
+  name: string;
+  adminUp: boolean;
+  operUp: boolean;
+  subinterface: boolean;
+}
+
+/**
+ * One simulated Direct Connection switch: its ports and the physics that ties their light and
+ * link to what is committed. How the configuration is held and changed (NETCONF datastores, a CLI
+ * running config) is a subclass's business (netconf-switch.ts, cli-switch.ts); the physics here is
+ * the same for both. Transports (SSH, SNMP) subscribe to changes and never compute physics
+ * themselves.
+ *
+ * The physics, per port:
+ * - admin state follows the committed running configuration (enabled → admin up; `undo
+ *   shutdown` / `no shutdown` on a CLI);
+ * - Tx light is the port's own laser: present while admin up, dark when shut (most platforms
+ *   disable the transmitter on shutdown) and while the switch reboots;
+ * - Rx light is the customer's laser coming in over the cross-connect: present whenever the
+ *   fibre is patched, whatever our admin state, because the receiver's monitor works with the
+ *   laser off. A degrade lowers it; below the DOM floor (−40 dBm) it reads dark;
+ * - oper goes up linkUpDelayMs after admin is up and every lane's Rx is above the port type's
+ *   loss-of-signal level, and down at once when either stops being true. Between the
+ *   sensitivity threshold and LOS the link stays up with Rx out of range, as real optics do.
+ */
+
+export interface LabPortSpec {
+  name: string;
+  portType: PortType;
+}
+
+export interface LaneLight {
+  lane: number;
+  /** null: dark (no light the monitor can measure). */
+  rxDbm: number | null;
+  txDbm: number | null;
+}
+
+/** Nominal launch power and received power after the cross-connect, and loss of signal, in dBm. */
+export const OPTICAL_PROFILE: Readonly<Record<PortType, { txDbm: number; rxDbm: number; losDbm: number }>> =
+  Object.freeze({
+    '1000BASE-LX': { txDbm: -6, rxDbm: -9, losDbm: -25 },
+    '10GBASE-LR': { txDbm: -2, rxDbm: -3, losDbm: -20 },
+    '100GBASE-LR4': { txDbm: 0.5, rxDbm: -1.5, losDbm: -15 },
+  });
+
+/** A small fixed offset per lane (±0.4 dB), so ports do not all read the same number. */
+function laneOffset(key: string): number {
+  const h = createHash('sha1').update(key).digest();
+  return round2((h.readUInt16BE(0) / 0xffff) * 0.8 - 0.4);
+}
+
+/** A plausible, stable serial number per switch, cage and insertion. */
+function opticSerial(switchId: string, ifIndex: number, n: number): string {
+  return `LAB${createHash('sha1').update(`${switchId}/${ifIndex}/${n}`).digest('hex').slice(0, 9).toUpperCase()}`;
+}
+
+export type SwitchChange =
+  | { kind: 'port'; port: SimPort }
+  | { kind: 'interfaces' }
+  | { kind: 'reachability' }
+  | { kind: 'renumbered' }
+  | { kind: 'running'; why: string };
+
+export class LabActionError extends Error {
+  override readonly name = 'LabActionError';
+  constructor(
+    message: string,
+    readonly status: 400 | 404 | 409 = 400,
+  ) {
+    super(message);
+  }
+}
+
+export class SimPort {
+  readonly name: string;
+  readonly portType: PortType;
+  /** Renumbered by a `reboot --renumber`, as some platforms do on boot. */
+  ifIndex: number;
+  readonly laneCount: number;
+  readonly nominalTx: readonly number[];
+  readonly nominalRx: readonly number[];
+  adminUp = false;
+  operUp = false;
+  patched: boolean;
+  degradeDb = 0;
+  /** sysUpTime (centiseconds) of the last oper change. */
+  lastChange = 0;
+  description: string | undefined;
+  subinterfaces: readonly string[] = [];
+  flaps = 0;
+  flapsLeft = 0;
+  /** True during the dark half of a flap. */
+  flapDark = false;
+  upTimer: NodeJS.Timeout | undefined;
+  flapTimer: NodeJS.Timeout | undefined;
+  /** The transceiver in the cage, or null for an empty cage (no light either way, link down). */
+  optic: { serial: string } | null;
+  /** Transceivers inserted here so far, for fresh serials. */
+  insertions = 0;
+
+  constructor(switchId: string, spec: LabPortSpec, ifIndex: number, patched: boolean, withOptic = true) {
+    this.name = spec.name;
+    this.optic = withOptic ? { serial: opticSerial(switchId, ifIndex, 0) } : null;
+    this.portType = spec.portType;
+    this.ifIndex = ifIndex;
+    this.laneCount = PORT_TYPE_FACTS[spec.portType].lanes;
+    this.patched = patched;
+    const p = OPTICAL_PROFILE[spec.portType];
+    const tx: number[] = [];
+    const rx: number[] = [];
+    for (let l = 1; l <= this.laneCount; l++) {
+      tx.push(round2(p.txDbm + laneOffset(`${switchId}/${spec.name}/${l}/tx`)));
+      rx.push(round2(p.rxDbm + laneOffset(`${switchId}/${spec.name}/${l}/rx`)));
+    }
+    this.nominalTx = tx;
+    this.nominalRx = rx;
+  }
+}
+
+export interface SwitchOptions {
+  id: string;
+  optics: OpticsAdapterId;
+  ports: readonly LabPortSpec[];
+  /** How long a port takes to come up once it can (default 1000 ms). */
+  linkUpDelayMs?: number;
+  /** Start with every customer fibre patched (default false: a new port is dark). */
+  patched?: boolean;
+  /** Ports whose cage starts empty (no transceiver), as when ports are configured before optics arrive. */
+  emptyPorts?: readonly string[];
+}
+
+export interface FlapOptions {
+  count: number;
+  /** Dark time of each flap (default 500 ms). */
+  downMs?: number;
+  /** Lit time after each flap (default 1000 ms). */
+  upMs?: number;
+}
+
+/** What the committed configuration says of one physical port, however the switch holds it. */
+export interface PortConfig {
+  adminUp: boolean;
+  description: string | undefined;
+  /** `<port>.<n>` sub-interfaces configured under it, in order. */
+  subinterfaces: readonly string[];
+}
+
+/** What the physics and SNMP need to know of a platform. */
+export interface SwitchPlatform {
+  readonly name: Platform;
+  /** The interface's ifName when it differs from the configured name (IOS: `Te1/0/1`). */
+  ifName?(name: string): string;
+}
+
+/** How configuration reaches the switch: a NETCONF server or a CLI over SSH. */
+export type LabTransport = 'netconf' | 'cli';
+
+/** Management sessions of a switch, for `describe()`. */
+export interface SessionStatus {
+  sessions: number;
+  locks: { running: number | null; candidate: number | null };
+  confirmPendingSeconds: number | null;
+}
+
+/** First ifIndex handed to sub-interfaces, clear of any physical port. */
+const SUBINTERFACE_IFINDEX_BASE = 1000;
+
+export abstract class SimSwitch {
+  readonly id: string;
+  abstract readonly transport: LabTransport;
+  abstract readonly platform: SwitchPlatform;
+  readonly optics: OpticsAdapterId;
+  readonly ports: readonly SimPort[];
+  readonly linkUpDelayMs: number;
+  #bootTime = Date.now();
+  #silent = false;
+  #rebooting = false;
+  #impairment: Impairment = NO_IMPAIRMENT;
+  #random = seededRandom(NO_IMPAIRMENT.seed);
+  #rebootTimer: NodeJS.Timeout | undefined;
+  #snmpHold: { ms: number; left: number } | undefined;
+  /** sysUpTime (centiseconds) of the last change to the entity tables: ENTITY-MIB entLastChangeTime. */
+  #entityChangedAt = 0;
+  #snmpHeld = 0;
+  readonly #byName: Map<string, SimPort>;
+  readonly #listeners = new Set<(c: SwitchChange) => void>();
+  readonly #subIfIndex = new Map<string, number>();
+  #nextSubIfIndex = SUBINTERFACE_IFINDEX_BASE + 1;
+  #stopped = false;
+
+  /**
+   * A subclass builds its configuration store after this and then calls `followConfig` once, so
+   * the ports start as that store says.
+   */
+  constructor(o: SwitchOptions) {
+    this.id = o.id;
+    this.optics = o.optics;
+    this.linkUpDelayMs = o.linkUpDelayMs ?? 1000;
+    const empty = new Set(o.emptyPorts ?? []);
+    this.ports = o.ports.map(
+      (spec, i) => new SimPort(o.id, spec, i + 1, o.patched ?? false, !empty.has(spec.name)),
+    );
+    this.#byName = new Map(this.ports.map((p) => [p.name, p]));
+    if (this.#byName.size !== this.ports.length) throw new Error(`switch ${o.id} has duplicate port names`);
+  }
+
+  // ---- what a subclass provides ------------------------------------------------------------
+
+  /** A reboot, seen by the configuration: sessions' uncommitted work is lost. */
+  protected abstract rebootConfig(): void;
+  /** Writes `<port>.<vlan>` into running (or removes it) as another operator would. */
+  protected abstract changeSubinterface(port: string, vlan: number, add: boolean): void;
+  protected abstract stopConfig(): void;
+  protected abstract sessionStatus(): SessionStatus;
+
+  /** sysName: the device's hostname. */
+  get sysName(): string {
+    return this.id;
+  }
+
+  /** ifName of an interface, as the platform's SNMP agent spells it (ifDescr is the full name). */
+  ifName(name: string): string {
+    return this.platform.ifName?.(name) ?? name;
+  }
+
+  hasPort(name: string): boolean {
+    return this.#byName.has(name);
+  }
+
+  onChange(listener: (c: SwitchChange) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #emit(c: SwitchChange): void {
+    for (const l of this.#listeners) l(c);
+  }
+
+  /** sysUpTime in centiseconds. */
+  uptimeTicks(now = Date.now()): number {
+    return Math.floor((now - this.#bootTime) / 10);
+  }
+
+  /** False while silent or rebooting: SNMP and SSH give no answer at all. */
+  get reachable(): boolean {
+    return !this.#silent && !this.#rebooting;
+  }
+
+  get silent(): boolean {
+    return this.#silent;
+  }
+
+  get rebooting(): boolean {
+    return this.#rebooting;
+  }
+
+  port(name: string): SimPort {
+    const p = this.#byName.get(name);
+    if (!p) throw new LabActionError(`switch ${this.id} has no port ${name}`, 404);
+    return p;
+  }
+
+  #portsOf(name: string | undefined): readonly SimPort[] {
+    return name === undefined ? this.ports : [this.port(name)];
+  }
+
+  /** entLastChangeTime in centiseconds of sysUpTime. */
+  get entityChangedAt(): number {
+    return this.#entityChangedAt;
+  }
+
+  /** Light per lane as the transceiver's monitor reads it right now (all null with no transceiver). */
+  light(p: SimPort): LaneLight[] {
+    const out: LaneLight[] = [];
+    const laserOn = p.optic !== null && p.adminUp && !this.#rebooting;
+    const lit = p.optic !== null && p.patched && !p.flapDark;
+    for (let i = 0; i < p.laneCount; i++) {
+      const rx = lit ? round2(p.nominalRx[i]! - p.degradeDb) : null;
+      out.push({
+        lane: i + 1,
+        rxDbm: rx !== null && rx > DARK_DBM ? rx : null,
+        txDbm: laserOn ? p.nominalTx[i]! : null,
+      });
+    }
+    return out;
+  }
+
+  #signalOk(p: SimPort): boolean {
+    const los = OPTICAL_PROFILE[p.portType].losDbm;
+    return this.light(p).every((l) => l.rxDbm !== null && l.rxDbm >= los);
+  }
+
+  /** Recomputes oper state after anything that feeds it changed; `now` skips the link-up delay. */
+  #evaluate(p: SimPort, now = false): void {
+    const ready = p.adminUp && !this.#rebooting && this.#signalOk(p);
+    if (!ready) {
+      if (p.upTimer) clearTimeout(p.upTimer);
+      p.upTimer = undefined;
+      if (p.operUp) {
+        p.operUp = false;
+        p.lastChange = this.uptimeTicks();
+      }
+    } else if (!p.operUp) {
+      if (now || this.linkUpDelayMs === 0) {
+        if (p.upTimer) clearTimeout(p.upTimer);
+        p.upTimer = undefined;
+        p.operUp = true;
+        p.lastChange = this.uptimeTicks();
+      } else if (!p.upTimer) {
+        p.upTimer = setTimeout(() => {
+          p.upTimer = undefined;
+          this.#evaluate(p, true);
+        }, this.linkUpDelayMs);
+      }
+    }
+    this.#emit({ kind: 'port', port: p });
+  }
+
+  /** Takes the ports' admin state, description and sub-interfaces from committed configuration. */
+  protected followConfig(read: (port: string) => PortConfig, why: string): void {
+    let interfacesChanged = false;
+    for (const p of this.ports) {
+      const st = read(p.name);
+      const adminUp = st.adminUp;
+      const subs = st.subinterfaces;
+      if (subs.join('\n') !== p.subinterfaces.join('\n')) {
+        p.subinterfaces = [...subs];
+        for (const s of subs) if (!this.#subIfIndex.has(s)) this.#subIfIndex.set(s, this.#nextSubIfIndex++);
+        interfacesChanged = true;
+      }
+      const descriptionChanged = p.description !== st.description;
+      p.description = st.description;
+      if (adminUp !== p.adminUp) {
+        p.adminUp = adminUp;
+        this.#evaluate(p);
+      } else if (descriptionChanged) this.#emit({ kind: 'port', port: p });
+    }
+    if (interfacesChanged) this.#emit({ kind: 'interfaces' });
+    this.#emit({ kind: 'running', why });
+  }
+
+  /** Sub-interfaces with their ifIndex, in ifIndex order. */
+  subinterfaceIndexes(): { name: string; ifIndex: number; parent: SimPort }[] {
+    const out: { name: string; ifIndex: number; parent: SimPort }[] = [];
+    for (const p of this.ports) {
+      for (const s of p.subinterfaces) out.push({ name: s, ifIndex: this.#subIfIndex.get(s)!, parent: p });
+    }
+    return out.sort((a, b) => a.ifIndex - b.ifIndex);
+  }
+
+  interfaces(): InterfaceStatus[] {
+    const out: InterfaceStatus[] = this.ports.map((p) => ({
+      name: p.name,
+      adminUp: p.adminUp,
+      operUp: p.operUp,
+      subinterface: false,
+    }));
+    for (const s of this.subinterfaceIndexes()) {
+      out.push({ name: s.name, adminUp: s.parent.adminUp, operUp: s.parent.operUp, subinterface: true });
+    }
+    return out;
+  }
+
+  // ---- control actions -------------------------------------------------------------------
+
+  patch(port?: string): void {
+    for (const p of this.#portsOf(port)) {
+      p.patched = true;
+      this.#evaluate(p);
+    }
+  }
+
+  cut(port?: string): void {
+    for (const p of this.#portsOf(port)) {
+      p.patched = false;
+      this.#evaluate(p);
+    }
+  }
+
+  /** Lowers Rx by `db` from nominal (0 restores it), as a dirty connector or a long patch would. */
+  degrade(port: string | undefined, db: number): void {
+    if (!Number.isFinite(db) || db < 0 || db > 60) throw new LabActionError('degrade takes 0..60 dB');
+    for (const p of this.#portsOf(port)) {
+      p.degradeDb = db;
+      this.#evaluate(p);
+    }
+  }
+
+  /**
+   * Interrupts the light `count` times. The link drops with the light and, this being a
+   * momentary interruption rather than a new link, returns as soon as the light does.
+   */
+  flap(port: string, o: FlapOptions): void {
+    const p = this.port(port);
+    if (!Number.isInteger(o.count) || o.count < 1 || o.count > 1000)
+      throw new LabActionError('flap count must be 1..1000');
+    const downMs = o.downMs ?? 500;
+    const upMs = o.upMs ?? 1000;
+    if (p.flapTimer) clearTimeout(p.flapTimer);
+    p.flapsLeft = o.count;
+    const darken = (): void => {
+      if (this.#stopped) return;
+      p.flapDark = true;
+      p.flaps++;
+      p.flapsLeft--;
+      this.#evaluate(p);
+      p.flapTimer = setTimeout(relight, downMs);
+    };
+    const relight = (): void => {
+      p.flapDark = false;
+      this.#evaluate(p, true);
+      p.flapTimer = p.flapsLeft > 0 ? setTimeout(darken, upMs) : undefined;
+    };
+    darken();
+  }
+
+  /**
+   * The next `count` SNMP requests are answered only after `ms`, with the values of that moment:
+   * an agent that stalls mid-round (a busy control plane), so a test can freeze a poller while
+   * its request is in flight.
+   */
+  holdSnmp(ms: number, count = 1): void {
+    if (!Number.isInteger(ms) || ms < 1 || ms > 600_000) throw new LabActionError('hold takes 1..600000 ms');
+    if (!Number.isInteger(count) || count < 1 || count > 1000)
+      throw new LabActionError('hold count must be 1..1000');
+    this.#snmpHold = { ms, left: count };
+  }
+
+  /** For the SNMP responder, once per request: how long to hold this one (0: answer now). */
+  takeSnmpHold(): number {
+    const h = this.#snmpHold;
+    if (!h) return 0;
+    if (--h.left <= 0) this.#snmpHold = undefined;
+    this.#snmpHeld++;
+    return h.ms;
+  }
+
+  /** SNMP requests held so far (a test waits on it to know a poll is in flight). */
+  get snmpHeld(): number {
+    return this.#snmpHeld;
+  }
+
+  /** Pulls the transceiver out of the cage: the port goes dark and down, its optics rows vanish. */
+  removeOptic(port: string): void {
+    const p = this.port(port);
+    if (!p.optic) throw new LabActionError(`${this.id} ${port} has no transceiver`, 409);
+    p.optic = null;
+    this.#entityChangedAt = this.uptimeTicks();
+    this.#evaluate(p);
+  }
+
+  /** Puts a transceiver in an empty cage (a new serial unless one is given). */
+  insertOptic(port: string, serial?: string): void {
+    const p = this.port(port);
+    if (p.optic)
+      throw new LabActionError(`${this.id} ${port} already holds transceiver ${p.optic.serial}`, 409);
+    if (serial !== undefined && !/^[A-Za-z0-9._-]{1,32}$/.test(serial))
+      throw new LabActionError('serial: 1..32 letters, digits, ".", "_" or "-"');
+    p.insertions++;
+    p.optic = { serial: serial ?? opticSerial(this.id, p.ifIndex, p.insertions) };
+    this.#entityChangedAt = this.uptimeTicks();
+    this.#evaluate(p);
+  }
+
+  /** A bad management network from here on (lab/impair.ts); omitted fields are cleared. */
+  impair(i: Partial<Impairment>): void {
+    this.#impairment = Object.freeze({ ...NO_IMPAIRMENT, ...i });
+    // Re-seeded on every change, so the same sequence of actions drops the same requests.
+    this.#random = seededRandom(this.#impairment.seed);
+  }
+
+  get impairment(): Impairment {
+    return this.#impairment;
+  }
+
+  /** Whether the network loses this SNMP request (one draw per request). */
+  snmpRequestLost(): boolean {
+    return this.#impairment.snmpLoss > 0 && this.#random() < this.#impairment.snmpLoss;
+  }
+
+  silence(): void {
+    this.#silent = true;
+    this.#emit({ kind: 'reachability' });
+  }
+
+  wake(): void {
+    this.#silent = false;
+    this.#emit({ kind: 'reachability' });
+  }
+
+  /**
+   * Drops every session, loses what sessions had not committed (NETCONF: the candidate and any
+   * unconfirmed commit; CLI: running goes back to the saved configuration), takes every link down
+   * for `downMs`, and comes back with sysUpTime restarting from zero.
+   */
+  reboot(downMs = 2000, options: { renumber?: boolean } = {}): Promise<void> {
+    if (this.#rebooting) throw new LabActionError(`switch ${this.id} is already rebooting`, 409);
+    this.#rebooting = true;
+    this.#emit({ kind: 'reachability' });
+    this.rebootConfig();
+    for (const p of this.ports) {
+      if (p.flapTimer) clearTimeout(p.flapTimer);
+      p.flapTimer = undefined;
+      p.flapDark = false;
+      p.flapsLeft = 0;
+      this.#evaluate(p);
+    }
+    return new Promise<void>((resolve) => {
+      this.#rebootTimer = setTimeout(() => {
+        this.#rebootTimer = undefined;
+        this.#rebooting = false;
+        this.#bootTime = Date.now();
+        this.#entityChangedAt = 0;
+        if (options.renumber) {
+          // Reversed: every ifIndex now belongs to another port (with two ports, a swap).
+          const n = this.ports.length;
+          this.ports.forEach((p, i) => {
+            p.ifIndex = n - i;
+          });
+          this.#emit({ kind: 'renumbered' });
+        }
+        for (const p of this.ports) {
+          p.lastChange = 0;
+          this.#evaluate(p);
+        }
+        this.#emit({ kind: 'reachability' });
+        resolve();
+      }, downMs);
+    });
+  }
+
+  addSubinterface(port: string, vlan: number): void {
+    this.#checkVlan(vlan);
+    const p = this.port(port);
+    if (p.subinterfaces.includes(`${port}.${vlan}`))
+      throw new LabActionError(`${port}.${vlan} already exists`, 409);
+    this.changeSubinterface(port, vlan, true);
+  }
+
+  removeSubinterface(port: string, vlan: number): void {
+    this.#checkVlan(vlan);
+    const p = this.port(port);
+    if (!p.subinterfaces.includes(`${port}.${vlan}`))
+      throw new LabActionError(`${port}.${vlan} does not exist`, 404);
+    this.changeSubinterface(port, vlan, false);
+  }
+
+  #checkVlan(vlan: number): void {
+    if (!Number.isInteger(vlan) || vlan < 1 || vlan > 4094) throw new LabActionError('vlan must be 1..4094');
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    this.stopConfig();
+    if (this.#rebootTimer) clearTimeout(this.#rebootTimer);
+    for (const p of this.ports) {
+      if (p.upTimer) clearTimeout(p.upTimer);
+      if (p.flapTimer) clearTimeout(p.flapTimer);
+      p.upTimer = undefined;
+      p.flapTimer = undefined;
+    }
+    this.#listeners.clear();
+  }
+
+  /** A JSON picture of the switch for the control API and `lab ctl status`. */
+  describe(): SwitchStatus {
+    return {
+      id: this.id,
+      platform: this.platform.name,
+      transport: this.transport,
+      optics: this.optics,
+      uptimeSeconds: Math.floor(this.uptimeTicks() / 100),
+      silent: this.#silent,
+      rebooting: this.#rebooting,
+      impairment: this.#impairment,
+      ...this.sessionStatus(),
+      ports: this.ports.map((p) => ({
+        name: p.name,
+        portType: p.portType,
+        ifIndex: p.ifIndex,
+        adminStatus: p.adminUp ? 'up' : 'down',
+        operStatus: p.operUp ? 'up' : 'down',
+        patched: p.patched,
+        optic: p.optic ? { serial: p.optic.serial } : null,
+        degradeDb: p.degradeDb,
+        flaps: p.flaps,
+        description: p.description ?? null,
+        subinterfaces: [...p.subinterfaces],
+        lanes: this.light(p),
+      })),
+    };
+  }
+}
+
+export interface SwitchStatus extends SessionStatus {
+  id: string;
+  platform: string;
+  transport: LabTransport;
+  optics: string;
+  uptimeSeconds: number;
+  silent: boolean;
+  rebooting: boolean;
+  impairment: Impairment;
+  ports: {
+    name: string;
+    portType: PortType;
+    ifIndex: number;
+    adminStatus: 'up' | 'down';
+    operStatus: 'up' | 'down';
+    patched: boolean;
+    optic: { serial: string } | null;
+    degradeDb: number;
+    flaps: number;
+    description: string | null;
+    subinterfaces: string[];
+    lanes: LaneLight[];
+  }[];
+}
