@@ -1,7 +1,9 @@
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 import type { AgentConfig } from '../config/load.js';
 
-export type RedisClient = Redis | Cluster;
+import type { RedisClient } from '../core/redis-client.js';
+
+export type { RedisClient };
 
 export type RedisRole =
   /** BullMQ workers block on Redis: they need maxRetriesPerRequest null (BullMQ refuses otherwise). */

@@ -5,7 +5,7 @@ import { FAILURE_CODES } from '../../contract/failure-codes.js';
 import { connectionIdSchema, jobIdSchema } from '../../contract/jobs.js';
 import { DcAgentError } from '../../core/errors.js';
 import type { AuditResult } from '../../jobs/handlers/audit.js';
-import { createQueue, defaultJobId, enqueueJob } from '../../jobs/queue.js';
+import { createQueue, defaultJobId, enqueueJob } from '../../jobs/pipeline/queue.js';
 import { intFlag, parseFlags } from '../console/flags.js';
 import { EXIT_OK, type Output, processOutput } from '../console/io.js';
 import { configFrom } from './common.js';

@@ -6,7 +6,7 @@ import { type JobName, jobIdSchema } from '../../contract/jobs.js';
 import { PORT_TYPES } from '../../contract/port-types.js';
 import { DcAgentError, UsageError } from '../../core/errors.js';
 import { RedisKeys } from '../../core/redis-keys.js';
-import { createQueue, defaultJobId, enqueueJob } from '../../jobs/queue.js';
+import { createQueue, defaultJobId, enqueueJob } from '../../jobs/pipeline/queue.js';
 import { intFlag, parseFlags } from '../console/flags.js';
 import { EXIT_BLOCKED, EXIT_FAILURE, EXIT_OK, type Output, processOutput } from '../console/io.js';
 import { configFrom, connectionTargetFlags } from './common.js';

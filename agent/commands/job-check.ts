@@ -2,7 +2,7 @@ import type { AgentConfig } from '../../config/load.js';
 import type { JobName } from '../../contract/jobs.js';
 import { type FieldIssue, InvalidJobError, UsageError } from '../../core/errors.js';
 import type { Plan, PlanOptions } from '../../drivers/driver.js';
-import { createDriver } from '../../drivers/factory.js';
+import { createDriver } from '../../drivers/factory/factory.js';
 import type { JobHandler, Prepared } from '../../jobs/handlers/handler.js';
 import { parseJob } from '../../jobs/handlers/index.js';
 import { inventoryUsage } from './common.js';

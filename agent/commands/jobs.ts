@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { JOB_STATES, type JobState, type JobView } from '../../contract/cli-output.js';
 import { UsageError } from '../../core/errors.js';
-import { createQueue } from '../../jobs/queue.js';
+import { createQueue } from '../../jobs/pipeline/queue.js';
 import { intFlag, parseFlags } from '../console/flags.js';
 import { EXIT_FAILURE, EXIT_OK, type Output, processOutput } from '../console/io.js';
 import { configFrom } from './common.js';

@@ -10,6 +10,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { dirname } from 'node:path';
+import type { Counter, Gauge } from 'prom-client';
 import {
   type DcEvent,
   type EventData,
@@ -20,9 +21,8 @@ import {
 import { EventRefusedError } from '../../core/errors.js';
 import { LogLimiter } from '../../core/log-limit.js';
 import type { Logger } from '../../core/logger.js';
+import type { RedisClient } from '../../core/redis-client.js';
 import type { RedisKeys } from '../../core/redis-keys.js';
-import type { Metrics } from '../metrics.js';
-import type { RedisClient } from '../redis.js';
 
 /**
  * The events outbox: at-least-once delivery to the Redis stream with stable ids and a contiguous
@@ -111,6 +111,13 @@ export interface PublishResult {
   stale: boolean;
 }
 
+/** The series the outbox keeps (agent/metrics.ts provides them; named here so events/ needs nothing above it). */
+export interface OutboxMetrics {
+  eventsPublished: Pick<Counter<'type'>, 'inc'>;
+  eventsRefused: Pick<Counter<'type'>, 'inc'>;
+  outboxDepth: Pick<Gauge, 'set'>;
+}
+
 export interface OutboxOptions {
   redis: RedisClient;
   keys: RedisKeys;
@@ -118,7 +125,7 @@ export interface OutboxOptions {
   maxLen: number;
   spillFile: string;
   logger: Logger;
-  metrics?: Metrics;
+  metrics?: OutboxMetrics;
   /** How long a published id is remembered for dedupe. */
   idTtlSeconds?: number;
   /** Retry period while events wait in the spill. */

@@ -1,6 +1,6 @@
 import { type DcEvent, eventSchema } from '../../contract/events.js';
+import type { RedisClient } from '../../core/redis-client.js';
 import type { RedisKeys } from '../../core/redis-keys.js';
-import type { RedisClient } from '../redis.js';
 
 export interface StreamEntry {
   streamId: string;

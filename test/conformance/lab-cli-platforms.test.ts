@@ -2,7 +2,7 @@
 // real SSH: a dialect added to LAB_CLI_PLATFORMS is tested here with no new test code. The
 // independent reading is the emulator's own state (never our parser of its output); PVIs are the
 // lab's (SimSwitch.addSubinterface: an `interface <port>.<vlan>` block in the running config).
-import { createDriver } from '../../drivers/factory.js';
+import { createDriver } from '../../drivers/factory/factory.js';
 import { LAB_CLI_PLATFORMS } from '../../lab/cli-device/platforms.js';
 import { driverConformanceSuite } from './driver-suite.js';
 import { clientKey, labForFile } from './lab-suite.js';

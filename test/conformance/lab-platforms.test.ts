@@ -4,7 +4,7 @@
 // landed where there is one for the model (test/conformance/vendor-witness.ts); PVIs are the
 // lab's own (SimSwitch.addSubinterface, the vendor's way of making one).
 import type { Platform } from '../../contract/port-types.js';
-import { createDriver } from '../../drivers/factory.js';
+import { createDriver } from '../../drivers/factory/factory.js';
 import { LAB_PLATFORMS } from '../../lab/netconf/platforms/index.js';
 import { driverConformanceSuite } from './driver-suite.js';
 import { clientKey, labForFile, labPeerInfo } from './lab-suite.js';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
 import type { Platform } from '../../contract/port-types.js';
-import { createDriver } from '../../drivers/factory.js';
+import { createDriver } from '../../drivers/factory/factory.js';
 import { type Lab, type LabDevice, type LabDeviceFor, type LabOptions, startLab } from '../../lab/index.js';
 import { generateHostKey } from '../../lab/model/host-key.js';
 import type { NetconfPeerInfo } from '../../testkit/peers/types.js';

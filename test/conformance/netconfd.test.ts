@@ -1,7 +1,7 @@
 // The shared DeviceDriver suite against real netconfd: once with ietf-interfaces, once with the
 // real OpenConfig YANG loaded (netconfd then validates our payloads against openconfig-interfaces).
 import { inject } from 'vitest';
-import { createDriver } from '../../drivers/factory.js';
+import { createDriver } from '../../drivers/factory/factory.js';
 import { driverConformanceSuite } from './driver-suite.js';
 import { deviceForPeer } from './netconf-device.js';
 import {

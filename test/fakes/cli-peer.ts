@@ -2,7 +2,7 @@
 // independently through the emulator's own state (not through our parser of its output).
 import { afterAll, beforeAll } from 'vitest';
 import type { DeviceDriver } from '../../drivers/driver.js';
-import { createDriver } from '../../drivers/factory.js';
+import { createDriver } from '../../drivers/factory/factory.js';
 import type { CliProfileName } from '../../lab/cli-device/index.js';
 import type { ConformancePeer } from '../conformance/driver-suite.js';
 import { type FakeCli, startFakeCli } from './cli-server.js';

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import type { Platform } from '../../contract/port-types.js';
 import type { OpticsAdapterId } from '../../drivers/optics/adapter.js';
-import { enqueueJob } from '../../jobs/queue.js';
+import { enqueueJob } from '../../jobs/pipeline/queue.js';
 import { LAB_PLATFORM_NAMES } from '../../lab/catalog.js';
 import { type Lab, type LabDevice, startLab } from '../../lab/index.js';
 import { AgentProcess, EventWatcher } from '../helpers/agent-proc.js';

@@ -11,7 +11,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import type { DcEvent } from '../../contract/events.js';
-import { enqueueJob } from '../../jobs/queue.js';
+import { enqueueJob } from '../../jobs/pipeline/queue.js';
 import { labModel } from '../../lab/catalog.js';
 import { type Lab, startLab } from '../../lab/index.js';
 import { AgentProcess, EventWatcher } from '../helpers/agent-proc.js';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { DcEvent } from '../../contract/events.js';
-import { enqueueJob } from '../../jobs/queue.js';
+import { enqueueJob } from '../../jobs/pipeline/queue.js';
 import { type RunningNetconf, startNetconf } from '../../testkit/peers/netconf.js';
 import type { NetconfPeerInfo } from '../../testkit/peers/types.js';
 import {

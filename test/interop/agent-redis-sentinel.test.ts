@@ -12,7 +12,7 @@ import { parse, stringify } from 'yaml';
 import { readRange } from '../../agent/events/stream.js';
 import type { DcEvent } from '../../contract/events.js';
 import { RedisKeys } from '../../core/redis-keys.js';
-import { enqueueJob } from '../../jobs/queue.js';
+import { enqueueJob } from '../../jobs/pipeline/queue.js';
 import { type Lab, startLab } from '../../lab/index.js';
 import {
   freeTcpPort,

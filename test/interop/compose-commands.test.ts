@@ -29,7 +29,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadConfig } from '../../config/load.js';
-import { enqueueJob } from '../../jobs/queue.js';
+import { enqueueJob } from '../../jobs/pipeline/queue.js';
 import { RUN_MARKER_ENV, recordPid } from '../../scripts/peers-sweep.mjs';
 import {
   freeTcpPort,

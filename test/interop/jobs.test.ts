@@ -13,9 +13,9 @@ import { DcAgentError } from '../../core/errors.js';
 import { silentLogger } from '../../core/logger.js';
 import { RedisKeys } from '../../core/redis-keys.js';
 import { DeviceLock } from '../../jobs/device-lock.js';
+import { createProcessor } from '../../jobs/pipeline/processor.js';
+import { createQueue, createWorker, enqueueJob } from '../../jobs/pipeline/queue.js';
 import type { ConnectionWatch, WatchedPort } from '../../jobs/ports.js';
-import { createProcessor } from '../../jobs/processor.js';
-import { createQueue, createWorker, enqueueJob } from '../../jobs/queue.js';
 import { MemoryDriver } from '../fakes/memory-driver.js';
 
 const FP = 'SHA256:Ra3YvU1tUYxT5hZb2cU0qW8bN6m1FV8s1v0gq7JzK9A';

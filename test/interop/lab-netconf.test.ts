@@ -8,7 +8,7 @@ import { Client } from 'ssh2';
 import { describe, expect, inject, it } from 'vitest';
 import type { DeviceConfig } from '../../config/load.js';
 import { isDcAgentError } from '../../core/errors.js';
-import { createDriver } from '../../drivers/factory.js';
+import { createDriver } from '../../drivers/factory/factory.js';
 import { EOM_MARKER } from '../../drivers/netconf/framer.js';
 import { sessionOptionsFor, sshTargetFor } from '../../drivers/netconf/pool.js';
 import * as rpc from '../../drivers/netconf/rpc.js';

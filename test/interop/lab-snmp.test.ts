@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/load.js';
-import { createDriver } from '../../drivers/factory.js';
+import { createDriver } from '../../drivers/factory/factory.js';
 import { OID } from '../../drivers/mib/mib.js';
 import type { OpticsAdapterId } from '../../drivers/optics/adapter.js';
 import { SnmpPoller } from '../../drivers/snmp/poller.js';

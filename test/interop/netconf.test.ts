@@ -5,7 +5,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { DeviceConfig } from '../../config/load.js';
 import { hasCode, isDcAgentError } from '../../core/errors.js';
 import type { PortIntent } from '../../drivers/driver.js';
-import { createDriver } from '../../drivers/factory.js';
+import { createDriver } from '../../drivers/factory/factory.js';
 import { NetconfDriver } from '../../drivers/netconf/driver.js';
 import { NetconfPool } from '../../drivers/netconf/pool.js';
 import { ietfInterfacesPlatform } from '../../drivers/platforms/ietf-interfaces/index.js';

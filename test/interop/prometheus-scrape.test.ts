@@ -10,7 +10,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { enqueueJob } from '../../jobs/queue.js';
+import { enqueueJob } from '../../jobs/pipeline/queue.js';
 import { type Lab, startLab } from '../../lab/index.js';
 import {
   freeTcpPort,

@@ -14,7 +14,7 @@ import { DcAgentError } from '../../core/errors.js';
 import { silentLogger } from '../../core/logger.js';
 import { RedisKeys } from '../../core/redis-keys.js';
 import { SnmpPoller } from '../../drivers/snmp/poller.js';
-import { createQueue, enqueueJob } from '../../jobs/queue.js';
+import { createQueue, enqueueJob } from '../../jobs/pipeline/queue.js';
 import { type Lab, startLab } from '../../lab/index.js';
 import { freePort, type PrivateRedis, startPrivateRedis } from './redis-server.js';
 import { Timeline } from './timeline.js';

@@ -3,7 +3,7 @@ import { buildConfig, type DeviceConfig } from '../../../config/load.js';
 import { PLATFORM_KINDS, PLATFORMS, type Platform } from '../../../contract/port-types.js';
 import { hasCode } from '../../../core/errors.js';
 import { CliDriver } from '../../../drivers/cli/driver.js';
-import { createDriver } from '../../../drivers/factory.js';
+import { createDriver } from '../../../drivers/factory/factory.js';
 import { NetconfDriver } from '../../../drivers/netconf/driver.js';
 import { countChanges, unifiedDiff } from '../../../drivers/port-state.js';
 

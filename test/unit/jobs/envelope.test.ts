@@ -7,7 +7,7 @@ import { silentLogger } from '../../../core/logger.js';
 import type { DeviceDriver } from '../../../drivers/driver.js';
 import type { AuditResult } from '../../../jobs/handlers/audit.js';
 import { JOB_HANDLERS, parseJob } from '../../../jobs/handlers/index.js';
-import { createProcessor } from '../../../jobs/processor.js';
+import { createProcessor } from '../../../jobs/pipeline/processor.js';
 import { MemoryDriver } from '../../fakes/memory-driver.js';
 
 const cfg = buildConfig(

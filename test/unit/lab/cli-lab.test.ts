@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../config/load.js';
 import type { DeviceDriver } from '../../../drivers/driver.js';
-import { createDriver } from '../../../drivers/factory.js';
+import { createDriver } from '../../../drivers/factory/factory.js';
 import { type CliLabDevice, type Lab, startLab } from '../../../lab/index.js';
 
 const FAST = { rpcTimeoutMs: 3_000, connectTimeoutMs: 3_000, keepaliveIntervalMs: 0 };

@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { InvalidJobError } from '../../../../core/errors.js';
 import type { DeviceDriver, PortIntent } from '../../../../drivers/driver.js';
-import { createDriver } from '../../../../drivers/factory.js';
+import { createDriver } from '../../../../drivers/factory/factory.js';
 import type { CliFault, CliProfileName } from '../../../../lab/cli-device/index.js';
 import {
   type CliSettingsOverrides,

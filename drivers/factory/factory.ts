@@ -1,11 +1,11 @@
-import type { DeviceConfig } from '../config/load.js';
-import { DcAgentError } from '../core/errors.js';
-import type { Logger } from '../core/logger.js';
-import { CliDriver } from './cli/driver.js';
-import type { DeviceDriver } from './driver.js';
-import { NetconfDriver, type NetconfDriverDeps } from './netconf/driver.js';
-import { NetconfPool } from './netconf/pool.js';
-import { platformEntry } from './platforms/registry.js';
+import type { DeviceConfig } from '../../config/load.js';
+import { DcAgentError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import { CliDriver } from '../cli/driver.js';
+import type { DeviceDriver } from '../driver.js';
+import { NetconfDriver, type NetconfDriverDeps } from '../netconf/driver.js';
+import { NetconfPool } from '../netconf/pool.js';
+import { platformEntry } from '../platforms/registry.js';
 
 /**
  * The one place that turns an inventory entry into a driver: the platform registry says which

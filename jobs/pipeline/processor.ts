@@ -1,17 +1,17 @@
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
-import type { AgentConfig, DeviceConfig } from '../config/load.js';
-import { type EventData, type EventType, JOB_EVENT_TYPES } from '../contract/events.js';
-import { FAILURE_CODES, type FailureCode } from '../contract/failure-codes.js';
-import { connectionIdSchema } from '../contract/jobs.js';
-import { DcAgentError, EventRefusedError, InvalidJobError, isDcAgentError } from '../core/errors.js';
-import type { Logger } from '../core/logger.js';
-import { scrubSecrets } from '../core/secret.js';
-import type { DeviceDriver } from '../drivers/driver.js';
-import { backend } from './backend.js';
-import type { DeviceLock } from './device-lock.js';
-import type { JobHandler, Prepared } from './handlers/handler.js';
-import { isJobName, parseJob } from './handlers/index.js';
-import type { ConnectionWatch, EventPublisher } from './ports.js';
+import type { AgentConfig, DeviceConfig } from '../../config/load.js';
+import { type EventData, type EventType, JOB_EVENT_TYPES } from '../../contract/events.js';
+import { FAILURE_CODES, type FailureCode } from '../../contract/failure-codes.js';
+import { connectionIdSchema } from '../../contract/jobs.js';
+import { DcAgentError, EventRefusedError, InvalidJobError, isDcAgentError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import { scrubSecrets } from '../../core/secret.js';
+import type { DeviceDriver } from '../../drivers/driver.js';
+import { backend } from '../backend.js';
+import type { DeviceLock } from '../device-lock.js';
+import type { JobHandler, Prepared } from '../handlers/handler.js';
+import { isJobName, parseJob } from '../handlers/index.js';
+import type { ConnectionWatch, EventPublisher } from '../ports.js';
 
 export interface ProcessorDeps {
   cfg: AgentConfig;

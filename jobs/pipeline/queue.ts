@@ -1,9 +1,9 @@
 import { type ConnectionOptions, type JobsOptions, Queue, Worker } from 'bullmq';
-import type { AgentConfig } from '../config/load.js';
-import { type JobName, jobIdSchema } from '../contract/jobs.js';
-import { InvalidJobError } from '../core/errors.js';
-import { toFieldIssues } from '../core/zod-issues.js';
-import { parseJob } from './handlers/index.js';
+import type { AgentConfig } from '../../config/load.js';
+import { type JobName, jobIdSchema } from '../../contract/jobs.js';
+import { InvalidJobError } from '../../core/errors.js';
+import { toFieldIssues } from '../../core/zod-issues.js';
+import { parseJob } from '../handlers/index.js';
 
 type Connection = ConnectionOptions;
 
