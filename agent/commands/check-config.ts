@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { AgentConfig, DeviceConfig } from '../../config/load.js';
 import { loadConfig } from '../../config/load.js';
 import { REDACTED } from '../../core/secret.js';
-import { EXIT_OK, type Output, processOutput } from '../console/io.js';
+import { EXIT_OK, type Output, processOutput } from '../command-line/io.js';
 import { displayUrl, redisUser } from '../redis.js';
 import { checkAgentPermissions } from '../redis-access.js';
 import { withCliRedis } from './redis.js';

@@ -4,8 +4,8 @@ import { EVENT_TYPES } from '../../contract/events.js';
 import { PORT_TYPES } from '../../contract/port-types.js';
 import { UsageError } from '../../core/errors.js';
 import { ACTION_NAMES } from '../../lab/control-api.js';
-import { parseFlags } from '../console/flags.js';
-import { EXIT_OK, type Output, processOutput } from '../console/io.js';
+import { parseFlags } from '../command-line/flags.js';
+import { EXIT_OK, type Output, processOutput } from '../command-line/io.js';
 
 /**
  * `dcagent completion bash|zsh`: a completion script generated from the command tree itself, so a

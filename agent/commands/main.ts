@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { agentVersion } from '../../core/version.js';
 import { registerDemo } from '../../tools/demo/command.js';
-import { EXIT_OK, EXIT_USAGE, type Output, processOutput, reportError } from '../console/io.js';
+import { EXIT_OK, EXIT_USAGE, type Output, processOutput, reportError } from '../command-line/io.js';
 import { registerAudit } from './audit.js';
 import { registerCheckConfig } from './check-config.js';
 import { registerCompletion } from './completion.js';
@@ -9,7 +9,7 @@ import { registerEnqueue } from './enqueue.js';
 import { registerEvents } from './events.js';
 import { registerJobs } from './jobs.js';
 
-export { exitQuietlyOnClosedPipe } from '../console/io.js';
+export { exitQuietlyOnClosedPipe } from '../command-line/io.js';
 
 import { registerLab } from '../../tools/lab/command.js';
 import { registerPlan } from './plan.js';

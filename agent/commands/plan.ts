@@ -5,8 +5,8 @@ import { UsageError } from '../../core/errors.js';
 import type { Operation, Plan, PlanValidation } from '../../drivers/driver.js';
 import { isConnectTimeout } from '../../drivers/transport/ssh.js';
 import { prettyXml } from '../../drivers/xml/xml.js';
-import { intFlag, parseFlags } from '../console/flags.js';
-import { EXIT_FAILURE, EXIT_OK, type Output, processOutput } from '../console/io.js';
+import { intFlag, parseFlags } from '../command-line/flags.js';
+import { EXIT_FAILURE, EXIT_OK, type Output, processOutput } from '../command-line/io.js';
 import { configFrom, connectionTargetFlags } from './common.js';
 import { planCliJob, prepareCliJob } from './job-check.js';
 

@@ -3,8 +3,8 @@ import { z } from 'zod';
 import { httpPortSchema } from '../../config/schema.js';
 import { RedisAccessError } from '../../core/errors.js';
 import { Agent } from '../app.js';
-import { parseFlags } from '../console/flags.js';
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Output, processOutput } from '../console/io.js';
+import { parseFlags } from '../command-line/flags.js';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Output, processOutput } from '../command-line/io.js';
 import { configFrom } from './common.js';
 
 const flagsSchema = z.strictObject({

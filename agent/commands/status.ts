@@ -4,7 +4,7 @@ import { loadConfig } from '../../config/load.js';
 import { DcAgentError, type ErrorCode, UsageError } from '../../core/errors.js';
 import type { PollFailureReason, PortReading } from '../../drivers/snmp/poller.js';
 import { SnmpPoller } from '../../drivers/snmp/poller.js';
-import { EXIT_OK, type Output, processOutput } from '../console/io.js';
+import { EXIT_OK, type Output, processOutput } from '../command-line/io.js';
 import { evaluateHealth, type HealthReason } from '../health/evaluate.js';
 import { cliTarget } from './common.js';
 

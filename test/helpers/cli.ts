@@ -1,8 +1,8 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { Output } from '../../agent/command-line/io.js';
 import { main } from '../../agent/commands/main.js';
-import type { Output } from '../../agent/console/io.js';
 
 export interface CliRun {
   code: number;

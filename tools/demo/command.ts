@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { intFlag, parseFlags } from '../../agent/console/flags.js';
-import { EXIT_OK, type Output, processOutput } from '../../agent/console/io.js';
+import { intFlag, parseFlags } from '../../agent/command-line/flags.js';
+import { EXIT_OK, type Output, processOutput } from '../../agent/command-line/io.js';
 import { loadConfig } from '../../config/load.js';
 import { runDemo } from './scenario.js';
 

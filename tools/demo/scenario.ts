@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Queue } from 'bullmq';
 import { parse, stringify } from 'yaml';
 import { Agent } from '../../agent/app.js';
-import type { Output } from '../../agent/console/io.js';
+import type { Output } from '../../agent/command-line/io.js';
 import { readNew } from '../../agent/events/stream.js';
 import { createRedis, type RedisClient } from '../../agent/redis.js';
 import { type AgentConfig, loadConfig } from '../../config/load.js';

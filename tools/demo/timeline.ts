@@ -1,5 +1,5 @@
 import { styleText } from 'node:util';
-import type { Output } from '../../agent/console/io.js';
+import type { Output } from '../../agent/command-line/io.js';
 import type { ConnectionState } from '../../contract/lifecycle.js';
 
 type Style = Parameters<typeof styleText>[0];

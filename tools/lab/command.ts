@@ -1,6 +1,6 @@
 import { relative } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
-import { EXIT_OK, type Output, processOutput } from '../../agent/console/io.js';
+import { EXIT_OK, type Output, processOutput } from '../../agent/command-line/io.js';
 import type { Platform, PortType } from '../../contract/port-types.js';
 import { UsageError } from '../../core/errors.js';
 import type { OpticsAdapterId } from '../../drivers/optics/adapter.js';

@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Output, processOutput } from '../../agent/console/io.js';
+import {
+  EXIT_FAILURE,
+  EXIT_OK,
+  EXIT_USAGE,
+  type Output,
+  processOutput,
+} from '../../agent/command-line/io.js';
 import { DcAgentError, UsageError } from '../../core/errors.js';
 import { ACTION_NAMES, ACTIONS, type ActionName } from '../../lab/control-api.js';
 import type { LabState } from '../../lab/index.js';
