@@ -43,16 +43,10 @@ const cp = (action: ControlPlaneAction): TransitionDriver => ({ by: 'control-pla
 const ag = (event: EventType, to?: 'available' | 'unavailable'): TransitionDriver =>
   to ? { by: 'agent', event, to } : { by: 'agent', event };
 
-// States from which a customer or operator may still delete the connection.
-const DELETABLE: readonly ConnectionState[] = [
-  'to-be-audited',
-  'to-be-paid',
-  'under-construction',
-  'to-be-confirmed',
-  'available',
-  'unavailable',
-  'unapproved',
-];
+// States from which a customer or operator may still delete the connection: all but the way out.
+const DELETABLE: readonly ConnectionState[] = CONNECTION_STATES.filter(
+  (s) => s !== 'deleting' && s !== 'removed',
+);
 
 export const TRANSITIONS: readonly Transition[] = Object.freeze([
   { from: 'to-be-audited', to: 'to-be-paid', driver: cp('audit-approved') },
