@@ -1,32 +1,26 @@
 import { describe, expect, it } from 'vitest';
-import { buildConfig, type DeviceConfig } from '../../../config/load.js';
+import type { DeviceConfig } from '../../../config/load.js';
 import { PLATFORM_KINDS, PLATFORMS, type Platform } from '../../../contract/port-types.js';
 import { hasCode } from '../../../core/errors.js';
 import { CliDriver } from '../../../drivers/cli/driver.js';
 import { createDriver } from '../../../drivers/factory/factory.js';
 import { NetconfDriver } from '../../../drivers/netconf/driver.js';
 import { countChanges, unifiedDiff } from '../../../drivers/port-state.js';
+import { testDevice } from '../../helpers/device-config.js';
 
 function device(platform: Platform): DeviceConfig {
   const cli = PLATFORM_KINDS[platform] === 'cli';
   const ssh = { username: 'u', passwordEnv: 'P', hostKey: `SHA256:${'a'.repeat(43)}` };
-  return buildConfig(
+  return testDevice(
     {
-      devices: [
-        {
-          id: 'd1',
-          host: '192.0.2.1',
-          platform,
-          portType: '10GBASE-LR',
-          ports: ['10GE1/0/1'],
-          ...(cli ? { cli: ssh } : { netconf: ssh }),
-          snmp: { version: '2c', communityEnv: 'C' },
-          optics: 'none',
-        },
-      ],
+      id: 'd1',
+      host: '192.0.2.1',
+      platform,
+      ports: ['10GE1/0/1'],
+      ...(cli ? { cli: ssh } : { netconf: ssh }),
     },
-    { env: { P: 'secret-pw', C: 'public' } },
-  ).devices[0]!;
+    { P: 'secret-pw' },
+  );
 }
 
 describe('createDriver', () => {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildConfig, type DeviceConfig } from '../../../../config/load.js';
+import type { DeviceConfig } from '../../../../config/load.js';
 import { hasCode } from '../../../../core/errors.js';
 import type { PortIntent } from '../../../../drivers/driver.js';
 import { NetconfDriver } from '../../../../drivers/netconf/driver.js';
@@ -7,6 +7,7 @@ import { NetconfPool } from '../../../../drivers/netconf/pool.js';
 import { CAP } from '../../../../drivers/netconf/rpc.js';
 import { ietfInterfacesPlatform } from '../../../../drivers/platforms/ietf-interfaces/index.js';
 import { FAKE_PASSWORD, FAKE_USER, FakeNetconfServer } from '../../../fakes/netconf-server.js';
+import { testDevice } from '../../../helpers/device-config.js';
 import { rejection } from '../../../helpers/rejection.js';
 
 const IETF = 'urn:ietf:params:xml:ns:yang:ietf-interfaces';
@@ -32,28 +33,20 @@ async function setup(capabilities: string[]) {
   };
   await srv.listen();
   servers.push(srv);
-  const device: DeviceConfig = buildConfig(
+  const device: DeviceConfig = testDevice(
     {
-      devices: [
-        {
-          id: 'unit-dev',
-          host: '127.0.0.1',
-          platform: 'ietf-interfaces',
-          portType: '10GBASE-LR',
-          ports: ['p1'],
-          netconf: {
-            port: srv.port,
-            username: FAKE_USER,
-            passwordEnv: 'NC_PASS',
-            hostKey: srv.hostKeyFingerprint,
-          },
-          snmp: { version: '2c', communityEnv: 'COMM' },
-          optics: 'none',
-        },
-      ],
+      id: 'unit-dev',
+      platform: 'ietf-interfaces',
+      ports: ['p1'],
+      netconf: {
+        port: srv.port,
+        username: FAKE_USER,
+        passwordEnv: 'NC_PASS',
+        hostKey: srv.hostKeyFingerprint,
+      },
     },
-    { env: { NC_PASS: FAKE_PASSWORD, COMM: 'public' } },
-  ).devices[0]!;
+    { NC_PASS: FAKE_PASSWORD },
+  );
   const pool = new NetconfPool();
   pools.push(pool);
   return { srv, driver: new NetconfDriver(device, ietfInterfacesPlatform, { pool }) };

@@ -1,10 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildConfig, type DeviceConfig } from '../../../../config/load.js';
+import type { DeviceConfig } from '../../../../config/load.js';
 import { DcAgentError, hasCode } from '../../../../core/errors.js';
 import { NetconfPool } from '../../../../drivers/netconf/pool.js';
 import * as rpc from '../../../../drivers/netconf/rpc.js';
 import { FAKE_PASSWORD, FAKE_USER, FakeNetconfServer } from '../../../fakes/netconf-server.js';
+import { testDevice } from '../../../helpers/device-config.js';
 
 const servers: FakeNetconfServer[] = [];
 const pools: NetconfPool[] = [];
@@ -17,30 +18,22 @@ async function setup(idleCloseSeconds = 300) {
   const srv = new FakeNetconfServer();
   await srv.listen();
   servers.push(srv);
-  const device: DeviceConfig = buildConfig(
+  const device: DeviceConfig = testDevice(
     {
-      devices: [
-        {
-          id: 'pool-dev',
-          host: '127.0.0.1',
-          platform: 'ietf-interfaces',
-          portType: '10GBASE-LR',
-          ports: ['p1'],
-          netconf: {
-            port: srv.port,
-            username: FAKE_USER,
-            passwordEnv: 'NC_PASS',
-            hostKey: srv.hostKeyFingerprint,
-            idleCloseSeconds,
-            rpcTimeoutMs: 1_000,
-          },
-          snmp: { version: '2c', communityEnv: 'COMM' },
-          optics: 'none',
-        },
-      ],
+      id: 'pool-dev',
+      platform: 'ietf-interfaces',
+      ports: ['p1'],
+      netconf: {
+        port: srv.port,
+        username: FAKE_USER,
+        passwordEnv: 'NC_PASS',
+        hostKey: srv.hostKeyFingerprint,
+        idleCloseSeconds,
+        rpcTimeoutMs: 1_000,
+      },
     },
-    { env: { NC_PASS: FAKE_PASSWORD, COMM: 'public' } },
-  ).devices[0]!;
+    { NC_PASS: FAKE_PASSWORD },
+  );
   const pool = new NetconfPool();
   pools.push(pool);
   return { srv, device, pool };
