@@ -1,4 +1,4 @@
-import { buildConfig, type DeviceConfig } from '../../config/load.js';
+import { type AgentConfig, buildConfig, type DeviceConfig } from '../../config/load.js';
 
 /** The inventory fields a test device spells out; the rest come from `TEST_DEVICE_DEFAULTS`. */
 export interface TestDeviceFields {
@@ -17,15 +17,22 @@ const TEST_DEVICE_DEFAULTS = {
 };
 
 /**
- * One inventory entry built through the real config loader, so tests use the DeviceConfig that
- * production code sees. `env` holds the secrets its `…Env` fields name.
+ * A whole config built through the real loader: each device gets `TEST_DEVICE_DEFAULTS` under its
+ * own fields, the other sections are taken as given. `env` holds the secrets the `…Env` fields name.
  */
-export function testDevice(fields: TestDeviceFields, env: Record<string, string> = {}): DeviceConfig {
-  const cfg = buildConfig(
-    { devices: [{ ...TEST_DEVICE_DEFAULTS, ...fields }] },
+export function testConfig(
+  o: { devices: readonly TestDeviceFields[]; [section: string]: unknown },
+  env: Record<string, string> = {},
+): AgentConfig {
+  return buildConfig(
+    { ...o, devices: o.devices.map((d) => ({ ...TEST_DEVICE_DEFAULTS, ...d })) },
     { env: { DCAGENT_TEST_COMMUNITY: 'public', ...env } },
   );
-  const device = cfg.devices[0];
+}
+
+/** One inventory entry built through the real config loader, as production code sees it. */
+export function testDevice(fields: TestDeviceFields, env: Record<string, string> = {}): DeviceConfig {
+  const device = testConfig({ devices: [fields] }, env).devices[0];
   if (!device) throw new Error('config without the device');
   return device;
 }

@@ -1,21 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { createMetrics } from '../../../agent/metrics.js';
 import { Monitor, type MonitorDeps } from '../../../agent/monitor.js';
-import { buildConfig } from '../../../config/load.js';
 import { createLogger } from '../../../core/logger.js';
 import type { PortPollResult } from '../../../drivers/snmp/poller.js';
+import { testConfig } from '../../helpers/device-config.js';
 
 // The monitor's series for one port: what a poll sets, and that a device handed to another
 // replica (or a connection removed) leaves no stale series behind. Redis-backed parts (store,
 // leases, outbox) are replaced by minimal stand-ins: only the metrics are under test here.
 
 const FP = 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
-const cfg = buildConfig(
+const cfg = testConfig(
   {
     devices: [
       {
         id: 'sw1',
-        host: '127.0.0.1',
         platform: 'ietf-interfaces',
         portType: '100GBASE-LR4',
         ports: ['100GE1/0/5'],
@@ -25,7 +24,7 @@ const cfg = buildConfig(
       },
     ],
   },
-  { env: { SW_PASS: 'pa55-word-xyz', SW_COMM: 'comm-unity-xyz' } },
+  { SW_PASS: 'pa55-word-xyz', SW_COMM: 'comm-unity-xyz' },
 );
 
 const record = {

@@ -7,28 +7,26 @@ import type { ConnectionStore } from '../../../agent/connections.js';
 import { createMetrics } from '../../../agent/metrics.js';
 import { Monitor, type PortPoller } from '../../../agent/monitor.js';
 import type { PollLeases } from '../../../agent/poll-leases.js';
-import { buildConfig } from '../../../config/load.js';
 import { silentLogger } from '../../../core/logger.js';
 import type { PortPollResult } from '../../../drivers/snmp/poller.js';
+import { testConfig } from '../../helpers/device-config.js';
 
 const FP = 'SHA256:Ra3YvU1tUYxT5hZb2cU0qW8bN6m1FV8s1v0gq7JzK9A';
 const INTERVAL_MS = 2_000;
 
-const cfg = buildConfig(
+const cfg = testConfig(
   {
     monitoring: { intervalSeconds: INTERVAL_MS / 1000 },
     devices: ['slow', 'fast'].map((id) => ({
       id,
-      host: '127.0.0.1',
       platform: 'ietf-interfaces',
-      portType: '10GBASE-LR',
       ports: ['p1'],
       netconf: { username: 'u', passwordEnv: 'PW', hostKey: FP },
       snmp: { version: '2c', communityEnv: 'COMM', timeoutMs: 300, retries: 1, backoff: 1 },
       optics: 'huawei',
     })),
   },
-  { env: { PW: 'pw-pw-pw-pw', COMM: 'comm-comm' } },
+  { PW: 'pw-pw-pw-pw', COMM: 'comm-comm' },
 );
 
 describe('monitor scheduling', () => {

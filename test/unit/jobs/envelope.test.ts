@@ -1,6 +1,5 @@
 import type { Job } from 'bullmq';
 import { describe, expect, it } from 'vitest';
-import { buildConfig } from '../../../config/load.js';
 import { JOB_EVENT_TYPES } from '../../../contract/events.js';
 import { JOB_NAMES, JOB_SCHEMAS } from '../../../contract/jobs.js';
 import { silentLogger } from '../../../core/logger.js';
@@ -9,15 +8,14 @@ import type { AuditResult } from '../../../jobs/handlers/audit.js';
 import { JOB_HANDLERS, parseJob } from '../../../jobs/handlers/index.js';
 import { createProcessor } from '../../../jobs/pipeline/processor.js';
 import { MemoryDriver } from '../../fakes/memory-driver.js';
+import { testConfig } from '../../helpers/device-config.js';
 
-const cfg = buildConfig(
+const cfg = testConfig(
   {
     devices: [
       {
         id: 'sw1',
-        host: '127.0.0.1',
         platform: 'ietf-interfaces',
-        portType: '10GBASE-LR',
         ports: ['10GE1/0/1', '10GE1/0/2'],
         netconf: { username: 'u', passwordEnv: 'PW', hostKey: `SHA256:${'A'.repeat(43)}` },
         snmp: { version: '2c', communityEnv: 'PW' },
@@ -25,7 +23,7 @@ const cfg = buildConfig(
       },
     ],
   },
-  { env: { PW: 'pw-123456' } },
+  { PW: 'pw-123456' },
 );
 
 interface Published {
