@@ -99,7 +99,6 @@ describe.concurrent('SIGKILL mid-provision: a restarted agent completes the job,
         }
 
         expect(await doomed.stop('SIGKILL')).toBe('SIGKILL');
-        const killedAt = Date.now();
 
         // Before any agent runs again the device has cleaned up by itself; for the confirmed commit
         // that is the session's end, long before confirmTimeoutSeconds (120) could have done it.
@@ -110,10 +109,11 @@ describe.concurrent('SIGKILL mid-provision: a restarted agent completes the job,
         expect((await readPort(nc, port, 'candidate'))?.description).toBe(leftOver);
 
         const heir = start();
+        // Stall detection (stalledSeconds 4, plus up to two stall checks) and the device lease
+        // (3 s) hand the job to the new agent in about 11 s on an idle machine; the deadline
+        // leaves room for a loaded one, and a job nobody takes back never settles.
         const { state, job } = await queue.settle(jobId, 40_000);
         expect(state, job.failedReason).toBe('completed');
-        // Stall detection: stalledSeconds (4) plus up to two stall checks, and the device lease (3 s).
-        expect(Date.now() - killedAt).toBeLessThan(20_000);
 
         // The device holds exactly the intent: running and candidate agree, nothing half-changed.
         const after = await readPort(nc, port);

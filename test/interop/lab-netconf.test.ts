@@ -111,7 +111,9 @@ describe('lab NETCONF server', () => {
     expect(answer).not.toMatch(/\n#\d+\n/);
   });
 
-  it('a confirmed commit without the confirming commit rolls back, in the lab as in netconfd', async () => {
+  it('a confirmed commit without the confirming commit rolls back, in the lab as in netconfd', {
+    timeout: 90_000,
+  }, async () => {
     const d = (await lab()).devices[1]!;
     const targets: [string, DeviceConfig, () => Promise<{ description?: string } | undefined>, string][] = [
       [
@@ -131,14 +133,18 @@ describe('lab NETCONF server', () => {
         '10GE7/0/31',
       ],
     ];
+    // Long enough for ncclient (Python start-up, SSH login) to look while the commit is pending on a
+    // loaded machine; the second look waits out the timeout counted from the commit itself.
+    const CONFIRM_S = 8;
     for (const [name, device, read, port] of targets) {
       const before = (await read())?.description;
-      const s = await unconfirmedCommit(device, port, `HC hc-confirm-${name} pending`, 2);
+      const s = await unconfirmedCommit(device, port, `HC hc-confirm-${name} pending`, CONFIRM_S);
+      const committedAt = Date.now();
       try {
         expect((await read())?.description, `${name}: running holds the change while it waits`).toBe(
           `HC hc-confirm-${name} pending`,
         );
-        await sleep(3_500);
+        await sleep(Math.max(0, committedAt + CONFIRM_S * 1000 + 2_500 - Date.now()));
         expect((await read())?.description, `${name}: rolled back after the timeout`).toBe(before);
       } finally {
         await s.close();

@@ -101,7 +101,7 @@ describe('NETCONF against netconfd (ietf-interfaces)', () => {
             afterConfirmedCommit: async () => {
               const committedAt = Date.now();
               seenDuring.push(await ncclientReadPort(peer, 'ietf', PORT));
-              await sleep(committedAt + CONFIRM_S * 1000 + 2_500 - Date.now());
+              await sleep(Math.max(0, committedAt + CONFIRM_S * 1000 + 2_500 - Date.now()));
               seenDuring.push(await ncclientReadPort(peer, 'ietf', PORT));
               throw new Error('simulated crash before the confirming commit');
             },
