@@ -24,20 +24,21 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-function netconfSwitch(platform: LabPlatform): { sw: NetconfSimSwitch; a: string; b: string } {
+/** A switch with two 10G ports named as its platform names them, stopped after the test. */
+function twoPorts<S extends SimSwitch>(
+  platform: { portName(portType: '10GBASE-LR', n: number): string },
+  make: (ports: { name: string; portType: '10GBASE-LR' }[]) => S,
+): { sw: S; a: string; b: string } {
   const [a, b] = [platform.portName('10GBASE-LR', 1), platform.portName('10GBASE-LR', 2)];
-  const sw = new NetconfSimSwitch({
-    id: 'lab-sw-09',
-    platform,
-    optics: 'huawei',
-    ports: [
-      { name: a, portType: '10GBASE-LR' },
-      { name: b, portType: '10GBASE-LR' },
-    ],
-  });
+  const sw = make([a, b].map((name) => ({ name, portType: '10GBASE-LR' as const })));
   switches.push(sw);
   return { sw, a, b };
 }
+
+const netconfSwitch = (platform: LabPlatform) =>
+  twoPorts(platform, (ports) => new NetconfSimSwitch({ id: 'lab-sw-09', platform, optics: 'huawei', ports }));
+const cliSwitch = (platform: LabCliPlatform) =>
+  twoPorts(platform, (ports) => new CliSimSwitch({ id: 'lab-sw-10', platform, optics: 'huawei', ports }));
 
 /** What the agent's driver reads back from the switch's running datastore. */
 function read(sw: NetconfSimSwitch, port: string) {
@@ -120,21 +121,6 @@ describe.each([...LAB_PLATFORMS.values()].map((p) => [p.name, p] as const))(
     });
   },
 );
-
-function cliSwitch(platform: LabCliPlatform): { sw: CliSimSwitch; a: string; b: string } {
-  const [a, b] = [platform.portName('10GBASE-LR', 1), platform.portName('10GBASE-LR', 2)];
-  const sw = new CliSimSwitch({
-    id: 'lab-sw-10',
-    platform,
-    optics: 'huawei',
-    ports: [
-      { name: a, portType: '10GBASE-LR' },
-      { name: b, portType: '10GBASE-LR' },
-    ],
-  });
-  switches.push(sw);
-  return { sw, a, b };
-}
 
 /** Types lines into a session on the switch, as the agent's CLI driver does; returns the output. */
 function type(sw: CliSimSwitch, ...lines: string[]): string {
