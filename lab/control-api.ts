@@ -129,14 +129,48 @@ export const ACTIONS = {
       return eachSwitch(lab, device, (s) => s.impair(impairment));
     },
   },
+  edit: {
+    summary:
+      'an engineer changes --port on the switch, saved: --description T, --shutdown, or --delete (its configuration)',
+    schema: z
+      .strictObject({
+        device: deviceId,
+        port: portName,
+        description: z.string().min(1).max(255).optional(),
+        shutdown: z.literal(true).optional(),
+        delete: z.literal(true).optional(),
+      })
+      .refine((b) => [b.description !== undefined, b.shutdown, b.delete].filter(Boolean).length === 1, {
+        message: 'give exactly one of description, shutdown, delete',
+      }),
+    run: (lab: ControlledLab, b: { device: string; port: string; description?: string; delete?: true }) =>
+      eachSwitch(lab, b.device, (s) =>
+        s.editPort(
+          b.port,
+          b.description !== undefined
+            ? { kind: 'description', text: b.description }
+            : b.delete
+              ? { kind: 'delete' }
+              : { kind: 'shutdown' },
+        ),
+      ),
+  },
   reboot: {
     summary:
-      'reboot: sessions drop, sysUpTime restarts, running kept, candidate lost (--down-ms, default 2000; --renumber: ifIndex values change)',
-    schema: z.strictObject({ device: deviceId, downMs: ms.optional(), renumber: z.boolean().optional() }),
-    run: (lab: ControlledLab, b: { device: string; downMs?: number; renumber?: boolean }) =>
+      'reboot: sessions drop, sysUpTime restarts, running kept, candidate lost (--down-ms, default 2000; --renumber: ifIndex values change; --lose-config: the last commit is lost)',
+    schema: z.strictObject({
+      device: deviceId,
+      downMs: ms.optional(),
+      renumber: z.boolean().optional(),
+      loseConfig: z.boolean().optional(),
+    }),
+    run: (
+      lab: ControlledLab,
+      b: { device: string; downMs?: number; renumber?: boolean; loseConfig?: boolean },
+    ) =>
       eachSwitch(lab, b.device, (s) => {
         // The reply does not wait for the switch to come back; status shows `rebooting`.
-        void s.reboot(b.downMs, { renumber: b.renumber === true });
+        void s.reboot(b.downMs, { renumber: b.renumber === true, loseConfig: b.loseConfig === true });
       }),
   },
 } as const;

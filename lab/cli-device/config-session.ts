@@ -15,6 +15,8 @@ export class ConfigSession {
   readonly #device: CliDevice;
   #candidate: EmuInterfaces | undefined;
   readonly #touched = new Set<string>();
+  /** Which commit an immediate line belongs to: one per stay in configuration mode. */
+  #stay: object = {};
 
   constructor(device: CliDevice) {
     this.#device = device;
@@ -22,6 +24,7 @@ export class ConfigSession {
 
   /** Entering configuration mode: a two-stage device starts a candidate from running. */
   begin(): void {
+    this.#stay = {};
     if (this.#device.profile.commit === 'two-stage') this.#candidate = cloneInterfaces(this.#device.running);
   }
 
@@ -59,14 +62,17 @@ export class ConfigSession {
       else this.#candidate.delete(name);
       this.#touched.add(name);
     } else {
-      this.#device.commit([[name, value]]);
+      this.#device.commit([[name, value]], this.#stay);
     }
   }
 
   commit(): void {
     const c = this.#candidate;
     if (!c) return;
-    this.#device.commit([...this.#touched].map((n): [string, EmuInterface | undefined] => [n, c.get(n)]));
+    this.#device.commit(
+      [...this.#touched].map((n): [string, EmuInterface | undefined] => [n, c.get(n)]),
+      {},
+    );
     this.#touched.clear();
     this.#candidate = cloneInterfaces(this.#device.running);
   }

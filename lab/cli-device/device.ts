@@ -76,6 +76,8 @@ export class CliDevice {
   /** Pager prompts shown, for tests. */
   pagesShown = 0;
   readonly #listeners = new Set<ChangeListener>();
+  /** The session commit that changed running last, and each entry it changed as it was before. */
+  #lastCommit: { group: object; before: Map<string, EmuInterface | undefined> } | undefined;
 
   constructor(options: CliDeviceOptions) {
     this.profile = options.profile;
@@ -96,9 +98,19 @@ export class CliDevice {
     return () => this.#listeners.delete(listener);
   }
 
-  /** Replaces running-config entries (a commit, or one immediate line) and tells the listeners. */
-  commit(changes: Iterable<[string, EmuInterface | undefined]>): void {
+  /**
+   * Replaces running-config entries (a commit, or one immediate line) and tells the listeners.
+   * `commit` names the session commit this belongs to (calls with the same object are one
+   * commit); the lab's own back-door changes pass none and are not a commit that a reboot loses.
+   */
+  commit(changes: Iterable<[string, EmuInterface | undefined]>, commit?: object): void {
+    if (commit && this.#lastCommit?.group !== commit) this.#lastCommit = { group: commit, before: new Map() };
+    const before = commit ? this.#lastCommit?.before : undefined;
     for (const [name, iface] of changes) {
+      if (before && !before.has(name)) {
+        const was = this.running.get(name);
+        before.set(name, was ? cloneInterface(was) : undefined);
+      }
       if (iface) this.running.set(name, cloneInterface(iface));
       else this.running.delete(name);
       const now = this.running.get(name);
@@ -109,6 +121,20 @@ export class CliDevice {
 
   save(): void {
     this.startup = cloneInterfaces(this.running);
+  }
+
+  /**
+   * A reload that lost the last commit (the box went down before it was saved): every entry that
+   * commit changed goes back, in the saved configuration too, to what it was before; then reload.
+   */
+  reloadLosingLastCommit(): void {
+    for (const [name, was] of this.#lastCommit?.before ?? []) {
+      if (was) this.startup.set(name, cloneInterface(was));
+      else this.startup.delete(name);
+    }
+    this.startup = sortInterfaces(this.startup);
+    this.#lastCommit = undefined;
+    this.reload();
   }
 
   /** What a reload does to the configuration: running is the saved one again, unsaved changes gone. */

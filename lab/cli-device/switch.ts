@@ -1,5 +1,12 @@
 import { subinterfacesOf } from '../../drivers/port-state.js';
-import { type SessionStatus, SimSwitch, type SwitchOptions } from '../model/switch.js';
+import {
+  LabActionError,
+  type PortEdit,
+  type SessionStatus,
+  type SimPort,
+  SimSwitch,
+  type SwitchOptions,
+} from '../model/switch.js';
 import { CliDevice } from './device.js';
 import type { LabCliPlatform } from './platforms.js';
 
@@ -58,8 +65,31 @@ export class CliSimSwitch extends SimSwitch {
    * A reload: sessions are dropped by the listener, and the box comes up with its saved
    * configuration, so whatever was typed and never saved is gone.
    */
-  protected rebootConfig(): void {
-    this.cli.reload();
+  protected rebootConfig(loseLastCommit: boolean): void {
+    if (loseLastCommit) this.cli.reloadLosingLastCommit();
+    else this.cli.reload();
+  }
+
+  /**
+   * As an engineer typing on the switch and saving: `description`, `shutdown`, or clearing the
+   * port back to how it ships (no description, shut, no service lines). Only this port is saved.
+   */
+  protected editPortConfig(port: SimPort, edit: PortEdit): void {
+    if (edit.kind === 'description' && edit.text.length > this.platform.profile.descriptionMaxLength) {
+      throw new LabActionError(
+        `description is longer than ${this.platform.profile.descriptionMaxLength} characters`,
+      );
+    }
+    this.cli.setPort(
+      port.name,
+      edit.kind === 'description'
+        ? { description: edit.text }
+        : edit.kind === 'shutdown'
+          ? { enabled: false }
+          : { enabled: false, description: undefined, lines: [] },
+    );
+    const now = this.cli.port(port.name);
+    if (now) this.cli.startup.set(port.name, now);
   }
 
   /**

@@ -175,6 +175,9 @@ export interface SessionStatus {
 /** First ifIndex handed to sub-interfaces, clear of any physical port. */
 const SUBINTERFACE_IFINDEX_BASE = 1000;
 
+/** An out-of-band change to one port, as `lab ctl edit` makes it. */
+export type PortEdit = { kind: 'description'; text: string } | { kind: 'shutdown' } | { kind: 'delete' };
+
 export abstract class SimSwitch {
   readonly id: string;
   abstract readonly transport: LabTransport;
@@ -216,8 +219,13 @@ export abstract class SimSwitch {
 
   // ---- what a subclass provides ------------------------------------------------------------
 
-  /** A reboot, seen by the configuration: sessions' uncommitted work is lost. */
-  protected abstract rebootConfig(): void;
+  /**
+   * A reboot, seen by the configuration: sessions' uncommitted work is lost; with
+   * `loseLastCommit` the last commit is lost too (the switch rebooted before it was saved).
+   */
+  protected abstract rebootConfig(loseLastCommit: boolean): void;
+  /** An out-of-band change to one port, in running and in what survives a reboot. */
+  protected abstract editPortConfig(port: SimPort, edit: PortEdit): void;
   /** Writes `<port>.<vlan>` into running (or removes it) as another operator would. */
   protected abstract changeSubinterface(port: string, vlan: number, add: boolean): void;
   protected abstract stopConfig(): void;
@@ -503,11 +511,11 @@ export abstract class SimSwitch {
    * unconfirmed commit; CLI: running goes back to the saved configuration), takes every link down
    * for `downMs`, and comes back with sysUpTime restarting from zero.
    */
-  reboot(downMs = 2000, options: { renumber?: boolean } = {}): Promise<void> {
+  reboot(downMs = 2000, options: { renumber?: boolean; loseConfig?: boolean } = {}): Promise<void> {
     if (this.#rebooting) throw new LabActionError(`switch ${this.id} is already rebooting`, 409);
     this.#rebooting = true;
     this.#emit({ kind: 'reachability' });
-    this.rebootConfig();
+    this.rebootConfig(options.loseConfig === true);
     for (const p of this.ports) {
       if (p.flapTimer) clearTimeout(p.flapTimer);
       p.flapTimer = undefined;
@@ -537,6 +545,15 @@ export abstract class SimSwitch {
         resolve();
       }, downMs);
     });
+  }
+
+  /**
+   * What an engineer on the switch does outside the agent (docs/lab.md "Out-of-band changes"):
+   * set the description, shut the port, or delete its configuration. It lands in running at
+   * once, and is saved, so the agent's next read sees it and a reboot keeps it.
+   */
+  editPort(port: string, edit: PortEdit): void {
+    this.editPortConfig(this.port(port), edit);
   }
 
   addSubinterface(port: string, vlan: number): void {

@@ -84,6 +84,8 @@ export class NetconfDevice {
   /** Undefined while the candidate equals running (nobody edited it since the last commit). */
   #candidate: DataNode[] | undefined;
   #candidateEditor: number | undefined;
+  /** Running as it was before the last commit that changed it: what `reboot(true)` comes back to. */
+  #beforeLastCommit: DataNode[] | undefined;
   readonly #locks = new Map<Target, number>();
   readonly #sessions = new Map<number, SessionHandle>();
   #nextSessionId = 1;
@@ -144,13 +146,21 @@ export class NetconfDevice {
     }
   }
 
-  /** Reboot: every session drops, a confirmed commit nobody confirmed is lost, running stays. */
-  reboot(): void {
+  /**
+   * Reboot: every session drops, a confirmed commit nobody confirmed is lost, running stays.
+   * With `loseLastCommit` running also goes back to before the last commit (this switch has no
+   * startup datastore: running is what a reboot keeps, so losing the save is losing the commit).
+   */
+  reboot(loseLastCommit = false): void {
     for (const [id, handle] of [...this.#sessions]) {
       handle.terminate('device reboot');
       this.endSession(id);
     }
     if (this.#confirm) this.#rollBack('device rebooted before the commit was confirmed');
+    else if (loseLastCommit && this.#beforeLastCommit) {
+      this.#setRunning(this.#beforeLastCommit, 'reboot lost the last commit');
+    }
+    this.#beforeLastCommit = undefined;
     this.#locks.clear();
     this.#candidate = undefined;
     this.#candidateEditor = undefined;
@@ -162,7 +172,11 @@ export class NetconfDevice {
    * does not silently revert it.
    */
   applyExternal(payload: XmlFragment, why: string): void {
-    const config = configElement(payload);
+    this.applyExternalConfig(configElement(payload), why);
+  }
+
+  /** `applyExternal` for a `<config>` element already parsed. */
+  applyExternalConfig(config: XmlElement, why: string): void {
     const schema = this.platform.schema;
     this.#setRunning(editTree(this.#running, config, 'merge', schema), why);
     if (this.#candidate) this.#candidate = editTree(this.#candidate, config, 'merge', schema);
@@ -405,6 +419,8 @@ export class NetconfDevice {
     if (problems.length > 0) throw new NetconfError(problems);
 
     if (pending) clearTimeout(pending.timer);
+    // A confirmed commit and the commit that confirms it are one change: both go back to the same point.
+    this.#beforeLastCommit = pending?.rollback ?? this.#running;
     if (confirmed) {
       const rollback = pending?.rollback ?? this.#running;
       const timer = setTimeout(
@@ -459,6 +475,8 @@ export class NetconfDevice {
     // The candidate goes back too: what it held was the change being undone.
     this.#candidate = undefined;
     this.#candidateEditor = undefined;
+    // The last commit is undone already; the one before it was not recorded.
+    this.#beforeLastCommit = undefined;
     this.#setRunning(pending.rollback, `rollback: ${why}`);
   }
 

@@ -1,6 +1,13 @@
-import { type SessionStatus, SimSwitch, type SwitchOptions } from '../model/switch.js';
+import {
+  type PortEdit,
+  type SessionStatus,
+  type SimPort,
+  SimSwitch,
+  type SwitchOptions,
+} from '../model/switch.js';
 import { asData, type DataNode } from './datastore.js';
 import { NetconfDevice } from './device.js';
+import { portEditConfig } from './out-of-band.js';
 import type { LabPlatform } from './platform.js';
 
 /**
@@ -46,8 +53,16 @@ export class NetconfSimSwitch extends SimSwitch {
     }, why);
   }
 
-  protected rebootConfig(): void {
-    this.netconf.reboot();
+  protected rebootConfig(loseLastCommit: boolean): void {
+    this.netconf.reboot(loseLastCommit);
+  }
+
+  /** Committed to running at once (this switch has no startup datastore: running is what a reboot keeps). */
+  protected editPortConfig(port: SimPort, edit: PortEdit): void {
+    this.netconf.applyExternalConfig(
+      portEditConfig(this.platform, this.netconf.runningAsData(), port, edit),
+      `out-of-band ${edit.kind} on ${port.name}`,
+    );
   }
 
   protected changeSubinterface(port: string, vlan: number, add: boolean): void {

@@ -56,6 +56,10 @@ interface CtlOptions {
   serial?: string;
   ms?: number;
   renumber?: boolean;
+  loseConfig?: boolean;
+  description?: string;
+  shutdown?: boolean;
+  delete?: boolean;
   snmpLoss?: number;
   snmpDelayMs?: number;
   netconfDelayMs?: number;
@@ -156,6 +160,10 @@ export function registerLabCtl(lab: Command, io: Output = processOutput): void {
     .option('--serial <s>', 'serial number of an inserted transceiver')
     .option('--ms <ms>', 'how long snmp-hold holds a request', int)
     .option('--renumber', 'reboot: the interfaces come back with other ifIndex values')
+    .option('--lose-config', 'reboot: the switch comes back without its last commit (docs/lab.md)')
+    .option('--description <text>', 'edit: the new port description')
+    .option('--shutdown', 'edit: shut the port')
+    .option('--delete', "edit: delete the port's configuration")
     .option('--snmp-loss <p>', 'impair: share of SNMP requests lost, 0-1', decimal)
     .option('--snmp-delay-ms <ms>', 'impair: delay before each SNMP reply', int)
     .option('--netconf-delay-ms <ms>', 'impair: delay each way on the SSH (NETCONF or CLI) connections', int)
@@ -201,24 +209,10 @@ export function registerLabCtl(lab: Command, io: Output = processOutput): void {
       if (!(ACTION_NAMES as string[]).includes(action)) {
         throw new UsageError(`unknown lab action ${action} (known: status, ${ACTION_NAMES.join(', ')})`);
       }
-      const body = Object.fromEntries(
-        Object.entries({
-          device: o.device,
-          port: o.port,
-          db: o.db,
-          count: o.count,
-          downMs: o.downMs,
-          upMs: o.upMs,
-          vlan: o.vlan,
-          serial: o.serial,
-          ms: o.ms,
-          renumber: o.renumber,
-          snmpLoss: o.snmpLoss,
-          snmpDelayMs: o.snmpDelayMs,
-          netconfDelayMs: o.netconfDelayMs,
-          seed: o.seed,
-        }).filter(([, v]) => v !== undefined),
-      );
+      // Every flag but where-to-find-the-lab and how-to-print goes to the action as is; its schema
+      // refuses the ones it does not know.
+      const { url: _url, config: _config, json: _json, ...fields } = o;
+      const body = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
       const r = await call(`${base}/v1/${action as ActionName}`, 'POST', body);
       if (r.status !== 200) return fail(io, r, o.json);
       if (o.json) io.out(JSON.stringify(r.json, null, 2));
