@@ -236,15 +236,7 @@ export class Agent {
   private async startUp(): Promise<void> {
     const { cfg } = this.opts;
     this.logger.info({ agent: cfg.agent.id }, 'dcagent starting');
-    for (const d of cfg.devices) {
-      const ssh = d.netconf ?? d.cli;
-      if (ssh?.insecureAcceptAnyHostKey) {
-        this.logger.warn(
-          { device: d.id },
-          'host key NOT pinned (insecureAcceptAnyHostKey): any server can impersonate this device',
-        );
-      }
-    }
+    this.warnUnpinned(cfg.devices);
     this.http = createHttpServer({
       metrics: this.metrics,
       lifecycle: this.lifecycle,
@@ -338,6 +330,18 @@ export class Agent {
     });
   }
 
+  private warnUnpinned(devices: readonly DeviceConfig[]): void {
+    for (const d of devices) {
+      const ssh = d.netconf ?? d.cli;
+      if (ssh?.insecureAcceptAnyHostKey) {
+        this.logger.warn(
+          { device: d.id },
+          'host key NOT pinned (insecureAcceptAnyHostKey): any server can impersonate this device',
+        );
+      }
+    }
+  }
+
   /** The config the agent runs on now. */
   get config(): AgentConfig {
     return this.cfg;
@@ -350,6 +354,8 @@ export class Agent {
    */
   applyInventory(next: AgentConfig, diff: ConfigDiff): void {
     this.cfg = next;
+    const fresh = new Set([...diff.added, ...diff.changed]);
+    this.warnUnpinned(next.devices.filter((d) => fresh.has(d.id)));
     this.poller.reload(next, [...diff.added, ...diff.changed], diff.removed);
     if (this.processor) this.processor = this.buildProcessor(next);
     this.monitor.setInventory(next);

@@ -79,7 +79,7 @@ export function isEmptyDiff(d: ConfigDiff): boolean {
   return d.added.length + d.removed.length + d.changed.length + d.restartOnly.length === 0;
 }
 
-export type ReloadResult = 'applied' | 'unchanged' | 'invalid' | 'restart-required';
+export type ReloadResult = 'applied' | 'unchanged' | 'invalid' | 'restart-required' | 'failed';
 
 export interface ReloaderDeps {
   /** Reads and validates the file; throws ConfigError with one issue per problem. */
@@ -102,7 +102,7 @@ export class ConfigReloader {
     this.counter = deps.metrics
       ? new Counter({
           name: 'dcagent_config_reloads_total',
-          help: 'Config reloads (SIGHUP, --watch-config) by result: applied, unchanged, invalid, restart-required',
+          help: 'Config reloads (SIGHUP, --watch-config) by result: applied, unchanged, invalid, restart-required, failed',
           labelNames: ['result'],
           registers: [deps.metrics.registry],
         })
@@ -147,7 +147,7 @@ export class ConfigReloader {
     } catch (err) {
       // A bug of ours, not the file's: say so, and keep running on whatever applied.
       log.error({ trigger, err: errorMessage(err) }, 'config reload failed while applying');
-      return 'invalid';
+      return 'failed';
     }
     log.info(
       {

@@ -66,10 +66,8 @@ export function registerRun(program: Command, io: Output = processOutput): void 
             WATCH_DEBOUNCE_MS,
           )
         : undefined;
-      const onHup = () => {
-        agent.logger.info({ signal: 'SIGHUP' }, 'signal received; reloading the config');
-        reload('SIGHUP');
-      };
+      // The reload's own line names the trigger: one line per reload.
+      const onHup = () => reload('SIGHUP');
       let signals = 0;
       const onSignal = (sig: NodeJS.Signals) => {
         signals++;
