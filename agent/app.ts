@@ -26,6 +26,8 @@ import { PollLeases } from './poll-leases.js';
 import { createRedis, persistenceWarning, type RedisClient } from './redis.js';
 import { checkAgentPermissions, classifyRedisError, connectOrExplain } from './redis-access.js';
 import { RedisGuard } from './redis-guard.js';
+import type { ConfigDiff } from './reload.js';
+import { ReloadablePoller } from './reloadable-poller.js';
 
 const PAUSE_POINTS = {
   'before-commit': 'beforeCommit',
@@ -85,7 +87,10 @@ export class Agent {
   private readonly bull: RedisClient;
   private readonly outbox: EventOutbox;
   private readonly pool: NetconfPool;
-  private readonly poller: SnmpPoller;
+  private readonly poller: ReloadablePoller;
+  /** The running config: the inventory changes on a reload (applyInventory), nothing else does. */
+  private cfg: AgentConfig;
+  private processor: ReturnType<typeof createProcessor> | undefined;
   private readonly monitor: Monitor;
   private readonly drivers = new Map<string, DeviceDriver>();
   private readonly lockManager: DeviceLock;
@@ -110,6 +115,7 @@ export class Agent {
 
   constructor(private readonly opts: AgentOptions) {
     const { cfg } = opts;
+    this.cfg = cfg;
     this.logger = opts.logger ?? createLogger({ level: cfg.agent.logLevel, name: `dcagent/${cfg.agent.id}` });
     this.metrics = createMetrics();
     this.testFaults = testPauseHooks(this.logger);
@@ -163,7 +169,10 @@ export class Agent {
       metrics: this.metrics,
     });
     this.pool = new NetconfPool({ logger: this.logger });
-    this.poller = new SnmpPoller(cfg.devices, cfg.monitoring, { logger: this.logger });
+    this.poller = new ReloadablePoller(
+      (c) => new SnmpPoller(c.devices, c.monitoring, { logger: this.logger }),
+      cfg,
+    );
     this.monitor = new Monitor({
       cfg,
       poller: this.poller,
@@ -227,15 +236,7 @@ export class Agent {
   private async startUp(): Promise<void> {
     const { cfg } = this.opts;
     this.logger.info({ agent: cfg.agent.id }, 'dcagent starting');
-    for (const d of cfg.devices) {
-      const ssh = d.netconf ?? d.cli;
-      if (ssh?.insecureAcceptAnyHostKey) {
-        this.logger.warn(
-          { device: d.id },
-          'host key NOT pinned (insecureAcceptAnyHostKey): any server can impersonate this device',
-        );
-      }
-    }
+    this.warnUnpinned(cfg.devices);
     this.http = createHttpServer({
       metrics: this.metrics,
       lifecycle: this.lifecycle,
@@ -281,23 +282,11 @@ export class Agent {
     if (this.stopRequested) return;
     this.outbox.open();
     this.monitor.start();
-    const processor = createProcessor({
-      cfg,
-      driverFor: this.driverFor,
-      events: this.outbox,
-      lock: this.lockManager,
-      watch: this.monitor,
-      logger: this.logger,
-      dryRunAll: this.opts.dryRun ?? false,
-      onOutcome: (name, outcome, seconds) => {
-        if (outcome === 'delayed') return;
-        const label = jobNameLabel(name);
-        this.metrics.jobsTotal.inc({ name: label, outcome });
-        this.metrics.jobDuration.observe({ name: label }, seconds);
-      },
-    });
+    this.processor = this.buildProcessor(cfg);
     // Last: from here on jobs are taken.
     this.worker = createWorker(cfg, this.bull, (job, token, signal) => {
+      // The processor of the config current when the job starts (a reload replaces it).
+      const processor = this.processor ?? this.buildProcessor(this.cfg);
       const run = processor(job, token, signal);
       this.inFlight.add(run);
       const done = () => this.inFlight.delete(run);
@@ -320,6 +309,66 @@ export class Agent {
         dryRun: this.opts.dryRun ?? false,
       },
       'dcagent running',
+    );
+  }
+
+  private buildProcessor(cfg: AgentConfig): ReturnType<typeof createProcessor> {
+    return createProcessor({
+      cfg,
+      driverFor: this.driverFor,
+      events: this.outbox,
+      lock: this.lockManager,
+      watch: this.monitor,
+      logger: this.logger,
+      dryRunAll: this.opts.dryRun ?? false,
+      onOutcome: (name, outcome, seconds) => {
+        if (outcome === 'delayed') return;
+        const label = jobNameLabel(name);
+        this.metrics.jobsTotal.inc({ name: label, outcome });
+        this.metrics.jobDuration.observe({ name: label }, seconds);
+      },
+    });
+  }
+
+  private warnUnpinned(devices: readonly DeviceConfig[]): void {
+    for (const d of devices) {
+      const ssh = d.netconf ?? d.cli;
+      if (ssh?.insecureAcceptAnyHostKey) {
+        this.logger.warn(
+          { device: d.id },
+          'host key NOT pinned (insecureAcceptAnyHostKey): any server can impersonate this device',
+        );
+      }
+    }
+  }
+
+  /** The config the agent runs on now. */
+  get config(): AgentConfig {
+    return this.cfg;
+  }
+
+  /**
+   * Puts a reloaded inventory to use (agent/reload.ts has already refused anything else that
+   * changed). New jobs resolve against `next`; unchanged devices keep their driver and sessions;
+   * removed and changed devices' drivers close once the jobs running now are done.
+   */
+  applyInventory(next: AgentConfig, diff: ConfigDiff): void {
+    this.cfg = next;
+    const fresh = new Set([...diff.added, ...diff.changed]);
+    this.warnUnpinned(next.devices.filter((d) => fresh.has(d.id)));
+    this.poller.reload(next, [...diff.added, ...diff.changed], diff.removed);
+    if (this.processor) this.processor = this.buildProcessor(next);
+    this.monitor.setInventory(next);
+    const retired = [...diff.removed, ...diff.changed].flatMap((id) => {
+      const driver = this.drivers.get(id);
+      this.drivers.delete(id);
+      return driver ? [{ id, driver }] : [];
+    });
+    if (retired.length === 0) return;
+    void Promise.allSettled([...this.inFlight]).then(() =>
+      Promise.allSettled(
+        retired.map(({ id, driver }) => driver.close().then(() => this.pool.closeDevice(id))),
+      ),
     );
   }
 

@@ -92,12 +92,15 @@ export class Monitor implements ConnectionWatch {
   private readonly trackerCfg: TrackerConfig;
   private readonly clock: () => number;
   private readonly intervalMs: number;
+  /** The inventory ports are looked up in; a config reload replaces it (setInventory). */
+  private inventory: AgentConfig;
 
   /** Redis faults repeat every round; one line a minute per kind is enough (CONTRACT §2). */
   private readonly logLimit: LogLimiter;
 
   constructor(private readonly deps: MonitorDeps) {
     this.logLimit = new LogLimiter(deps.logger);
+    this.inventory = deps.cfg;
     this.trackerCfg = deps.cfg.monitoring;
     this.clock = deps.clock ?? Date.now;
     this.intervalMs = deps.cfg.monitoring.intervalSeconds * 1000;
@@ -212,13 +215,18 @@ export class Monitor implements ConnectionWatch {
       return false;
     }
     const seen = new Set<string>();
-    for (const { record, tracker } of rows) {
+    const gone: typeof rows = [];
+    for (const row of rows) {
+      const { record, tracker } = row;
       seen.add(record.connectionId);
       const mineNow = this.held.has(record.device) && !force?.has(record.device);
       const existing = this.tracked.get(record.connectionId);
       if (existing && mineNow) continue;
       const port = this.portConfig(record);
-      if (!port) continue;
+      if (!port) {
+        gone.push(row);
+        continue;
+      }
       const stored = portTrackStateSchema.safeParse(tracker);
       const state = stored.success
         ? stored.data
@@ -230,11 +238,72 @@ export class Monitor implements ConnectionWatch {
       this.tracked.delete(id);
       this.forgetMetrics(t);
     }
+    for (const row of gone) await this.notInInventory(row.record, row.tracker);
     return true;
   }
 
+  /**
+   * A config reload: ports are looked up in `cfg` from now on. Connections whose port left the
+   * inventory stop being polled at once; the next lease round reloads the tracked set, which
+   * reports them (notInInventory) and picks up ports that came back.
+   */
+  setInventory(cfg: AgentConfig): void {
+    this.inventory = cfg;
+    this.seenVersion = undefined;
+    for (const [id, t] of [...this.tracked]) {
+      const device = findDevice(cfg, t.record.device);
+      const port = device && findPort(device, t.record.port);
+      if (port) {
+        t.port = port;
+        continue;
+      }
+      this.tracked.delete(id);
+      this.forgetMetrics(t);
+    }
+  }
+
+  /**
+   * `monitoring.degraded` with reason `not-in-inventory`, once per connection: the degraded
+   * reason is stored with the tracker state, so later rounds (and other replicas, whose write is
+   * refused as stale) do not repeat it. A port that comes back recovers through the tracker.
+   */
+  private async notInInventory(record: ConnectionRecord, tracker: unknown): Promise<void> {
+    const stored = portTrackStateSchema.safeParse(tracker);
+    const base = stored.success
+      ? stored.data
+      : initialState(record.device, record.port, { underConstruction: true });
+    if (base.degraded?.reason === 'not-in-inventory') return;
+    const now = this.clock();
+    const state: PortTrackState = {
+      ...base,
+      ver: base.ver + 1,
+      degraded: { reason: 'not-in-inventory', since: now },
+      recoverStreak: 0,
+      monitoringDamping: { ...base.monitoringDamping, reportedDegraded: true },
+    };
+    const { connectionId, device, port } = record;
+    try {
+      const res = await this.deps.events.publish({
+        type: 'monitoring.degraded',
+        subject: connectionId,
+        id: monitoringEventId(record, state.ver, 'monitoring.degraded'),
+        data: { device, port, reason: 'not-in-inventory', since: new Date(now).toISOString() },
+        state: this.deps.store.trackerWrite(connectionId, state, base.ver, true),
+      });
+      if (!res.stale)
+        this.deps.logger.info({ connectionId, device, port }, 'port left the inventory: degraded');
+    } catch (err) {
+      // Tried again at the next refresh: the stored state still lacks the reason.
+      this.logLimit.warn(
+        'not-in-inventory',
+        { err: (err as Error).message },
+        'monitor: cannot report a removed port',
+      );
+    }
+  }
+
   private portConfig(record: ConnectionRecord): PortConfig | undefined {
-    const device = findDevice(this.deps.cfg, record.device);
+    const device = findDevice(this.inventory, record.device);
     const port = device && findPort(device, record.port);
     if (!port) {
       this.deps.logger.warn(

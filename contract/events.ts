@@ -70,6 +70,8 @@ export const MONITORING_REASONS = [
   /** Extension: the device answered, but without an object the poll needs (noSuch*): a failed poll. */
   'no-such-object',
   'snmp-error',
+  /** Extension: a config reload removed the device or port; it is no longer polled. */
+  'not-in-inventory',
   'recovered',
 ] as const;
 export type MonitoringReason = (typeof MONITORING_REASONS)[number];

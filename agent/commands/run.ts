@@ -1,36 +1,73 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { resolveConfigPath } from '../../config/load.js';
 import { httpPortSchema } from '../../config/schema.js';
 import { RedisAccessError } from '../../core/errors.js';
 import { Agent } from '../app.js';
 import { parseFlags } from '../command-line/flags.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Output, processOutput } from '../command-line/io.js';
+import { ConfigReloader, watchConfigFile } from '../reload.js';
 import { configFrom } from './common.js';
 
 const flagsSchema = z.strictObject({
   config: z.string().optional(),
   dryRun: z.boolean().optional(),
   httpPort: z.coerce.number().pipe(httpPortSchema).optional(),
+  watchConfig: z.boolean().optional(),
 });
+
+/** How long the file must stay quiet before a watched change is read (an editor writes in bursts). */
+const WATCH_DEBOUNCE_MS = 500;
 
 export function registerRun(program: Command, io: Output = processOutput): void {
   program
     .command('run')
-    .description('run the agent: consume jobs, monitor ports, publish events (SIGTERM drains)')
+    .description(
+      'run the agent: consume jobs, monitor ports, publish events (SIGTERM drains, SIGHUP reloads the config)',
+    )
     .option('--dry-run', 'plan every job only: publish *.planned events, change nothing, take no device lock')
     .option(
       '--http-port <port>',
       'serve /metrics, /healthz, /readyz here (wins over DCAGENT_HTTP_PORT and agent.httpPort; 0 = any free port)',
     )
     .option('--config <file>', 'configuration file (default: $DCAGENT_CONFIG or config/agent.yaml)')
+    .option('--watch-config', 'reload the configuration file when it changes, as SIGHUP does')
     .action(async (raw: Record<string, unknown>) => {
       const flags = parseFlags(flagsSchema, raw);
-      const loaded = configFrom(flags);
-      const cfg =
-        flags.httpPort === undefined
+      // The flag wins at every load, so a reload does not see it as a changed setting.
+      const load = () => {
+        const loaded = configFrom(flags);
+        return flags.httpPort === undefined
           ? loaded
           : { ...loaded, agent: { ...loaded.agent, httpPort: flags.httpPort } };
-      const agent = new Agent({ cfg, dryRun: flags.dryRun ?? false });
+      };
+      const agent = new Agent({ cfg: load(), dryRun: flags.dryRun ?? false });
+      const reloader = new ConfigReloader({
+        load,
+        current: () => agent.config,
+        apply: (next, diff) => agent.applyInventory(next, diff),
+        logger: agent.logger,
+        metrics: agent.metrics,
+      });
+      const reload = (trigger: string) => {
+        // Before running there is nothing to swap; after the drain began nothing uses it.
+        if (agent.lifecycle.state === 'running') reloader.reload(trigger);
+        else
+          agent.logger.warn(
+            { trigger, state: agent.lifecycle.state },
+            'config reload skipped: agent not running',
+          );
+      };
+      const watcher = flags.watchConfig
+        ? watchConfigFile(
+            resolveConfigPath(flags.config ? { path: flags.config } : {}),
+            () => reload('watch'),
+            agent.logger,
+            WATCH_DEBOUNCE_MS,
+          )
+        : undefined;
+      // The reload's own line names the trigger: one line per reload.
+      const onHup = () => reload('SIGHUP');
       let signals = 0;
       const onSignal = (sig: NodeJS.Signals) => {
         signals++;
@@ -42,10 +79,10 @@ export function registerRun(program: Command, io: Output = processOutput): void 
         agent.logger.info({ signal: sig }, 'signal received; draining (send again to exit at once)');
         void agent.stop();
       };
-      // SIGHUP would otherwise end the process on the spot, jobs and all. Until a reload exists
-      // (CONTRACT §6), it drains like SIGTERM.
-      const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
+      const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
       for (const sig of SIGNALS) process.on(sig, onSignal);
+      // CONTRACT §6: SIGHUP reloads the file (it would otherwise end the process on the spot).
+      process.on('SIGHUP', onHup);
       try {
         // A failed start has cleaned up after itself (and taken no job); the error reaches main,
         // which prints it and exits 1.
@@ -62,6 +99,8 @@ export function registerRun(program: Command, io: Output = processOutput): void 
         await agent.whenStopped();
       } finally {
         for (const sig of SIGNALS) process.off(sig, onSignal);
+        process.off('SIGHUP', onHup);
+        watcher?.close();
       }
       process.exitCode = agent.fatalReason ? EXIT_FAILURE : EXIT_OK;
       exitIfStuck(agent.logger);

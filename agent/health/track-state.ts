@@ -16,7 +16,13 @@ export interface TrackerConfig {
 }
 
 export type Availability = 'available' | 'unavailable' | 'unknown';
-export type FailureReason = 'snmp-timeout' | 'snmp-auth' | 'no-such-port' | 'no-such-object' | 'snmp-error';
+export type FailureReason =
+  | 'snmp-timeout'
+  | 'snmp-auth'
+  | 'no-such-port'
+  | 'no-such-object'
+  | 'snmp-error'
+  | 'not-in-inventory';
 
 const FAILURE_REASONS = [
   'snmp-timeout',
@@ -24,6 +30,8 @@ const FAILURE_REASONS = [
   'no-such-port',
   'no-such-object',
   'snmp-error',
+  /** Set by the monitor, never by a poll: a config reload removed the device or port. */
+  'not-in-inventory',
 ] as const;
 const HEALTH_REASONS = ['admin-down', 'oper-down', 'rx-low', 'rx-high', 'tx-low', 'tx-high'] as const;
 

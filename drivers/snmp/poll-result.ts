@@ -3,8 +3,11 @@ import type { LaneReading } from '../optics/adapter.js';
 
 /** What one poll says about one port: a reading, or why there is none. */
 
-/** Why a port could not be read this poll (CONTRACT §4 monitoring reasons, minus `recovered`). */
-export type PollFailureReason = Exclude<MonitoringReason, 'recovered'>;
+/**
+ * Why a port could not be read this poll (CONTRACT §4 monitoring reasons, minus `recovered` and
+ * `not-in-inventory`, which the monitor sets when a config reload removes a port).
+ */
+export type PollFailureReason = Exclude<MonitoringReason, 'recovered' | 'not-in-inventory'>;
 
 /** A transceiver's identity as ENTITY-MIB gives it; null where the device does not say. */
 export interface ModuleInfo {
