@@ -1,7 +1,7 @@
 // Over 400 lines: the composition root, the one place that builds connections and wires every room, kept whole.
 import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
-import type { Worker } from 'bullmq';
+import type { Queue, Worker } from 'bullmq';
 import { type AgentConfig, type DeviceConfig, pollShapeOf } from '../config/load.js';
 import { pollLeaseMs, worstCasePollMs } from '../config/timing.js';
 import { ConfigError, errorMessage, RedisAccessError } from '../core/errors.js';
@@ -15,10 +15,12 @@ import { SnmpPoller } from '../drivers/snmp/poller.js';
 import { DeviceLock } from '../jobs/device-lock.js';
 import { RedisNetconfLocks } from '../jobs/netconf-locks.js';
 import { createProcessor } from '../jobs/pipeline/processor.js';
-import { createWorker } from '../jobs/pipeline/queue.js';
+import { createQueue, createWorker } from '../jobs/pipeline/queue.js';
+import { AuditScheduler, BullJobQueueView } from './audits.js';
 import { ConnectionStore } from './connections.js';
 import { EventOutbox } from './events/outbox.js';
 import { createHttpServer } from './http.js';
+import { RedisIntentStore } from './intents.js';
 import { AgentLifecycle } from './lifecycle.js';
 import { createMetrics, jobNameLabel, type Metrics } from './metrics.js';
 import { Monitor } from './monitor.js';
@@ -92,6 +94,9 @@ export class Agent {
   private readonly netconfLocks: RedisNetconfLocks;
   private readonly testFaults: DriverDeps['netconfTransaction'];
   private worker: Worker | undefined;
+  private readonly intents: RedisIntentStore;
+  private queue: Queue | undefined;
+  private audits: AuditScheduler | undefined;
   /** Jobs this process is running now, so the drain can wait for them without BullMQ's help. */
   private readonly inFlight = new Set<Promise<unknown>>();
   /** Shown by /readyz without making the agent unready. */
@@ -182,6 +187,12 @@ export class Agent {
       logger: this.logger,
       metrics: this.metrics,
     });
+    this.intents = new RedisIntentStore(
+      this.fast,
+      keys,
+      cfg.monitoring.audit.clearedRetentionDays,
+      this.logger,
+    );
     // A day: far longer than any device keeps a session whose host went quiet.
     this.netconfLocks = new RedisNetconfLocks(this.fast, keys, 86_400_000);
     this.lockManager = new DeviceLock(
@@ -281,12 +292,18 @@ export class Agent {
     if (this.stopRequested) return;
     this.outbox.open();
     this.monitor.start();
+    const queue = createQueue(cfg, this.bull);
+    queue.on('error', (err) => this.guard.report('job queue', err));
+    this.queue = queue;
     const processor = createProcessor({
       cfg,
       driverFor: this.driverFor,
       events: this.outbox,
       lock: this.lockManager,
       watch: this.monitor,
+      intents: this.intents,
+      queue: new BullJobQueueView(queue),
+      onDrift: (device, field) => this.metrics.driftTotal.inc({ device, field }),
       logger: this.logger,
       dryRunAll: this.opts.dryRun ?? false,
       onOutcome: (name, outcome, seconds) => {
@@ -305,6 +322,15 @@ export class Agent {
       return run;
     });
     this.worker.on('error', (err) => this.guard.report('job worker', err));
+    this.audits = new AuditScheduler({
+      cfg,
+      queue,
+      intents: this.intents,
+      heldDevices: () => this.monitor.heldDevices(),
+      logger: this.logger,
+      logLimit: this.logLimit,
+    });
+    this.audits.start();
     // /readyz's checks from memory (no PING per scrape), so an alert can see "not ready" over time.
     this.metrics.readiness = () =>
       this.lifecycle.state === 'running' &&
@@ -376,6 +402,7 @@ export class Agent {
     // down) never does: the drain used up its whole deadline and BullMQ's timers then kept the
     // process alive after 'stopped'. With Redis away the close is forced; our own count of jobs
     // in flight has already waited for them.
+    this.audits?.stop();
     await within('jobs', this.worker?.pause(true) ?? Promise.resolve());
     await within(
       'jobs',
@@ -389,6 +416,7 @@ export class Agent {
     const force = this.bull.status !== 'ready' || this.fatalReason !== undefined;
     if (force) this.logger.warn('Redis unreachable: closing the job worker without waiting for it');
     await within('jobs', this.worker?.close(force) ?? Promise.resolve());
+    await within('jobs', this.queue?.close() ?? Promise.resolve());
     await within('monitor', this.monitor.stop());
     await within('outbox', this.outbox.close(left()));
     await within(
