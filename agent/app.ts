@@ -168,7 +168,11 @@ export class Agent {
       metrics: this.metrics,
     });
     this.pool = new NetconfPool({ logger: this.logger });
-    this.poller = new SnmpPoller(cfg.devices, cfg.monitoring, { logger: this.logger });
+    this.poller = new SnmpPoller(cfg.devices, cfg.monitoring, {
+      logger: this.logger,
+      // A switch back from a reboot may have lost its last commit: audit it now, not at the interval.
+      onRestart: (device) => void this.audits?.afterRestart(device),
+    });
     this.monitor = new Monitor({
       cfg,
       poller: this.poller,

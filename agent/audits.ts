@@ -41,6 +41,7 @@ export interface AuditSchedulerDeps {
  * devices do not all read at once) it enqueues an `audit` job for each held device that has
  * recorded intents. Going through the queue keeps the device lease rule: no audit while a job
  * runs on the device. The job id is per device and interval slot, so a slot is audited once.
+ * A device restart (seen by the SNMP poll) enqueues one at once.
  */
 export class AuditScheduler {
   private timer: NodeJS.Timeout | undefined;
@@ -75,22 +76,33 @@ export class AuditScheduler {
     const slot = Math.floor(now / this.intervalMs);
     for (const device of this.deps.heldDevices()) {
       if (this.stopped) return;
-      try {
-        if ((await this.deps.intents.forDevice(device)).length === 0) continue;
-        const jobId = `audit-${device.replace(/[^A-Za-z0-9._-]/g, '-')}-${slot}`;
-        await this.deps.queue.add(
-          'audit',
-          { schemaVersion: 1, device, trigger: 'audit' },
-          { jobId, attempts: 1, removeOnComplete: { age: 3_600 }, removeOnFail: { age: 86_400 } },
-        );
-      } catch (err) {
-        this.deps.logLimit.log(
-          'warn',
-          'audit-schedule',
-          { device, err: errorMessage(err) },
-          'could not enqueue the periodic audit',
-        );
-      }
+      await this.enqueue(device, 'audit', String(slot));
+    }
+  }
+
+  /** The monitor saw the device restart (sysUpTime went back): audit it now (detectedBy `reboot`). */
+  async afterRestart(device: string, now = Date.now()): Promise<void> {
+    if (this.stopped) return;
+    await this.enqueue(device, 'reboot', `reboot-${now}`);
+  }
+
+  private async enqueue(device: string, trigger: 'audit' | 'reboot', tag: string): Promise<void> {
+    try {
+      if ((await this.deps.intents.forDevice(device)).length === 0) return;
+      const jobId = `audit-${device.replace(/[^A-Za-z0-9._-]/g, '-')}-${tag}`;
+      await this.deps.queue.add(
+        'audit',
+        { schemaVersion: 1, device, trigger },
+        { jobId, removeOnComplete: { age: 3_600 }, removeOnFail: { age: 86_400 } },
+      );
+      this.deps.logger.debug({ device, trigger, jobId }, 'audit enqueued');
+    } catch (err) {
+      this.deps.logLimit.log(
+        'warn',
+        'audit-schedule',
+        { device, err: errorMessage(err) },
+        'could not enqueue an audit',
+      );
     }
   }
 }
