@@ -104,6 +104,10 @@ export const audit: JobHandler<AuditJob, AuditTarget> = {
   },
 };
 
+function policyOf(target: AuditTarget, ctx: JobContext): AuditPolicy {
+  return ctx.dryRun ? 'report' : target.policy;
+}
+
 /**
  * The intents this audit covers: per port only the newest (a port cleared for one connection and
  * then provisioned for another is the second's), narrowed to the job's connection when it names one.
@@ -144,7 +148,7 @@ async function auditConnection(
         drifts: found,
         diff,
         detectedBy: target.detectedBy,
-        policy: target.policy,
+        policy: policyOf(target, ctx),
       },
     });
     for (const d of found) ctx.onDrift?.(device, d.field);
@@ -152,7 +156,8 @@ async function auditConnection(
   }
   await backend('saving the audit', () => ctx.intents.saveAudit(device, connectionId, decision.record));
   if (found.length === 0) return undefined;
-  const healed = target.policy === 'heal' && (await heal(intent, decision.record, diff, ctx));
+  // Under `run --dry-run` the audit reports only: healing would change the device.
+  const healed = policyOf(target, ctx) === 'heal' && (await heal(intent, decision.record, diff, ctx));
   return { connectionId, port, drifts: found, published: decision.publish, healed };
 }
 

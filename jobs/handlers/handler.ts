@@ -31,6 +31,8 @@ export interface JobContext {
   queue: JobQueueView;
   /** Events about other subjects than the job's own (an audit's drifts, one per connection). */
   events: EventPublisher;
+  /** `run --dry-run`: a job that only reads (audit) runs, but changes nothing (no heal). */
+  dryRun: boolean;
   /** Counts each drift published, for `dcagent_drift_total`. */
   onDrift?(device: string, field: string): void;
   log: Logger;

@@ -162,6 +162,7 @@ export function createProcessor(deps: ProcessorDeps) {
         intents,
         queue,
         events: deps.events,
+        dryRun: deps.dryRunAll ?? false,
         ...(deps.onDrift ? { onDrift: deps.onDrift } : {}),
         log,
         touchDevice: () => {

@@ -120,7 +120,7 @@ interface Published {
   data: unknown;
 }
 
-function rig(policy: 'report' | 'heal' = 'report', pending = false) {
+function rig(policy: 'report' | 'heal' = 'report', pending = false, dryRunAll = false) {
   const driver = new MemoryDriver('sw1');
   const intents = new MemoryIntentStore();
   const published: Published[] = [];
@@ -146,6 +146,7 @@ function rig(policy: 'report' | 'heal' = 'report', pending = false) {
     queue: { hasPendingJob: async () => pending },
     onDrift: (device, field) => counted.push(`${device}/${field}`),
     logger: silentLogger,
+    dryRunAll,
   });
   let n = 0;
   const run = (name: string, data: unknown) =>
@@ -255,6 +256,17 @@ describe('intent records and the audit job', () => {
     const result = await r.audit();
     expect(result.drifts[0]).toMatchObject({ published: true, healed: false });
     expect(r.driver.ports.get(PORT)?.enabled).toBe(false);
+    expect(r.published.map((p) => p.type)).not.toContain('drift.healed');
+  });
+
+  it('under run --dry-run an audit reports (policy report) and heals nothing, whatever the config says', async () => {
+    const r = rig('heal', false, true);
+    await r.intents.record(intent({ device: 'sw1', description: 'HC hc-abc cust' }));
+    r.driver.ports.set(PORT, { port: PORT, exists: true, description: 'HC hc-abc cust', enabled: false });
+    const result = await r.audit();
+    expect(result.drifts[0]).toMatchObject({ published: true, healed: false });
+    expect(r.drifts()[0]?.data).toMatchObject({ policy: 'report' });
+    expect(r.driver.calls).not.toContain('apply');
     expect(r.published.map((p) => p.type)).not.toContain('drift.healed');
   });
 });
