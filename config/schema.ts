@@ -226,6 +226,8 @@ export const deviceSchema = z
     snmp: snmpSchema,
     optics: z.enum(OPTICS_ADAPTERS),
     thresholds: thresholdOverrideSchema.optional(),
+    /** This device's audit policy, over `monitoring.audit.policy`. */
+    audit: z.strictObject({ policy: z.enum(['report', 'heal']) }).optional(),
   })
   .superRefine((d, ctx) => {
     const cli = PLATFORM_KINDS[d.platform] === 'cli';

@@ -57,7 +57,7 @@ export const audit: JobHandler<AuditJob, AuditTarget> = {
   prepare(cfg, data) {
     const connection = {
       ...(data.connectionId ? { connectionId: data.connectionId } : {}),
-      policy: cfg.monitoring.audit.policy,
+      policy: resolveDevice(cfg, data.device).audit?.policy ?? cfg.monitoring.audit.policy,
       detectedBy: data.trigger ?? 'audit',
     };
     if (data.port !== undefined) {

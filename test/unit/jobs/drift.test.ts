@@ -97,7 +97,7 @@ describe('decideDrift: once per distinct drift', () => {
   });
 });
 
-const cfgFor = (policy: 'report' | 'heal') =>
+const cfgFor = (policy: 'report' | 'heal', devicePolicy?: 'report' | 'heal') =>
   testConfig(
     {
       monitoring: { audit: { policy } },
@@ -107,6 +107,7 @@ const cfgFor = (policy: 'report' | 'heal') =>
           platform: 'ietf-interfaces',
           ports: [PORT, '10GE1/0/2'],
           netconf: { username: 'u', passwordEnv: 'PW', hostKey: `SHA256:${'A'.repeat(43)}` },
+          ...(devicePolicy ? { audit: { policy: devicePolicy } } : {}),
         },
       ],
     },
@@ -120,13 +121,18 @@ interface Published {
   data: unknown;
 }
 
-function rig(policy: 'report' | 'heal' = 'report', pending = false, dryRunAll = false) {
+function rig(
+  policy: 'report' | 'heal' = 'report',
+  pending = false,
+  dryRunAll = false,
+  devicePolicy?: 'report' | 'heal',
+) {
   const driver = new MemoryDriver('sw1');
   const intents = new MemoryIntentStore();
   const published: Published[] = [];
   const counted: string[] = [];
   const processor = createProcessor({
-    cfg: cfgFor(policy),
+    cfg: cfgFor(policy, devicePolicy),
     driverFor: (): DeviceDriver => driver,
     events: {
       publish: async (e) => {
@@ -268,5 +274,13 @@ describe('intent records and the audit job', () => {
     expect(r.drifts()[0]?.data).toMatchObject({ policy: 'report' });
     expect(r.driver.calls).not.toContain('apply');
     expect(r.published.map((p) => p.type)).not.toContain('drift.healed');
+  });
+
+  it("a device's own audit policy wins over monitoring.audit.policy", async () => {
+    const r = rig('report', false, false, 'heal');
+    await r.run('provision', provisionData);
+    r.driver.ports.set(PORT, { port: PORT, exists: true, description: 'HC hc-abc cust', enabled: false });
+    expect((await r.audit()).drifts[0]).toMatchObject({ published: true, healed: true });
+    expect(r.drifts()[0]?.data).toMatchObject({ policy: 'heal' });
   });
 });
