@@ -1,10 +1,10 @@
 // Over 400 lines: the composition root, the one place that builds connections and wires every room, kept whole.
 import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
-import type { Worker } from 'bullmq';
+import type { Queue, Worker } from 'bullmq';
 import { type AgentConfig, type DeviceConfig, pollShapeOf } from '../config/load.js';
 import { pollLeaseMs, worstCasePollMs } from '../config/timing.js';
-import { ConfigError, errorMessage, RedisAccessError } from '../core/errors.js';
+import { ConfigError, errorMessage, LifecycleError, RedisAccessError } from '../core/errors.js';
 import { LogLimiter } from '../core/log-limit.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { RedisKeys } from '../core/redis-keys.js';
@@ -15,10 +15,12 @@ import { SnmpPoller } from '../drivers/snmp/poller.js';
 import { DeviceLock } from '../jobs/device-lock.js';
 import { RedisNetconfLocks } from '../jobs/netconf-locks.js';
 import { createProcessor } from '../jobs/pipeline/processor.js';
-import { createWorker } from '../jobs/pipeline/queue.js';
+import { createQueue, createWorker } from '../jobs/pipeline/queue.js';
+import { AuditScheduler, BullJobQueueView } from './audits.js';
 import { ConnectionStore } from './connections.js';
 import { EventOutbox } from './events/outbox.js';
 import { createHttpServer } from './http.js';
+import { RedisIntentStore } from './intents.js';
 import { AgentLifecycle } from './lifecycle.js';
 import { createMetrics, jobNameLabel, type Metrics } from './metrics.js';
 import { Monitor } from './monitor.js';
@@ -97,6 +99,9 @@ export class Agent {
   private readonly netconfLocks: RedisNetconfLocks;
   private readonly testFaults: DriverDeps['netconfTransaction'];
   private worker: Worker | undefined;
+  private readonly intents: RedisIntentStore;
+  private queue: Queue | undefined;
+  private audits: AuditScheduler | undefined;
   /** Jobs this process is running now, so the drain can wait for them without BullMQ's help. */
   private readonly inFlight = new Set<Promise<unknown>>();
   /** Shown by /readyz without making the agent unready. */
@@ -170,7 +175,12 @@ export class Agent {
     });
     this.pool = new NetconfPool({ logger: this.logger });
     this.poller = new ReloadablePoller(
-      (c) => new SnmpPoller(c.devices, c.monitoring, { logger: this.logger }),
+      (c) =>
+        new SnmpPoller(c.devices, c.monitoring, {
+          logger: this.logger,
+          // A switch back from a reboot may have lost its last commit: audit it now, not at the interval.
+          onRestart: (device) => void this.audits?.afterRestart(device),
+        }),
       cfg,
     );
     this.monitor = new Monitor({
@@ -191,6 +201,12 @@ export class Agent {
       logger: this.logger,
       metrics: this.metrics,
     });
+    this.intents = new RedisIntentStore(
+      this.fast,
+      keys,
+      cfg.monitoring.audit.clearedRetentionDays,
+      this.logger,
+    );
     // A day: far longer than any device keeps a session whose host went quiet.
     this.netconfLocks = new RedisNetconfLocks(this.fast, keys, 86_400_000);
     this.lockManager = new DeviceLock(
@@ -282,6 +298,9 @@ export class Agent {
     if (this.stopRequested) return;
     this.outbox.open();
     this.monitor.start();
+    const queue = createQueue(cfg, this.bull);
+    queue.on('error', (err) => this.guard.report('job queue', err));
+    this.queue = queue;
     this.processor = this.buildProcessor(cfg);
     // Last: from here on jobs are taken.
     this.worker = createWorker(cfg, this.bull, (job, token, signal) => {
@@ -294,6 +313,15 @@ export class Agent {
       return run;
     });
     this.worker.on('error', (err) => this.guard.report('job worker', err));
+    this.audits = new AuditScheduler({
+      cfg,
+      queue,
+      intents: this.intents,
+      heldDevices: () => this.monitor.heldDevices(),
+      logger: this.logger,
+      logLimit: this.logLimit,
+    });
+    this.audits.start();
     // /readyz's checks from memory (no PING per scrape), so an alert can see "not ready" over time.
     this.metrics.readiness = () =>
       this.lifecycle.state === 'running' &&
@@ -313,12 +341,18 @@ export class Agent {
   }
 
   private buildProcessor(cfg: AgentConfig): ReturnType<typeof createProcessor> {
+    const queue = this.queue;
+    // Built in start() once the queue exists, and again by each reload after that.
+    if (!queue) throw new LifecycleError('job processor built before the job queue');
     return createProcessor({
       cfg,
       driverFor: this.driverFor,
       events: this.outbox,
       lock: this.lockManager,
       watch: this.monitor,
+      intents: this.intents,
+      queue: new BullJobQueueView(queue),
+      onDrift: (device, field) => this.metrics.driftTotal.inc({ device, field }),
       logger: this.logger,
       dryRunAll: this.opts.dryRun ?? false,
       onOutcome: (name, outcome, seconds) => {
@@ -425,6 +459,7 @@ export class Agent {
     // down) never does: the drain used up its whole deadline and BullMQ's timers then kept the
     // process alive after 'stopped'. With Redis away the close is forced; our own count of jobs
     // in flight has already waited for them.
+    this.audits?.stop();
     await within('jobs', this.worker?.pause(true) ?? Promise.resolve());
     await within(
       'jobs',
@@ -438,6 +473,7 @@ export class Agent {
     const force = this.bull.status !== 'ready' || this.fatalReason !== undefined;
     if (force) this.logger.warn('Redis unreachable: closing the job worker without waiting for it');
     await within('jobs', this.worker?.close(force) ?? Promise.resolve());
+    await within('jobs', this.queue?.close() ?? Promise.resolve());
     await within('monitor', this.monitor.stop());
     await within('outbox', this.outbox.close(left()));
     await within(

@@ -41,6 +41,7 @@ export interface Metrics {
   pollDuration: Histogram<'device'>;
   pollFailures: Counter<'device' | 'reason'>;
   pollOverruns: Counter<'device'>;
+  driftTotal: Counter<'device' | 'field'>;
   eventsPublished: Counter<'type'>;
   eventsRefused: Counter<'type'>;
   outboxDepth: Gauge;
@@ -120,6 +121,12 @@ export function createMetrics(): Metrics {
       name: 'dcagent_poll_overruns_total',
       help: 'Poll turns skipped because the previous poll of the device was still running',
       labelNames: ['device'],
+      ...opts,
+    }),
+    driftTotal: new Counter({
+      name: 'dcagent_drift_total',
+      help: 'Drifts published in drift.detected (once per distinct drift), by device and field',
+      labelNames: ['device', 'field'],
       ...opts,
     }),
     pollFailures: new Counter({

@@ -133,6 +133,11 @@ export class Monitor implements ConnectionWatch {
     loop();
   }
 
+  /** Devices this replica holds the poll lease of (the periodic audit's share too). */
+  heldDevices(): ReadonlySet<string> {
+    return this.held;
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.leaseTimer);

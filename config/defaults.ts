@@ -58,6 +58,9 @@ export const DEFAULTS = Object.freeze({
   snmpMaxDevicesInFlight: 32,
   snmpVarbindsV2c: 50,
   snmpVarbindsV3: 30,
+  auditIntervalSeconds: 900,
+  // How long a deprovisioned port stays intended-clear, so configuration appearing on it is noticed.
+  auditClearedRetentionDays: 30,
   netconfPort: 830,
   cliPort: 22,
   connectTimeoutMs: 10_000,

@@ -226,6 +226,8 @@ export const deviceSchema = z
     snmp: snmpSchema,
     optics: z.enum(OPTICS_ADAPTERS),
     thresholds: thresholdOverrideSchema.optional(),
+    /** This device's audit policy, over `monitoring.audit.policy`. */
+    audit: z.strictObject({ policy: z.enum(['report', 'heal']) }).optional(),
   })
   .superRefine((d, ctx) => {
     const cli = PLATFORM_KINDS[d.platform] === 'cli';
@@ -398,6 +400,14 @@ export const configSchema = z
         varbindsPerPduV2c: z.number().int().min(1).max(200).default(DEFAULTS.snmpVarbindsV2c),
         varbindsPerPduV3: z.number().int().min(1).max(200).default(DEFAULTS.snmpVarbindsV3),
         thresholds: z.partialRecord(z.enum(PORT_TYPES), thresholdOverrideSchema).optional(),
+        /** Comparing each device's tracked ports with the recorded intent (CONTRACT §5). */
+        audit: z
+          .strictObject({
+            intervalSeconds: z.number().int().min(1).max(86_400).default(DEFAULTS.auditIntervalSeconds),
+            policy: z.enum(['report', 'heal']).default('report'),
+            clearedRetentionDays: z.number().min(0).max(3_650).default(DEFAULTS.auditClearedRetentionDays),
+          })
+          .prefault({}),
       })
       .prefault({}),
     devices: z.array(deviceSchema).default([]),

@@ -18,13 +18,15 @@ export const EVENT_TYPES = [
   'deprovision.succeeded',
   'deprovision.blocked',
   'optics.changed',
+  'drift.detected',
+  'drift.healed',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 /**
  * The events each job type publishes: its plan, its per-attempt failure, and the outcomes that
- * end it. A job type with none has no entry: `audit` has no event type in CONTRACT §4 (its drift
- * events come with reconciliation), so its result is only the job's return value.
+ * end it. A job type with none has no entry: `audit` publishes `drift.*` per connection (not as
+ * the job's outcome), so its result is only the job's return value.
  */
 export interface JobEventTypes {
   readonly planned?: EventType;
@@ -175,6 +177,38 @@ export const opticsChangedDataSchema = z.strictObject({
   module: z.strictObject({ vendor: nullableText, part: nullableText, serial: nullableText }),
 });
 
+export const DRIFT_FIELDS = ['description', 'enabled', 'missing', 'unexpected-config'] as const;
+export type DriftField = (typeof DRIFT_FIELDS)[number];
+export const DRIFT_SOURCES = ['audit', 'reboot', 'job'] as const;
+export type DriftSource = (typeof DRIFT_SOURCES)[number];
+export const AUDIT_POLICIES = ['report', 'heal'] as const;
+export type AuditPolicy = (typeof AUDIT_POLICIES)[number];
+
+/** One leaf where the device differs from the recorded intent; null where the side has nothing. */
+const driftValue = z.union([z.string().max(4096), z.boolean()]).nullable();
+export const driftSchema = z.strictObject({
+  field: z.enum(DRIFT_FIELDS),
+  expected: driftValue,
+  actual: driftValue,
+});
+export type Drift = z.infer<typeof driftSchema>;
+
+export const driftDetectedDataSchema = z.strictObject({
+  ...portRef,
+  drifts: z.array(driftSchema).min(1),
+  /** Unified diff, intended vs running. */
+  diff: z.string(),
+  detectedBy: z.enum(DRIFT_SOURCES),
+  policy: z.enum(AUDIT_POLICIES),
+});
+
+export const driftHealedDataSchema = z.strictObject({
+  ...portRef,
+  diff: z.string(),
+  verified: z.literal(true),
+  durationMs: z.number().min(0),
+});
+
 export const EVENT_DATA_SCHEMAS = {
   'provision.planned': plannedDataSchema,
   'deprovision.planned': plannedDataSchema,
@@ -188,6 +222,8 @@ export const EVENT_DATA_SCHEMAS = {
   'deprovision.succeeded': deprovisionSucceededDataSchema,
   'deprovision.blocked': deprovisionBlockedDataSchema,
   'optics.changed': opticsChangedDataSchema,
+  'drift.detected': driftDetectedDataSchema,
+  'drift.healed': driftHealedDataSchema,
 } as const satisfies Record<EventType, z.ZodType>;
 
 export type EventData<T extends EventType> = z.infer<(typeof EVENT_DATA_SCHEMAS)[T]>;
@@ -223,6 +259,8 @@ export const eventSchema = z
     envelope('deprovision.succeeded'),
     envelope('deprovision.blocked'),
     envelope('optics.changed'),
+    envelope('drift.detected'),
+    envelope('drift.healed'),
   ])
   .superRefine((e, ctx) => {
     const planned = e.type === 'provision.planned' || e.type === 'deprovision.planned';

@@ -103,6 +103,11 @@ export const auditJobSchema = z.strictObject({
   device: deviceIdSchema,
   port: portNameSchema.optional(),
   connectionId: connectionIdSchema.optional(),
+  /**
+   * Extension: what started the audit, reported as `drift.detected`'s `detectedBy`. The agent's
+   * periodic audit and the one after a device reboot set it; a control plane's audit leaves it out.
+   */
+  trigger: z.enum(['audit', 'reboot', 'job']).optional(),
 });
 
 export type ProvisionJob = z.infer<typeof provisionJobSchema>;

@@ -38,6 +38,14 @@ export class RedisKeys {
   get trackedConnections(): string {
     return `${this.prefix}:tracked`;
   }
+  /** A device's recorded intents (hash by connection id, JSON values). */
+  intents(deviceId: string): string {
+    return `${this.prefix}:intent:${deviceId}`;
+  }
+  /** The last audit of each connection on a device (hash by connection id, JSON values). */
+  audits(deviceId: string): string {
+    return `${this.prefix}:audit:${deviceId}`;
+  }
   pollLease(deviceId: string): string {
     return `${this.prefix}:poll-lease:${deviceId}`;
   }

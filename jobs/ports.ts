@@ -1,4 +1,4 @@
-import type { EventData, EventType } from '../contract/events.js';
+import type { Drift, EventData, EventType } from '../contract/events.js';
 import type { PortType } from '../contract/port-types.js';
 
 /**
@@ -28,4 +28,47 @@ export interface ConnectionWatch {
   unwatch(connectionId: string): Promise<void>;
   /** One live SNMP read: is Rx light still seen on the port? */
   lightPresent(device: string, port: string, signal?: AbortSignal): Promise<boolean>;
+}
+
+/** What a successful provision or deprovision leaves as the port's intent (CONTRACT §3). */
+export interface IntentRecord {
+  connectionId: string;
+  device: string;
+  port: string;
+  portType: PortType;
+  /** The full text on the device: `HC <connectionId> <customer text>`; empty when cleared. */
+  description: string;
+  bandwidthMbps?: number;
+  state: 'configured' | 'cleared';
+  jobId: string;
+  /** sha256 of the rendered port configuration the job left. */
+  configHash: string;
+  /** ISO time the job recorded it. */
+  time: string;
+}
+
+/** The last audit of one connection: what it found, and since when the same drift has stood. */
+export interface AuditRecord {
+  time: string;
+  drifts: Drift[];
+  /** Identity of the drift last published; null while the port matches its intent. */
+  driftKey: string | null;
+  driftSince?: string;
+  /** When a drift last went away (found clean, or healed). */
+  resolvedAt?: string;
+  healedAt?: string;
+}
+
+/** Intents and audit results in Redis; every method may throw a plain Redis error. */
+export interface IntentStore {
+  record(intent: IntentRecord): Promise<void>;
+  /** The live intents of a device (an intended-clear one past its retention is gone). */
+  forDevice(device: string): Promise<IntentRecord[]>;
+  lastAudit(device: string, connectionId: string): Promise<AuditRecord | undefined>;
+  saveAudit(device: string, connectionId: string, audit: AuditRecord): Promise<void>;
+}
+
+/** The job queue as heal sees it: a connection with a job waiting or running is left alone. */
+export interface JobQueueView {
+  hasPendingJob(connectionId: string, exceptJobId: string): Promise<boolean>;
 }

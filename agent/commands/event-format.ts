@@ -33,11 +33,20 @@ export function summarize(ev: DcEvent): string {
       const m = ev.data.module;
       return `transceiver ${ev.data.change}: ${m.vendor ?? '?'} ${m.part ?? '?'} serial ${m.serial ?? '?'}`;
     }
+    case 'drift.detected':
+      return `drift (${ev.data.detectedBy}, policy ${ev.data.policy}): ${ev.data.drifts.map((d) => `${d.field} ${JSON.stringify(d.expected)} → ${JSON.stringify(d.actual)}`).join('; ')}`;
+    case 'drift.healed':
+      return `intent re-applied and verified in ${ev.data.durationMs} ms`;
   }
 }
 
 function styleFor(ev: DcEvent): Style {
-  if (ev.type.endsWith('.failed') || ev.type === 'monitoring.degraded' || ev.type === 'deprovision.blocked')
+  if (
+    ev.type.endsWith('.failed') ||
+    ev.type === 'monitoring.degraded' ||
+    ev.type === 'deprovision.blocked' ||
+    ev.type === 'drift.detected'
+  )
     return 'red';
   if (ev.type === 'availability.changed') return ev.data.to === 'available' ? 'green' : 'red';
   if (ev.type.endsWith('.planned')) return 'cyan';

@@ -38,6 +38,8 @@ export interface DevicePollerOptions {
    * port with no transceiver found); an entLastChangeTime that moved rediscovers at once.
    */
   opticsRediscoveryMs?: number;
+  /** Told when the device restarted (sysUpTime went back), so the agent can audit it soon. */
+  onRestart?: (deviceId: string) => void;
 }
 
 /** Where one port's answers sit in the poll's flat varbind list. */
@@ -99,6 +101,7 @@ export class DevicePoller {
   readonly #plans = new LruCache<string, Plan>(MAX_PLANS);
   #stale = false;
   readonly #rediscoveryMs: number;
+  readonly #onRestart: ((deviceId: string) => void) | undefined;
   /** Bumped to make every plan discover optics again. */
   #opticsGeneration = 0;
   /** A poll saw something optics discovery may explain (rate-limited by #rediscoveryMs). */
@@ -116,6 +119,7 @@ export class DevicePoller {
     this.#fetcher = new PduFetcher(session, options.varbindsPerPdu, this.#log, device.id);
     this.#modules = new ModuleWatch(session, this.#log, device.id);
     this.#rediscoveryMs = options.opticsRediscoveryMs ?? DEFAULTS.opticsRediscoverySeconds * 1000;
+    this.#onRestart = options.onRestart;
     this.#lanes = new Map(device.ports.map((p) => [p.name, p.lanes]));
     this.#allPorts = device.ports.map((p) => p.name);
   }
@@ -135,6 +139,7 @@ export class DevicePoller {
       if (uptime !== null && this.#resolver.noteUptime(uptime)) {
         // Interfaces may have been renumbered by the reboot: what was just read may belong to
         // other ports, so map again and read again before saying anything.
+        this.#onRestart?.(this.#device.id);
         await again('device restarted (sysUpTime went back); remapping ports');
       }
       if (this.#renamed(plan, vbs)) {

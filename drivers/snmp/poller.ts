@@ -15,6 +15,8 @@ export interface SnmpPollerOptions {
   /** Test hook: how sessions are made (default: a net-snmp SnmpSession per device). */
   sessionFactory?: (device: DeviceConfig, agentLimit: Semaphore) => SnmpReader & { close(): void };
   resolver?: PortResolverOptions;
+  /** Told when a device restarted (sysUpTime went back). */
+  onRestart?: (deviceId: string) => void;
 }
 
 /**
@@ -72,6 +74,7 @@ export class SnmpPoller {
       ...(this.#options.clock ? { clock: this.#options.clock } : {}),
       ...(this.#options.resolver ? { resolver: this.#options.resolver } : {}),
       opticsRediscoveryMs: m.opticsRediscoverySeconds * 1000,
+      ...(this.#options.onRestart ? { onRestart: this.#options.onRestart } : {}),
     });
     this.#pollers.set(deviceId, { poller, session });
     return poller;

@@ -1,6 +1,11 @@
+import type { AuditPolicy, Drift, DriftSource } from '../../contract/events.js';
 import { type AuditJob, connectionOfDescription } from '../../contract/jobs.js';
+import type { PortConfigState } from '../../drivers/driver.js';
+import { backend } from '../backend.js';
+import { compareWithIntent, decideDrift, driftDiff, driftEventId, portIntentOf } from '../drift.js';
 import { resolveDevice, resolveTarget } from '../intent.js';
-import type { JobHandler, Prepared } from './handler.js';
+import type { IntentRecord } from '../ports.js';
+import type { JobContext, JobHandler, Prepared } from './handler.js';
 
 /** One port as the audit read it from the device's running configuration. */
 export interface AuditedPort {
@@ -14,28 +19,47 @@ export interface AuditedPort {
   subinterfaces: string[];
 }
 
-/** An audit job's return value. */
+/** One connection whose port differs from its recorded intent. */
+export interface ConnectionDrift {
+  connectionId: string;
+  port: string;
+  drifts: Drift[];
+  /** True when this audit published `drift.detected` (a drift that stays is published once). */
+  published: boolean;
+  /** True when policy `heal` re-applied the intent and read it back. */
+  healed: boolean;
+}
+
+/** An audit job's return value: what it read, and the drifts found (CONTRACT §3). */
 export interface AuditResult {
   device: string;
   jobId: string;
   connectionId?: string;
   ports: AuditedPort[];
+  drifts: ConnectionDrift[];
 }
 
 interface AuditTarget extends Prepared {
   ports: readonly string[];
   connectionId?: string;
+  policy: AuditPolicy;
+  detectedBy: DriftSource;
 }
 
 /**
- * `audit`: reads the named port, or every inventory port of the device, and returns what it saw.
- * It sends nothing that changes the device and publishes no event: CONTRACT §4 has no audit event
- * type, and comparing with the recorded intent (`drift.detected`) belongs to reconciliation.
+ * `audit`: reads the named port, or every inventory port of the device, compares each tracked
+ * port with its recorded intent and publishes `drift.detected` once per distinct drift (CONTRACT
+ * §5). It takes no NETCONF lock (a read is enough); under policy `heal` it re-applies the intent
+ * through the normal transaction. The device lease keeps it off a device while a job runs there.
  */
 export const audit: JobHandler<AuditJob, AuditTarget> = {
   name: 'audit',
   prepare(cfg, data) {
-    const connection = data.connectionId ? { connectionId: data.connectionId } : {};
+    const connection = {
+      ...(data.connectionId ? { connectionId: data.connectionId } : {}),
+      policy: resolveDevice(cfg, data.device).audit?.policy ?? cfg.monitoring.audit.policy,
+      detectedBy: data.trigger ?? 'audit',
+    };
     if (data.port !== undefined) {
       const { device, port } = resolveTarget(cfg, { device: data.device, port: data.port });
       return { device, port: port.name, ports: [port.name], ...connection };
@@ -45,8 +69,10 @@ export const audit: JobHandler<AuditJob, AuditTarget> = {
   },
   async run(target, ctx) {
     const ports: AuditedPort[] = [];
+    const read = new Map<string, PortConfigState>();
     for (const port of target.ports) {
       const state = await ctx.driver.readPortConfig(port, { signal: ctx.signal });
+      read.set(port, state);
       const subinterfaces = state.exists
         ? await ctx.driver.listSubinterfaces(port, { signal: ctx.signal })
         : [];
@@ -59,13 +85,115 @@ export const audit: JobHandler<AuditJob, AuditTarget> = {
         subinterfaces,
       });
     }
-    ctx.log.info({ ports: ports.length }, 'audited');
+    const drifts: ConnectionDrift[] = [];
+    for (const intent of await currentIntents(target, ctx)) {
+      const actual = read.get(intent.port);
+      if (!actual) continue;
+      const found = await auditConnection(intent, actual, target, ctx);
+      if (found) drifts.push(found);
+    }
+    ctx.log.info({ ports: ports.length, drifts: drifts.length }, 'audited');
     const value: AuditResult = {
       device: target.device.id,
       jobId: ctx.jobId,
       ...(target.connectionId ? { connectionId: target.connectionId } : {}),
       ports,
+      drifts,
     };
     return { outcome: 'succeeded', value };
   },
 };
+
+function policyOf(target: AuditTarget, ctx: JobContext): AuditPolicy {
+  return ctx.dryRun ? 'report' : target.policy;
+}
+
+/**
+ * The intents this audit covers: per port only the newest (a port cleared for one connection and
+ * then provisioned for another is the second's), narrowed to the job's connection when it names one.
+ */
+async function currentIntents(target: AuditTarget, ctx: JobContext): Promise<IntentRecord[]> {
+  const all = await backend('reading the intents', () => ctx.intents.forDevice(target.device.id));
+  const newest = new Map<string, IntentRecord>();
+  for (const i of all) {
+    const seen = newest.get(i.port);
+    if (!seen || Date.parse(i.time) > Date.parse(seen.time)) newest.set(i.port, i);
+  }
+  return [...newest.values()]
+    .filter((i) => target.connectionId === undefined || i.connectionId === target.connectionId)
+    .sort((a, b) => a.port.localeCompare(b.port, 'en', { numeric: true }));
+}
+
+/** Compares one connection, publishes a new drift once, and heals under policy `heal`. */
+async function auditConnection(
+  intent: IntentRecord,
+  actual: PortConfigState,
+  target: AuditTarget,
+  ctx: JobContext,
+): Promise<ConnectionDrift | undefined> {
+  const { connectionId, device, port } = intent;
+  const found = compareWithIntent(intent, actual);
+  const prev = await backend('reading the last audit', () => ctx.intents.lastAudit(device, connectionId));
+  const decision = decideDrift(prev, found, new Date());
+  const diff = found.length > 0 ? driftDiff(intent, actual) : '';
+  if (decision.publish) {
+    await ctx.events.publish({
+      type: 'drift.detected',
+      subject: connectionId,
+      id: driftEventId(connectionId, decision.record),
+      data: {
+        device,
+        port,
+        jobId: ctx.jobId,
+        drifts: found,
+        diff,
+        detectedBy: target.detectedBy,
+        policy: policyOf(target, ctx),
+      },
+    });
+    for (const d of found) ctx.onDrift?.(device, d.field);
+    ctx.log.warn({ connectionId, port, drifts: found }, 'drift detected');
+  }
+  await backend('saving the audit', () => ctx.intents.saveAudit(device, connectionId, decision.record));
+  if (found.length === 0) return undefined;
+  // Under `run --dry-run` the audit reports only: healing would change the device.
+  const healed = policyOf(target, ctx) === 'heal' && (await heal(intent, decision.record, diff, ctx));
+  return { connectionId, port, drifts: found, published: decision.publish, healed };
+}
+
+/**
+ * Re-applies the intent through the driver's normal transaction (lock, confirmed commit, read
+ * back), unless a job for the connection is waiting or running: that job is the newer word.
+ */
+async function heal(
+  intent: IntentRecord,
+  record: Awaited<ReturnType<typeof decideDrift>>['record'],
+  diff: string,
+  ctx: JobContext,
+): Promise<boolean> {
+  const { connectionId, device, port } = intent;
+  const pending = await backend('looking for pending jobs', () =>
+    ctx.queue.hasPendingJob(connectionId, ctx.jobId),
+  );
+  if (pending) {
+    ctx.log.info({ connectionId }, 'drift not healed: a job for the connection is queued or running');
+    return false;
+  }
+  const started = Date.now();
+  ctx.touchDevice();
+  const options = { signal: ctx.signal, lease: ctx.lease };
+  if (intent.state === 'configured') await ctx.driver.apply(portIntentOf(intent), options);
+  else await ctx.driver.clear(port, options);
+  await ctx.events.publish({
+    type: 'drift.healed',
+    subject: connectionId,
+    id: `${driftEventId(connectionId, record)}:healed`,
+    data: { device, port, jobId: ctx.jobId, diff, verified: true, durationMs: Date.now() - started },
+  });
+  const now = new Date().toISOString();
+  // Healed ends the episode: the same drift coming back later is news again.
+  const healedRecord = { time: now, drifts: [], driftKey: null, resolvedAt: now, healedAt: now };
+  await backend('saving the audit', () => ctx.intents.saveAudit(device, connectionId, healedRecord));
+  ctx.log.info({ connectionId, port }, 'drift healed');
+  return true;
+}

@@ -3,7 +3,7 @@ import type { DeprovisionJob } from '../../contract/jobs.js';
 import { backend } from '../backend.js';
 import { clearIntent } from '../intent.js';
 import type { JobHandler } from './handler.js';
-import { checkPortFree, type PortJob, planPortJob, preparePortJob } from './port-job.js';
+import { checkPortFree, type PortJob, planPortJob, preparePortJob, recordIntent } from './port-job.js';
 
 /**
  * `deprovision`: clear the port unless Private Virtual Interfaces remain (then `deprovision.blocked`,
@@ -31,6 +31,7 @@ export const deprovision: JobHandler<DeprovisionJob, PortJob> = {
     }
     ctx.touchDevice();
     await ctx.driver.clear(port, { signal: ctx.signal, lease: ctx.lease });
+    await recordIntent(job, ctx, 'cleared');
     await backend('untracking the connection', () => ctx.watch.unwatch(job.connectionId));
     let lightPresent = false;
     try {

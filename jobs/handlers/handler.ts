@@ -3,7 +3,7 @@ import type { EventData, EventType } from '../../contract/events.js';
 import type { JobName } from '../../contract/jobs.js';
 import type { Logger } from '../../core/logger.js';
 import type { DeviceDriver, Plan, PlanOptions } from '../../drivers/driver.js';
-import type { ConnectionWatch } from '../ports.js';
+import type { ConnectionWatch, EventPublisher, IntentStore, JobQueueView } from '../ports.js';
 
 /** What a job's data resolves to in the inventory, before anything talks to a device. */
 export interface Prepared {
@@ -25,6 +25,16 @@ export interface JobContext {
   /** Publishes one of the job's events, with an id stable across redelivery (`<jobId>:<type>`). */
   publish<T extends EventType>(type: T, data: EventData<T>): Promise<void>;
   watch: ConnectionWatch;
+  /** Recorded intents and audit results (CONTRACT §3, §5). */
+  intents: IntentStore;
+  /** Waiting, delayed and active jobs, so heal leaves a connection with work pending alone. */
+  queue: JobQueueView;
+  /** Events about other subjects than the job's own (an audit's drifts, one per connection). */
+  events: EventPublisher;
+  /** `run --dry-run`: a job that only reads (audit) runs, but changes nothing (no heal). */
+  dryRun: boolean;
+  /** Counts each drift published, for `dcagent_drift_total`. */
+  onDrift?(device: string, field: string): void;
   log: Logger;
   /** Called before the first call that may change the device (an unknown error after it is retryable). */
   touchDevice(): void;

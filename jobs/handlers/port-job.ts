@@ -1,6 +1,9 @@
 import type { AgentConfig } from '../../config/load.js';
 import type { DeviceDriver, Operation, Plan, PlanOptions, PortIntent } from '../../drivers/driver.js';
+import { backend } from '../backend.js';
+import { configHash, wantedOf } from '../drift.js';
 import { assertPortFree, resolveTarget, type Target } from '../intent.js';
+import type { IntentRecord } from '../ports.js';
 import type { JobContext, Prepared } from './handler.js';
 
 /** A job that changes one port for one connection (provision, deprovision). */
@@ -40,4 +43,27 @@ export async function planPortJob(
 export async function checkPortFree(job: PortJob, ctx: JobContext): Promise<void> {
   const current = await ctx.driver.readPortConfig(job.target.port.name, { signal: ctx.signal });
   assertPortFree(current, job.connectionId, job.target);
+}
+
+/** After the job's change is verified: the intent audits compare the device with (CONTRACT §3). */
+export async function recordIntent(
+  job: PortJob,
+  ctx: JobContext,
+  state: IntentRecord['state'],
+): Promise<void> {
+  const base = {
+    connectionId: job.connectionId,
+    device: job.device.id,
+    port: job.target.port.name,
+    portType: job.intent.portType,
+    description: state === 'configured' ? job.intent.description : '',
+    ...(state === 'configured' && job.intent.bandwidthMbps !== undefined
+      ? { bandwidthMbps: job.intent.bandwidthMbps }
+      : {}),
+    state,
+    jobId: ctx.jobId,
+    time: new Date().toISOString(),
+  };
+  const record: IntentRecord = { ...base, configHash: configHash(wantedOf({ ...base, configHash: '' })) };
+  await backend('recording the intent', () => ctx.intents.record(record));
 }

@@ -3,7 +3,7 @@ import type { ProvisionJob } from '../../contract/jobs.js';
 import { backend } from '../backend.js';
 import { provisionIntent } from '../intent.js';
 import type { JobHandler } from './handler.js';
-import { checkPortFree, type PortJob, planPortJob, preparePortJob } from './port-job.js';
+import { checkPortFree, type PortJob, planPortJob, preparePortJob, recordIntent } from './port-job.js';
 
 /** `provision`: configure the port for the connection, read it back, and start watching it. */
 export const provision: JobHandler<ProvisionJob, PortJob> = {
@@ -31,6 +31,7 @@ export const provision: JobHandler<ProvisionJob, PortJob> = {
       port: job.target.port.name,
       portType: job.target.port.portType,
     };
+    await recordIntent(job, ctx, 'configured');
     await backend('tracking the connection', () => ctx.watch.watch(watched));
     await ctx.publish('provision.succeeded', ok);
     ctx.log.info({ changed: result.changed, ms: ok.durationMs }, 'provisioned');

@@ -11,7 +11,8 @@ import { backend } from '../backend.js';
 import type { DeviceLock } from '../device-lock.js';
 import type { JobHandler, Prepared } from '../handlers/handler.js';
 import { isJobName, parseJob } from '../handlers/index.js';
-import type { ConnectionWatch, EventPublisher } from '../ports.js';
+import { MemoryIntentStore } from '../memory-intents.js';
+import type { ConnectionWatch, EventPublisher, IntentStore, JobQueueView } from '../ports.js';
 
 export interface ProcessorDeps {
   cfg: AgentConfig;
@@ -19,11 +20,17 @@ export interface ProcessorDeps {
   events: EventPublisher;
   lock: Pick<DeviceLock, 'tryAcquire'>;
   watch: ConnectionWatch;
+  /** Where intents are recorded; in memory when not given (a process of its own, such as a test). */
+  intents?: IntentStore;
+  /** The queue heal consults; without one, no job counts as pending. */
+  queue?: JobQueueView;
   logger: Logger;
   /** `dcagent run --dry-run`: every job is only planned. */
   dryRunAll?: boolean;
   /** Called with the outcome of every attempt, for metrics. */
   onOutcome?(name: string, outcome: JobOutcome, seconds: number): void;
+  /** Called for each drift field an audit publishes, for metrics. */
+  onDrift?(device: string, field: string): void;
 }
 
 export type JobOutcome = 'succeeded' | 'failed' | 'retrying' | 'blocked' | 'planned' | 'delayed';
@@ -86,6 +93,8 @@ function failedTypeOf(name: string): EventType | undefined {
  */
 export function createProcessor(deps: ProcessorDeps) {
   const { cfg, logger } = deps;
+  const intents = deps.intents ?? new MemoryIntentStore();
+  const queue: JobQueueView = deps.queue ?? { hasPendingJob: async () => false };
 
   return async function processJob(job: Job, token?: string, workerSignal?: AbortSignal): Promise<unknown> {
     const started = Date.now();
@@ -150,6 +159,11 @@ export function createProcessor(deps: ProcessorDeps) {
           await deps.events.publish({ type, subject, data, id: `${jobId}:${type}` });
         },
         watch: deps.watch,
+        intents,
+        queue,
+        events: deps.events,
+        dryRun: deps.dryRunAll ?? false,
+        ...(deps.onDrift ? { onDrift: deps.onDrift } : {}),
         log,
         touchDevice: () => {
           deviceTouched = true;

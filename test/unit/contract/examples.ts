@@ -72,6 +72,14 @@ export const eventDataExamples: Record<string, Record<string, unknown>> = {
   'deprovision.succeeded': { ...at, verified: true, lightPresent: true },
   'deprovision.blocked': { ...at, reason: 'private-virtual-interfaces', subinterfaces: ['10GE1/0/1.100'] },
   'optics.changed': { ...at, change: 'inserted', module: { vendor: 'ACME', part: 'LR-10G', serial: 'X1' } },
+  'drift.detected': {
+    ...at,
+    drifts: [{ field: 'enabled', expected: true, actual: false }],
+    diff: '--- a\n+++ b\n@@ -1,2 +1,2 @@\n interface 10GE1/0/1\n- enabled false\n+ enabled true\n',
+    detectedBy: 'audit',
+    policy: 'report',
+  },
+  'drift.healed': { ...at, diff: '', verified: true, durationMs: 850 },
 };
 
 export function envelopeFor(type: string, data: Record<string, unknown>): Record<string, unknown> {

@@ -111,6 +111,7 @@ describe('the audit handler', () => {
           subinterfaces: [],
         },
       ],
+      drifts: [],
     });
     expect(driver.calls).not.toContain('apply');
     expect(driver.calls).not.toContain('clear');
