@@ -60,24 +60,24 @@ describe.concurrent('dcagent run: config reload', () => {
 
   it('SIGHUP: a job for a device just added succeeds without a restart', async () => {
     const prefix = `rladd${Date.now()}`;
-    const s = setup(prefix, [device('rl-old', 'XGE14/0/1')]);
+    const s = setup(prefix, [device('rl-old', 'XGE16/0/1')]);
     await s.agent.waitForLog('dcagent running', 30_000);
 
     // Before the reload the device is unknown: the job fails for good.
-    const before = await s.provision('provision-rl-new-1', 'rl-new-a', 'rl-new', 'XGE14/0/2');
+    const before = await s.provision('provision-rl-new-1', 'rl-new-a', 'rl-new', 'XGE16/0/2');
     expect(before.type).toBe('provision.failed');
     expect((before.data as { code: string }).code).toBe('unknown-device');
 
-    rewrite(s.path, prefix, [device('rl-old', 'XGE14/0/1'), device('rl-new', 'XGE14/0/2')]);
+    rewrite(s.path, prefix, [device('rl-old', 'XGE16/0/1'), device('rl-new', 'XGE16/0/2')]);
     s.agent.child.kill('SIGHUP');
     await s.agent.waitForLog('"msg":"config reloaded"', 30_000);
     expect(s.agent.log()).toMatch(/"added":\["rl-new"\]/);
 
-    const after = await s.provision('provision-rl-new-2', 'rl-new-b', 'rl-new', 'XGE14/0/2');
+    const after = await s.provision('provision-rl-new-2', 'rl-new-b', 'rl-new', 'XGE16/0/2');
     expect(after.type).toBe('provision.succeeded');
-    expect((await readPort(peers.netconf.ietf, 'XGE14/0/2'))?.description).toBe('HC rl-new-b');
+    expect((await readPort(peers.netconf.ietf, 'XGE16/0/2'))?.description).toBe('HC rl-new-b');
     // The unchanged device still works, on the session it had.
-    expect((await s.provision('provision-rl-old-1', 'rl-old-a', 'rl-old', 'XGE14/0/1')).type).toBe(
+    expect((await s.provision('provision-rl-old-1', 'rl-old-a', 'rl-old', 'XGE16/0/1')).type).toBe(
       'provision.succeeded',
     );
     expect(s.agent.exited).toBe(false);
@@ -86,11 +86,11 @@ describe.concurrent('dcagent run: config reload', () => {
 
   it('SIGHUP: a removed device stops being polled and its connection gets monitoring.degraded not-in-inventory, once', async () => {
     const prefix = `rlrm${Date.now()}`;
-    const s = setup(prefix, [device('rl-keep', 'XGE14/0/3'), device('rl-gone', 'XGE14/0/4')]);
+    const s = setup(prefix, [device('rl-keep', 'XGE16/0/3'), device('rl-gone', 'XGE16/0/4')]);
     await s.agent.waitForLog('dcagent running', 30_000);
     for (const [dev, port] of [
-      ['rl-keep', 'XGE14/0/3'],
-      ['rl-gone', 'XGE14/0/4'],
+      ['rl-keep', 'XGE16/0/3'],
+      ['rl-gone', 'XGE16/0/4'],
     ] as const) {
       expect((await s.provision(`provision-${dev}-1`, `${dev}-a`, dev, port)).type).toBe(
         'provision.succeeded',
@@ -100,7 +100,7 @@ describe.concurrent('dcagent run: config reload', () => {
       s.agent.metric('dcagent_poll_duration_seconds_count', 'device').then((m) => m.get(dev) ?? 0);
     await eventually(async () => (await polls('rl-gone')) > 0, 30_000, 'rl-gone polled before the reload');
 
-    rewrite(s.path, prefix, [device('rl-keep', 'XGE14/0/3')]);
+    rewrite(s.path, prefix, [device('rl-keep', 'XGE16/0/3')]);
     s.agent.child.kill('SIGHUP');
     await s.agent.waitForLog('"msg":"config reloaded"', 30_000);
     expect(s.agent.log()).toMatch(/"removed":\["rl-gone"\]/);
@@ -117,7 +117,7 @@ describe.concurrent('dcagent run: config reload', () => {
       30_000,
       'monitoring.degraded not-in-inventory',
     );
-    expect(degraded?.data).toMatchObject({ device: 'rl-gone', port: 'XGE14/0/4' });
+    expect(degraded?.data).toMatchObject({ device: 'rl-gone', port: 'XGE16/0/4' });
 
     // The kept device goes on being polled; the removed one is not polled again, nor reported again.
     // (A poll already under way at the reload may still land: the baseline is taken after it.)
@@ -136,12 +136,12 @@ describe.concurrent('dcagent run: config reload', () => {
 
   it('SIGHUP with an invalid file: refused, one line per problem, the old inventory keeps working', async () => {
     const prefix = `rlbad${Date.now()}`;
-    const s = setup(prefix, [device('rl-stay', 'XGE14/0/6')]);
+    const s = setup(prefix, [device('rl-stay', 'XGE16/0/6')]);
     await s.agent.waitForLog('dcagent running', 30_000);
     const bad = config(prefix, [
-      device('rl-stay', 'XGE14/0/6'),
-      { ...device('rl-broken', 'XGE14/0/7'), platform: 'no-such-platform' },
-      { ...device('rl-broken2', 'XGE14/0/8'), host: '' },
+      device('rl-stay', 'XGE16/0/6'),
+      { ...device('rl-broken', 'XGE16/0/7'), platform: 'no-such-platform' },
+      { ...device('rl-broken2', 'XGE16/0/8'), host: '' },
     ]);
     writeFileSync(s.path, stringify(bad));
     s.agent.child.kill('SIGHUP');
@@ -153,28 +153,28 @@ describe.concurrent('dcagent run: config reload', () => {
     expect(problems.some((l) => l.includes('rl-broken') && l.includes('platform'))).toBe(true);
     expect(problems.some((l) => l.includes('rl-broken2') && l.includes('host'))).toBe(true);
     expect(s.agent.exited).toBe(false);
-    expect((await s.provision('provision-rl-stay-1', 'rl-stay-a', 'rl-stay', 'XGE14/0/6')).type).toBe(
+    expect((await s.provision('provision-rl-stay-1', 'rl-stay-a', 'rl-stay', 'XGE16/0/6')).type).toBe(
       'provision.succeeded',
     );
   });
 
   it('--watch-config picks up a file renamed into place', async () => {
     const prefix = `rlwatch${Date.now()}`;
-    const s = setup(prefix, [device('rl-w1', 'XGE14/0/9')], ['--watch-config']);
+    const s = setup(prefix, [device('rl-w1', 'XGE16/0/9')], ['--watch-config']);
     await s.agent.waitForLog('dcagent running', 30_000);
     // As an editor or config-management tool writes: a new file beside it, renamed over it.
     const tmp = join(dirname(s.path), '.agent.yaml.tmp');
     writeFileSync(
       tmp,
-      stringify(config(prefix, [device('rl-w1', 'XGE14/0/9'), device('rl-w2', 'XGE14/0/10')])),
+      stringify(config(prefix, [device('rl-w1', 'XGE16/0/9'), device('rl-w2', 'XGE16/0/10')])),
     );
     renameSync(tmp, s.path);
     await s.agent.waitForLog('"added":["rl-w2"]', 30_000);
-    expect((await s.provision('provision-rl-w2-1', 'rl-w2-a', 'rl-w2', 'XGE14/0/10')).type).toBe(
+    expect((await s.provision('provision-rl-w2-1', 'rl-w2-a', 'rl-w2', 'XGE16/0/10')).type).toBe(
       'provision.succeeded',
     );
     // And a second rename: the watch survives the replaced inode.
-    writeFileSync(tmp, stringify(config(prefix, [device('rl-w2', 'XGE14/0/10')])));
+    writeFileSync(tmp, stringify(config(prefix, [device('rl-w2', 'XGE16/0/10')])));
     renameSync(tmp, s.path);
     await s.agent.waitForLog('"removed":["rl-w1"]', 30_000);
   });
