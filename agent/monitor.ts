@@ -1,3 +1,4 @@
+// Over 400 lines: one class, the poll loop (leases, fixed-rate schedule, tracker steps, inventory swap), kept whole so its timers read together.
 import type { AgentConfig, PortConfig } from '../config/load.js';
 import { findDevice, findPort } from '../config/load.js';
 import { leaseRenewMs } from '../config/timing.js';
