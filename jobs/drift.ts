@@ -42,8 +42,11 @@ export function compareWithIntent(intent: IntentRecord, actual: PortConfigState)
     if (text(actual.description) === '' && actual.enabled !== true) return [];
     return [{ field: 'unexpected-config', expected: null, actual: renderPortConfig(actual).trimEnd() }];
   }
-  // The entry is gone, or nothing we manage is left on it.
-  if (!actual.exists || (actual.description === undefined && actual.enabled === undefined)) {
+  // The entry is gone, or nothing we manage is left on it. A port back as it ships (no
+  // description, shut) counts too: where a physical port cannot be deleted (CLI switches), that
+  // is what a deleted configuration or a reboot that lost the commit looks like.
+  const bare = text(actual.description) === '' && actual.enabled !== true;
+  if (!actual.exists || bare) {
     return [{ field: 'missing', expected: renderPortConfig(wantedOf(intent)).trimEnd(), actual: null }];
   }
   const drifts: Drift[] = [];

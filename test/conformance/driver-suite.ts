@@ -2,8 +2,12 @@
 // every driver must pass). A test file calls `driverConformanceSuite` with a way to make a driver
 // and a description of the peer; the lab and later platforms (huawei-vrp, CLI) reuse it as is.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Drift } from '../../contract/events.js';
 import type { PortType } from '../../contract/port-types.js';
-import type { DeviceDriver, PortIntent } from '../../drivers/driver.js';
+import type { DeviceDriver, PortConfigState, PortIntent } from '../../drivers/driver.js';
+import { intendedState } from '../../drivers/port-state.js';
+import { compareWithIntent, configHash, driftDiff, portIntentOf } from '../../jobs/drift.js';
+import type { IntentRecord } from '../../jobs/ports.js';
 
 export interface ConformancePeer {
   /** For test titles. */
@@ -25,6 +29,22 @@ export interface ConformancePeer {
    * refused with invalid-job before anything is sent. The hostile-text test then checks both.
    */
   lineOriented?: { refused: RegExp };
+  /**
+   * Changes made on the switch behind the driver's back, as an engineer would (the lab's
+   * `edit` and `reboot --lose-config`). With them the suite also checks drift: what the audit
+   * compares (the driver's read-back against the recorded intent, jobs/drift.ts) finds each
+   * change with the right field, and heal (the driver's normal apply) puts the intent back.
+   */
+  outOfBand?: OutOfBand;
+}
+
+export interface OutOfBand {
+  editDescription(port: string, text: string): Promise<void>;
+  shutdown(port: string): Promise<void>;
+  /** Deletes the port's configuration (a physical port that cannot be deleted goes back as it ships). */
+  deleteConfig(port: string): Promise<void>;
+  /** Reboots the switch so it comes back without its last commit; resolves once it is back. */
+  rebootLosingLastCommit(): Promise<void>;
 }
 
 export type DriverMaker = () => Promise<DeviceDriver> | DeviceDriver;
@@ -146,5 +166,97 @@ export function driverConformanceSuite(title: string, makeDriver: DriverMaker, p
         await peer.removeSubinterface?.(portA, 20);
       }
     });
+
+    describe.runIf(peer.outOfBand)('drift against the recorded intent', () => {
+      const oob = peer.outOfBand as OutOfBand;
+      const record = (description: string): IntentRecord => {
+        const want = intent(portA, description);
+        return {
+          connectionId: 'hc-conf-drift',
+          device: driver.deviceId,
+          port: portA,
+          portType: want.portType,
+          description,
+          state: 'configured',
+          jobId: 'provision-hc-conf-drift-1',
+          configHash: configHash(intendedState(want)),
+          time: new Date().toISOString(),
+        };
+      };
+      // What the audit job does for one port: read it with the driver, compare with the intent.
+      const audit = async (r: IntentRecord): Promise<{ drifts: Drift[]; actual: PortConfigState }> => {
+        const actual = await driver.readPortConfig(r.port);
+        return { drifts: compareWithIntent(r, actual), actual };
+      };
+      // Heal is the normal transaction (jobs/handlers/audit.ts): apply, then the read-back matches.
+      const healAndCheck = async (r: IntentRecord) => {
+        expect(await driver.apply(portIntentOf(r))).toMatchObject({ changed: true, verified: true });
+        expect((await audit(r)).drifts).toEqual([]);
+        if (peer.independentRead) {
+          expect(await peer.independentRead(r.port)).toMatchObject({
+            description: r.description,
+            enabled: true,
+          });
+        }
+      };
+
+      it('an edited description, then a shutdown, are found field by field; heal restores the intent', async () => {
+        const r = record('HC hc-conf-drift intended text');
+        await driver.apply(portIntentOf(r));
+        expect((await audit(r)).drifts).toEqual([]);
+
+        await oob.editDescription(portA, 'edited on the switch');
+        const edited = await audit(r);
+        expect(edited.drifts).toEqual([
+          { field: 'description', expected: r.description, actual: 'edited on the switch' },
+        ]);
+        expect(driftDiff(r, edited.actual)).toContain(`+ description ${r.description}`);
+
+        await oob.shutdown(portA);
+        expect((await audit(r)).drifts).toEqual([
+          { field: 'description', expected: r.description, actual: 'edited on the switch' },
+          { field: 'enabled', expected: true, actual: false },
+        ]);
+        await healAndCheck(r);
+      });
+
+      it('a deleted configuration is missing; heal restores the intent', async () => {
+        const r = record('HC hc-conf-drift intended text');
+        await oob.deleteConfig(portA);
+        const [missing, ...rest] = (await audit(r)).drifts;
+        expect(rest).toEqual([]);
+        expect(missing).toMatchObject({ field: 'missing', actual: null });
+        expect(missing?.expected).toContain(`description ${r.description}`);
+        await healAndCheck(r);
+      });
+
+      it('a switch rebooted without its last commit is missing the provisioned port', async () => {
+        const r = record('HC hc-conf-drift after reboot');
+        // Two commits: the clear is what the switch keeps, the provision is what it loses.
+        await driver.clear(portA);
+        await driver.apply(portIntentOf(r));
+        expect((await audit(r)).drifts).toEqual([]);
+        await oob.rebootLosingLastCommit();
+        const [missing, ...rest] = (await readAfterReboot(() => audit(r))).drifts;
+        expect(rest).toEqual([]);
+        expect(missing).toMatchObject({ field: 'missing', actual: null });
+        await healAndCheck(r);
+      });
+    });
   });
+}
+
+/**
+ * The driver's session died with the reboot; its next call may still meet the dead session
+ * before the driver notices. A bounded number of tries, each a real read.
+ */
+async function readAfterReboot<T>(read: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await read();
+    } catch (err) {
+      if (attempt >= 5) throw err;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
 }

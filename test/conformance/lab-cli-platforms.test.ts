@@ -5,7 +5,7 @@
 import { createDriver } from '../../drivers/factory/factory.js';
 import { LAB_CLI_PLATFORMS } from '../../lab/cli-device/platforms.js';
 import { driverConformanceSuite } from './driver-suite.js';
-import { clientKey, labForFile } from './lab-suite.js';
+import { clientKey, labForFile, labOutOfBand } from './lab-suite.js';
 
 const key = clientKey();
 for (const [name, platform] of LAB_CLI_PLATFORMS) {
@@ -25,6 +25,7 @@ for (const [name, platform] of LAB_CLI_PLATFORMS) {
       },
       addSubinterface: async (port, vlan) => (await device()).sim.addSubinterface(port, vlan),
       removeSubinterface: async (port, vlan) => (await device()).sim.removeSubinterface(port, vlan),
+      outOfBand: labOutOfBand(device),
       // A line break would end the command early; CLI drivers refuse it instead of sending it.
       lineOriented: { refused: /[\r\n]/g },
     },

@@ -7,7 +7,7 @@ import type { Platform } from '../../contract/port-types.js';
 import { createDriver } from '../../drivers/factory/factory.js';
 import { LAB_PLATFORMS } from '../../lab/netconf/platforms/index.js';
 import { driverConformanceSuite } from './driver-suite.js';
-import { clientKey, labForFile, labPeerInfo } from './lab-suite.js';
+import { clientKey, labForFile, labOutOfBand, labPeerInfo } from './lab-suite.js';
 import { PORT_READERS } from './vendor-witness.js';
 
 // These two have files of their own (lab-ietf.test.ts, lab-openconfig.test.ts).
@@ -30,6 +30,7 @@ for (const [name, platform] of LAB_PLATFORMS) {
         : {}),
       addSubinterface: async (port, vlan) => (await device()).sim.addSubinterface(port, vlan),
       removeSubinterface: async (port, vlan) => (await device()).sim.removeSubinterface(port, vlan),
+      outOfBand: labOutOfBand(device),
     },
   );
 }

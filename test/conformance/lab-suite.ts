@@ -9,7 +9,7 @@ import { createDriver } from '../../drivers/factory/factory.js';
 import { type Lab, type LabDevice, type LabDeviceFor, type LabOptions, startLab } from '../../lab/index.js';
 import { generateHostKey } from '../../lab/model/host-key.js';
 import type { NetconfPeerInfo } from '../../testkit/peers/types.js';
-import { driverConformanceSuite } from './driver-suite.js';
+import { driverConformanceSuite, type OutOfBand } from './driver-suite.js';
 import {
   type Model,
   ncclientAddSubinterface,
@@ -48,6 +48,20 @@ export function labPeerInfo(d: LabDevice, key: ClientKey): NetconfPeerInfo {
     socketPath: '',
     modules: [],
     seededPorts: d.ports.map((p) => p.name),
+  };
+}
+
+/**
+ * The lab's out-of-band faults on a switch (docs/lab.md "Out-of-band changes"): the same
+ * `SimSwitch` calls the control API's `edit` and `reboot --lose-config` make, so every lab
+ * platform gets the suite's drift cases.
+ */
+export function labOutOfBand(device: () => Promise<LabDevice>): OutOfBand {
+  return {
+    editDescription: async (port, text) => (await device()).sim.editPort(port, { kind: 'description', text }),
+    shutdown: async (port) => (await device()).sim.editPort(port, { kind: 'shutdown' }),
+    deleteConfig: async (port) => (await device()).sim.editPort(port, { kind: 'delete' }),
+    rebootLosingLastCommit: async () => (await device()).sim.reboot(100, { loseConfig: true }),
   };
 }
 
@@ -97,6 +111,7 @@ export function labConformanceSuite(
         if (model === 'ietf') await ncclientRemoveInterface(labPeerInfo(d, key), model, `${port}.${vlan}`);
         else d.sim.removeSubinterface(port, vlan);
       },
+      outOfBand: labOutOfBand(device),
     },
   );
 }

@@ -46,6 +46,8 @@ describe('compareWithIntent', () => {
     for (const actual of [
       { port: PORT, exists: false },
       { port: PORT, exists: true },
+      { port: PORT, exists: true, enabled: false },
+      { port: PORT, exists: true, description: '', enabled: false },
     ]) {
       const [d, ...rest] = compareWithIntent(intent(), actual);
       expect(rest).toEqual([]);
