@@ -33,7 +33,7 @@ const alive = (pid: number) => {
 };
 
 describe('dcagent demo', () => {
-  it('plays the whole lifecycle with Rx/Tx at each step, exits 0 and leaves nothing running', async () => {
+  it('plays the whole lifecycle with Rx/Tx at each step, a drift reported and healed, exits 0 and leaves nothing running', async () => {
     // No --redis-url and no REDIS_URL: the demo starts (and must stop) its own redis-server.
     const env = { ...process.env };
     delete env.REDIS_URL;
@@ -62,9 +62,12 @@ describe('dcagent demo', () => {
       /to-be-confirmed +rx -?\d+\.\d\d +tx -?\d+\.\d\d +dBm +construction\.completed/,
       /unavailable +rx dark +tx -?\d+\.\d\d +dBm +availability\.changed → unavailable +\((oper-down|rx-low)\)/,
       /available +rx -?\d+\.\d\d +tx -?\d+\.\d\d +dBm +availability\.changed → available +\(recovered\)/,
+      /available +.+network engineer edits the port on the switch: description "temp: loop test, J\. Smith"/,
+      /available +.+drift\.detected: description expected "HC hc-demo-0001 ACME Corp, rack 12 <primary>", found "temp: loop test, J\. Smith" +\(detectedBy audit, policy heal\)/,
+      /available +rx -?\d+\.\d\d +tx -?\d+\.\d\d +dBm +drift\.healed: intent re-applied through a confirmed commit and read back/,
       /deleting +.+deprovision\.blocked by .+\.100 +\(private-virtual-interfaces\)/,
       /removed +.+deprovision\.succeeded/,
-      /summary: 6 events for hc-demo-0001, sequence 1\.\.6 contiguous, final state removed/,
+      /summary: 8 events for hc-demo-0001, sequence 1\.\.8 contiguous, final state removed/,
     ];
     let at = 0;
     for (const step of steps) {
@@ -99,10 +102,14 @@ describe('dcagent demo', () => {
       const base = /curl (http:\/\/127\.0\.0\.1:\d+)\/metrics/.exec(out)?.[1];
       expect(base, out).toBeDefined();
       const metrics = async () => (await fetch(`${base}/metrics`)).text();
-      // The kept connection comes up: its optics appear as real numbers.
+      // The kept connection comes up: its optics appear as real numbers, then its link (the lab
+      // raises it a moment after the light, so a poll can see the first without the second).
       await expect
         .poll(metrics, { timeout: 20_000, interval: 500 })
         .toMatch(/dcagent_port_rx_dbm\{[^}]*port="10GE1\/0\/2"[^}]*\} -?\d/);
+      await expect
+        .poll(metrics, { timeout: 20_000, interval: 500 })
+        .toMatch(/dcagent_port_oper_up\{[^}]*port="10GE1\/0\/2"\} 1/);
       const text = await metrics();
       for (const series of [
         /dcagent_port_rx_dbm\{device="[^"]+",port="[^"]+",lane="1"\} -?\d+(\.\d+)?/,

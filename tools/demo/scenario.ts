@@ -8,7 +8,7 @@ import type { Output } from '../../agent/command-line/io.js';
 import { readNew } from '../../agent/events/stream.js';
 import { createRedis, type RedisClient } from '../../agent/redis.js';
 import { type AgentConfig, loadConfig } from '../../config/load.js';
-import type { DcEvent, EventType } from '../../contract/events.js';
+import type { DcEvent, Drift, EventType } from '../../contract/events.js';
 import { type ConnectionState, type ControlPlaneAction, nextState } from '../../contract/lifecycle.js';
 import { DcAgentError } from '../../core/errors.js';
 import { silentLogger } from '../../core/logger.js';
@@ -77,7 +77,14 @@ async function startStack(o: DemoOptions, t: Timeline): Promise<Stack> {
     logLevel: 'warn',
     shutdownTimeoutSeconds: 10,
   };
-  doc.monitoring = { ...doc.monitoring, intervalSeconds: 1, upPolls: 3, downPolls: 2 };
+  // Audits every 2 s under `heal`, so the agent notices an engineer's edit by itself and repairs it.
+  doc.monitoring = {
+    ...doc.monitoring,
+    intervalSeconds: 1,
+    upPolls: 3,
+    downPolls: 2,
+    audit: { intervalSeconds: 2, policy: 'heal' },
+  };
   doc.queues = { attempts: 3, backoffMs: 500 };
   doc.events = { spillFile: join(dir, 'outbox-spill.jsonl') };
   writeFileSync(configPath, stringify(doc, { lineWidth: 0 }), { mode: 0o600 });
@@ -236,7 +243,31 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       style: 'green',
     });
 
-    // 6. deletion: blocked by a Private Virtual Interface, then unblocked
+    // 6. an engineer edits the port on the switch; the periodic audit reports it and heals it
+    const edited = 'temp: loop test, J. Smith';
+    s.lab.device(device.id).sim.editPort(port, { kind: 'description', text: edited });
+    t.row({
+      state,
+      what: `network engineer edits the port on the switch: description "${edited}"`,
+      ...(await light()),
+    });
+    const drift = await expectEvent('drift.detected', 'drift.detected (the periodic audit)');
+    const dd6 = drift.data as { drifts: Drift[]; detectedBy: string; policy: string };
+    t.row({
+      state,
+      what: `drift.detected: ${dd6.drifts.map((d) => `${d.field} expected ${JSON.stringify(d.expected)}, found ${JSON.stringify(d.actual)}`).join('; ')}`,
+      reason: `detectedBy ${dd6.detectedBy}, policy ${dd6.policy}`,
+      style: 'yellow',
+    });
+    const healed = await expectEvent('drift.healed', 'drift.healed');
+    t.row({
+      state,
+      what: `drift.healed: intent re-applied through a confirmed commit and read back in ${(healed.data as { durationMs: number }).durationMs} ms`,
+      ...(await light()),
+      style: 'green',
+    });
+
+    // 7. deletion: blocked by a Private Virtual Interface, then unblocked
     control('delete-requested', 'customer deletes the connection');
     s.lab.device(device.id).sim.addSubinterface(port, 100);
     t.row({ state, what: `a Private Virtual Interface ${port}.100 is still configured` });
@@ -253,7 +284,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     t.row({ state, what: `the customer removes ${port}.100; the control plane retries with a new job` });
     await job('deprovision', `deprovision-${conn}-2`);
 
-    // 7. deprovision.succeeded
+    // 8. deprovision.succeeded
     const gone = await expectEvent('deprovision.succeeded', 'deprovision.succeeded');
     agentMoved(gone);
     const lightPresent = (gone.data as { lightPresent: boolean }).lightPresent;
