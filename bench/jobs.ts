@@ -21,6 +21,7 @@ import { Redis } from 'ioredis';
 import { parse, stringify } from 'yaml';
 import { startLab } from '../lab/index.js';
 import { freePort, startPrivateRedis } from '../tools/demo/redis-server.js';
+import { cpuMs } from './proc-cpu.js';
 
 const { values } = parseArgs({
   options: {
@@ -33,14 +34,6 @@ const JOBS = Number(values.jobs);
 const DEVICES = Number(values.devices);
 const PORTS = Math.ceil(JOBS / DEVICES);
 const ROOT = resolve(import.meta.dirname, '..');
-const TICKS_PER_SECOND = 100; // USER_HZ on Linux
-
-function cpuMs(pid: number): number {
-  // Fields 14 and 15 of /proc/<pid>/stat (after the parenthesised command) are utime and stime.
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(rest[11]) + Number(rest[12])) * 1000) / TICKS_PER_SECOND;
-}
 
 const redis = await startPrivateRedis();
 const dir = mkdtempSync(join(tmpdir(), 'dcagent-bench-jobs-'));
