@@ -25,6 +25,13 @@ export interface PortConfigState {
   mtu?: number;
 }
 
+/** One port as an audit reads it: its configuration and its sub-interfaces. */
+export interface PortReading {
+  state: PortConfigState;
+  /** `<port>.<vlan>` entries; empty when the port has no configuration. */
+  subinterfaces: string[];
+}
+
 export type Operation = 'provision' | 'deprovision';
 
 export interface CallOptions {
@@ -87,5 +94,10 @@ export interface DeviceDriver {
   /** Sub-interfaces of `port` (`<port>.<vlan>`): the Private Virtual Interfaces. */
   listSubinterfaces(port: string, options?: CallOptions): Promise<string[]>;
   readPortConfig(port: string, options?: CallOptions): Promise<PortConfigState>;
+  /**
+   * Several ports at once (an audit of a device): the sub-interfaces of all of them come from one
+   * listing, not one per port.
+   */
+  readPorts(ports: readonly string[], options?: CallOptions): Promise<PortReading[]>;
   close(): Promise<void>;
 }

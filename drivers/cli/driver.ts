@@ -12,6 +12,7 @@ import type {
   PlanOptions,
   PortConfigState,
   PortIntent,
+  PortReading,
 } from '../driver.js';
 import {
   clearedState,
@@ -138,6 +139,20 @@ export class CliDriver implements DeviceDriver {
   async readPortConfig(port: string, options: CallOptions = {}): Promise<PortConfigState> {
     assertSendable(this.#dialect, port);
     return this.#exclusive((s) => this.#read(s, port, callOf(options)), options.signal);
+  }
+
+  async readPorts(ports: readonly string[], options: CallOptions = {}): Promise<PortReading[]> {
+    for (const port of ports) assertSendable(this.#dialect, port);
+    const call = callOf(options);
+    return this.#exclusive(async (s) => {
+      const listing = (await s.send(this.#dialect.commands.listInterfaces, call)).output;
+      const out: PortReading[] = [];
+      for (const port of ports) {
+        const state = await this.#read(s, port, call);
+        out.push({ state, subinterfaces: state.exists ? parseSubinterfaces(listing, port) : [] });
+      }
+      return out;
+    }, options.signal);
   }
 
   async listSubinterfaces(port: string, options: CallOptions = {}): Promise<string[]> {

@@ -12,6 +12,7 @@ import type {
   PlanValidation,
   PortConfigState,
   PortIntent,
+  PortReading,
 } from '../driver.js';
 import {
   clearedState,
@@ -242,6 +243,19 @@ export class NetconfDriver implements DeviceDriver {
       (s) => readPort(s, this.#impl, port, 'running', options.signal ? { signal: options.signal } : {}),
       options.signal,
     );
+  }
+
+  readPorts(ports: readonly string[], options: CallOptions = {}): Promise<PortReading[]> {
+    const call = options.signal ? { signal: options.signal } : {};
+    return this.#session(async (s) => {
+      const listing = dataOf(await s.rpc(rpc.getConfig('running', this.#impl.interfacesFilter()), call));
+      const out: PortReading[] = [];
+      for (const port of ports) {
+        const state = await readPort(s, this.#impl, port, 'running', call);
+        out.push({ state, subinterfaces: state.exists ? this.#impl.listSubinterfaces(listing, port) : [] });
+      }
+      return out;
+    }, options.signal);
   }
 
   listSubinterfaces(port: string, options: CallOptions = {}): Promise<string[]> {

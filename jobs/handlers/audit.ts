@@ -70,12 +70,9 @@ export const audit: JobHandler<AuditJob, AuditTarget> = {
   async run(target, ctx) {
     const ports: AuditedPort[] = [];
     const read = new Map<string, PortConfigState>();
-    for (const port of target.ports) {
-      const state = await ctx.driver.readPortConfig(port, { signal: ctx.signal });
+    for (const { state, subinterfaces } of await ctx.driver.readPorts(target.ports, { signal: ctx.signal })) {
+      const port = state.port;
       read.set(port, state);
-      const subinterfaces = state.exists
-        ? await ctx.driver.listSubinterfaces(port, { signal: ctx.signal })
-        : [];
       ports.push({
         port,
         exists: state.exists,

@@ -161,6 +161,11 @@ export function driverConformanceSuite(title: string, makeDriver: DriverMaker, p
       try {
         expect(await driver.listSubinterfaces(portA)).toEqual([`${portA}.20`, `${portA}.100`]);
         expect(await driver.listSubinterfaces(portB)).toEqual([]);
+        // An audit reads them all from one listing.
+        expect((await driver.readPorts([portA, portB])).map((r) => r.subinterfaces)).toEqual([
+          [`${portA}.20`, `${portA}.100`],
+          [],
+        ]);
       } finally {
         await peer.removeSubinterface?.(portA, 100);
         await peer.removeSubinterface?.(portA, 20);
@@ -183,9 +188,11 @@ export function driverConformanceSuite(title: string, makeDriver: DriverMaker, p
           time: new Date().toISOString(),
         };
       };
-      // What the audit job does for one port: read it with the driver, compare with the intent.
+      // What the audit job does: read the device's ports with the driver, compare with the intent.
       const audit = async (r: IntentRecord): Promise<{ drifts: Drift[]; actual: PortConfigState }> => {
-        const actual = await driver.readPortConfig(r.port);
+        const read = await driver.readPorts([r.port, portB]);
+        expect(read.map((p) => p.state.port)).toEqual([r.port, portB]);
+        const actual = read[0]!.state;
         return { drifts: compareWithIntent(r, actual), actual };
       };
       // Heal is the normal transaction (jobs/handlers/audit.ts): apply, then the read-back matches.

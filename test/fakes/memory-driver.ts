@@ -6,6 +6,7 @@ import type {
   Plan,
   PortConfigState,
   PortIntent,
+  PortReading,
 } from '../../drivers/driver.js';
 
 /**
@@ -91,6 +92,15 @@ export class MemoryDriver implements DeviceDriver {
   async listSubinterfaces(port: string): Promise<string[]> {
     this.calls.push('listSubinterfaces');
     return this.subinterfaces.get(port) ?? [];
+  }
+
+  async readPorts(ports: readonly string[]): Promise<PortReading[]> {
+    const out: PortReading[] = [];
+    for (const port of ports) {
+      const state = await this.readPortConfig(port);
+      out.push({ state, subinterfaces: state.exists ? await this.listSubinterfaces(port) : [] });
+    }
+    return out;
   }
 
   async readPortConfig(port: string): Promise<PortConfigState> {
