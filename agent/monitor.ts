@@ -27,7 +27,7 @@ import {
   setPortThresholds,
 } from './metrics.js';
 import { PollFailureLog } from './poll-failure-log.js';
-import type { PollLeases } from './poll-leases.js';
+import { type PollLeases, pollLeaseMsFor } from './poll-leases.js';
 import { PollSchedule } from './poll-schedule.js';
 
 /**
@@ -53,6 +53,11 @@ export interface MonitorDeps {
   logger: Logger;
   metrics?: Metrics;
   clock?: () => number;
+  /**
+   * A held device's polls work again after an outage of at least `downPolls` failed polls (the
+   * one `monitoring.degraded` reports): it may have changed while unreachable. Once per recovery.
+   */
+  onRecovered?(device: string, outageSince: number): void;
 }
 
 interface Tracked {
@@ -137,6 +142,11 @@ export class Monitor implements ConnectionWatch {
   /** Devices this replica holds the poll lease of (the periodic audit's share too). */
   heldDevices(): ReadonlySet<string> {
     return this.held;
+  }
+
+  /** Devices with a tracked connection, whichever replica polls them. */
+  trackedDevices(): ReadonlySet<string> {
+    return new Set([...this.tracked.values()].map((t) => t.record.device));
   }
 
   async stop(): Promise<void> {
@@ -255,6 +265,8 @@ export class Monitor implements ConnectionWatch {
    */
   setInventory(cfg: AgentConfig): void {
     this.inventory = cfg;
+    // A device added with a slower worst-case poll needs a longer lease from the next round on.
+    this.deps.leases.resize(pollLeaseMsFor(cfg));
     this.seenVersion = undefined;
     for (const [id, t] of [...this.tracked]) {
       const device = findDevice(cfg, t.record.device);
@@ -342,7 +354,10 @@ export class Monitor implements ConnectionWatch {
       }));
     }
     this.deps.metrics?.pollDuration.observe({ device: deviceId }, (performance.now() - t0) / 1000);
-    this.failureLog.note(deviceId, results, this.clock());
+    const recovery = this.failureLog.note(deviceId, results, this.clock());
+    if (recovery && recovery.failedPolls >= this.trackerCfg.downPolls) {
+      this.deps.onRecovered?.(deviceId, recovery.since);
+    }
     const byPort = new Map(results.map((r) => [r.port, r]));
     for (const c of conns) {
       const r = byPort.get(c.record.port);
