@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { Queue, Worker } from 'bullmq';
 import type { AgentConfig, DeviceConfig } from '../config/load.js';
+import { inventoryPollLeaseMs } from '../config/timing.js';
 import { ConfigError, errorMessage, LifecycleError, RedisAccessError } from '../core/errors.js';
 import { LogLimiter } from '../core/log-limit.js';
 import { createLogger, type Logger } from '../core/logger.js';
@@ -23,7 +24,7 @@ import { RedisIntentStore } from './intents.js';
 import { AgentLifecycle } from './lifecycle.js';
 import { createMetrics, jobNameLabel, type Metrics } from './metrics.js';
 import { Monitor } from './monitor.js';
-import { PollLeases, pollLeaseMsFor } from './poll-leases.js';
+import { PollLeases } from './poll-leases.js';
 import { createRedis, persistenceWarning, type RedisClient } from './redis.js';
 import { checkAgentPermissions, classifyRedisError, connectOrExplain } from './redis-access.js';
 import { RedisGuard } from './redis-guard.js';
@@ -188,7 +189,13 @@ export class Agent {
       cfg,
       poller: this.poller,
       store: new ConnectionStore(this.fast, keys),
-      leases: new PollLeases(this.fast, keys, cfg.agent.id, pollLeaseMsFor(cfg), this.logger),
+      leases: new PollLeases(
+        this.fast,
+        keys,
+        cfg.agent.id,
+        inventoryPollLeaseMs(cfg.monitoring),
+        this.logger,
+      ),
       events: this.outbox,
       logger: this.logger,
       metrics: this.metrics,

@@ -27,7 +27,7 @@ import {
   setPortThresholds,
 } from './metrics.js';
 import { PollFailureLog } from './poll-failure-log.js';
-import { type PollLeases, pollLeaseMsFor } from './poll-leases.js';
+import type { PollLeases } from './poll-leases.js';
 import { PollSchedule } from './poll-schedule.js';
 
 /**
@@ -265,8 +265,6 @@ export class Monitor implements ConnectionWatch {
    */
   setInventory(cfg: AgentConfig): void {
     this.inventory = cfg;
-    // A device added with a slower worst-case poll needs a longer lease from the next round on.
-    this.deps.leases.resize(pollLeaseMsFor(cfg));
     this.seenVersion = undefined;
     for (const [id, t] of [...this.tracked]) {
       const device = findDevice(cfg, t.record.device);

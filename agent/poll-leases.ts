@@ -1,6 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { type AgentConfig, pollShapeOf } from '../config/load.js';
-import { pollLeaseMs, worstCasePollMs } from '../config/timing.js';
 import { LogLimiter } from '../core/log-limit.js';
 import type { Logger } from '../core/logger.js';
 import type { RedisKeys } from '../core/redis-keys.js';
@@ -8,17 +6,6 @@ import type { RedisClient } from './redis.js';
 
 const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
-
-/**
- * The poll lease for an inventory: it must outlive the longest poll of any device in it, so a
- * config reload that adds a slower device sizes it again (PollLeases.resize).
- */
-export function pollLeaseMsFor(cfg: AgentConfig): number {
-  return pollLeaseMs(
-    cfg.monitoring.intervalSeconds * 1000,
-    Math.max(0, ...cfg.devices.map((d) => worstCasePollMs(d.snmp, pollShapeOf(d, cfg.monitoring)))),
-  );
-}
 
 /**
  * Spreads poll work across replicas: each device is polled by the replica holding its lease.
@@ -35,7 +22,7 @@ export class PollLeases {
     private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     agentId: string,
-    private leaseMs: number,
+    private readonly leaseMs: number,
     private readonly logger: Logger,
   ) {
     this.token = `${agentId}/${randomUUID()}`;
@@ -44,15 +31,6 @@ export class PollLeases {
 
   /** Looked at twice an interval: a Redis fault would log twice an interval without this. */
   private readonly logLimit: LogLimiter;
-
-  /** A reloaded inventory's lease length: the next claim renews and takes leases with it. */
-  resize(leaseMs: number): void {
-    this.leaseMs = leaseMs;
-  }
-
-  get lengthMs(): number {
-    return this.leaseMs;
-  }
 
   /** Devices this replica polls now. Keeps the current set when Redis cannot be reached. */
   async claim(devices: readonly string[], now = Date.now()): Promise<ReadonlySet<string>> {
