@@ -2,8 +2,8 @@
 import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { Queue, Worker } from 'bullmq';
-import { type AgentConfig, type DeviceConfig, pollShapeOf } from '../config/load.js';
-import { pollLeaseMs, worstCasePollMs } from '../config/timing.js';
+import type { AgentConfig, DeviceConfig } from '../config/load.js';
+import { inventoryPollLeaseMs } from '../config/timing.js';
 import { ConfigError, errorMessage, LifecycleError, RedisAccessError } from '../core/errors.js';
 import { LogLimiter } from '../core/log-limit.js';
 import { createLogger, type Logger } from '../core/logger.js';
@@ -100,6 +100,7 @@ export class Agent {
   private readonly testFaults: DriverDeps['netconfTransaction'];
   private worker: Worker | undefined;
   private readonly intents: RedisIntentStore;
+  private readonly keys: RedisKeys;
   private queue: Queue | undefined;
   private audits: AuditScheduler | undefined;
   /** Jobs this process is running now, so the drain can wait for them without BullMQ's help. */
@@ -125,6 +126,7 @@ export class Agent {
     this.metrics = createMetrics();
     this.testFaults = testPauseHooks(this.logger);
     const keys = new RedisKeys(cfg.redis.prefix, cfg.events.stream);
+    this.keys = keys;
     this.fast = createRedis(cfg.redis, 'fast', `dcagent-${cfg.agent.id}`);
     this.bull = createRedis(cfg.redis, 'worker', `dcagent-${cfg.agent.id}-worker`);
     this.logLimit = new LogLimiter(this.logger);
@@ -191,15 +193,14 @@ export class Agent {
         this.fast,
         keys,
         cfg.agent.id,
-        pollLeaseMs(
-          cfg.monitoring.intervalSeconds * 1000,
-          Math.max(0, ...cfg.devices.map((d) => worstCasePollMs(d.snmp, pollShapeOf(d, cfg.monitoring)))),
-        ),
+        inventoryPollLeaseMs(cfg.monitoring),
         this.logger,
       ),
       events: this.outbox,
       logger: this.logger,
       metrics: this.metrics,
+      // Polls that work again after an outage: the device may have been changed meanwhile.
+      onRecovered: (device, since) => void this.audits?.afterReconnect(device, since),
     });
     this.intents = new RedisIntentStore(
       this.fast,
@@ -318,6 +319,12 @@ export class Agent {
       queue,
       intents: this.intents,
       heldDevices: () => this.monitor.heldDevices(),
+      untrackedDevices: () => {
+        const tracked = this.monitor.trackedDevices();
+        return this.cfg.devices.map((d) => d.id).filter((id) => !tracked.has(id));
+      },
+      claim: async (device, ms) =>
+        (await this.fast.set(this.keys.auditClaim(device), cfg.agent.id, 'PX', ms, 'NX')) === 'OK',
       logger: this.logger,
       logLimit: this.logLimit,
     });

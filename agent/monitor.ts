@@ -53,6 +53,11 @@ export interface MonitorDeps {
   logger: Logger;
   metrics?: Metrics;
   clock?: () => number;
+  /**
+   * A held device's polls work again after an outage of at least `downPolls` failed polls (the
+   * one `monitoring.degraded` reports): it may have changed while unreachable. Once per recovery.
+   */
+  onRecovered?(device: string, outageSince: number): void;
 }
 
 interface Tracked {
@@ -137,6 +142,11 @@ export class Monitor implements ConnectionWatch {
   /** Devices this replica holds the poll lease of (the periodic audit's share too). */
   heldDevices(): ReadonlySet<string> {
     return this.held;
+  }
+
+  /** Devices with a tracked connection, whichever replica polls them. */
+  trackedDevices(): ReadonlySet<string> {
+    return new Set([...this.tracked.values()].map((t) => t.record.device));
   }
 
   async stop(): Promise<void> {
@@ -342,7 +352,10 @@ export class Monitor implements ConnectionWatch {
       }));
     }
     this.deps.metrics?.pollDuration.observe({ device: deviceId }, (performance.now() - t0) / 1000);
-    this.failureLog.note(deviceId, results, this.clock());
+    const recovery = this.failureLog.note(deviceId, results, this.clock());
+    if (recovery && recovery.failedPolls >= this.trackerCfg.downPolls) {
+      this.deps.onRecovered?.(deviceId, recovery.since);
+    }
     const byPort = new Map(results.map((r) => [r.port, r]));
     for (const c of conns) {
       const r = byPort.get(c.record.port);

@@ -15,6 +15,13 @@ interface Failing {
   sinceSummary: number;
 }
 
+/** A device whose polls work again: how long and how many polls the outage lasted. */
+export interface Recovery {
+  /** Epoch ms of the first failed poll. */
+  readonly since: number;
+  readonly failedPolls: number;
+}
+
 /**
  * What an operator reads while monitoring of a device is blind: one line when its polls start
  * failing (with the reason), one when they recover, and a summary every `summaryEveryMs` while
@@ -32,17 +39,18 @@ export class PollFailureLog {
     private readonly summaryEveryMs: number,
   ) {}
 
-  note(device: string, results: readonly PollOutcome[], now: number): void {
+  /** Notes one poll of the device; returns the outage it ends, if it ends one. */
+  note(device: string, results: readonly PollOutcome[], now: number): Recovery | undefined {
     const failed = results.find((r): r is Extract<PollOutcome, { ok: false }> => !r.ok);
     const f = this.#failing.get(device);
     if (!failed) {
-      if (!f) return;
+      if (!f) return undefined;
       this.#failing.delete(device);
       this.logger.info(
         { device, failedPolls: f.polls, failedForMs: now - f.since, reason: f.reason },
         'device polls recovered',
       );
-      return;
+      return { since: f.since, failedPolls: f.polls };
     }
     if (!f) {
       this.#failing.set(device, {
@@ -57,13 +65,13 @@ export class PollFailureLog {
         { device, port: failed.port, reason: failed.reason, err: failed.message },
         'device polls failing',
       );
-      return;
+      return undefined;
     }
     f.polls++;
     f.sinceSummary++;
     f.reason = failed.reason;
     f.message = failed.message;
-    if (now - f.lastSummaryAt < this.summaryEveryMs) return;
+    if (now - f.lastSummaryAt < this.summaryEveryMs) return undefined;
     this.logger.warn(
       {
         device,
@@ -77,6 +85,7 @@ export class PollFailureLog {
     );
     f.lastSummaryAt = now;
     f.sinceSummary = 0;
+    return undefined;
   }
 
   /** Forgets a device (its lease went elsewhere, or it is no longer tracked). */

@@ -1,6 +1,6 @@
 /**
  * Worst-case timings derived from the configuration, shared by validation (config/load.ts), the
- * poll lease (agent/app.ts) and the SNMP transport's messages, so all three agree on one formula
+ * poll lease (agent/app.ts, inventoryPollLeaseMs) and the SNMP transport's messages, so all three agree on one formula
  * (documented in docs/snmp.md, "Worst-case poll time").
  */
 
@@ -58,6 +58,17 @@ export function worstCasePollMs(s: SnmpTiming, shape: PollShape): number {
  */
 export function pollLeaseMs(intervalMs: number, worstPollMs: number): number {
   return Math.max(intervalMs, worstPollMs) + leaseRenewMs(intervalMs);
+}
+
+/**
+ * The poll lease of every inventory the agent can run: validation (load.ts) refuses a device
+ * whose worst-case poll exceeds the interval, at start and on every reload alike, and the interval
+ * itself cannot change without a restart. So a lease sized from the interval outlives the slowest
+ * poll of any device a reload can add, and nothing needs sizing again.
+ */
+export function inventoryPollLeaseMs(monitoring: { readonly intervalSeconds: number }): number {
+  const intervalMs = monitoring.intervalSeconds * 1000;
+  return pollLeaseMs(intervalMs, intervalMs);
 }
 
 /** Leases are renewed on their own timer, independent of poll rounds. */

@@ -20,13 +20,16 @@ export const EVENT_TYPES = [
   'optics.changed',
   'drift.detected',
   'drift.healed',
+  /** Extension: an audit job's end (CONTRACT §3: every job ends with one final event). */
+  'audit.completed',
+  'audit.failed',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 /**
  * The events each job type publishes: its plan, its per-attempt failure, and the outcomes that
- * end it. A job type with none has no entry: `audit` publishes `drift.*` per connection (not as
- * the job's outcome), so its result is only the job's return value.
+ * end it. An audit's `drift.*` events are about each drifted connection and come before its own
+ * end, `audit.completed` (docs/decisions/0005-audit-events.md).
  */
 export interface JobEventTypes {
   readonly planned?: EventType;
@@ -41,7 +44,16 @@ export const JOB_EVENT_TYPES: Readonly<Partial<Record<JobName, JobEventTypes>>> 
     failed: 'deprovision.failed',
     outcomes: ['deprovision.succeeded', 'deprovision.blocked'],
   },
+  audit: { failed: 'audit.failed', outcomes: ['audit.completed'] },
 };
+
+/** The job type whose `*.failed` an event of `type` is replaced by when it fails its own schema. */
+export function failedTypeFor(type: EventType): EventType | undefined {
+  for (const e of Object.values(JOB_EVENT_TYPES)) {
+    if (e && (e.planned === type || e.failed === type || e.outcomes.includes(type))) return e.failed;
+  }
+  return undefined;
+}
 
 export const IF_STATUSES = [
   'up',
@@ -209,6 +221,36 @@ export const driftHealedDataSchema = z.strictObject({
   durationMs: z.number().min(0),
 });
 
+/** One connection whose port differed from its intent in an audit. */
+export const auditDriftSchema = z.strictObject({
+  connectionId: connectionIdSchema,
+  port: z.string().min(1),
+  drifts: z.array(driftSchema).min(1),
+  /** True when this audit published `drift.detected` (a drift that stays is published once). */
+  published: z.boolean(),
+  /** True when policy `heal` re-applied the intent and read it back (`drift.healed`). */
+  healed: z.boolean(),
+});
+
+/** Extension: an audit job's end, on the device's subject (`device:<id>`) or the connection's it names. */
+export const auditCompletedDataSchema = z.strictObject({
+  device: z.string().min(1),
+  /** The port the job named; null for an audit of every port of the device. */
+  port: z.string().min(1).nullable(),
+  jobId: z.string().optional(),
+  /** The connection the job named, if it named one. */
+  connectionId: connectionIdSchema.optional(),
+  /** How many ports were read from the device. */
+  portsAudited: z.number().int().min(0),
+  /** Every drift found, whether or not this audit published it; empty when the device matched. */
+  drifts: z.array(auditDriftSchema),
+  /** How many of them policy `heal` re-applied. */
+  healed: z.number().int().min(0),
+  detectedBy: z.enum(DRIFT_SOURCES),
+  policy: z.enum(AUDIT_POLICIES),
+  durationMs: z.number().min(0),
+});
+
 export const EVENT_DATA_SCHEMAS = {
   'provision.planned': plannedDataSchema,
   'deprovision.planned': plannedDataSchema,
@@ -224,12 +266,29 @@ export const EVENT_DATA_SCHEMAS = {
   'optics.changed': opticsChangedDataSchema,
   'drift.detected': driftDetectedDataSchema,
   'drift.healed': driftHealedDataSchema,
+  'audit.completed': auditCompletedDataSchema,
+  'audit.failed': failedDataSchema,
 } as const satisfies Record<EventType, z.ZodType>;
 
 export type EventData<T extends EventType> = z.infer<(typeof EVENT_DATA_SCHEMAS)[T]>;
 
+/**
+ * Extension: the subject of an event about a device rather than a connection (an audit that names
+ * no connection). The colon can never appear in a connection id, so the two cannot collide, and
+ * the sequence is per device (docs/decisions/0005-audit-events.md).
+ */
+export const DEVICE_SUBJECT = /^device:[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+export function deviceSubject(device: string): string | undefined {
+  const s = `device:${device}`;
+  return DEVICE_SUBJECT.test(s) ? s : undefined;
+}
+
 /** Events about a connection carry its id; an invalid job with no usable id uses `job-<jobId>`. */
-export const subjectSchema = z.union([connectionIdSchema, z.string().regex(/^job-[^\s]{1,200}$/)]);
+export const subjectSchema = z.union([
+  connectionIdSchema,
+  z.string().regex(/^job-[^\s]{1,200}$/),
+  z.string().regex(DEVICE_SUBJECT),
+]);
 
 const envelopeBase = {
   specversion: z.literal('1.0'),
@@ -261,6 +320,8 @@ export const eventSchema = z
     envelope('optics.changed'),
     envelope('drift.detected'),
     envelope('drift.healed'),
+    envelope('audit.completed'),
+    envelope('audit.failed'),
   ])
   .superRefine((e, ctx) => {
     const planned = e.type === 'provision.planned' || e.type === 'deprovision.planned';

@@ -46,6 +46,10 @@ export class RedisKeys {
   audits(deviceId: string): string {
     return `${this.prefix}:audit:${deviceId}`;
   }
+  /** Which replica runs the periodic audit of a device that no replica polls (no tracked connection). */
+  auditClaim(deviceId: string): string {
+    return `${this.prefix}:audit-claim:${deviceId}`;
+  }
   pollLease(deviceId: string): string {
     return `${this.prefix}:poll-lease:${deviceId}`;
   }

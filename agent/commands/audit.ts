@@ -14,8 +14,8 @@ import { withCliRedis } from './redis.js';
 
 /**
  * `dcagent audit`: enqueues an `audit` job (CONTRACT §3, §7). With `--wait` it polls the job until
- * it ends and prints what the agent read: an audit publishes no event, its result is the job's
- * return value.
+ * it ends and prints what the agent read: the job's return value, which is its final
+ * `audit.completed` event's data plus the ports as read.
  */
 
 /** How often `--wait` asks Redis for the job's state. */

@@ -17,6 +17,7 @@ export function summarize(ev: DcEvent): string {
       return `verified${ev.data.confirmedCommit ? ' (confirmed commit)' : ''}${ev.data.changed === false ? ', already in place' : ''} "${ev.data.description}" in ${ev.data.durationMs} ms`;
     case 'provision.failed':
     case 'deprovision.failed':
+    case 'audit.failed':
       return `${ev.data.code}: ${ev.data.message} (attempt ${ev.data.attempt}/${ev.data.attemptsMax}${ev.data.final ? ', final' : ev.data.retryable ? ', will retry' : ''})`;
     case 'construction.completed':
       return `port ${ev.data.evidence.operStatus}, rx ${dbmList(ev.data.evidence.rxDbm)} tx ${dbmList(ev.data.evidence.txDbm)} dBm over ${ev.data.evidence.samples} polls`;
@@ -37,6 +38,11 @@ export function summarize(ev: DcEvent): string {
       return `drift (${ev.data.detectedBy}, policy ${ev.data.policy}): ${ev.data.drifts.map((d) => `${d.field} ${JSON.stringify(d.expected)} → ${JSON.stringify(d.actual)}`).join('; ')}`;
     case 'drift.healed':
       return `intent re-applied and verified in ${ev.data.durationMs} ms`;
+    case 'audit.completed': {
+      const n = ev.data.drifts.length;
+      const found = n === 0 ? 'no drift' : `${n} connection(s) drifted, ${ev.data.healed} healed`;
+      return `audited ${ev.data.portsAudited} port(s) (${ev.data.detectedBy}, policy ${ev.data.policy}): ${found} in ${ev.data.durationMs} ms`;
+    }
   }
 }
 
@@ -48,13 +54,14 @@ function styleFor(ev: DcEvent): Style {
     ev.type === 'drift.detected'
   )
     return 'red';
+  if (ev.type === 'audit.completed') return ev.data.drifts.length > 0 ? 'red' : 'green';
   if (ev.type === 'availability.changed') return ev.data.to === 'available' ? 'green' : 'red';
   if (ev.type.endsWith('.planned')) return 'cyan';
   return 'green';
 }
 
 export function formatEvent(ev: DcEvent, color: boolean): string {
-  const where = `${ev.data.device ?? '?'} ${ev.data.port ?? '?'}`;
+  const where = `${ev.data.device ?? '?'} ${ev.data.port ?? (ev.type === 'audit.completed' ? '*' : '?')}`;
   const type = color ? styleText(styleFor(ev), ev.type.padEnd(22)) : ev.type.padEnd(22);
   return `${ev.time}  ${ev.subject}  #${ev.sequence}  ${type}  ${where}  ${summarize(ev)}`;
 }

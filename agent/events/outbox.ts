@@ -16,6 +16,7 @@ import {
   type EventData,
   type EventType,
   eventSchema,
+  failedTypeFor,
   subjectSchema,
 } from '../../contract/events.js';
 import { EventRefusedError } from '../../core/errors.js';
@@ -285,8 +286,8 @@ export class EventOutbox {
   private async refuse<T extends EventType>(draft: EventDraft<T>, problem: string): Promise<never> {
     const what = `refused malformed ${draft.type} event (an agent bug): ${problem}`.slice(0, 2_000);
     this.opts.metrics?.eventsRefused.inc({ type: draft.type });
-    const operation = draft.type.split('.')[0];
-    if (operation !== 'provision' && operation !== 'deprovision') {
+    const failedType = failedTypeFor(draft.type);
+    if (!failedType) {
       this.opts.logger.error({ type: draft.type, subject: draft.subject, problem }, what);
       throw new EventRefusedError(what, false);
     }
@@ -297,7 +298,8 @@ export class EventOutbox {
     const jobId = text(d.jobId, 200);
     const attempt = count(d.attempt);
     const replacement: EventDraft<'provision.failed'> = {
-      type: `${operation}.failed` as 'provision.failed',
+      // Every job type's `*.failed` has the same data shape (failedDataSchema).
+      type: failedType as 'provision.failed',
       subject: this.usableSubject(draft.subject, jobId),
       data: {
         device: text(d.device, 64) ?? null,

@@ -1,4 +1,5 @@
-import type { AuditPolicy, Drift, DriftSource } from '../../contract/events.js';
+import type { z } from 'zod';
+import type { AuditPolicy, auditDriftSchema, DriftSource, EventData } from '../../contract/events.js';
 import { type AuditJob, connectionOfDescription } from '../../contract/jobs.js';
 import type { PortConfigState } from '../../drivers/driver.js';
 import { backend } from '../backend.js';
@@ -19,25 +20,14 @@ export interface AuditedPort {
   subinterfaces: string[];
 }
 
-/** One connection whose port differs from its recorded intent. */
-export interface ConnectionDrift {
-  connectionId: string;
-  port: string;
-  drifts: Drift[];
-  /** True when this audit published `drift.detected` (a drift that stays is published once). */
-  published: boolean;
-  /** True when policy `heal` re-applied the intent and read it back. */
-  healed: boolean;
-}
+/** One connection whose port differs from its recorded intent (CONTRACT §3). */
+export type ConnectionDrift = z.infer<typeof auditDriftSchema>;
 
-/** An audit job's return value: what it read, and the drifts found (CONTRACT §3). */
-export interface AuditResult {
-  device: string;
-  jobId: string;
-  connectionId?: string;
-  ports: AuditedPort[];
-  drifts: ConnectionDrift[];
-}
+/**
+ * An audit job's return value: its `audit.completed` data plus what it read (`ports`), which
+ * stays out of the event so the stream does not carry every port's text on every audit.
+ */
+export type AuditResult = EventData<'audit.completed'> & { ports: AuditedPort[] };
 
 interface AuditTarget extends Prepared {
   ports: readonly string[];
@@ -89,14 +79,22 @@ export const audit: JobHandler<AuditJob, AuditTarget> = {
       const found = await auditConnection(intent, actual, target, ctx);
       if (found) drifts.push(found);
     }
-    ctx.log.info({ ports: ports.length, drifts: drifts.length }, 'audited');
-    const value: AuditResult = {
+    const done: EventData<'audit.completed'> = {
       device: target.device.id,
+      port: target.port,
       jobId: ctx.jobId,
       ...(target.connectionId ? { connectionId: target.connectionId } : {}),
-      ports,
+      portsAudited: ports.length,
       drifts,
+      healed: drifts.filter((d) => d.healed).length,
+      detectedBy: target.detectedBy,
+      policy: policyOf(target, ctx),
+      durationMs: Date.now() - ctx.started,
     };
+    // The job's final event, after every drift event it caused (CONTRACT §3).
+    await ctx.publish('audit.completed', done);
+    ctx.log.info({ ports: ports.length, drifts: drifts.length, healed: done.healed }, 'audited');
+    const value: AuditResult = { ...done, ports };
     return { outcome: 'succeeded', value };
   },
 };

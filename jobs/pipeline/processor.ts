@@ -1,6 +1,6 @@
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { AgentConfig, DeviceConfig } from '../../config/load.js';
-import { type EventData, type EventType, JOB_EVENT_TYPES } from '../../contract/events.js';
+import { deviceSubject, type EventData, type EventType, JOB_EVENT_TYPES } from '../../contract/events.js';
 import { FAILURE_CODES, type FailureCode } from '../../contract/failure-codes.js';
 import { connectionIdSchema } from '../../contract/jobs.js';
 import { DcAgentError, EventRefusedError, InvalidJobError, isDcAgentError } from '../../core/errors.js';
@@ -35,10 +35,15 @@ export interface ProcessorDeps {
 
 export type JobOutcome = 'succeeded' | 'failed' | 'retrying' | 'blocked' | 'planned' | 'delayed';
 
-/** The subject of a job's events: its connection, or `job-<id>` when the data names none usable. */
+/**
+ * The subject of a job's events: its connection; for an audit that names none, its device
+ * (`device:<id>`, docs/decisions/0005-audit-events.md); else `job-<id>`.
+ */
 function subjectOf(job: Job, data: unknown): string {
-  const id = (data as { connectionId?: unknown } | null)?.connectionId;
-  if (connectionIdSchema.safeParse(id).success) return id as string;
+  const d = data as { connectionId?: unknown; device?: unknown } | null;
+  if (connectionIdSchema.safeParse(d?.connectionId).success) return d?.connectionId as string;
+  const device = job.name === 'audit' && typeof d?.device === 'string' ? deviceSubject(d.device) : undefined;
+  if (device) return device;
   return `job-${String(job.id ?? 'unknown')
     .replace(/\s+/g, '_')
     .slice(0, 200)}`;

@@ -7,6 +7,13 @@
 // Every outcome the lab can produce is run under BullMQ's defaults and under each job option a
 // control plane may use. Per job: exactly one final event on the stream, the job's state
 // matches, and `returnvalue` or `failedReason` carries the same code as the event.
+//
+// The audit outcomes (clean, drift found, unknown device, device unreachable) run only under
+// AUDIT_SETS: BullMQ's defaults (attempts 0, the path that once hid every failure) and retries
+// with backoff (only the last of several `audit.failed` is final). The other options act on the
+// queue, not on the job type, and the envelope they meet is the same one every job type runs in,
+// which the provision cases already prove per option; running the audits under them too would
+// only lengthen a suite that is already long.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,7 +41,15 @@ const OPTION_SETS: { name: string; opts: (id: string) => JobsOptions }[] = [
   { name: 'remove', opts: () => ({ removeOnComplete: true, removeOnFail: true }) },
 ];
 
-type Final = 'provision.succeeded' | 'provision.planned' | 'deprovision.blocked' | 'failed';
+/** The option sets that also run the audit outcomes (see the top of the file for why only these). */
+const AUDIT_SETS = new Set(['defaults', 'attempts-backoff']);
+
+type Final =
+  | 'provision.succeeded'
+  | 'provision.planned'
+  | 'deprovision.blocked'
+  | 'audit.completed'
+  | 'failed';
 
 interface Outcome {
   name: string;
@@ -44,6 +59,10 @@ interface Outcome {
   type: Final;
   code?: string;
   fields?: string[];
+  /** audit.completed: how many connections it found drifted. */
+  drifts?: number;
+  /** The event's subject, where the case fixes it. */
+  subject?: string;
 }
 
 interface Switches {
@@ -52,7 +71,7 @@ interface Switches {
   downId: string;
 }
 
-const P = { ok: 0, plan: 1, blocked: 2, inUse: 3 } as const;
+const P = { ok: 0, plan: 1, blocked: 2, inUse: 3, clean: 4, drift: 5 } as const;
 
 function outcomes(set: string, sw: Switches): Outcome[] {
   const port = (i: number) => sw.ok.ports[i]!.name;
@@ -62,12 +81,6 @@ function outcomes(set: string, sw: Switches): Outcome[] {
     device: sw.ok.id,
     port: port(P.ok),
     ...extra,
-  });
-  const failed = (code: string, fields?: string[]) => ({
-    state: 'failed' as const,
-    type: 'failed' as const,
-    code,
-    ...(fields ? { fields } : {}),
   });
   return [
     {
@@ -134,14 +147,58 @@ function outcomes(set: string, sw: Switches): Outcome[] {
       data: data('hang', { device: sw.hang.id, port: sw.hang.ports[0]!.name }),
       ...failed('timeout'),
     },
+    ...(AUDIT_SETS.has(set) ? auditOutcomes(set, sw) : []),
   ];
+}
+
+/** An audit of a connection whose port matches its intent, of a device with one drifted port, and two failures. */
+function auditOutcomes(set: string, sw: Switches): Outcome[] {
+  const audit = (extra: Record<string, unknown>) => ({ schemaVersion: 1, device: sw.ok.id, ...extra });
+  return [
+    {
+      name: 'audit clean',
+      job: 'audit',
+      data: audit({ port: sw.ok.ports[P.clean]!.name, connectionId: `cp-${set}-clean` }),
+      state: 'completed',
+      type: 'audit.completed',
+      drifts: 0,
+      subject: `cp-${set}-clean`,
+    },
+    {
+      name: 'audit drift found',
+      job: 'audit',
+      data: audit({}),
+      state: 'completed',
+      type: 'audit.completed',
+      drifts: 1,
+      subject: `device:${sw.ok.id}`,
+    },
+    {
+      name: 'audit unknown device',
+      job: 'audit',
+      data: audit({ device: 'no-such-switch' }),
+      ...failed('unknown-device'),
+      subject: 'device:no-such-switch',
+    },
+    {
+      name: 'audit device unreachable',
+      job: 'audit',
+      data: audit({ device: sw.downId }),
+      ...failed('unreachable'),
+      subject: `device:${sw.downId}`,
+    },
+  ];
+}
+
+function failed(code: string, fields?: string[]) {
+  return { state: 'failed' as const, type: 'failed' as const, code, ...(fields ? { fields } : {}) };
 }
 
 interface StreamEvent {
   id: string;
   type: string;
   subject: string;
-  data: { jobId?: string; code?: string; final?: boolean; fields?: { path: string }[] };
+  data: { jobId?: string; code?: string; final?: boolean; fields?: { path: string }[]; drifts?: unknown[] };
 }
 
 /** Every event on the stream, read as any consumer would: XRANGE and JSON.parse of field `event`. */
@@ -159,7 +216,12 @@ async function readStream(redis: Redis, key: string): Promise<StreamEvent[]> {
   }
 }
 
-const FINAL_TYPES = new Set(['provision.succeeded', 'provision.planned', 'deprovision.blocked']);
+const FINAL_TYPES = new Set([
+  'provision.succeeded',
+  'provision.planned',
+  'deprovision.blocked',
+  'audit.completed',
+]);
 const isFinal = (e: StreamEvent) =>
   FINAL_TYPES.has(e.type) || (e.type.endsWith('.failed') && e.data.final === true);
 
@@ -184,7 +246,7 @@ describe('a control plane on BullMQ defaults and every job option hears exactly 
     // Per option set, one switch that works and one that hangs, so device locks do not queue the sets behind each other.
     lab = await startLab({
       devices: OPTION_SETS.length * 2,
-      ports: 4,
+      ports: 6,
       idPrefix: 'cp-sw-',
       linkUpDelayMs: 200,
       configOut: configPath,
@@ -242,23 +304,30 @@ describe('a control plane on BullMQ defaults and every job option hears exactly 
     agent = AgentProcess.start(configPath);
     await agent.waitForLog('dcagent running', 30_000);
 
-    // Each set's "port in use" port belongs to another connection, put there by a job like any other.
+    // Each set's "port in use" port belongs to another connection, put there by a job like any
+    // other; so do the audit sets' clean port and the port an engineer then shuts on the switch.
+    const provisions = OPTION_SETS.flatMap((set) => {
+      const sw = switches.get(set.name)!;
+      const owned: [string, number][] = [['owner', P.inUse]];
+      if (AUDIT_SETS.has(set.name)) owned.push(['clean', P.clean], ['drift', P.drift]);
+      return owned.map(([suffix, i]) => ({
+        schemaVersion: 1,
+        connectionId: `cp-${set.name}-${suffix}`,
+        device: sw.ok.id,
+        port: sw.ok.ports[i]!.name,
+      }));
+    });
     const owners = await Promise.all(
-      OPTION_SETS.map(async (set) => {
-        const sw = switches.get(set.name)!;
-        const job = await queue.add('provision', {
-          schemaVersion: 1,
-          connectionId: `cp-${set.name}-owner`,
-          device: sw.ok.id,
-          port: sw.ok.ports[P.inUse]!.name,
-        });
-        return String(job.id);
-      }),
+      provisions.map(async (data) => String((await queue.add('provision', data)).id)),
     );
     await waitEnded(owners, 45_000);
     expect(owners.map((id) => ended.get(id))).toEqual(
       owners.map(() => expect.objectContaining({ state: 'completed' })),
     );
+    for (const set of AUDIT_SETS) {
+      const sw = switches.get(set)!;
+      sw.ok.sim.editPort(sw.ok.ports[P.drift]!.name, { kind: 'shutdown' });
+    }
   });
 
   afterAll(async () => {
@@ -320,6 +389,8 @@ describe('a control plane on BullMQ defaults and every job option hears exactly 
           continue;
         }
         const ev = finals[0]!;
+        if (c.subject !== undefined && ev.subject !== c.subject)
+          say(`final event subject ${ev.subject}, expected ${c.subject}`);
         if (end.state !== c.state)
           say(`QueueEvents said ${end.state} (${end.failedReason ?? ''}), expected ${c.state}`);
         const state = await queue.getJobState(id);
@@ -334,6 +405,14 @@ describe('a control plane on BullMQ defaults and every job option hears exactly 
             const named = [...new Set((ev.data.fields ?? []).map((f) => f.path))].sort();
             if (JSON.stringify(named) !== JSON.stringify(c.fields)) say(`fields ${JSON.stringify(named)}`);
           }
+        } else if (c.type === 'audit.completed') {
+          if (ev.type !== c.type) say(`final event ${ev.type}, expected ${c.type}`);
+          if (ev.data.drifts?.length !== c.drifts)
+            say(`${ev.data.drifts?.length} drifted connections, expected ${c.drifts}`);
+          // An audit's returnvalue is its event's data plus the ports as read.
+          const { ports, ...rest } = (end.returnvalue ?? {}) as { ports?: unknown };
+          if (!Array.isArray(ports) || JSON.stringify(rest) !== JSON.stringify(ev.data))
+            say(`returnvalue ${JSON.stringify(end.returnvalue)} is not the event's data plus ports`);
         } else {
           if (ev.type !== c.type) say(`final event ${ev.type}, expected ${c.type}`);
           if (JSON.stringify(end.returnvalue) !== JSON.stringify(ev.data))

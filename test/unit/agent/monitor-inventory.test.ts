@@ -32,14 +32,31 @@ function setup() {
   const row = { record, tracker: undefined as unknown };
   const polled: string[] = [];
   const published: { type: string; id?: string; data: unknown }[] = [];
-  const result = (deviceId: string): PortPollResult => ({
-    ok: false,
-    device: deviceId,
-    port: 'xe-0/0/1',
-    reason: 'snmp-timeout',
-    message: 'timeout',
-    at: 0,
-  });
+  /** Whether the device answers: the fake poll fails with a timeout until a test sets it. */
+  const reachable = { now: false };
+  const recovered: { device: string; since: number }[] = [];
+  const result = (deviceId: string): PortPollResult =>
+    reachable.now
+      ? ({
+          ok: true,
+          device: deviceId,
+          port: 'xe-0/0/1',
+          adminStatus: 'up',
+          operStatus: 'up',
+          rxDbm: [-3],
+          txDbm: [-2],
+          lanes: [{ rxDbm: -3, txDbm: -2 }],
+          opticsRead: true,
+          at: 0,
+        } as unknown as PortPollResult)
+      : {
+          ok: false,
+          device: deviceId,
+          port: 'xe-0/0/1',
+          reason: 'snmp-timeout',
+          message: 'timeout',
+          at: 0,
+        };
   const deps: MonitorDeps = {
     cfg: cfgWith('sw1', 'sw2'),
     logger: createLogger({ level: 'silent' }),
@@ -60,7 +77,11 @@ function setup() {
       add: async () => true,
       remove: async () => {},
     } as never,
-    leases: { claim: async (devices: string[]) => new Set(devices), releaseAll: async () => {} } as never,
+    leases: {
+      claim: async (devices: string[]) => new Set(devices),
+      releaseAll: async () => {},
+    } as never,
+    onRecovered: (device, since) => recovered.push({ device, since }),
     events: {
       publish: async (ev: { type: string; id?: string; data: unknown; state?: unknown }) => {
         published.push({ type: ev.type, id: ev.id, data: ev.data });
@@ -74,7 +95,7 @@ function setup() {
       return () => (t += 20_000);
     })(),
   };
-  return { monitor: new Monitor(deps), polled, published };
+  return { monitor: new Monitor(deps), polled, published, reachable, recovered };
 }
 
 async function round(monitor: Monitor): Promise<void> {
@@ -113,5 +134,28 @@ describe('monitor: config reload (setInventory)', () => {
     await round(t.monitor);
     expect(t.polled).toEqual(['sw1']);
     expect(notInInventory(t.published)).toHaveLength(1);
+  });
+});
+
+describe('monitor: a device back after an outage', () => {
+  it('reports the recovery once (for the reconnect audit), not once per poll', async () => {
+    const t = setup();
+    // downPolls (2) failed polls in a row: an outage, the one monitoring.degraded reports.
+    await round(t.monitor);
+    await round(t.monitor);
+    expect(t.recovered).toEqual([]);
+    t.reachable.now = true;
+    await round(t.monitor);
+    await round(t.monitor);
+    await round(t.monitor);
+    expect(t.recovered).toEqual([{ device: 'sw1', since: expect.any(Number) }]);
+  });
+
+  it('a single failed poll is no outage', async () => {
+    const t = setup();
+    await round(t.monitor);
+    t.reachable.now = true;
+    await round(t.monitor);
+    expect(t.recovered).toEqual([]);
   });
 });

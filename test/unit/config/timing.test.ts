@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { buildConfig } from '../../../config/load.js';
-import { pollLeaseMs, pollWaves, snmpRequestWorstMs, worstCasePollMs } from '../../../config/timing.js';
+import { buildConfig, pollShapeOf } from '../../../config/load.js';
+import {
+  inventoryPollLeaseMs,
+  leaseRenewMs,
+  pollLeaseMs,
+  pollWaves,
+  snmpRequestWorstMs,
+  worstCasePollMs,
+} from '../../../config/timing.js';
 import { ConfigError } from '../../../core/errors.js';
 
 const FP = 'SHA256:Ra3YvU1tUYxT5hZb2cU0qW8bN6m1FV8s1v0gq7JzK9A';
@@ -81,5 +88,26 @@ describe('worst-case poll time', () => {
     expect(() =>
       buildConfig(config({ timeoutMs: 400, retries: 2, backoff: 1.5 }, { intervalSeconds: 2 }), { env }),
     ).not.toThrow();
+  });
+});
+
+describe('the poll lease across config reloads', () => {
+  // Reloads go through the same validation as a start, and the interval cannot change at run
+  // time, so the slowest device a reload can add has a worst-case poll of one interval.
+  it('covers the slowest device any loadable inventory can hold, so a reload never needs a longer one', () => {
+    // 2000 + 3000 + 4500 = 9500 ms: close to the 10 s interval, the most that loads.
+    const edge = buildConfig(config({ timeoutMs: 2000, retries: 2, backoff: 1.5 }), { env });
+    const d = edge.devices[0]!;
+    const worst = worstCasePollMs(d.snmp, pollShapeOf(d, edge.monitoring));
+    const lease = inventoryPollLeaseMs(edge.monitoring);
+    expect(worst).toBeLessThanOrEqual(edge.monitoring.intervalSeconds * 1000);
+    expect(lease).toBeGreaterThanOrEqual(worst + leaseRenewMs(edge.monitoring.intervalSeconds * 1000));
+    // The same lease as an inventory of only fast devices: what was added does not matter.
+    const fast = buildConfig(config({ timeoutMs: 200, retries: 0 }), { env });
+    expect(inventoryPollLeaseMs(fast.monitoring)).toBe(lease);
+    // One step slower does not load, at start or on a reload.
+    expect(() => buildConfig(config({ timeoutMs: 2000, retries: 3, backoff: 1.5 }), { env })).toThrow(
+      ConfigError,
+    );
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { EVENT_DATA_SCHEMAS, EVENT_TYPES, eventSchema } from '../../../contract/events.js';
+import { deviceSubject, EVENT_DATA_SCHEMAS, EVENT_TYPES, eventSchema } from '../../../contract/events.js';
+import { connectionIdSchema } from '../../../contract/jobs.js';
 import { envelopeFor, eventDataExamples } from './examples.js';
 
 describe('status events (CONTRACT §4)', () => {
@@ -26,6 +27,16 @@ describe('status events (CONTRACT §4)', () => {
     expect(
       eventSchema.safeParse({ ...envelopeFor('provision.failed', data), subject: 'job-42x' }).success,
     ).toBe(true);
+  });
+
+  it('an audit that names no connection is about its device: subject device:<id>, which no connection id can be', () => {
+    const ev = envelopeFor('audit.completed', eventDataExamples['audit.completed']!);
+    expect(eventSchema.safeParse({ ...ev, subject: 'device:dc-sw-01' }).success).toBe(true);
+    expect(eventSchema.safeParse({ ...ev, subject: 'device:' }).success).toBe(false);
+    expect(eventSchema.safeParse({ ...ev, subject: 'device:a b' }).success).toBe(false);
+    expect(connectionIdSchema.safeParse('device:dc-sw-01').success).toBe(false);
+    expect(deviceSubject('dc-sw-01')).toBe('device:dc-sw-01');
+    expect(deviceSubject('no such/device')).toBeUndefined();
   });
 
   const bad: [string, Record<string, unknown>][] = [

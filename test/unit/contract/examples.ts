@@ -80,6 +80,35 @@ export const eventDataExamples: Record<string, Record<string, unknown>> = {
     policy: 'report',
   },
   'drift.healed': { ...at, diff: '', verified: true, durationMs: 850 },
+  'audit.completed': {
+    device: 'dc-sw-01',
+    port: null,
+    jobId: 'audit-dc-sw-01-1966',
+    portsAudited: 2,
+    drifts: [
+      {
+        connectionId: 'hc-7f2a9c',
+        port: '10GE1/0/1',
+        drifts: [{ field: 'enabled', expected: true, actual: false }],
+        published: true,
+        healed: false,
+      },
+    ],
+    healed: 0,
+    detectedBy: 'audit',
+    policy: 'report',
+    durationMs: 120,
+  },
+  'audit.failed': {
+    device: 'dc-sw-01',
+    port: null,
+    code: 'unreachable',
+    message: 'connect ECONNREFUSED',
+    retryable: true,
+    attempt: 1,
+    attemptsMax: 1,
+    final: true,
+  },
 };
 
 export function envelopeFor(type: string, data: Record<string, unknown>): Record<string, unknown> {

@@ -248,8 +248,10 @@ describe('intent records and the audit job', () => {
     expect(result.drifts[0]).toMatchObject({ published: true, healed: true });
     expect(r.driver.ports.get(PORT)).toMatchObject({ description: 'HC hc-abc cust', enabled: true });
     const types = r.published.map((p) => p.type);
-    expect(types.slice(-2)).toEqual(['drift.detected', 'drift.healed']);
-    const healed = driftHealedDataSchema.parse(r.published.at(-1)?.data);
+    // The audit's own end comes last, counting what it healed.
+    expect(types.slice(-3)).toEqual(['drift.detected', 'drift.healed', 'audit.completed']);
+    expect(r.published.at(-1)?.data).toMatchObject({ healed: 1, policy: 'heal' });
+    const healed = driftHealedDataSchema.parse(r.published.at(-2)?.data);
     expect(healed).toMatchObject({ device: 'sw1', port: PORT, verified: true });
     expect(healed.diff).toContain('+ enabled true');
     // Healed ends the episode: the next audit is clean and publishes nothing.

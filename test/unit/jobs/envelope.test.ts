@@ -28,6 +28,7 @@ const cfg = testConfig(
 
 interface Published {
   type: string;
+  subject: string;
   data: unknown;
 }
 
@@ -41,7 +42,7 @@ function rig() {
     driverFor: (): DeviceDriver => driver,
     events: {
       publish: async (e) => {
-        published.push({ type: e.type, data: e.data });
+        published.push({ type: e.type, subject: e.subject, data: e.data });
       },
     },
     lock: {
@@ -70,7 +71,8 @@ describe('the job-handler table', () => {
     expect(Object.keys(JOB_SCHEMAS).sort()).toEqual([...JOB_NAMES].sort());
     // Only job types that publish events list them; every type listed is a job name.
     for (const name of Object.keys(JOB_EVENT_TYPES)) expect(JOB_NAMES).toContain(name);
-    expect(JOB_EVENT_TYPES.audit).toBeUndefined();
+    // Every job type ends with a final event of its own (CONTRACT §3), audit included.
+    for (const name of JOB_NAMES) expect(JOB_EVENT_TYPES[name]?.failed).toBeDefined();
     for (const name of JOB_NAMES) expect(JOB_HANDLERS[name].name).toBe(name);
   });
 
@@ -80,7 +82,7 @@ describe('the job-handler table', () => {
 });
 
 describe('the audit handler', () => {
-  it('reads every inventory port and returns what it saw, changing nothing and publishing nothing', async () => {
+  it('reads every inventory port, changes nothing, and ends with audit.completed on the device subject', async () => {
     const { driver, published, locks, run } = rig();
     driver.ports.set('10GE1/0/1', {
       port: '10GE1/0/1',
@@ -90,9 +92,19 @@ describe('the audit handler', () => {
     });
     driver.subinterfaces.set('10GE1/0/1', ['10GE1/0/1.100']);
     const result = (await run('audit', { schemaVersion: 1, device: 'sw1' })) as AuditResult;
-    expect(result).toEqual({
+    const completed = {
       device: 'sw1',
+      port: null,
       jobId: 'audit-1',
+      portsAudited: 2,
+      drifts: [],
+      healed: 0,
+      detectedBy: 'audit',
+      policy: 'report',
+      durationMs: expect.any(Number),
+    };
+    expect(result).toEqual({
+      ...completed,
       ports: [
         {
           port: '10GE1/0/1',
@@ -111,11 +123,10 @@ describe('the audit handler', () => {
           subinterfaces: [],
         },
       ],
-      drifts: [],
     });
     expect(driver.calls).not.toContain('apply');
     expect(driver.calls).not.toContain('clear');
-    expect(published).toEqual([]);
+    expect(published).toEqual([{ type: 'audit.completed', subject: 'device:sw1', data: completed }]);
     expect(locks).toEqual(['sw1']);
   });
 
@@ -130,18 +141,31 @@ describe('the audit handler', () => {
     expect(driver.calls).toEqual(['read']);
   });
 
+  it('an audit that names a connection ends on that connection subject', async () => {
+    const { published, run } = rig();
+    await run('audit', { schemaVersion: 1, device: 'sw1', connectionId: 'hc-abc' });
+    expect(published.map((p) => [p.type, p.subject])).toEqual([['audit.completed', 'hc-abc']]);
+  });
+
   it.each([
     ['unknown-device', { schemaVersion: 1, device: 'sw9' }],
     ['unknown-port', { schemaVersion: 1, device: 'sw1', port: '10GE9/9/9' }],
     ['invalid-job', { schemaVersion: 1, device: 'sw1', connectionId: 'NOT VALID' }],
-  ])('fails %s at once, without touching the device or publishing', async (code, data) => {
+  ])('fails %s at once, without touching the device, with one final audit.failed', async (code, data) => {
     const { driver, published, run } = rig();
     await expect(run('audit', data, 3)).rejects.toMatchObject({
       name: 'UnrecoverableError',
       message: expect.stringMatching(new RegExp(`^${code}: `)),
     });
     expect(driver.calls).toEqual([]);
-    expect(published).toEqual([]);
+    expect(published).toEqual([
+      {
+        type: 'audit.failed',
+        // An invalid connection id cannot be the subject; a well-formed device id can.
+        subject: 'device:' + data.device,
+        data: expect.objectContaining({ code, final: true, retryable: false, attempt: 1, attemptsMax: 3 }),
+      },
+    ]);
   });
 });
 
