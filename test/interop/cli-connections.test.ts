@@ -9,11 +9,14 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse, stringify } from 'yaml';
+import { readSubjectNewest } from '../../agent/events/stream.js';
 import type { ConnectionDetail, ConnectionView } from '../../contract/cli-output.js';
+import { RedisKeys } from '../../core/redis-keys.js';
 import { enqueueJob } from '../../jobs/pipeline/queue.js';
 import { type Lab, startLab } from '../../lab/index.js';
 import { AgentProcess, EventWatcher } from '../helpers/agent-proc.js';
 import { ROOT, runBinAsync } from '../helpers/cli.js';
+import { envelopeFor, eventDataExamples } from '../unit/contract/examples.js';
 
 // Formats (date-time) are not checked here: ajv needs a plugin for them, and zod checks them anyway.
 const ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: false });
@@ -258,5 +261,34 @@ describe('dcagent connections (list, filters, show) against an agent on the lab'
       'dcagent: no tracked connection hc-never-was (never provisioned, not yet, or deprovisioned; see dcagent events --connection hc-never-was)',
     ]);
     expect(unknown.stdout).toBe('');
+  });
+
+  it('show reads the stream backwards no deeper than its bound, and returns the newest events oldest first', async () => {
+    const redis = new Redis(peers.redis.url);
+    const keys = new RedisKeys(`${prefix}scan`, 'events');
+    const ev = (subject: string, sequence: number) =>
+      JSON.stringify({
+        ...envelopeFor('provision.succeeded', eventDataExamples['provision.succeeded']!),
+        id: `${subject}:${sequence}`,
+        subject,
+        sequence,
+      });
+    try {
+      // Oldest: 12 events of hc-scan-a; then 30 of other connections.
+      for (let i = 1; i <= 12; i++) await redis.xadd(keys.events, '*', 'event', ev('hc-scan-a', i));
+      for (let i = 1; i <= 30; i++) await redis.xadd(keys.events, '*', 'event', ev('hc-scan-b', i));
+      const shallow = await readSubjectNewest(redis, keys, 'hc-scan-a', 10, 25, 7);
+      expect(shallow).toEqual({ events: [], scanned: 25 });
+      const deep = await readSubjectNewest(redis, keys, 'hc-scan-a', 10, 1_000, 7);
+      expect(deep.events.map((e) => e.sequence)).toEqual([3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+      // It stops once it has found enough: 30 others, then 10 of ours, in pages of 7.
+      expect(deep.scanned).toBe(42);
+      const all = await readSubjectNewest(redis, keys, 'hc-scan-a', 20, 1_000, 7);
+      expect(all).toMatchObject({ scanned: 42 });
+      expect(all.events).toHaveLength(12);
+    } finally {
+      await redis.del(keys.events);
+      redis.disconnect();
+    }
   });
 });
