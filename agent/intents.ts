@@ -27,6 +27,7 @@ const auditRecordSchema = z.strictObject({
   driftKey: z.string().max(64).nullable(),
   driftSince: isoTime.optional(),
   resolvedAt: isoTime.optional(),
+  resolved: z.array(driftSchema).max(16).optional(),
   healedAt: isoTime.optional(),
 });
 
@@ -83,6 +84,36 @@ export class RedisIntentStore implements IntentStore {
   async saveAudit(device: string, connectionId: string, audit: AuditRecord): Promise<void> {
     await this.redis.hset(this.keys.audits(device), connectionId, JSON.stringify(audit));
   }
+}
+
+export interface DeviceRecords {
+  intents: Map<string, IntentRecord>;
+  audits: Map<string, AuditRecord>;
+}
+
+/**
+ * A device's intents and last audits by connection id, as stored: read-only (no pruning of
+ * expired records), for readers such as `dcagent connections`. An unreadable record is left out.
+ */
+export async function readDeviceRecords(
+  redis: RedisClient,
+  keys: RedisKeys,
+  device: string,
+): Promise<DeviceRecords> {
+  const [intents, audits] = await Promise.all([
+    redis.hgetall(keys.intents(device)),
+    redis.hgetall(keys.audits(device)),
+  ]);
+  const out: DeviceRecords = { intents: new Map(), audits: new Map() };
+  for (const [id, text] of Object.entries(intents)) {
+    const parsed = parseJson(intentRecordSchema, text);
+    if (parsed?.connectionId === id && parsed.device === device) out.intents.set(id, parsed);
+  }
+  for (const [id, text] of Object.entries(audits)) {
+    const parsed = parseJson(auditRecordSchema, text);
+    if (parsed) out.audits.set(id, parsed);
+  }
+  return out;
 }
 
 function parseJson<T>(schema: z.ZodType<T>, text: string): T | undefined {

@@ -1,6 +1,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { DbmRange, Thresholds } from '../config/defaults.js';
 import { JOB_NAMES } from '../contract/jobs.js';
+import { OBSERVED_CONNECTION_STATES, type ObservedConnectionState } from '../contract/lifecycle.js';
 import { agentVersion } from '../core/version.js';
 
 /**
@@ -16,15 +17,6 @@ export const THRESHOLD_BOUNDS = ['low-alarm', 'low-warning', 'high-warning', 'hi
 export type ThresholdBound = (typeof THRESHOLD_BOUNDS)[number];
 /** One lane's bounds in dBm; a bound the source does not give is absent, not guessed. */
 export type LaneBounds = Partial<Record<ThresholdBound, number>>;
-
-/** The connection states the agent itself can see (a slice of CONTRACT §1, plus `unknown`). */
-export const OBSERVED_CONNECTION_STATES = [
-  'under-construction',
-  'available',
-  'unavailable',
-  'unknown',
-] as const;
-export type ObservedConnectionState = (typeof OBSERVED_CONNECTION_STATES)[number];
 
 /**
  * The Prometheus series of CONTRACT §8, on a registry of our own (not the global one) so tests

@@ -13,6 +13,8 @@ import type { EventOutbox } from './events/outbox.js';
 import { evaluateHealth } from './health/evaluate.js';
 import {
   initialState,
+  lastPollOf,
+  observedState,
   type PortTrackState,
   portTrackStateSchema,
   type TrackerConfig,
@@ -22,7 +24,6 @@ import {
   configLaneBounds,
   forgetPort,
   type Metrics,
-  type ObservedConnectionState,
   setConnectionState,
   setPortThresholds,
 } from './metrics.js';
@@ -64,11 +65,6 @@ interface Tracked {
   record: ConnectionRecord;
   state: PortTrackState;
   port: PortConfig;
-}
-
-/** The lifecycle state the tracker's state stands for, as far as the agent can see it. */
-function observedState(s: PortTrackState): ObservedConnectionState {
-  return s.underConstruction ? 'under-construction' : s.reported;
 }
 
 /**
@@ -368,6 +364,8 @@ export class Monitor implements ConnectionWatch {
     const base = c.state.ver;
     const stepped = step(c.state, r, c.port.thresholds, this.clock(), this.trackerCfg);
     const state = stepped.state;
+    // Saved with the state, so `dcagent connections` shows what the last poll read.
+    state.lastPoll = lastPollOf(r);
     // Before any await, so a scrape never sees this poll's health without the state it led to.
     this.observeMetrics(c, r, state);
     // A transceiver that came, went or was swapped is reported before what its readings caused.

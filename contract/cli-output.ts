@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { eventSchema } from './events.js';
+import { OBSERVED_CONNECTION_STATES } from './lifecycle.js';
 
 /**
  * What the operator commands print with `--json` (CONTRACT §7): part of the outside surface, so
@@ -33,3 +35,73 @@ export const jobDetailSchema = jobViewSchema.extend({
   returnvalue: z.unknown(),
 });
 export type JobDetail = z.infer<typeof jobDetailSchema>;
+
+const nullableDbm = z.number().nullable();
+
+/** What `dcagent connections --json` prints per tracked connection (docs/schema/cli.connections.schema.json). */
+export const connectionViewSchema = z.strictObject({
+  connectionId: z.string(),
+  device: z.string(),
+  port: z.string(),
+  portType: z.string(),
+  /** When provisioning put it under watch. */
+  since: z.iso.datetime({ offset: true }),
+  state: z.enum(OBSERVED_CONNECTION_STATES),
+  /** Set while polls keep failing (`monitoring.degraded`); null otherwise. */
+  degraded: z.strictObject({ reason: z.string(), since: z.iso.datetime() }).nullable(),
+  /** The recorded intent audits compare against; null when none is recorded. */
+  intent: z
+    .strictObject({
+      state: z.enum(['configured', 'cleared']),
+      description: z.string(),
+      portType: z.string(),
+      bandwidthMbps: z.number().int().positive().nullable(),
+      jobId: z.string(),
+      time: z.iso.datetime({ offset: true }),
+    })
+    .nullable(),
+  /** The last poll stored with the tracker state; null before the first one. */
+  lastPoll: z
+    .discriminatedUnion('ok', [
+      z.strictObject({
+        ok: z.literal(true),
+        at: z.iso.datetime(),
+        adminStatus: z.string(),
+        operStatus: z.string(),
+        lanes: z.array(
+          z.strictObject({ lane: z.number().int().min(1), rxDbm: nullableDbm, txDbm: nullableDbm }),
+        ),
+      }),
+      z.strictObject({ ok: z.literal(false), at: z.iso.datetime(), reason: z.string() }),
+    ])
+    .nullable(),
+  /** The last audit of the connection; null before the first one. */
+  lastAudit: z
+    .strictObject({
+      time: z.iso.datetime({ offset: true }),
+      /** Standing drifts first (`resolved: false`), then those of the last episode that ended. */
+      drifts: z.array(
+        z.strictObject({
+          field: z.string(),
+          expected: z.union([z.string(), z.boolean()]).nullable(),
+          actual: z.union([z.string(), z.boolean()]).nullable(),
+          resolved: z.boolean(),
+        }),
+      ),
+      driftSince: z.iso.datetime({ offset: true }).nullable(),
+      resolvedAt: z.iso.datetime({ offset: true }).nullable(),
+      healedAt: z.iso.datetime({ offset: true }).nullable(),
+    })
+    .nullable(),
+});
+export type ConnectionView = z.infer<typeof connectionViewSchema>;
+
+/**
+ * `connections show --json` adds the connection's newest events (oldest first), found by reading
+ * the stream backwards at most `eventsScanned` entries deep.
+ */
+export const connectionDetailSchema = connectionViewSchema.extend({
+  events: z.array(eventSchema),
+  eventsScanned: z.number().int().min(0),
+});
+export type ConnectionDetail = z.infer<typeof connectionDetailSchema>;

@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { jobDetailSchema, jobViewSchema } from './cli-output.js';
+import {
+  connectionDetailSchema,
+  connectionViewSchema,
+  jobDetailSchema,
+  jobViewSchema,
+} from './cli-output.js';
 import { EVENT_DATA_SCHEMAS, eventSchema } from './events.js';
 import { JOB_SCHEMAS } from './jobs.js';
 
@@ -21,6 +26,14 @@ export function contractJsonSchemas(): Record<string, unknown> {
   out['event.schema.json'] = gen(eventSchema, 'dcagent status event (CloudEvents 1.0 envelope)');
   out['cli.jobs.schema.json'] = gen(z.array(jobViewSchema), 'output of dcagent jobs --json');
   out['cli.job.schema.json'] = gen(jobDetailSchema, 'output of dcagent jobs show ID --json');
+  out['cli.connections.schema.json'] = gen(
+    z.array(connectionViewSchema),
+    'output of dcagent connections --json',
+  );
+  out['cli.connection.schema.json'] = gen(
+    connectionDetailSchema,
+    'output of dcagent connections show C --json',
+  );
   for (const [type, schema] of Object.entries(EVENT_DATA_SCHEMAS)) {
     out[`event-data.${type}.schema.json`] = gen(schema, `data of ${type}`);
   }

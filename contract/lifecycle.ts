@@ -19,6 +19,20 @@ export const CONNECTION_STATES = [
 ] as const;
 export type ConnectionState = (typeof CONNECTION_STATES)[number];
 
+/**
+ * The states the agent itself can see of a connection it tracks (the metric's `state` label, the
+ * `connections` command's column): the physical slice of the table above, plus `unknown` before a
+ * first verdict. After construction the agent says `available`; `to-be-confirmed` is the control
+ * plane's word for that until the customer confirms.
+ */
+export const OBSERVED_CONNECTION_STATES = [
+  'under-construction',
+  'available',
+  'unavailable',
+  'unknown',
+] as const;
+export type ObservedConnectionState = (typeof OBSERVED_CONNECTION_STATES)[number];
+
 /** Decisions the control plane takes on its own (audit, payment, customer confirmation, deletion). */
 export const CONTROL_PLANE_ACTIONS = [
   'audit-approved',

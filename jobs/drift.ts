@@ -86,14 +86,13 @@ export function decideDrift(prev: AuditRecord | undefined, drifts: Drift[], now:
   const key = driftKey(drifts);
   const kept = {
     ...(prev?.resolvedAt ? { resolvedAt: prev.resolvedAt } : {}),
+    ...(prev?.resolved ? { resolved: prev.resolved } : {}),
     ...(prev?.healedAt ? { healedAt: prev.healedAt } : {}),
   };
   if (key === null) {
-    const resolvedAt = prev?.driftKey ? time : prev?.resolvedAt;
-    return {
-      publish: false,
-      record: { ...kept, time, drifts, driftKey: null, ...(resolvedAt ? { resolvedAt } : {}) },
-    };
+    // The episode ends now: its drifts are kept as the resolved ones.
+    const ended = prev?.driftKey ? { resolvedAt: time, resolved: prev.drifts } : {};
+    return { publish: false, record: { ...kept, ...ended, time, drifts, driftKey: null } };
   }
   if (prev?.driftKey === key) {
     return {

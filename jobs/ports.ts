@@ -56,6 +56,8 @@ export interface AuditRecord {
   driftSince?: string;
   /** When a drift last went away (found clean, or healed). */
   resolvedAt?: string;
+  /** The drifts that went away then, so an operator still sees what was resolved. */
+  resolved?: Drift[];
   healedAt?: string;
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { JobDetail, JobView } from '../../contract/cli-output.js';
+import { age, cell, table } from '../command-line/table.js';
 
 /** The part of a BullMQ job this module reads; a structural type so tests need no Redis. */
 export interface JobLike {
@@ -53,21 +54,8 @@ export function jobDetail(job: JobLike, state: string): JobDetail {
   return { ...jobView(job, state), data: job.data, returnvalue: job.returnvalue ?? null };
 }
 
-function age(fromIso: string, now: number): string {
-  const s = Math.max(0, Math.round((now - Date.parse(fromIso)) / 1000));
-  if (s < 120) return `${s}s`;
-  if (s < 7200) return `${Math.round(s / 60)}m`;
-  if (s < 172_800) return `${Math.round(s / 3600)}h`;
-  return `${Math.round(s / 86_400)}d`;
-}
-
 /** A failed reason can be a long stack of text; the table keeps its first line, cut to fit. */
 const REASON_WIDTH = 60;
-function reasonCell(reason: string | null): string {
-  if (!reason) return '-';
-  const first = reason.split('\n')[0] ?? '';
-  return first.length > REASON_WIDTH ? `${first.slice(0, REASON_WIDTH - 1)}…` : first;
-}
 
 /** The human table of `dcagent jobs`: one row per job, columns padded to their widest cell. */
 export function jobsTable(views: readonly JobView[], now = Date.now()): string {
@@ -81,15 +69,9 @@ export function jobsTable(views: readonly JobView[], now = Date.now()): string {
     v.port ?? '-',
     `${v.attemptsMade}/${v.attemptsMax}`,
     age(v.createdAt, now),
-    reasonCell(v.failedReason),
+    v.failedReason ? cell(v.failedReason, REASON_WIDTH) : '-',
   ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
-      .join('  ')
-      .trimEnd();
-  return [line(head), ...rows.map(line)].join('\n');
+  return table(head, rows);
 }
 
 /** `jobs show`: every field on its own line, then the data and result as indented JSON. */

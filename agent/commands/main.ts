@@ -5,6 +5,7 @@ import { EXIT_OK, EXIT_USAGE, type Output, processOutput, reportError } from '..
 import { registerAudit } from './audit.js';
 import { registerCheckConfig } from './check-config.js';
 import { registerCompletion } from './completion.js';
+import { registerConnections } from './connections.js';
 import { registerEnqueue } from './enqueue.js';
 import { registerEvents } from './events.js';
 import { registerJobs } from './jobs.js';
@@ -32,6 +33,7 @@ export function buildProgram(io: Output = processOutput): Command {
   registerEnqueue(program, io);
   registerEvents(program, io);
   registerJobs(program, io);
+  registerConnections(program, io);
   registerRun(program, io);
   registerDemo(program, io);
   registerPlan(program, io);

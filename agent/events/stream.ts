@@ -59,3 +59,33 @@ export async function readNew(
   const { entries, invalid } = parseEntries(raw);
   return { entries, invalid, last: raw.at(-1)?.[0] };
 }
+
+/**
+ * The newest `want` events of one subject, oldest first, read backwards (XREVRANGE) in pages and
+ * never deeper than `scanMax` entries, so a long stream is never read whole into memory. An
+ * older event of the subject beyond that depth is not found; `scanned` says how deep it looked.
+ */
+export async function readSubjectNewest(
+  redis: RedisClient,
+  keys: RedisKeys,
+  subject: string,
+  want: number,
+  scanMax: number,
+  page = 500,
+): Promise<{ events: DcEvent[]; scanned: number }> {
+  const found: DcEvent[] = [];
+  let scanned = 0;
+  let end = '+';
+  while (found.length < want && scanned < scanMax) {
+    const count = Math.min(page, scanMax - scanned);
+    const raw = (await redis.xrevrange(keys.events, end, '-', 'COUNT', count)) as RawEntries;
+    scanned += raw.length;
+    for (const { event } of parseEntries(raw).entries) {
+      if (event.subject === subject && found.length < want) found.push(event);
+    }
+    const last = raw.at(-1)?.[0];
+    if (raw.length < count || last === undefined) break;
+    end = `(${last}`;
+  }
+  return { events: found.reverse(), scanned };
+}

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { IF_STATUSES, type IfStatus } from '../../contract/events.js';
+import type { ObservedConnectionState } from '../../contract/lifecycle.js';
 
 /**
  * One port's monitoring state (agent/health/tracker.ts steps it): plain JSON with a zod schema,
@@ -51,6 +53,40 @@ function initialMonitoringDamping(): MonitoringDamping {
   return { flips: [], dropped: 0, damped: false, lastFlipAt: null, reportedDegraded: false };
 }
 
+/**
+ * What the last poll said, kept with the state so `dcagent connections` (and any replica) can
+ * show it without polling: small and bounded (one entry per lane), replaced by every step.
+ */
+const lastPollSchema = z.discriminatedUnion('ok', [
+  z.strictObject({
+    ok: z.literal(true),
+    at: z.number(),
+    adminStatus: z.enum(IF_STATUSES),
+    operStatus: z.enum(IF_STATUSES),
+    lanes: z.array(z.strictObject({ rxDbm: z.number().nullable(), txDbm: z.number().nullable() })).max(16),
+  }),
+  z.strictObject({ ok: z.literal(false), at: z.number(), reason: z.enum(FAILURE_REASONS) }),
+]);
+export type LastPoll = z.infer<typeof lastPollSchema>;
+const MAX_LANES_KEPT = 16;
+
+/** A poll result (drivers/snmp's PortPollResult fits) as the state keeps it. */
+export function lastPollOf(
+  r:
+    | {
+        ok: true;
+        at: number;
+        adminStatus: IfStatus;
+        operStatus: IfStatus;
+        lanes: readonly { rxDbm: number | null; txDbm: number | null }[];
+      }
+    | { ok: false; at: number; reason: FailureReason },
+): LastPoll {
+  if (!r.ok) return { ok: false, at: r.at, reason: r.reason };
+  const lanes = r.lanes.slice(0, MAX_LANES_KEPT).map((l) => ({ rxDbm: l.rxDbm, txDbm: l.txDbm }));
+  return { ok: true, at: r.at, adminStatus: r.adminStatus, operStatus: r.operStatus, lanes };
+}
+
 export const portTrackStateSchema = z.strictObject({
   v: z.literal(1),
   /**
@@ -86,6 +122,8 @@ export const portTrackStateSchema = z.strictObject({
   recoverStreak: z.number().int().min(0).default(0),
   /** Damping of degraded ⇄ restored (rule 2). Defaulted like recoverStreak. */
   monitoringDamping: monitoringDampingSchema.default(() => initialMonitoringDamping()),
+  /** Absent before the first poll, and in states saved before it existed. */
+  lastPoll: lastPollSchema.optional(),
 });
 export type PortTrackState = z.infer<typeof portTrackStateSchema>;
 
@@ -125,4 +163,11 @@ export function initialState(device: string, port: string, seed: SeedOptions = {
 export function copyState(s: PortTrackState): PortTrackState {
   const m = s.monitoringDamping;
   return { ...s, flaps: [...s.flaps], monitoringDamping: { ...m, flips: [...m.flips] } };
+}
+
+/** The lifecycle state a tracker state stands for, as far as the agent can see it. */
+export function observedState(
+  s: Pick<PortTrackState, 'underConstruction' | 'reported'>,
+): ObservedConnectionState {
+  return s.underConstruction ? 'under-construction' : s.reported;
 }

@@ -187,7 +187,14 @@ async function heal(
   });
   const now = new Date().toISOString();
   // Healed ends the episode: the same drift coming back later is news again.
-  const healedRecord = { time: now, drifts: [], driftKey: null, resolvedAt: now, healedAt: now };
+  const healedRecord = {
+    time: now,
+    drifts: [],
+    driftKey: null,
+    resolvedAt: now,
+    resolved: record.drifts,
+    healedAt: now,
+  };
   await backend('saving the audit', () => ctx.intents.saveAudit(device, connectionId, healedRecord));
   ctx.log.info({ connectionId, port }, 'drift healed');
   return true;

@@ -150,6 +150,11 @@ describe('Redis ACL roles from docs/operations.md (real redis-server with exactl
     } finally {
       events.close();
     }
+    // The agent's own role reads what `dcagent connections` needs (dcplane and dcmonitor do not).
+    const conns = await bin(['connections', 'show', CONN, '--config', agentCfg, '--json']);
+    expect(conns.stderr).toBe('');
+    expect(conns.code).toBe(0);
+    expect(JSON.parse(conns.stdout)).toMatchObject({ connectionId: CONN, state: 'available' });
     const deprov = await bin([
       'enqueue',
       'deprovision',
@@ -221,14 +226,16 @@ describe('Redis ACL roles from docs/operations.md (real redis-server with exactl
     expect(lines[0]).toMatch(
       /^dcagent: Redis redis:\/\/dcmonitor@127\.0\.0\.1:\d+: user dcmonitor is not allowed this \(NOPERM .*\); see docs\/operations\.md#redis-acl$/,
     );
-    // The queue is not the monitoring reader's to read either.
-    const jobs = await bin(['jobs', '--config', monitorCfg]);
-    expect(jobs.code).toBe(1);
-    expect(jobs.stderr.trim().split('\n')).toEqual([
-      expect.stringMatching(
-        /^dcagent: Redis redis:\/\/dcmonitor@127\.0\.0\.1:\d+: user dcmonitor is not allowed this \(NOPERM .*\); see docs\/operations\.md#redis-acl$/,
-      ),
-    ]);
+    // Nor are the queue and the connection records the monitoring reader's to read.
+    for (const args of [['jobs'], ['connections'], ['connections', 'show', CONN]]) {
+      const r = await bin([...args, '--config', monitorCfg]);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stderr.trim().split('\n'), args.join(' ')).toEqual([
+        expect.stringMatching(
+          /^dcagent: Redis redis:\/\/dcmonitor@127\.0\.0\.1:\d+: user dcmonitor is not allowed this \(NOPERM .*\); see docs\/operations\.md#redis-acl$/,
+        ),
+      ]);
+    }
 
     const monitor = new Redis({
       port: redis.port,
@@ -319,6 +326,8 @@ describe('Redis ACL roles from docs/operations.md (real redis-server with exactl
       ['enqueue', 'provision', '--device', 'sec-sw1', '--port', 'XGE21/0/2', '--connection', 'hc-acl3'],
       ['check-config', '--probe'],
       ['jobs'],
+      ['connections'],
+      ['connections', 'show', 'hc-acl3'],
     ]) {
       const r = await bin([...args, '--config', wrong]);
       expect(r.code, args.join(' ')).toBe(1);
@@ -343,6 +352,8 @@ describe('Redis ACL roles from docs/operations.md (real redis-server with exactl
       ['enqueue', 'provision', '--device', 'sec-sw1', '--port', 'XGE21/0/2', '--connection', 'hc-acl3'],
       ['check-config', '--probe'],
       ['jobs'],
+      ['connections'],
+      ['connections', 'show', 'hc-acl3'],
     ]) {
       const r = await bin([...args, '--config', gone]);
       expect(r.code, args.join(' ')).toBe(1);

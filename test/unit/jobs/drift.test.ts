@@ -88,8 +88,16 @@ describe('decideDrift: once per distinct drift', () => {
     const clean = decideDrift(changed.record, [], t(15));
     expect(clean.publish).toBe(false);
     expect(clean.record).toMatchObject({ driftKey: null, drifts: [], resolvedAt: t(15).toISOString() });
+    // What went away is kept, so `dcagent connections show` can list it as resolved.
+    expect(clean.record.resolved).toEqual(b);
+    expect(decideDrift(clean.record, [], t(16)).record).toMatchObject({
+      resolved: b,
+      resolvedAt: t(15).toISOString(),
+    });
     // The same drift coming back after it was resolved is news again.
-    expect(decideDrift(clean.record, a, t(20)).publish).toBe(true);
+    const back = decideDrift(clean.record, a, t(20));
+    expect(back.publish).toBe(true);
+    expect(back.record).toMatchObject({ drifts: a, resolved: b });
   });
 
   it('a clean port with no history publishes nothing and records no resolution', () => {
@@ -254,9 +262,17 @@ describe('intent records and the audit job', () => {
     const healed = driftHealedDataSchema.parse(r.published.at(-2)?.data);
     expect(healed).toMatchObject({ device: 'sw1', port: PORT, verified: true });
     expect(healed.diff).toContain('+ enabled true');
+    const stored = await r.intents.lastAudit('sw1', 'hc-abc');
+    expect(stored).toMatchObject({
+      drifts: [],
+      resolved: [{ field: 'enabled', expected: true, actual: false }],
+    });
+    expect(stored?.healedAt).toBe(stored?.resolvedAt);
     // Healed ends the episode: the next audit is clean and publishes nothing.
     expect((await r.audit()).drifts).toEqual([]);
     expect(r.drifts()).toHaveLength(1);
+    // ... and still names what was healed.
+    expect((await r.intents.lastAudit('sw1', 'hc-abc'))?.resolved).toHaveLength(1);
   });
 
   it('under heal leaves a connection with a job queued or running alone', async () => {
