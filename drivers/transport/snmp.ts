@@ -46,7 +46,7 @@ export const ErrorStatus = { tooBig: 1, noSuchName: 2, genErr: 5 } as const;
 
 type Callback<T> = (err: Error | null, result?: T) => void;
 
-interface NetSnmpSession {
+export interface NetSnmpSession {
   get(oids: readonly string[], cb: Callback<Varbind[]>): void;
   getBulk(
     oids: readonly string[],
@@ -55,6 +55,8 @@ interface NetSnmpSession {
     cb: Callback<Varbind[][]>,
   ): void;
   set(varbinds: readonly Varbind[], cb: Callback<Varbind[]>): void;
+  /** Sends a trap (v2c/v3: `typeOrOid` is the snmpTrapOID; the lab's switches use it). */
+  trap(typeOrOid: string, varbinds: readonly Varbind[], cb: (err: Error | null) => void): void;
   close(): void;
   on(event: 'error' | 'close', listener: (err?: Error) => void): void;
   /** Set by net-snmp once an SNMPv3 engine answered discovery (internal, read only as a hint). */
