@@ -58,7 +58,7 @@ export interface MonitorDeps {
 /** What a trap's poll (Monitor.pollNow) saw: the tracker states of the device's tracked ports after it. */
 export interface PollNowResult {
   readonly states: readonly PortTrackState[];
-  /** Ports whose reported availability this poll changed (an event was published for each). */
+  /** Ports whose reported availability this poll changed: an `availability.changed` was published for each. */
   readonly changed: number;
 }
 
@@ -218,7 +218,13 @@ export class Monitor implements ConnectionWatch {
     const conns = () => [...this.tracked.values()].filter((t) => t.record.device === deviceId);
     return this.devicesInFlight.run(() =>
       this.serial(deviceId, async () => {
-        const before = new Map(conns().map((c) => [c.record.connectionId, c.state.reported]));
+        // Availability as reported before the poll; a port under construction has none yet.
+        const before = new Map(
+          conns().map((c) => [
+            c.record.connectionId,
+            c.state.underConstruction ? undefined : c.state.reported,
+          ]),
+        );
         await this.pollDevice(deviceId);
         const after = conns();
         const changed = after.filter((c) => {
