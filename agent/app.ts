@@ -30,7 +30,7 @@ import { checkAgentPermissions, classifyRedisError, connectOrExplain } from './r
 import { RedisGuard } from './redis-guard.js';
 import type { ConfigDiff } from './reload.js';
 import { ReloadablePoller } from './reloadable-poller.js';
-import { TrapService } from './traps/service.js';
+import { TrapService } from './trap-service.js';
 
 const PAUSE_POINTS = {
   'before-commit': 'beforeCommit',

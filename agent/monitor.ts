@@ -29,6 +29,7 @@ import {
 import { PollFailureLog } from './poll-failure-log.js';
 import type { PollLeases } from './poll-leases.js';
 import { PollSchedule } from './poll-schedule.js';
+import type { PollNowResult } from './traps/hints.js';
 
 /**
  * A monitoring event's id: the same transition of the same tracked connection (its record's
@@ -53,13 +54,6 @@ export interface MonitorDeps {
   logger: Logger;
   metrics?: Metrics;
   clock?: () => number;
-}
-
-/** What a trap's poll (Monitor.pollNow) saw: the tracker states of the device's tracked ports after it. */
-export interface PollNowResult {
-  readonly states: readonly PortTrackState[];
-  /** Ports whose reported availability this poll changed: an `availability.changed` was published for each. */
-  readonly changed: number;
 }
 
 interface Tracked {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { LogLimiter } from '../../core/log-limit.js';
+import type { RedisClient } from '../../core/redis-client.js';
 import type { RedisKeys } from '../../core/redis-keys.js';
-import type { RedisClient } from '../redis.js';
 
 /**
  * Trap hints between replicas (docs/architecture.md, "Traps"). A replica that receives a trap for

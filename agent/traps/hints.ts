@@ -1,5 +1,4 @@
 import type { PortTrackState } from '../health/track-state.js';
-import type { PollNowResult } from '../monitor.js';
 
 /**
  * What a linkDown/linkUp trap sets off (CONTRACT §5 "Traps"): a poll of the device now, then
@@ -11,6 +10,13 @@ import type { PollNowResult } from '../monitor.js';
  * hints that arrive while it runs collapse into one flag ("again"). Memory is one small record
  * per device that sent a hint recently, at most the inventory.
  */
+
+/** What a trap's poll (Monitor.pollNow) saw: the tracker states of the device's tracked ports after it. */
+export interface PollNowResult {
+  readonly states: readonly PortTrackState[];
+  /** Ports whose reported availability this poll changed: an `availability.changed` was published for each. */
+  readonly changed: number;
+}
 
 export type HintOutcome = 'polled' | 'coalesced' | 'rate-limited' | 'forwarded' | 'not-held';
 

@@ -1,13 +1,12 @@
-import type { AgentConfig } from '../../config/load.js';
-import type { LogLimiter } from '../../core/log-limit.js';
-import type { Logger } from '../../core/logger.js';
-import type { RedisKeys } from '../../core/redis-keys.js';
-import type { Metrics } from '../metrics.js';
-import type { PollNowResult } from '../monitor.js';
-import type { RedisClient } from '../redis.js';
-import { HintStream } from './hint-stream.js';
-import { TrapHints } from './hints.js';
-import { TrapReceiver } from './receiver.js';
+import type { AgentConfig } from '../config/load.js';
+import type { LogLimiter } from '../core/log-limit.js';
+import type { Logger } from '../core/logger.js';
+import type { RedisKeys } from '../core/redis-keys.js';
+import type { Metrics } from './metrics.js';
+import type { RedisClient } from './redis.js';
+import { HintStream } from './traps/hint-stream.js';
+import { type PollNowResult, TrapHints } from './traps/hints.js';
+import { TrapReceiver } from './traps/receiver.js';
 
 /** The monitor's slice that traps use. */
 export interface TrapMonitor {
