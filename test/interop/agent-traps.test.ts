@@ -384,3 +384,106 @@ describe('traps lost or stormed, with a 2 s interval', () => {
     expect(await overruns()).toBe(overrunsBefore);
   });
 });
+
+describe('two replicas: a trap received by the one that does not poll the device', () => {
+  const peers = inject('peers');
+  let lab: Lab;
+  let x: AgentProcess;
+  let y: AgentProcess;
+  let events: EventWatcher;
+  let queue: Queue;
+  let queueRedis: Redis;
+  let dir: string;
+  let xTrapPort = 0;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'dcagent-trapreplicas-'));
+    const configPath = join(dir, 'agent.yaml');
+    const prefix = `trapreplicas${Date.now()}`;
+    xTrapPort = await freeUdpPort();
+    const yTrapPort = await freeUdpPort();
+    // The switches send to replica x only.
+    lab = await startLab({
+      devices: 2,
+      ports: 2,
+      linkUpDelayMs: 200,
+      patched: true,
+      configOut: configPath,
+      secrets: 'files',
+      redisUrl: peers.redis.url,
+      controlPort: false,
+      trapTargets: [`127.0.0.1:${xTrapPort}`],
+    });
+    const doc = parse(readFileSync(configPath, 'utf8')) as Doc;
+    const write = (id: string, trapPort: number) => {
+      const path = join(dir, `${id}.yaml`);
+      const mine = {
+        ...doc,
+        redis: { ...doc.redis, prefix },
+        agent: { ...doc.agent, id, httpPort: 0, logLevel: 'info', shutdownTimeoutSeconds: 10 },
+        monitoring: {
+          ...doc.monitoring,
+          intervalSeconds: 60,
+          upPolls: 2,
+          downPolls: 2,
+          traps: { enabled: true, listen: '127.0.0.1', port: trapPort, confirmMs: 300 },
+        },
+        queues: { attempts: 3, backoffMs: 200 },
+        events: { spillFile: join(dir, `${id}-spill.jsonl`) },
+      };
+      writeFileSync(path, stringify(mine, { lineWidth: 0 }), { mode: 0o600 });
+      return path;
+    };
+    x = AgentProcess.start(write('trap-x', xTrapPort));
+    y = AgentProcess.start(write('trap-y', yTrapPort));
+    await Promise.all([x.waitForLog('dcagent running', 30_000), y.waitForLog('dcagent running', 30_000)]);
+    events = new EventWatcher(peers.redis.url, prefix);
+    queueRedis = new Redis(peers.redis.url, { maxRetriesPerRequest: null });
+    queue = new Queue('dc-port-jobs', { connection: queueRedis, prefix });
+  }, 60_000);
+
+  afterAll(async () => {
+    const codes = [await x?.stop('SIGTERM'), await y?.stop('SIGTERM')];
+    await queue?.close();
+    queueRedis?.disconnect();
+    events?.close();
+    await lab?.stop();
+    rmSync(dir, { recursive: true, force: true });
+    expect(codes).toEqual([0, 0]);
+  });
+
+  it('forwards the hint through Redis; the holder polls, confirms and reports', {
+    timeout: 240_000,
+  }, async () => {
+    const rig = { queue, events } as Rig;
+    const [d1, d2] = lab.devices as [LabDevice, LabDevice];
+    await Promise.all([provisionAndHold(rig, d1, 'hc-rep-1'), provisionAndHold(rig, d2, 'hc-rep-2')]);
+    // Poll leases settle to one device each (x may take both first and hand one over).
+    let beforeFirstPoll = Date.now();
+    const held = await until(
+      'replica y polling a device',
+      async () => {
+        for (const d of [d1, d2]) if ((await pollCount(y, d.id)) > 0) return d;
+        beforeFirstPoll = Date.now();
+        return undefined;
+      },
+      150_000,
+    );
+    const conn = held === d1 ? 'hc-rep-1' : 'hc-rep-2';
+    // A linkUp from the switch's address, sent to x: x forwards it and y's polls finish construction.
+    await snmptrap(v2c(held), xTrapPort, LINK_UP, held.ports[0]!.ifIndex);
+    await events.waitFor(conn, (e) => e.type === 'construction.completed', 30_000);
+    held.sim.cut(held.ports[0]!.name);
+    const ev = await events.waitFor(
+      conn,
+      (e) => e.type === 'availability.changed' && (e.data as { to?: string }).to === 'unavailable',
+      30_000,
+    );
+    // y's second regular turn is 60 s after its first: both events came from forwarded hints.
+    expect(Date.parse(ev.time)).toBeLessThan(beforeFirstPoll + 60_000);
+    const xBody = (await x.http('/metrics')).body;
+    expect(trapsCounted(xBody, { device: held.id, result: 'forwarded' })).toBeGreaterThanOrEqual(2);
+    expect(trapsCounted((await y.http('/metrics')).body, { device: held.id })).toBe(0);
+    expect((await y.metric('dcagent_detection_seconds_count', 'source')).get('trap')).toBe(1);
+  });
+});
