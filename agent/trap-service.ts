@@ -80,10 +80,6 @@ export class TrapService {
     this.#stream?.start();
   }
 
-  get port(): number {
-    return this.#receiver.port;
-  }
-
   async stop(): Promise<void> {
     this.#receiver.close();
     await this.#stream?.stop();
