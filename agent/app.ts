@@ -30,6 +30,7 @@ import { checkAgentPermissions, classifyRedisError, connectOrExplain } from './r
 import { RedisGuard } from './redis-guard.js';
 import type { ConfigDiff } from './reload.js';
 import { ReloadablePoller } from './reloadable-poller.js';
+import { TrapService } from './trap-service.js';
 
 const PAUSE_POINTS = {
   'before-commit': 'beforeCommit',
@@ -87,6 +88,9 @@ export class Agent {
   readonly logger: Logger;
   private readonly fast: RedisClient;
   private readonly bull: RedisClient;
+  /** The trap-hint follower's blocking connection (only with traps on and forwarded). */
+  private readonly trapFollower: RedisClient | undefined;
+  private readonly traps: TrapService | undefined;
   private readonly outbox: EventOutbox;
   private readonly pool: NetconfPool;
   private readonly poller: ReloadablePoller;
@@ -129,6 +133,11 @@ export class Agent {
     this.keys = keys;
     this.fast = createRedis(cfg.redis, 'fast', `dcagent-${cfg.agent.id}`);
     this.bull = createRedis(cfg.redis, 'worker', `dcagent-${cfg.agent.id}-worker`);
+    const traps = cfg.monitoring.traps;
+    this.trapFollower =
+      traps.enabled && traps.forward
+        ? createRedis(cfg.redis, 'worker', `dcagent-${cfg.agent.id}-traps`)
+        : undefined;
     this.logLimit = new LogLimiter(this.logger);
     this.guard = new RedisGuard({
       log: this.logLimit,
@@ -150,6 +159,7 @@ export class Agent {
     for (const [name, client] of [
       ['fast', this.fast],
       ['worker', this.bull],
+      ...(this.trapFollower ? ([['traps', this.trapFollower]] as const) : []),
     ] as const) {
       // ioredis reconnects by itself; an unhandled 'error' event would crash the process instead.
       client.on('error', (err) => {
@@ -202,6 +212,18 @@ export class Agent {
       // Polls that work again after an outage: the device may have been changed meanwhile.
       onRecovered: (device, since) => void this.audits?.afterReconnect(device, since),
     });
+    this.traps = traps.enabled
+      ? new TrapService({
+          cfg,
+          monitor: this.monitor,
+          metrics: this.metrics,
+          logger: this.logger,
+          log: this.logLimit,
+          redis: this.fast,
+          ...(this.trapFollower ? { follower: this.trapFollower } : {}),
+          keys,
+        })
+      : undefined;
     this.intents = new RedisIntentStore(
       this.fast,
       keys,
@@ -299,6 +321,9 @@ export class Agent {
     if (this.stopRequested) return;
     this.outbox.open();
     this.monitor.start();
+    // After the monitor: a trap is only a hint to poll, and the monitor does the polling.
+    await this.traps?.start();
+    if (this.stopRequested) return;
     const queue = createQueue(cfg, this.bull);
     queue.on('error', (err) => this.guard.report('job queue', err));
     this.queue = queue;
@@ -481,6 +506,7 @@ export class Agent {
     if (force) this.logger.warn('Redis unreachable: closing the job worker without waiting for it');
     await within('jobs', this.worker?.close(force) ?? Promise.resolve());
     await within('jobs', this.queue?.close() ?? Promise.resolve());
+    await within('traps', this.traps?.stop() ?? Promise.resolve());
     await within('monitor', this.monitor.stop());
     await within('outbox', this.outbox.close(left()));
     await within(
@@ -495,6 +521,7 @@ export class Agent {
     await within('redis', Promise.all([quit(this.fast), quit(this.bull)]));
     this.fast.disconnect();
     this.bull.disconnect();
+    this.trapFollower?.disconnect();
     this.lifecycle.to('stopped');
     this.logger.info({ ms: Date.now() - started }, 'stopped');
   }

@@ -42,6 +42,9 @@ export interface Metrics {
   portTxThreshold: Gauge<'device' | 'port' | 'lane' | 'bound'>;
   portOpticPresent: Gauge<'device' | 'port'>;
   portRxDark: Gauge<'device' | 'port' | 'lane'>;
+  trapsReceived: Counter<'device' | 'type' | 'result'>;
+  detection: Histogram<'source'>;
+  trapHintsActive: Gauge;
   ready: Gauge;
   buildInfo: Gauge<'version'>;
   /** Read at each scrape for `dcagent_ready`; the composition root sets it (false until then). */
@@ -172,6 +175,24 @@ export function createMetrics(): Metrics {
       name: 'dcagent_port_rx_dark',
       help: '1 when the lane gives no Rx reading (no light, a vendor sentinel, no transceiver), else 0',
       labelNames: ['device', 'port', 'lane'],
+      ...opts,
+    }),
+    trapsReceived: new Counter({
+      name: 'dcagent_traps_received_total',
+      help: 'SNMP traps received, by sender device ("" when unknown), trap type and what became of them',
+      labelNames: ['device', 'type', 'result'],
+      ...opts,
+    }),
+    detection: new Histogram({
+      name: 'dcagent_detection_seconds',
+      help: 'From the receipt of a linkDown/linkUp trap to the publication of the availability.changed it led to',
+      labelNames: ['source'],
+      buckets: [0.1, 0.25, 0.5, 1, 1.5, 2, 3, 5, 10, 20, 30, 60],
+      ...opts,
+    }),
+    trapHintsActive: new Gauge({
+      name: 'dcagent_trap_hints_active',
+      help: 'Devices with a trap-triggered poll (or its confirmation polls) under way; at most one per device',
       ...opts,
     }),
     ready: new Gauge({

@@ -30,6 +30,7 @@ import {
 import { PollFailureLog } from './poll-failure-log.js';
 import type { PollLeases } from './poll-leases.js';
 import { PollSchedule } from './poll-schedule.js';
+import type { PollNowResult } from './traps/hints.js';
 
 /**
  * A monitoring event's id: the same transition of the same tracked connection (its record's
@@ -86,6 +87,8 @@ export class Monitor implements ConnectionWatch {
   private readonly schedule: PollSchedule;
   private readonly devicesInFlight: Semaphore;
   private readonly inFlight = new Set<Promise<void>>();
+  /** Per device, the tail of its polls (regular turns and trap polls): they never overlap. */
+  private readonly devicePolls = new Map<string, Promise<unknown>>();
   private readonly failureLog: PollFailureLog;
   private leaseTimer: NodeJS.Timeout | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
@@ -192,7 +195,7 @@ export class Monitor implements ConnectionWatch {
       // A bounded pool: hundreds of polls started at once each hold a half-done poll for most of
       // the round, which doubles peak memory for no gain in round time.
       const p: Promise<void> = this.devicesInFlight
-        .run(() => this.pollDevice(device))
+        .run(() => this.serial(device, () => this.pollDevice(device)))
         .catch((err) => this.deps.logger.error({ device, err: (err as Error).message }, 'device poll failed'))
         .finally(() => {
           this.schedule.done(device);
@@ -204,6 +207,44 @@ export class Monitor implements ConnectionWatch {
     if (next !== undefined) {
       this.pollTimer = setTimeout(() => this.wake(), Math.max(1, next - this.clock()));
     }
+  }
+
+  /**
+   * A trap's hint (agent/traps/): polls the tracked ports of a device this replica holds now,
+   * outside its grid, after any poll of it under way. Undefined when the device is not held here.
+   */
+  async pollNow(deviceId: string): Promise<PollNowResult | undefined> {
+    if (this.stopped || !this.held.has(deviceId)) return undefined;
+    const conns = () => [...this.tracked.values()].filter((t) => t.record.device === deviceId);
+    return this.devicesInFlight.run(() =>
+      this.serial(deviceId, async () => {
+        // Availability as reported before the poll; a port under construction has none yet.
+        const before = new Map(
+          conns().map((c) => [
+            c.record.connectionId,
+            c.state.underConstruction ? undefined : c.state.reported,
+          ]),
+        );
+        await this.pollDevice(deviceId);
+        const after = conns();
+        const changed = after.filter((c) => {
+          const was = before.get(c.record.connectionId);
+          return was !== undefined && was !== c.state.reported;
+        }).length;
+        return { states: after.map((c) => c.state), changed };
+      }),
+    );
+  }
+
+  /** Runs `fn` after the device's previous poll: two results must never land on one state. */
+  private serial<T>(device: string, fn: () => Promise<T>): Promise<T> {
+    const run = (this.devicePolls.get(device) ?? Promise.resolve()).then(fn);
+    const tail = run.catch(() => {});
+    this.devicePolls.set(device, tail);
+    void tail.then(() => {
+      if (this.devicePolls.get(device) === tail) this.devicePolls.delete(device);
+    });
+    return run;
   }
 
   /**

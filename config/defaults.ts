@@ -59,6 +59,12 @@ export const DEFAULTS = Object.freeze({
   snmpVarbindsV2c: 50,
   snmpVarbindsV3: 30,
   auditIntervalSeconds: 900,
+  // SNMP traps (monitoring.traps). 1162, not 162: an unprivileged process cannot bind below 1024.
+  trapPort: 1162,
+  trapListen: '0.0.0.0',
+  trapConfirmMs: 1_000,
+  // Hints accepted per device per second; a storm beyond is counted and dropped (a burst of this size passes).
+  trapRatePerDevice: 10,
   // How long a deprovisioned port stays intended-clear, so configuration appearing on it is noticed.
   auditClearedRetentionDays: 30,
   netconfPort: 830,

@@ -408,6 +408,21 @@ export const configSchema = z
             clearedRetentionDays: z.number().min(0).max(3_650).default(DEFAULTS.auditClearedRetentionDays),
           })
           .prefault({}),
+        /**
+         * SNMP linkDown/linkUp traps as hints to poll now (CONTRACT §5 "Traps"). The community (v2c)
+         * and v3 user of each device come from its `snmp` block.
+         */
+        traps: z
+          .strictObject({
+            enabled: z.boolean().default(false),
+            listen: z.string().min(1).default(DEFAULTS.trapListen),
+            port: port.default(DEFAULTS.trapPort),
+            confirmMs: z.number().int().min(100).max(60_000).default(DEFAULTS.trapConfirmMs),
+            ratePerDevice: z.number().min(0.1).max(10_000).default(DEFAULTS.trapRatePerDevice),
+            /** Hints for a device another replica polls go to it through Redis; false drops them. */
+            forward: z.boolean().default(true),
+          })
+          .prefault({}),
       })
       .prefault({}),
     devices: z.array(deviceSchema).default([]),

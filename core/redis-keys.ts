@@ -53,6 +53,10 @@ export class RedisKeys {
   pollLease(deviceId: string): string {
     return `${this.prefix}:poll-lease:${deviceId}`;
   }
+  /** Trap hints passed to whichever replica holds the device (agent/traps/hint-stream.ts), a capped stream. */
+  get trapHints(): string {
+    return `${this.prefix}:trap-hints`;
+  }
   /** Live replicas, a sorted set scored by heartbeat time. */
   get replicas(): string {
     return `${this.prefix}:replicas`;

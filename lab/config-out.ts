@@ -53,6 +53,8 @@ export interface ConfigOutOptions {
   monitoringIntervalSeconds?: number;
   /** Written as `agent.httpHost` when given. */
   agentHttpHost?: string;
+  /** Written as `monitoring.traps` (enabled, listening there) when the switches send traps. */
+  traps?: { listen: string; port: number };
 }
 
 export interface WrittenConfig {
@@ -211,7 +213,10 @@ export function writeAgentConfig(devices: readonly ConfigDevice[], o: ConfigOutO
   const doc = {
     redis: { url: o.redisUrl ?? 'redis://127.0.0.1:6379', prefix: 'dcagent' },
     agent: { id: o.agentId ?? 'lab-agent', ...(o.agentHttpHost ? { httpHost: o.agentHttpHost } : {}) },
-    monitoring: { intervalSeconds: interval },
+    monitoring: {
+      intervalSeconds: interval,
+      ...(o.traps ? { traps: { enabled: true, listen: o.traps.listen, port: o.traps.port } } : {}),
+    },
     devices: entries,
   };
   const header = [

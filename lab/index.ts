@@ -124,6 +124,8 @@ function writeConfig(devices: readonly LabDevice[], o: ResolvedLabOptions): Writ
       ? { monitoringIntervalSeconds: options.monitoringIntervalSeconds }
       : {}),
     ...(options.agentHttpHost ? { agentHttpHost: options.agentHttpHost } : {}),
+    // The agent listens where the first target points (a second one is another receiver).
+    ...(o.trapTargets[0] ? { traps: { listen: o.trapTargets[0].host, port: o.trapTargets[0].port } } : {}),
   });
 }
 

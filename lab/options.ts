@@ -5,6 +5,7 @@ import { LAB_MODELS, LAB_PLATFORM_NAMES } from './catalog.js';
 import type { SecretsMode } from './config-out.js';
 import { generateHostKey, type HostKey } from './model/host-key.js';
 import { LabActionError } from './model/switch.js';
+import { parseTrapTarget, type TrapTarget } from './snmp/trap-sender.js';
 
 export interface LabOptions<P extends Platform = Platform> {
   /** Number of switches (default 2). */
@@ -48,6 +49,13 @@ export interface LabOptions<P extends Platform = Platform> {
    * transceiver arrives, the usual order in a data centre. `optic-insert` fills them.
    */
   emptyPorts?: readonly string[];
+  /**
+   * Where every switch sends SNMPv2c linkDown/linkUp traps when a port's oper status changes
+   * (`host:port` each; default none). The agent's `monitoring.traps` listens for them.
+   */
+  trapTargets?: readonly string[];
+  /** Share of traps the switches lose on purpose, 0..1 (default 0): polling must still see the change. */
+  trapDrop?: number;
   /** Where to write the agent config; nothing is written without it. */
   configOut?: string;
   secrets?: SecretsMode;
@@ -98,6 +106,16 @@ export function validateLabOptions(o: LabOptions<Platform>): string[] {
   ) {
     problems.push('base port must leave room for every switch below 65536');
   }
+  for (const t of o.trapTargets ?? []) {
+    try {
+      parseTrapTarget(t);
+    } catch (err) {
+      problems.push((err as Error).message);
+    }
+  }
+  if (o.trapDrop !== undefined && !(o.trapDrop >= 0 && o.trapDrop <= 1)) {
+    problems.push('trap drop must be a fraction from 0 to 1');
+  }
   if (o.linkUpDelayMs !== undefined && (!Number.isInteger(o.linkUpDelayMs) || o.linkUpDelayMs < 0)) {
     problems.push('link-up delay must be a whole number of milliseconds');
   }
@@ -119,6 +137,7 @@ export interface ResolvedLabOptions {
   readonly sharedKey: HostKey | undefined;
   readonly sharedPassword: string | undefined;
   readonly sharedCommunity: string | undefined;
+  readonly trapTargets: readonly TrapTarget[];
 }
 
 export function resolveLabOptions(options: LabOptions<Platform>): ResolvedLabOptions {
@@ -141,5 +160,6 @@ export function resolveLabOptions(options: LabOptions<Platform>): ResolvedLabOpt
     sharedKey: options.sharedHostKey ? generateHostKey() : undefined,
     sharedPassword: options.password ?? (shared ? secret('') : undefined),
     sharedCommunity: options.community ?? (shared ? secret('lab-') : undefined),
+    trapTargets: (options.trapTargets ?? []).map(parseTrapTarget),
   };
 }

@@ -10,6 +10,7 @@ import { LabNetconfServer } from './netconf/server.js';
 import { NetconfSimSwitch } from './netconf/switch.js';
 import { pick, type ResolvedLabOptions, secret } from './options.js';
 import { LabSnmpAgent } from './snmp/agent.js';
+import { LabTrapSender } from './snmp/trap-sender.js';
 
 /** How to log in to a switch's management plane. */
 export interface LabSsh {
@@ -54,12 +55,14 @@ export function sshOf(d: LabDevice): LabSsh {
 export interface SwitchSlot {
   ssh?: { close(): Promise<void> };
   snmp?: LabSnmpAgent;
+  traps?: LabTrapSender;
   sim?: { stop(): void };
 }
 
 export async function stopSlot(s: SwitchSlot): Promise<void> {
   await s.ssh?.close();
   await s.snmp?.close();
+  s.traps?.close();
   s.sim?.stop();
 }
 
@@ -106,6 +109,13 @@ export async function startSwitch(o: ResolvedLabOptions, i: number, slot: Switch
     const server = await startSsh();
     slot.ssh = server;
     slot.snmp = await LabSnmpAgent.start(sim, { host: o.host, port: fixed, community });
+    if (o.trapTargets.length > 0) {
+      slot.traps = new LabTrapSender(sim, {
+        targets: o.trapTargets,
+        community,
+        ...(o.options.trapDrop !== undefined ? { dropFraction: o.options.trapDrop } : {}),
+      });
+    }
     return {
       ports: portsOf(sim),
       login: { port: server.port, username: o.username, password, hostKey },

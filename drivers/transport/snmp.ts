@@ -1,4 +1,5 @@
 // Over 400 lines: the agent's one seam to net-snmp (sessions, its types, its errors translated), kept whole.
+import type { Socket } from 'node:dgram';
 import { createRequire } from 'node:module';
 import { isIPv6 } from 'node:net';
 import { DEFAULTS } from '../../config/defaults.js';
@@ -45,7 +46,7 @@ export const ErrorStatus = { tooBig: 1, noSuchName: 2, genErr: 5 } as const;
 
 type Callback<T> = (err: Error | null, result?: T) => void;
 
-interface NetSnmpSession {
+export interface NetSnmpSession {
   get(oids: readonly string[], cb: Callback<Varbind[]>): void;
   getBulk(
     oids: readonly string[],
@@ -54,6 +55,8 @@ interface NetSnmpSession {
     cb: Callback<Varbind[][]>,
   ): void;
   set(varbinds: readonly Varbind[], cb: Callback<Varbind[]>): void;
+  /** Sends a trap (v2c/v3: `typeOrOid` is the snmpTrapOID; the lab's switches use it). */
+  trap(typeOrOid: string, varbinds: readonly Varbind[], cb: (err: Error | null) => void): void;
   close(): void;
   on(event: 'error' | 'close', listener: (err?: Error) => void): void;
   /** Set by net-snmp once an SNMPv3 engine answered discovery (internal, read only as a hint). */
@@ -69,6 +72,14 @@ export interface NetSnmpUser {
   privKey?: string;
 }
 
+/** net-snmp's trap receiver (agent/traps/receiver.ts). */
+export interface NetSnmpReceiver {
+  getAuthorizer(): { addCommunity(c: string): void; addUser(u: NetSnmpUser): void };
+  close(cb?: () => void): void;
+  /** Internal: the bound sockets, read once to learn whether the bind worked. */
+  listener: { sockets?: Record<string, Socket> };
+}
+
 export interface NetSnmpModule {
   Version2c: number;
   Version3: number;
@@ -80,6 +91,10 @@ export interface NetSnmpModule {
   createV3Session(host: string, user: NetSnmpUser, options: Record<string, unknown>): NetSnmpSession;
   // biome-ignore lint/suspicious/noExplicitAny: test fakes use net-snmp's agent API as-is.
   createAgent(options: Record<string, unknown>, callback: (err: unknown) => void, mib?: unknown): any;
+  createReceiver(
+    options: Record<string, unknown>,
+    callback: (err: unknown, data?: unknown) => void,
+  ): NetSnmpReceiver;
   MibProviderType: { Scalar: number; Table: number };
   MaxAccess: Record<string, number>;
   ObjectType: Record<string, number>;
@@ -163,7 +178,8 @@ export interface WalkOptions {
   maxRows?: number;
 }
 
-function v3User(t: SnmpTarget): NetSnmpUser {
+/** The device's SNMPv3 user as net-snmp takes it (sessions, and the trap receiver's authorizer). */
+export function v3User(t: SnmpTarget): NetSnmpUser {
   const s = t.snmp;
   if (!s.user) throw new DcAgentError('invalid-config', `device ${t.id}: SNMPv3 needs a user`);
   const user: NetSnmpUser = { name: s.user, level: netSnmp.SecurityLevel.noAuthNoPriv };

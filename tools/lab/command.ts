@@ -31,6 +31,13 @@ export function intArg(value: string): number {
   return Number(value);
 }
 
+function fractionArg(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !(n >= 0 && n <= 1))
+    throw new InvalidArgumentError('must be a fraction from 0 to 1');
+  return n;
+}
+
 function listArg(value: string): string[] {
   return value
     .split(',')
@@ -57,6 +64,8 @@ interface LabCliOptions {
   advertiseHost?: string;
   agentHttpHost?: string;
   sharedHostKey?: boolean;
+  trapTarget: string[];
+  trapDrop?: number;
 }
 
 function toLabOptions(o: LabCliOptions): LabOptions {
@@ -78,6 +87,8 @@ function toLabOptions(o: LabCliOptions): LabOptions {
     ...(o.linkUpMs !== undefined ? { linkUpDelayMs: o.linkUpMs } : {}),
     ...(o.basePort !== undefined ? { basePort: o.basePort } : {}),
     ...(o.sharedHostKey ? { sharedHostKey: true } : {}),
+    ...(o.trapTarget.length > 0 ? { trapTargets: o.trapTarget } : {}),
+    ...(o.trapDrop !== undefined ? { trapDrop: o.trapDrop } : {}),
     ...((o.redisUrl ?? process.env.REDIS_URL) ? { redisUrl: o.redisUrl ?? process.env.REDIS_URL } : {}),
   };
   const problems = validateLabOptions(options);
@@ -213,6 +224,17 @@ export function registerLab(program: Command, io: Output = processOutput): void 
       'agent.httpHost written into the config: where agents serve /metrics and health (0.0.0.0 in a container)',
     )
     .option('--shared-host-key', 'one SSH host key for all switches instead of one each')
+    .option(
+      '--trap-target <host:port>',
+      'send SNMPv2c linkDown/linkUp traps there when a port goes down or up (repeatable); the config gets monitoring.traps for the first',
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
+    .option(
+      '--trap-drop <fraction>',
+      'share of traps the switches lose on purpose, 0..1 (default 0)',
+      fractionArg,
+    )
     .action(async (opts: LabCliOptions) => {
       const options = toLabOptions(opts);
       const running = await startLab(options);

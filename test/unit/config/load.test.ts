@@ -109,6 +109,21 @@ describe('config loader', () => {
     }
   });
 
+  it('fills monitoring.traps defaults (off) and names a bad trap key', () => {
+    expect(buildConfig({}, { env }).monitoring.traps).toEqual({
+      enabled: false,
+      listen: '0.0.0.0',
+      port: 1162,
+      confirmMs: 1000,
+      ratePerDevice: 10,
+      forward: true,
+    });
+    const issues = issuesOf(() =>
+      buildConfig({ monitoring: { traps: { enabled: true, port: 0, community: 'x' } } }, { env }),
+    );
+    expect(issues.map((i) => i.path).sort()).toEqual(['monitoring.traps.community', 'monitoring.traps.port']);
+  });
+
   it('names a device by its id beside its index: devices[3] (dc-sw-04).snmp…', () => {
     const devices = [1, 2, 3, 4].map((n) => device({ id: `dc-sw-0${n}` }));
     devices[3] = device({ id: 'dc-sw-04', snmp: { version: '2c', communityEnv: 'SW_COMM', port: 0 } });
