@@ -59,6 +59,8 @@ interface Tracked {
   record: ConnectionRecord;
   state: PortTrackState;
   port: PortConfig;
+  /** The state in memory is newer than Redis's (a save failed or had to wait): the next poll saves it. */
+  unsaved?: boolean;
 }
 
 /** The lifecycle state the tracker's state stands for, as far as the agent can see it. */
@@ -71,8 +73,8 @@ function observedState(s: PortTrackState): ObservedConnectionState {
  * (CONTRACT §5). Implements the jobs' ConnectionWatch, so provisioning starts the watch and
  * deprovisioning ends it.
  *
- * Work is shared with other replicas through poll leases; state lives in Redis after every poll,
- * so whichever replica polls next (or this one after a restart) continues the same streaks and
+ * Work is shared with other replicas through poll leases; state is written to Redis whenever a
+ * poll changes it (and only then), so whichever replica polls next (or this one after a restart) continues the same streaks and
  * never repeats `construction.completed`. While Redis is away the monitor keeps polling the
  * devices it holds, from memory, and its events wait in the outbox spill.
  */
@@ -354,9 +356,13 @@ export class Monitor implements ConnectionWatch {
     const { device, port, connectionId } = c.record;
     const base = c.state.ver;
     const stepped = step(c.state, r, c.port.thresholds, this.clock(), this.trackerCfg);
-    const state = stepped.state;
+    // An optics change is an event too, and every event needs a version of its own (its id).
+    const state =
+      r.opticsChange && stepped.state.ver === base ? { ...stepped.state, ver: base + 1 } : stepped.state;
     // Before any await, so a scrape never sees this poll's health without the state it led to.
     this.observeMetrics(c, r, state);
+    // A poll that changed nothing writes nothing (the state in Redis is this very one).
+    if (state === c.state && !c.unsaved) return;
     // A transceiver that came, went or was swapped is reported before what its readings caused.
     const events: { type: EventType; data: unknown }[] = r.opticsChange
       ? [{ type: 'optics.changed', data: { device, port, ...r.opticsChange } }, ...stepped.events]
@@ -378,12 +384,18 @@ export class Monitor implements ConnectionWatch {
       this.deps.logger.info({ connectionId, device, port, type: ev.type }, 'port transition');
     }
     c.state = state;
-    // Saved with the event above; and while older events wait in the spill, a direct save would
-    // land before their states and be overwritten by them. The next poll saves it.
-    if (events.length > 0 || this.deps.events.depth() > 0) return;
+    c.unsaved = false;
+    if (events.length > 0) return; // saved with the last event, or spilled with it
+    // While older events wait in the spill, a direct save would land before their states and be
+    // overwritten by them. The next poll saves it.
+    if (this.deps.events.depth() > 0) {
+      c.unsaved = true;
+      return;
+    }
     try {
       if ((await this.deps.store.saveTracker(connectionId, state, base)) === 'stale') await this.reload(c);
     } catch (err) {
+      c.unsaved = true;
       this.deps.logger.debug(
         { err: (err as Error).message },
         'monitor: state not saved (Redis away); kept in memory',
