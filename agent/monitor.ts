@@ -184,6 +184,8 @@ export class Monitor implements ConnectionWatch {
       this.deps.metrics?.pollOverruns.inc({ device }, n);
       this.deps.logger.debug({ device, skipped: n }, 'poll still running at its next turn; turn skipped');
     }
+    // The round's length says how much of the interval the fleet's polling takes (cycle time).
+    const round = { t0: performance.now(), left: start.length };
     for (const device of start) {
       // A bounded pool: hundreds of polls started at once each hold a half-done poll for most of
       // the round, which doubles peak memory for no gain in round time.
@@ -193,6 +195,7 @@ export class Monitor implements ConnectionWatch {
         .finally(() => {
           this.schedule.done(device);
           this.inFlight.delete(p);
+          if (--round.left === 0) this.deps.metrics?.pollRound.observe((performance.now() - round.t0) / 1000);
         });
       this.inFlight.add(p);
     }

@@ -26,6 +26,7 @@ export const BENCH_NEEDS = Object.freeze({
     { command: 'xargs', pkg: 'findutils' },
   ],
   jobs: [{ command: 'redis-server', pkg: 'redis-server' }],
+  agent: [{ command: 'redis-server', pkg: 'redis-server' }],
 });
 
 /**
