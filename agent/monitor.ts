@@ -61,6 +61,21 @@ interface Tracked {
   port: PortConfig;
   /** The state in memory is newer than Redis's (a save failed or had to wait): the next poll saves it. */
   unsaved?: boolean;
+  /** What this port's series hold now; undefined once they are removed. */
+  shown?: Shown;
+}
+
+/**
+ * The values a port's series were last set to. A gauge keeps its value, so a steady port's poll
+ * sets nothing: prom-client hashes the labels on every set, which cost more than the poll.
+ */
+interface Shown {
+  state?: ObservedConnectionState;
+  thresholds?: boolean;
+  operUp?: number;
+  healthy?: number;
+  opticPresent?: number;
+  lanes: { rx: number | null; tx: number | null }[];
 }
 
 /** The lifecycle state the tracker's state stands for, as far as the agent can see it. */
@@ -80,6 +95,8 @@ function observedState(s: PortTrackState): ObservedConnectionState {
  */
 export class Monitor implements ConnectionWatch {
   private readonly tracked = new Map<string, Tracked>();
+  /** `tracked` by device, rebuilt after it changes: each poll looks its device up in it. */
+  private byDevice: Map<string, Tracked[]> | undefined;
   /** Devices this replica holds the poll lease of: their in-memory state is the newest. */
   private held: ReadonlySet<string> = new Set();
   /** The tracked-set version last loaded; undefined forces a load. */
@@ -243,10 +260,12 @@ export class Monitor implements ConnectionWatch {
         ? stored.data
         : initialState(record.device, record.port, { underConstruction: true });
       this.tracked.set(record.connectionId, { record, state, port });
+      this.byDevice = undefined;
     }
     for (const [id, t] of [...this.tracked]) {
       if (seen.has(id)) continue;
       this.tracked.delete(id);
+      this.byDevice = undefined;
       this.forgetMetrics(t);
     }
     for (const row of gone) await this.notInInventory(row.record, row.tracker);
@@ -265,10 +284,13 @@ export class Monitor implements ConnectionWatch {
       const device = findDevice(cfg, t.record.device);
       const port = device && findPort(device, t.record.port);
       if (port) {
+        // Its thresholds may have changed with the file.
+        if (t.port !== port && t.shown) t.shown.thresholds = false;
         t.port = port;
         continue;
       }
       this.tracked.delete(id);
+      this.byDevice = undefined;
       this.forgetMetrics(t);
     }
   }
@@ -325,9 +347,21 @@ export class Monitor implements ConnectionWatch {
     return port;
   }
 
+  private connectionsOf(device: string): readonly Tracked[] {
+    if (!this.byDevice) {
+      this.byDevice = new Map();
+      for (const t of this.tracked.values()) {
+        const list = this.byDevice.get(t.record.device);
+        if (list) list.push(t);
+        else this.byDevice.set(t.record.device, [t]);
+      }
+    }
+    return this.byDevice.get(device) ?? [];
+  }
+
   private async pollDevice(deviceId: string): Promise<void> {
     if (this.stopped || !this.held.has(deviceId)) return;
-    const conns = [...this.tracked.values()].filter((t) => t.record.device === deviceId);
+    const conns = this.connectionsOf(deviceId);
     if (conns.length === 0) return;
     const ports = [...new Set(conns.map((c) => c.record.port))];
     const t0 = performance.now();
@@ -416,7 +450,10 @@ export class Monitor implements ConnectionWatch {
       const row = await this.deps.store.get(c.record.connectionId);
       const stored = row && portTrackStateSchema.safeParse(row.tracker);
       if (stored?.success) c.state = stored.data;
-      else if (!row) this.tracked.delete(c.record.connectionId);
+      else if (!row) {
+        this.tracked.delete(c.record.connectionId);
+        this.byDevice = undefined;
+      }
     } catch (err) {
       // The next refresh of a device we do not hold reads it anyway; until then no write lands.
       this.deps.logger.debug({ err: (err as Error).message }, 'monitor: reload failed');
@@ -427,18 +464,44 @@ export class Monitor implements ConnectionWatch {
     const m = this.deps.metrics;
     if (!m) return;
     const labels = { device: c.record.device, port: c.record.port };
-    setConnectionState(m, { ...labels, connection: c.record.connectionId }, observedState(state));
-    // The bounds the verdict below uses, so alerts compare each port against its own thresholds.
-    setPortThresholds(m, labels, configLaneBounds(c.port.thresholds, c.port.lanes));
+    c.shown ??= { lanes: [] };
+    const shown = c.shown;
+    const observed = observedState(state);
+    if (shown.state !== observed) {
+      setConnectionState(m, { ...labels, connection: c.record.connectionId }, observed);
+      shown.state = observed;
+    }
+    if (!shown.thresholds) {
+      // The bounds the verdict below uses, so alerts compare each port against its own thresholds.
+      setPortThresholds(m, labels, configLaneBounds(c.port.thresholds, c.port.lanes));
+      shown.thresholds = true;
+    }
     if (!r.ok) {
       m.pollFailures.inc({ device: c.record.device, reason: r.reason });
       return;
     }
-    m.portOperUp.set(labels, r.operStatus === 'up' ? 1 : 0);
-    m.portHealthy.set(labels, evaluateHealth(r, c.port.thresholds).healthy ? 1 : 0);
+    const operUp = r.operStatus === 'up' ? 1 : 0;
+    if (shown.operUp !== operUp) {
+      m.portOperUp.set(labels, operUp);
+      shown.operUp = operUp;
+    }
+    const healthy = evaluateHealth(r, c.port.thresholds).healthy ? 1 : 0;
+    if (shown.healthy !== healthy) {
+      m.portHealthy.set(labels, healthy);
+      shown.healthy = healthy;
+    }
     if (!r.opticsRead) return;
-    if (r.opticPresent !== undefined) m.portOpticPresent.set(labels, r.opticPresent ? 1 : 0);
+    if (r.opticPresent !== undefined) {
+      const present = r.opticPresent ? 1 : 0;
+      if (shown.opticPresent !== present) {
+        m.portOpticPresent.set(labels, present);
+        shown.opticPresent = present;
+      }
+    }
     r.lanes.forEach((l, i) => {
+      const was = shown.lanes[i];
+      if (was && was.rx === l.rxDbm && was.tx === l.txDbm) return;
+      shown.lanes[i] = { rx: l.rxDbm, tx: l.txDbm };
       const ll = { ...labels, lane: String(i + 1) };
       // No reading is no sample: a gap in the graph, not a fake number. The dark series stays,
       // so an alert on a lane does not resolve just because its light went out.
@@ -451,6 +514,7 @@ export class Monitor implements ConnectionWatch {
   }
 
   private forgetMetrics(t: Tracked): void {
+    t.shown = undefined;
     if (!this.deps.metrics) return;
     const labels = { device: t.record.device, port: t.record.port, connection: t.record.connectionId };
     forgetPort(this.deps.metrics, labels, t.port.lanes);
@@ -465,6 +529,7 @@ export class Monitor implements ConnectionWatch {
     const t = this.tracked.get(connectionId);
     await this.deps.store.remove(connectionId);
     this.tracked.delete(connectionId);
+    this.byDevice = undefined;
     if (t) this.forgetMetrics(t);
   }
 

@@ -1,7 +1,7 @@
 // bench:agent — the whole agent monitoring a fleet: its CPU and Redis traffic per port-poll, its
 // memory, the length of a poll round, and how long a fibre cut takes to become an event.
 //
-//   npm run bench:agent [-- --devices 500 --ports 20 --interval 10 --window 60 --cuts 50]
+//   npm run bench:agent [-- --devices 500 --ports 20 --interval 10 --window 60 --cuts 50 --cpu-prof DIR]
 //
 // Three processes: a private redis-server, the lab (bench/agent-lab.ts: switches patched and
 // provisioned, one tracked-connection record per port seeded directly in Redis, which is what
@@ -38,6 +38,8 @@ const { values } = parseArgs({
     interval: { type: 'string', default: '10' },
     window: { type: 'string', default: '60' },
     cuts: { type: 'string', default: '50' },
+    /** A folder for the agent's V8 CPU profile (node --cpu-prof), written when it exits. */
+    'cpu-prof': { type: 'string' },
   },
 });
 const DEVICES = Number(values.devices);
@@ -181,6 +183,7 @@ async function detection(
   lab: LabReady,
   n: number,
 ): Promise<{ p50: number; p99: number; max: number }> {
+  if (n === 0) return { p50: Number.NaN, p99: Number.NaN, max: Number.NaN };
   const byDevice = new Map<string, LabReady['ports'][number]>();
   for (const p of lab.ports) if (!byDevice.has(p.device)) byDevice.set(p.device, p);
   const targets = [...byDevice.values()].sort(() => Math.random() - 0.5).slice(0, n);
@@ -240,10 +243,15 @@ async function main(): Promise<void> {
     doc.events = { spillFile: join(dir, 'spill.jsonl') };
     writeFileSync(configPath, stringify(doc, { lineWidth: 0 }));
     const log = openSync(join(dir, 'agent.log'), 'a');
-    agent = spawn(process.execPath, [join(ROOT, 'bin/dcagent.js'), 'run', '--config', configPath], {
-      cwd: ROOT,
-      stdio: ['ignore', log, log],
-    });
+    const profile = values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', resolve(values['cpu-prof'])] : [];
+    agent = spawn(
+      process.execPath,
+      [...profile, join(ROOT, 'bin/dcagent.js'), 'run', '--config', configPath],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', log, log],
+      },
+    );
     const pid = agent.pid as number;
     const metrics = async () => {
       const res = await fetch(`http://127.0.0.1:${httpPort}/metrics`, {
