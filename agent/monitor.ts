@@ -10,7 +10,6 @@ import type { PortPollResult } from '../drivers/snmp/poll-result.js';
 import type { ConnectionWatch, WatchedPort } from '../jobs/ports.js';
 import type { ConnectionRecord, ConnectionStore } from './connections.js';
 import type { EventOutbox } from './events/outbox.js';
-import { evaluateHealth } from './health/evaluate.js';
 import {
   initialState,
   type PortTrackState,
@@ -485,7 +484,8 @@ export class Monitor implements ConnectionWatch {
       m.portOperUp.set(labels, operUp);
       shown.operUp = operUp;
     }
-    const healthy = evaluateHealth(r, c.port.thresholds).healthy ? 1 : 0;
+    // The step has judged this poll already: a healthy one leaves a healthy streak, an unhealthy one none.
+    const healthy = state.healthyStreak > 0 ? 1 : 0;
     if (shown.healthy !== healthy) {
       m.portHealthy.set(labels, healthy);
       shown.healthy = healthy;
