@@ -33,6 +33,7 @@ export interface Metrics {
   pollDuration: Histogram<'device'>;
   pollFailures: Counter<'device' | 'reason'>;
   pollOverruns: Counter<'device'>;
+  pollRound: Histogram;
   driftTotal: Counter<'device' | 'field'>;
   eventsPublished: Counter<'type'>;
   eventsRefused: Counter<'type'>;
@@ -110,6 +111,12 @@ export function createMetrics(): Metrics {
       help: 'Duration of one SNMP poll of a device',
       labelNames: ['device'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      ...opts,
+    }),
+    pollRound: new Histogram({
+      name: 'dcagent_poll_round_seconds',
+      help: 'From the start of the polls that came due together to the end of the last of them',
+      buckets: [0.1, 0.25, 0.5, 1, 2, 3, 5, 7.5, 10, 20, 30, 60],
       ...opts,
     }),
     pollOverruns: new Counter({

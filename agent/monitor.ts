@@ -10,7 +10,6 @@ import type { PortPollResult } from '../drivers/snmp/poll-result.js';
 import type { ConnectionWatch, WatchedPort } from '../jobs/ports.js';
 import type { ConnectionRecord, ConnectionStore } from './connections.js';
 import type { EventOutbox } from './events/outbox.js';
-import { evaluateHealth } from './health/evaluate.js';
 import {
   initialState,
   lastPollOf,
@@ -66,6 +65,23 @@ interface Tracked {
   record: ConnectionRecord;
   state: PortTrackState;
   port: PortConfig;
+  /** The state in memory is newer than Redis's (a save failed or had to wait): the next poll saves it. */
+  unsaved?: boolean;
+  /** What this port's series hold now; undefined once they are removed. */
+  shown?: Shown;
+}
+
+/**
+ * The values a port's series were last set to. A gauge keeps its value, so a steady port's poll
+ * sets nothing: prom-client hashes the labels on every set, which cost more than the poll.
+ */
+interface Shown {
+  state?: ObservedConnectionState;
+  thresholds?: boolean;
+  operUp?: number;
+  healthy?: number;
+  opticPresent?: number;
+  lanes: { rx: number | null; tx: number | null }[];
 }
 
 /**
@@ -73,13 +89,15 @@ interface Tracked {
  * (CONTRACT §5). Implements the jobs' ConnectionWatch, so provisioning starts the watch and
  * deprovisioning ends it.
  *
- * Work is shared with other replicas through poll leases; state lives in Redis after every poll,
- * so whichever replica polls next (or this one after a restart) continues the same streaks and
+ * Work is shared with other replicas through poll leases; state is written to Redis whenever a
+ * poll changes it (and only then), so whichever replica polls next (or this one after a restart) continues the same streaks and
  * never repeats `construction.completed`. While Redis is away the monitor keeps polling the
  * devices it holds, from memory, and its events wait in the outbox spill.
  */
 export class Monitor implements ConnectionWatch {
   private readonly tracked = new Map<string, Tracked>();
+  /** `tracked` by device, rebuilt after it changes: each poll looks its device up in it. */
+  private byDevice: Map<string, Tracked[]> | undefined;
   /** Devices this replica holds the poll lease of: their in-memory state is the newest. */
   private held: ReadonlySet<string> = new Set();
   /** The tracked-set version last loaded; undefined forces a load. */
@@ -191,6 +209,8 @@ export class Monitor implements ConnectionWatch {
       this.deps.metrics?.pollOverruns.inc({ device }, n);
       this.deps.logger.debug({ device, skipped: n }, 'poll still running at its next turn; turn skipped');
     }
+    // The round's length says how much of the interval the fleet's polling takes (cycle time).
+    const round = { t0: performance.now(), left: start.length };
     for (const device of start) {
       // A bounded pool: hundreds of polls started at once each hold a half-done poll for most of
       // the round, which doubles peak memory for no gain in round time.
@@ -200,6 +220,7 @@ export class Monitor implements ConnectionWatch {
         .finally(() => {
           this.schedule.done(device);
           this.inFlight.delete(p);
+          if (--round.left === 0) this.deps.metrics?.pollRound.observe((performance.now() - round.t0) / 1000);
         });
       this.inFlight.add(p);
     }
@@ -285,10 +306,12 @@ export class Monitor implements ConnectionWatch {
         ? stored.data
         : initialState(record.device, record.port, { underConstruction: true });
       this.tracked.set(record.connectionId, { record, state, port });
+      this.byDevice = undefined;
     }
     for (const [id, t] of [...this.tracked]) {
       if (seen.has(id)) continue;
       this.tracked.delete(id);
+      this.byDevice = undefined;
       this.forgetMetrics(t);
     }
     for (const row of gone) await this.notInInventory(row.record, row.tracker);
@@ -307,10 +330,13 @@ export class Monitor implements ConnectionWatch {
       const device = findDevice(cfg, t.record.device);
       const port = device && findPort(device, t.record.port);
       if (port) {
+        // Its thresholds may have changed with the file.
+        if (t.port !== port && t.shown) t.shown.thresholds = false;
         t.port = port;
         continue;
       }
       this.tracked.delete(id);
+      this.byDevice = undefined;
       this.forgetMetrics(t);
     }
   }
@@ -367,9 +393,21 @@ export class Monitor implements ConnectionWatch {
     return port;
   }
 
+  private connectionsOf(device: string): readonly Tracked[] {
+    if (!this.byDevice) {
+      this.byDevice = new Map();
+      for (const t of this.tracked.values()) {
+        const list = this.byDevice.get(t.record.device);
+        if (list) list.push(t);
+        else this.byDevice.set(t.record.device, [t]);
+      }
+    }
+    return this.byDevice.get(device) ?? [];
+  }
+
   private async pollDevice(deviceId: string): Promise<void> {
     if (this.stopped || !this.held.has(deviceId)) return;
-    const conns = [...this.tracked.values()].filter((t) => t.record.device === deviceId);
+    const conns = this.connectionsOf(deviceId);
     if (conns.length === 0) return;
     const ports = [...new Set(conns.map((c) => c.record.port))];
     const t0 = performance.now();
@@ -404,11 +442,16 @@ export class Monitor implements ConnectionWatch {
     const { device, port, connectionId } = c.record;
     const base = c.state.ver;
     const stepped = step(c.state, r, c.port.thresholds, this.clock(), this.trackerCfg);
-    const state = stepped.state;
-    // Saved with the state, so `dcagent connections` shows what the last poll read.
+    // An optics change is an event too, and every event needs a version of its own (its id).
+    const state =
+      r.opticsChange && stepped.state.ver === base ? { ...stepped.state, ver: base + 1 } : stepped.state;
+    // Kept with the state and saved when the state is (on a change, not per poll), so
+    // `dcagent connections` shows the poll that last changed something.
     state.lastPoll = lastPollOf(r);
     // Before any await, so a scrape never sees this poll's health without the state it led to.
     this.observeMetrics(c, r, state);
+    // A poll that changed nothing writes nothing (the state in Redis is this very one).
+    if (state === c.state && !c.unsaved) return;
     // A transceiver that came, went or was swapped is reported before what its readings caused.
     const events: { type: EventType; data: unknown }[] = r.opticsChange
       ? [{ type: 'optics.changed', data: { device, port, ...r.opticsChange } }, ...stepped.events]
@@ -430,12 +473,18 @@ export class Monitor implements ConnectionWatch {
       this.deps.logger.info({ connectionId, device, port, type: ev.type }, 'port transition');
     }
     c.state = state;
-    // Saved with the event above; and while older events wait in the spill, a direct save would
-    // land before their states and be overwritten by them. The next poll saves it.
-    if (events.length > 0 || this.deps.events.depth() > 0) return;
+    c.unsaved = false;
+    if (events.length > 0) return; // saved with the last event, or spilled with it
+    // While older events wait in the spill, a direct save would land before their states and be
+    // overwritten by them. The next poll saves it.
+    if (this.deps.events.depth() > 0) {
+      c.unsaved = true;
+      return;
+    }
     try {
       if ((await this.deps.store.saveTracker(connectionId, state, base)) === 'stale') await this.reload(c);
     } catch (err) {
+      c.unsaved = true;
       this.deps.logger.debug(
         { err: (err as Error).message },
         'monitor: state not saved (Redis away); kept in memory',
@@ -453,7 +502,10 @@ export class Monitor implements ConnectionWatch {
       const row = await this.deps.store.get(c.record.connectionId);
       const stored = row && portTrackStateSchema.safeParse(row.tracker);
       if (stored?.success) c.state = stored.data;
-      else if (!row) this.tracked.delete(c.record.connectionId);
+      else if (!row) {
+        this.tracked.delete(c.record.connectionId);
+        this.byDevice = undefined;
+      }
     } catch (err) {
       // The next refresh of a device we do not hold reads it anyway; until then no write lands.
       this.deps.logger.debug({ err: (err as Error).message }, 'monitor: reload failed');
@@ -464,18 +516,45 @@ export class Monitor implements ConnectionWatch {
     const m = this.deps.metrics;
     if (!m) return;
     const labels = { device: c.record.device, port: c.record.port };
-    setConnectionState(m, { ...labels, connection: c.record.connectionId }, observedState(state));
-    // The bounds the verdict below uses, so alerts compare each port against its own thresholds.
-    setPortThresholds(m, labels, configLaneBounds(c.port.thresholds, c.port.lanes));
+    c.shown ??= { lanes: [] };
+    const shown = c.shown;
+    const observed = observedState(state);
+    if (shown.state !== observed) {
+      setConnectionState(m, { ...labels, connection: c.record.connectionId }, observed);
+      shown.state = observed;
+    }
+    if (!shown.thresholds) {
+      // The bounds the verdict below uses, so alerts compare each port against its own thresholds.
+      setPortThresholds(m, labels, configLaneBounds(c.port.thresholds, c.port.lanes));
+      shown.thresholds = true;
+    }
     if (!r.ok) {
       m.pollFailures.inc({ device: c.record.device, reason: r.reason });
       return;
     }
-    m.portOperUp.set(labels, r.operStatus === 'up' ? 1 : 0);
-    m.portHealthy.set(labels, evaluateHealth(r, c.port.thresholds).healthy ? 1 : 0);
+    const operUp = r.operStatus === 'up' ? 1 : 0;
+    if (shown.operUp !== operUp) {
+      m.portOperUp.set(labels, operUp);
+      shown.operUp = operUp;
+    }
+    // The step has judged this poll already: a healthy one leaves a healthy streak, an unhealthy one none.
+    const healthy = state.healthyStreak > 0 ? 1 : 0;
+    if (shown.healthy !== healthy) {
+      m.portHealthy.set(labels, healthy);
+      shown.healthy = healthy;
+    }
     if (!r.opticsRead) return;
-    if (r.opticPresent !== undefined) m.portOpticPresent.set(labels, r.opticPresent ? 1 : 0);
+    if (r.opticPresent !== undefined) {
+      const present = r.opticPresent ? 1 : 0;
+      if (shown.opticPresent !== present) {
+        m.portOpticPresent.set(labels, present);
+        shown.opticPresent = present;
+      }
+    }
     r.lanes.forEach((l, i) => {
+      const was = shown.lanes[i];
+      if (was && was.rx === l.rxDbm && was.tx === l.txDbm) return;
+      shown.lanes[i] = { rx: l.rxDbm, tx: l.txDbm };
       const ll = { ...labels, lane: String(i + 1) };
       // No reading is no sample: a gap in the graph, not a fake number. The dark series stays,
       // so an alert on a lane does not resolve just because its light went out.
@@ -488,6 +567,7 @@ export class Monitor implements ConnectionWatch {
   }
 
   private forgetMetrics(t: Tracked): void {
+    t.shown = undefined;
     if (!this.deps.metrics) return;
     const labels = { device: t.record.device, port: t.record.port, connection: t.record.connectionId };
     forgetPort(this.deps.metrics, labels, t.port.lanes);
@@ -502,6 +582,7 @@ export class Monitor implements ConnectionWatch {
     const t = this.tracked.get(connectionId);
     await this.deps.store.remove(connectionId);
     this.tracked.delete(connectionId);
+    this.byDevice = undefined;
     if (t) this.forgetMetrics(t);
   }
 

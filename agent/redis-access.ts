@@ -169,6 +169,7 @@ const AGENT_PROBES: readonly Probe[] = [
   { acl: 'evalsha', args: (k) => ['evalsha', RETURN_ONE_SHA, 1, k.str] },
   { acl: 'set', args: (k) => ['set', k.str, '1', 'PX', 60_000, 'NX'] },
   { acl: 'get', args: (k) => ['get', k.str] },
+  { acl: 'mget', args: (k) => ['mget', k.str] },
   { acl: 'incr', args: (k) => ['incr', k.str] },
   { acl: 'pexpire', args: (k) => ['pexpire', k.str, 60_000] },
   { acl: 'exists', args: (k) => ['exists', k.str] },

@@ -21,12 +21,11 @@ export const BENCH_NEEDS = Object.freeze({
     { pkg: 'python3-ncclient' },
   ],
   snmp: [{ command: 'prometheus-snmp-exporter', pkg: 'prometheus-snmp-exporter' }],
-  lab: [
-    { command: 'snmpget', pkg: 'snmp' },
-    { command: 'xargs', pkg: 'findutils' },
-  ],
+  // The lab and its net-snmp client are both Node.
+  lab: [],
   jobs: [{ command: 'redis-server', pkg: 'redis-server' }],
   audit: [{ command: 'redis-server', pkg: 'redis-server' }],
+  agent: [{ command: 'redis-server', pkg: 'redis-server' }],
 });
 
 /**

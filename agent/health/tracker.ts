@@ -36,7 +36,11 @@ import {
  *    flip happened for `holdSeconds`; then the current state is reported once if it differs from
  *    the last reported one. While damped, flips are only counted, so the release event's
  *    `flapCount` covers the whole damped episode and the state stays the same size however long
- *    the port flaps (it is rewritten to Redis on every poll).
+ *    the port flaps.
+ * 6. The version (`ver`) is bumped by a step that changes the state or reports an event, and
+ *    only then: streaks stop counting at the line they are compared with, so a steady port's
+ *    state is the same poll after poll and the monitor writes nothing (CONTRACT §4's event ids
+ *    derive from the version, so each transition still gets its own).
  */
 
 export type TrackerEvent =
@@ -76,7 +80,46 @@ export function step(
   cfg: TrackerConfig,
 ): StepResult {
   const state = copyState(prev);
-  return { state, events: [...advance(state, obs, thresholds, now, cfg)] };
+  const events = [...advance(state, obs, thresholds, now, cfg)];
+  // Nothing moved (a steady port: its streaks stop at the lines they are compared with): the same
+  // state, same version, so the monitor has nothing to write. The version counts changes, not polls.
+  if (events.length === 0 && sameState(state, prev)) return { state: prev, events };
+  state.ver = prev.ver + 1;
+  return { state, events };
+}
+
+const sameNumbers = (a: readonly number[], b: readonly number[]) =>
+  a.length === b.length && a.every((v, i) => v === b[i]);
+
+/** Field by field (no JSON): this runs for every port on every poll. `ver` is left out. */
+export function sameState(a: PortTrackState, b: PortTrackState): boolean {
+  const ma = a.monitoringDamping;
+  const mb = b.monitoringDamping;
+  return (
+    a.underConstruction === b.underConstruction &&
+    a.reported === b.reported &&
+    a.actual === b.actual &&
+    a.healthyStreak === b.healthyStreak &&
+    a.unhealthyStreak === b.unhealthyStreak &&
+    a.healthySince === b.healthySince &&
+    a.lastReason === b.lastReason &&
+    a.failedStreak === b.failedStreak &&
+    a.failedSince === b.failedSince &&
+    a.degraded?.reason === b.degraded?.reason &&
+    a.degraded?.since === b.degraded?.since &&
+    sameNumbers(a.flaps, b.flaps) &&
+    a.damped === b.damped &&
+    a.dampedFlips === b.dampedFlips &&
+    a.lastFlipAt === b.lastFlipAt &&
+    a.recoverStreak === b.recoverStreak &&
+    sameNumbers(ma.flips, mb.flips) &&
+    ma.dropped === mb.dropped &&
+    ma.damped === mb.damped &&
+    ma.lastFlipAt === mb.lastFlipAt &&
+    ma.reportedDegraded === mb.reportedDegraded &&
+    a.device === b.device &&
+    a.port === b.port
+  );
 }
 
 const NO_EVENTS: readonly TrackerEvent[] = Object.freeze([]);
@@ -96,14 +139,15 @@ function advance(
   cfg: TrackerConfig,
 ): readonly TrackerEvent[] {
   let out: TrackerEvent[] | undefined;
-  s.ver++;
 
   if (!obs.ok) {
     s.healthyStreak = 0;
     s.unhealthyStreak = 0;
     s.healthySince = null;
     s.recoverStreak = 0;
-    s.failedStreak++;
+    // Streaks stop at the line they are compared with: counting further would change the state
+    // (and so write it to Redis) on every poll of a port that is steady.
+    if (s.failedStreak < cfg.downPolls) s.failedStreak++;
     s.failedSince ??= now;
     let flipped = false;
     if (!s.degraded && s.failedStreak >= cfg.downPolls) {
@@ -128,11 +172,11 @@ function advance(
 
   const verdict = evaluateHealth(obs, thresholds);
   if (verdict.healthy) {
-    s.healthyStreak++;
+    if (s.healthyStreak < cfg.upPolls) s.healthyStreak++;
     s.unhealthyStreak = 0;
     s.healthySince ??= now;
   } else {
-    s.unhealthyStreak++;
+    if (s.unhealthyStreak < cfg.downPolls) s.unhealthyStreak++;
     s.healthyStreak = 0;
     s.healthySince = null;
     s.lastReason = primaryReason(verdict) ?? null;

@@ -1,0 +1,344 @@
+// bench:agent — the whole agent monitoring a fleet: its CPU and Redis traffic per port-poll, its
+// memory, the length of a poll round, and how long a fibre cut takes to become an event.
+//
+//   npm run bench:agent [-- --devices 500 --ports 20 --interval 10 --window 60 --cuts 50 --cpu-prof DIR]
+//
+// Three processes: a private redis-server, the lab (bench/agent-lab.ts: switches patched and
+// provisioned, one tracked-connection record per port seeded directly in Redis, which is what
+// the agent loads its tracked set from at start) and one `dcagent run` (the built binary).
+// 1. Steady state: every port built (construction.completed), then one more interval.
+// 2. A window of ≥ `window` seconds in which the bench leaves the agent and Redis alone. Agent
+//    CPU from /proc/<pid>/stat, Redis commands from INFO commandstats (every command, those run
+//    inside scripts included, INFO itself left out), both before and after; port-polls and the
+//    poll round from the agent's own metrics, read just outside the window.
+// 3. `cuts` fibre cuts through the lab's control API, each on its own switch at a random moment
+//    of one interval (every phase against the poll grid), timed to the agent's
+//    availability.changed `unavailable` on the stream. With traps off this is polling alone;
+//    the traps run is the same loop once the agent and the lab have traps (null until then).
+//
+// The last line is one JSON object:
+// {"bench":"agent","ports":…,"cpuUsPerPortPoll":…,"redisCmdsPerPortPoll":…,"rssMb":…,"cycleMs":…,
+//  "detectTrapP50Ms":…,"detectTrapP99Ms":…,"detectPollP50Ms":…,"detectPollP99Ms":…}
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
+import { parse, stringify } from 'yaml';
+import { readNew } from '../agent/events/stream.js';
+import { RedisKeys } from '../core/redis-keys.js';
+import { freePort, startPrivateRedis } from '../tools/demo/redis-server.js';
+
+const { values } = parseArgs({
+  options: {
+    devices: { type: 'string', default: '500' },
+    ports: { type: 'string', default: '20' },
+    interval: { type: 'string', default: '10' },
+    window: { type: 'string', default: '60' },
+    cuts: { type: 'string', default: '50' },
+    /** A folder for the agent's V8 CPU profile (node --cpu-prof), written when it exits. */
+    'cpu-prof': { type: 'string' },
+  },
+});
+const DEVICES = Number(values.devices);
+const PORTS = Number(values.ports);
+const INTERVAL_S = Number(values.interval);
+const WINDOW_S = Math.max(60, Number(values.window));
+const CUTS = Math.min(Number(values.cuts), DEVICES);
+const DOWN_POLLS = 2;
+const ROOT = resolve(import.meta.dirname, '..');
+const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+const PREFIX = 'dcagent';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const load = () => `load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPUs`;
+
+function cpuMs(pid: number): number {
+  // Fields 14 and 15 of /proc/<pid>/stat (after the parenthesised command) are utime and stime.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(rest[11]) + Number(rest[12])) * 1000) / TICKS_PER_SECOND;
+}
+
+function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(m?.[1] ?? 0) / 1024;
+}
+
+/** Calls per command since Redis started, INFO itself left out (the bench's own reads). */
+async function redisCalls(redis: Redis): Promise<Map<string, number>> {
+  const text = await redis.info('commandstats');
+  const calls = new Map<string, number>();
+  for (const m of text.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm))
+    if (m[1] !== 'info') calls.set(m[1]!, Number(m[2]));
+  return calls;
+}
+
+/** Commands run between two readings, most frequent first. */
+function callsBetween(before: Map<string, number>, after: Map<string, number>): [string, number][] {
+  return [...after]
+    .map(([cmd, n]): [string, number] => [cmd, n - (before.get(cmd) ?? 0)])
+    .filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1]);
+}
+
+/** The sum over all label sets of a series in Prometheus text. */
+function metricSum(text: string, name: string): number {
+  let total = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name)) continue;
+    const rest = line.slice(name.length);
+    if (rest[0] !== ' ' && rest[0] !== '{') continue;
+    total += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return total;
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+}
+
+interface LabReady {
+  controlUrl: string;
+  startMs: number;
+  ports: { device: string; port: string; connectionId: string }[];
+}
+
+function startLabProcess(
+  dir: string,
+  redisUrl: string,
+  configPath: string,
+): Promise<{ child: ChildProcess; ready: LabReady }> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      './bench/register.mjs',
+      'bench/agent-lab.ts',
+      '--devices',
+      String(DEVICES),
+      '--ports',
+      String(PORTS),
+      '--redis-url',
+      redisUrl,
+      '--prefix',
+      PREFIX,
+      '--config-out',
+      configPath,
+      '--interval',
+      String(INTERVAL_S),
+    ],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', openSync(join(dir, 'lab.log'), 'a')] },
+  );
+  return new Promise((resolveReady, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.on('line', (line) => {
+      if (line.startsWith('{"ready"')) resolveReady({ child, ready: JSON.parse(line) as LabReady });
+    });
+    child.once('exit', (code) => reject(new Error(`lab exited ${code}; see ${join(dir, 'lab.log')}`)));
+  });
+}
+
+async function labAction(controlUrl: string, action: string, body: object): Promise<void> {
+  const res = await fetch(`${controlUrl}/v1/${action}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
+  if (!res.ok) throw new Error(`lab ${action}: HTTP ${res.status} ${await res.text()}`);
+}
+
+/**
+ * Waits for stream events from `after` on, handing each to `onEvent` until it returns true.
+ * Returns the last stream id read.
+ */
+async function follow(
+  redis: Redis,
+  keys: RedisKeys,
+  after: string,
+  deadline: number,
+  onEvent: (type: string, subject: string, data: Record<string, unknown>) => boolean,
+): Promise<string> {
+  let last = after;
+  while (Date.now() < deadline) {
+    const r = await readNew(redis, keys, last, 1_000, 2_000);
+    if (r.last) last = r.last;
+    for (const { event } of r.entries) {
+      if (onEvent(event.type, event.subject, event.data as Record<string, unknown>)) return last;
+    }
+  }
+  throw new Error('timed out waiting for events');
+}
+
+/**
+ * `n` cuts, each on another switch at a random moment of one interval, timed from the lab's
+ * answer to the `unavailable` event; every cut port is patched again afterwards.
+ */
+async function detection(
+  redis: Redis,
+  keys: RedisKeys,
+  lab: LabReady,
+  n: number,
+): Promise<{ p50: number; p99: number; max: number }> {
+  if (n === 0) return { p50: Number.NaN, p99: Number.NaN, max: Number.NaN };
+  const byDevice = new Map<string, LabReady['ports'][number]>();
+  for (const p of lab.ports) if (!byDevice.has(p.device)) byDevice.set(p.device, p);
+  const targets = [...byDevice.values()].sort(() => Math.random() - 0.5).slice(0, n);
+  const cutAt = new Map<string, number>();
+  const latencies: number[] = [];
+  const after = (await redis.xrevrange(keys.events, '+', '-', 'COUNT', 1))[0]?.[0] ?? '0';
+  const watching = follow(
+    redis,
+    keys,
+    after,
+    Date.now() + (INTERVAL_S * (DOWN_POLLS + 2) + 60) * 1000,
+    (type, subject, data) => {
+      const t0 = cutAt.get(subject);
+      if (type === 'availability.changed' && data.to === 'unavailable' && t0 !== undefined) {
+        latencies.push(performance.now() - t0);
+        cutAt.delete(subject);
+      }
+      return latencies.length === targets.length;
+    },
+  );
+  await Promise.all(
+    targets.map(async (t) => {
+      await sleep(Math.random() * INTERVAL_S * 1000);
+      await labAction(lab.controlUrl, 'cut', { device: t.device, port: t.port });
+      cutAt.set(t.connectionId, performance.now());
+    }),
+  );
+  await watching;
+  for (const t of targets) await labAction(lab.controlUrl, 'patch', { device: t.device, port: t.port });
+  const sorted = latencies.sort((a, b) => a - b);
+  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1)! };
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'dcagent-bench-agent-'));
+  const configPath = join(dir, 'agent.yaml');
+  const redisServer = await startPrivateRedis();
+  const redis = new Redis(redisServer.url);
+  const keys = new RedisKeys(PREFIX, 'events');
+  let lab: ChildProcess | undefined;
+  let agent: ChildProcess | undefined;
+  try {
+    const tLab = Date.now();
+    const started = await startLabProcess(dir, redisServer.url, configPath);
+    lab = started.child;
+    const fleet = started.ready;
+    const total = fleet.ports.length;
+    console.log(
+      `lab: ${DEVICES} switches × ${PORTS} ports in its own process (pid ${lab.pid}), ready with ` +
+        `${total} tracked connections in ${Date.now() - tLab} ms`,
+    );
+
+    const httpPort = await freePort();
+    const doc = parse(readFileSync(configPath, 'utf8')) as Record<string, Record<string, unknown>>;
+    doc.agent = { ...doc.agent, id: 'bench-agent', httpPort, logLevel: 'warn' };
+    doc.monitoring = { ...doc.monitoring, intervalSeconds: INTERVAL_S, downPolls: DOWN_POLLS };
+    doc.events = { spillFile: join(dir, 'spill.jsonl') };
+    writeFileSync(configPath, stringify(doc, { lineWidth: 0 }));
+    const log = openSync(join(dir, 'agent.log'), 'a');
+    const profile = values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', resolve(values['cpu-prof'])] : [];
+    agent = spawn(
+      process.execPath,
+      [...profile, join(ROOT, 'bin/dcagent.js'), 'run', '--config', configPath],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', log, log],
+      },
+    );
+    const pid = agent.pid as number;
+    const metrics = async () => {
+      const res = await fetch(`http://127.0.0.1:${httpPort}/metrics`, {
+        signal: AbortSignal.timeout(30_000),
+      });
+      return res.text();
+    };
+
+    // 1. Steady: every port built, then one more interval.
+    const tSteady = Date.now();
+    let built = 0;
+    await follow(redis, keys, '0', Date.now() + 10 * 60_000, (type) => {
+      if (type === 'construction.completed') built++;
+      if (agent?.exitCode !== null) throw new Error(`agent exited; see ${join(dir, 'agent.log')}`);
+      return built === total;
+    });
+    console.log(`steady: ${total} construction.completed in ${Date.now() - tSteady} ms; ${load()}`);
+    await sleep(INTERVAL_S * 1000);
+
+    // 2. The window.
+    const m0 = await metrics();
+    const cpu0 = cpuMs(pid);
+    const calls0 = await redisCalls(redis);
+    const t0 = performance.now();
+    await sleep(WINDOW_S * 1000);
+    const seconds = (performance.now() - t0) / 1000;
+    const cpu = cpuMs(pid) - cpu0;
+    const byCommand = callsBetween(calls0, await redisCalls(redis));
+    const calls = byCommand.reduce((n, [, c]) => n + c, 0);
+    const rss = rssMb(pid);
+    const m1 = await metrics();
+    const devicePolls =
+      metricSum(m1, 'dcagent_poll_duration_seconds_count') -
+      metricSum(m0, 'dcagent_poll_duration_seconds_count');
+    const portPolls = devicePolls * PORTS;
+    const rounds =
+      metricSum(m1, 'dcagent_poll_round_seconds_count') - metricSum(m0, 'dcagent_poll_round_seconds_count');
+    const roundSum =
+      metricSum(m1, 'dcagent_poll_round_seconds_sum') - metricSum(m0, 'dcagent_poll_round_seconds_sum');
+    const overruns =
+      metricSum(m1, 'dcagent_poll_overruns_total') - metricSum(m0, 'dcagent_poll_overruns_total');
+    const cpuUsPerPortPoll = (cpu * 1000) / portPolls;
+    const redisCmdsPerPortPoll = calls / portPolls;
+    const cycleMs = rounds > 0 ? (roundSum / rounds) * 1000 : Number.NaN;
+    console.log(
+      `window ${seconds.toFixed(1)} s: ${portPolls} port-polls (${(portPolls / seconds).toFixed(0)}/s), ` +
+        `agent CPU ${cpu.toFixed(0)} ms = ${cpuUsPerPortPoll.toFixed(1)} µs/port-poll (target ≤ 25), ` +
+        `Redis ${calls} commands = ${redisCmdsPerPortPoll.toFixed(4)}/port-poll (target ≤ 0.05), ` +
+        `RSS ${rss.toFixed(0)} MB (target ≤ 300), poll round ${cycleMs.toFixed(0)} ms over ${rounds} rounds ` +
+        `(target < 5000), ${overruns} overruns; ${load()}`,
+    );
+    console.log(`Redis commands in the window: ${byCommand.map(([c, n]) => `${c} ${n}`).join(', ')}`);
+
+    // 3. Fibre cuts, polling only (traps: the same loop with the agent's and the lab's traps on).
+    const poll = await detection(redis, keys, fleet, CUTS);
+    const pollTarget = INTERVAL_S * 1000 * DOWN_POLLS + 2000;
+    console.log(
+      `${CUTS} cuts, polling: p50 ${poll.p50.toFixed(0)} ms, p99 ${poll.p99.toFixed(0)} ms, ` +
+        `max ${poll.max.toFixed(0)} ms (target p99 ≤ ${pollTarget}); traps: not on this branch; ${load()}`,
+    );
+    const round = (v: number, d = 0) => Number(v.toFixed(d));
+    console.log(
+      JSON.stringify({
+        bench: 'agent',
+        ports: total,
+        cpuUsPerPortPoll: round(cpuUsPerPortPoll, 1),
+        redisCmdsPerPortPoll: round(redisCmdsPerPortPoll, 4),
+        rssMb: round(rss),
+        cycleMs: round(cycleMs),
+        detectTrapP50Ms: null,
+        detectTrapP99Ms: null,
+        detectPollP50Ms: round(poll.p50),
+        detectPollP99Ms: round(poll.p99),
+      }),
+    );
+  } finally {
+    for (const child of [agent, lab]) {
+      if (!child || child.exitCode !== null) continue;
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+    redis.disconnect();
+    await redisServer.stop();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});
