@@ -3,6 +3,7 @@ import type { AgentConfig, PortConfig } from '../config/load.js';
 import { findDevice, findPort } from '../config/load.js';
 import { leaseRenewMs } from '../config/timing.js';
 import type { EventType } from '../contract/events.js';
+import type { ObservedConnectionState } from '../contract/lifecycle.js';
 import { LogLimiter } from '../core/log-limit.js';
 import type { Logger } from '../core/logger.js';
 import { Semaphore } from '../core/semaphore.js';
