@@ -125,7 +125,9 @@ export class PollLeases {
     const live = new Set(await this.redis.zrangebyscore(this.keys.replicas, `(${aliveAfter}`, '+inf'));
     const candidates = free.filter((_, i) => {
       const holder = holders[i];
-      return !holder || !live.has(holder);
+      // Our own token: a device we stopped wanting (no tracked port) keeps our key until it
+      // expires; when it is wanted again it is ours to take back at once.
+      return !holder || holder === this.token || !live.has(holder);
     });
     // Start at a random point so replicas do not all race for the same first devices.
     const start = Math.floor(Math.random() * Math.max(1, candidates.length));

@@ -90,10 +90,12 @@ describe('polls that recover after an outage trigger an audit without waiting fo
     const subject = `device:${device.id}`;
     await events.waitFor(subject, (e) => e.type === 'audit.completed' && e.data.jobId === jobId, 30_000);
 
-    // Once per recovery: polls go on (the tracker version moves), and no second audit follows.
-    const ver = async () => Number(await queue.redis.hget(`${prefix}:conn:${conn}`, 'trackerVer'));
-    const after = await ver();
-    await eventually(async () => (await ver()) >= after + 3, 30_000, 'three more polls');
+    // Once per recovery: polls go on (counted by the agent's own poll histogram, since a steady
+    // poll writes nothing to Redis), and no second audit follows.
+    const polls = async () =>
+      (await agent.metric('dcagent_poll_duration_seconds_count', 'device')).get(device.id) ?? 0;
+    const after = await polls();
+    await eventually(async () => (await polls()) >= after + 3, 30_000, 'three more polls');
     const audits = (await events.all(subject)).filter((e) => e.type === 'audit.completed');
     expect(audits.map((e) => e.data.jobId)).toEqual([jobId]);
   });
