@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { FAILURE_CODES } from './failure-codes.js';
 import { connectionIdSchema, type JobName } from './jobs.js';
+import { OPTICS_DEGRADING_CAUSES } from './optics.js';
 import { PORT_TYPES } from './port-types.js';
 
 /** Status events of CONTRACT §4: CloudEvents 1.0 envelopes on the Redis stream `<prefix>:events`. */
@@ -18,6 +19,7 @@ export const EVENT_TYPES = [
   'deprovision.succeeded',
   'deprovision.blocked',
   'optics.changed',
+  'optics.degrading',
   'drift.detected',
   'drift.healed',
   /** Extension: an audit job's end (CONTRACT §3: every job ends with one final event). */
@@ -189,6 +191,34 @@ export const opticsChangedDataSchema = z.strictObject({
   module: z.strictObject({ vendor: nullableText, part: nullableText, serial: nullableText }),
 });
 
+/**
+ * A lane entering a warning state (once per episode) or trending towards its low-alarm bound.
+ * `slopeDbPerDay` and `hoursToAlarm` are present exactly for cause `trend`.
+ */
+export const opticsDegradingDataSchema = z
+  .strictObject({
+    ...portRef,
+    /** 1-based, as in `status --json`. */
+    lane: z.number().int().min(1),
+    direction: z.enum(['rx', 'tx']),
+    dbm: z.number(),
+    /** The lane's reading at `construction.completed`; null where none was recorded. */
+    baselineDbm: z.number().nullable(),
+    cause: z.enum(OPTICS_DEGRADING_CAUSES),
+    slopeDbPerDay: z.number().optional(),
+    hoursToAlarm: z.number().min(0).optional(),
+  })
+  .superRefine((d, ctx) => {
+    const trend = d.cause === 'trend';
+    if (trend !== (d.slopeDbPerDay !== undefined && d.hoursToAlarm !== undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cause'],
+        message: 'slopeDbPerDay and hoursToAlarm are given exactly for cause trend',
+      });
+    }
+  });
+
 export const DRIFT_FIELDS = ['description', 'enabled', 'missing', 'unexpected-config'] as const;
 export type DriftField = (typeof DRIFT_FIELDS)[number];
 export const DRIFT_SOURCES = ['audit', 'reboot', 'job'] as const;
@@ -264,6 +294,7 @@ export const EVENT_DATA_SCHEMAS = {
   'deprovision.succeeded': deprovisionSucceededDataSchema,
   'deprovision.blocked': deprovisionBlockedDataSchema,
   'optics.changed': opticsChangedDataSchema,
+  'optics.degrading': opticsDegradingDataSchema,
   'drift.detected': driftDetectedDataSchema,
   'drift.healed': driftHealedDataSchema,
   'audit.completed': auditCompletedDataSchema,
@@ -318,6 +349,7 @@ export const eventSchema = z
     envelope('deprovision.succeeded'),
     envelope('deprovision.blocked'),
     envelope('optics.changed'),
+    envelope('optics.degrading'),
     envelope('drift.detected'),
     envelope('drift.healed'),
     envelope('audit.completed'),

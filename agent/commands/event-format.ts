@@ -34,6 +34,15 @@ export function summarize(ev: DcEvent): string {
       const m = ev.data.module;
       return `transceiver ${ev.data.change}: ${m.vendor ?? '?'} ${m.part ?? '?'} serial ${m.serial ?? '?'}`;
     }
+    case 'optics.degrading': {
+      const d = ev.data;
+      const base = d.baselineDbm === null ? '' : ` (baseline ${d.baselineDbm.toFixed(2)})`;
+      const why =
+        d.cause === 'trend'
+          ? `trend ${d.slopeDbPerDay?.toFixed(2)} dB/day, alarm in ${d.hoursToAlarm?.toFixed(1)} h`
+          : 'warning threshold crossed';
+      return `lane ${d.lane} ${d.direction} ${d.dbm.toFixed(2)} dBm${base}: ${why}`;
+    }
     case 'drift.detected':
       return `drift (${ev.data.detectedBy}, policy ${ev.data.policy}): ${ev.data.drifts.map((d) => `${d.field} ${JSON.stringify(d.expected)} → ${JSON.stringify(d.actual)}`).join('; ')}`;
     case 'drift.healed':
@@ -51,7 +60,8 @@ function styleFor(ev: DcEvent): Style {
     ev.type.endsWith('.failed') ||
     ev.type === 'monitoring.degraded' ||
     ev.type === 'deprovision.blocked' ||
-    ev.type === 'drift.detected'
+    ev.type === 'drift.detected' ||
+    ev.type === 'optics.degrading'
   )
     return 'red';
   if (ev.type === 'audit.completed') return ev.data.drifts.length > 0 ? 'red' : 'green';

@@ -13,6 +13,17 @@ describe('status events (CONTRACT §4)', () => {
     expect(eventSchema.parse(ev)).toEqual(ev);
   });
 
+  it('optics.degrading carries slope and hours to alarm exactly for a trend', () => {
+    const trend = eventDataExamples['optics.degrading']!;
+    const schema = EVENT_DATA_SCHEMAS['optics.degrading'];
+    expect(schema.safeParse(trend).success).toBe(true);
+    const { slopeDbPerDay: _s, hoursToAlarm: _h, ...warning } = trend as Record<string, unknown>;
+    expect(schema.safeParse({ ...warning, cause: 'warning-threshold' }).success).toBe(true);
+    expect(schema.safeParse({ ...warning, cause: 'trend' }).success).toBe(false);
+    expect(schema.safeParse({ ...trend, cause: 'warning-threshold' }).success).toBe(false);
+    expect(schema.safeParse({ ...trend, lane: 0 }).success).toBe(false);
+  });
+
   it('an invalid job event may carry null device and port and lists its fields', () => {
     const data = {
       device: null,

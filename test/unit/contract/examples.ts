@@ -72,6 +72,16 @@ export const eventDataExamples: Record<string, Record<string, unknown>> = {
   'deprovision.succeeded': { ...at, verified: true, lightPresent: true },
   'deprovision.blocked': { ...at, reason: 'private-virtual-interfaces', subinterfaces: ['10GE1/0/1.100'] },
   'optics.changed': { ...at, change: 'inserted', module: { vendor: 'ACME', part: 'LR-10G', serial: 'X1' } },
+  'optics.degrading': {
+    ...at,
+    lane: 1,
+    direction: 'rx',
+    dbm: -12.9,
+    baselineDbm: -4.1,
+    cause: 'trend',
+    slopeDbPerDay: -0.5,
+    hoursToAlarm: 72.4,
+  },
   'drift.detected': {
     ...at,
     drifts: [{ field: 'enabled', expected: true, actual: false }],
