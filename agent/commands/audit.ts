@@ -33,18 +33,32 @@ const flagsSchema = z.strictObject({
 });
 
 export function formatAudit(r: AuditResult): string[] {
+  const n = r.drifts.length;
+  const verdict =
+    n === 0
+      ? 'no drift'
+      : `${n} connection${n === 1 ? '' : 's'} drifted${r.policy === 'heal' ? `, ${r.healed} healed` : ''}`;
   const lines = [
-    `audit ${r.device} (job ${r.jobId}): ${r.ports.length} port${r.ports.length === 1 ? '' : 's'}`,
+    `audit ${r.device} (job ${r.jobId ?? '?'}): ${r.ports.length} port${r.ports.length === 1 ? '' : 's'} read, ${verdict} (policy ${r.policy})`,
   ];
+  // The drifts first: they are what the engineer ran the audit to find.
+  for (const d of r.drifts) {
+    const what = d.healed ? 'healed' : d.published ? 'reported' : 'already reported';
+    lines.push(`  DRIFT ${d.connectionId} on ${d.port} (${what}):`);
+    for (const f of d.drifts) {
+      lines.push(`    ${f.field}: expected ${JSON.stringify(f.expected)}, found ${JSON.stringify(f.actual)}`);
+    }
+  }
+  lines.push('  ports as read:');
   for (const p of r.ports) {
     if (!p.exists) {
-      lines.push(`  ${p.port}: no configuration`);
+      lines.push(`    ${p.port}: no configuration`);
       continue;
     }
     const enabled = p.enabled === null ? 'enabled unknown' : p.enabled ? 'enabled' : 'shutdown';
     const description = p.description === null ? 'no description' : JSON.stringify(p.description);
     const subs = p.subinterfaces.length > 0 ? `, sub-interfaces ${p.subinterfaces.join(', ')}` : '';
-    lines.push(`  ${p.port}: ${enabled}, ${description}${subs}`);
+    lines.push(`    ${p.port}: ${enabled}, ${description}${subs}`);
   }
   return lines;
 }

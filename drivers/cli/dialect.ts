@@ -76,6 +76,11 @@ export interface CliDialect {
     save: CommandSpec;
     showPort: CommandSpec;
     listInterfaces: CommandSpec;
+    /**
+     * Every interface's configuration in one output (an audit of all the device's ports is one
+     * command): the blocks `parsePortConfig` reads and the `interface` lines sub-interfaces come from.
+     */
+    showAllPorts: CommandSpec;
   };
   /**
    * Two-stage commit shows in the configuration prompt (VRP8 `[~HOST]`, `[*HOST]` with changes

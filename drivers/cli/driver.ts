@@ -144,14 +144,13 @@ export class CliDriver implements DeviceDriver {
   async readPorts(ports: readonly string[], options: CallOptions = {}): Promise<PortReading[]> {
     for (const port of ports) assertSendable(this.#dialect, port);
     const call = callOf(options);
+    // One command for the whole device, however many ports: an audit of 20 ports is one exchange.
     return this.#exclusive(async (s) => {
-      const listing = (await s.send(this.#dialect.commands.listInterfaces, call)).output;
-      const out: PortReading[] = [];
-      for (const port of ports) {
-        const state = await this.#read(s, port, call);
-        out.push({ state, subinterfaces: state.exists ? parseSubinterfaces(listing, port) : [] });
-      }
-      return out;
+      const output = (await s.send(this.#dialect.commands.showAllPorts, call)).output;
+      return ports.map((port) => {
+        const state = parsePortConfig(this.#dialect, output, port);
+        return { state, subinterfaces: state.exists ? parseSubinterfaces(output, port) : [] };
+      });
     }, options.signal);
   }
 

@@ -21,6 +21,11 @@ export interface NetconfPlatform {
   clearPayload(port: string): XmlFragment;
   /** Subtree filter selecting exactly this port's configuration. */
   portFilter(port: string): XmlFragment;
+  /**
+   * Subtree filter selecting every interface's whole configuration: one get-config that an audit
+   * of all the device's ports reads, parses per port and lists sub-interfaces from.
+   */
+  allPortsFilter(): XmlFragment;
   /** Subtree filter selecting every interface name (and sub-interface index) on the device. */
   interfacesFilter(): XmlFragment;
   /** Reads the port out of a get-config `<data>` element. */

@@ -173,8 +173,13 @@ describe('dcagent connections (list, filters, show) against an agent on the lab'
     const audit = async () => {
       const r = await cli('audit', '--device', sw1.id, '--port', lit.port, '--wait', '--timeout', '60');
       expect(r.code, r.stderr).toBe(0);
+      return r.stdout;
     };
-    await audit();
+    const found = await audit();
+    // The human output leads with the drift, field by field.
+    expect(found).toContain(`DRIFT ${lit.conn} on ${lit.port}`);
+    expect(found).toContain('description: expected');
+    expect(found).toContain('found "moved by hand"');
     detail = await show(lit.conn);
     expect(detail.lastAudit).toMatchObject({
       drifts: [

@@ -34,6 +34,7 @@ export const cliIosDialect: CliDialect = {
     save: { command: 'write memory', confirm: [{ pattern: /\[startup-config\]\?$/, answer: '' }] },
     showPort: { command: 'show running-config interface {port}' },
     listInterfaces: { command: 'show running-config | include ^interface' },
+    showAllPorts: { command: 'show running-config | begin ^interface' },
   },
   twoStage: { marks: [], offline: false },
   config: {

@@ -38,6 +38,7 @@ export const cliVrpDialect: CliDialect = {
     save: { command: 'save', confirm: [{ pattern: /\[Y\/N\]:?$/i, answer: 'y' }] },
     showPort: { command: 'display current-configuration interface {port}' },
     listInterfaces: { command: 'display current-configuration | include ^interface' },
+    showAllPorts: { command: 'display current-configuration | begin ^interface' },
   },
   twoStage: { marks: ['~', '*'], offline: true },
   config: {

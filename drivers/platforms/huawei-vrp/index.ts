@@ -99,6 +99,10 @@ export const huaweiVrpPlatform: NetconfPlatform = Object.freeze({
     return ifm(el('interface', undefined, el('name', undefined, port)));
   },
 
+  allPortsFilter(): XmlFragment {
+    return ifm(el('interface'));
+  },
+
   interfacesFilter(): XmlFragment {
     return ifm(el('interface', undefined, el('name'), el('class'), el('parent-name')));
   },

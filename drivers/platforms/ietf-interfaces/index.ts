@@ -65,6 +65,10 @@ export const ietfInterfacesPlatform: NetconfPlatform = Object.freeze({
     return interfaces(el('interface', undefined, el('name', undefined, port)));
   },
 
+  allPortsFilter(): XmlFragment {
+    return interfaces(el('interface'));
+  },
+
   interfacesFilter(): XmlFragment {
     return interfaces(el('interface', undefined, el('name')));
   },

@@ -80,6 +80,11 @@ export const iosxrPlatform: NetconfPlatform = Object.freeze({
     return configurations(entry(port));
   },
 
+  allPortsFilter(): XmlFragment {
+    // The content match on `active` keeps the act entries (the ones a port's config lives in).
+    return configurations(el('interface-configuration', undefined, el('active', undefined, 'act')));
+  },
+
   interfacesFilter(): XmlFragment {
     return configurations(el('interface-configuration', undefined, el('active'), el('interface-name')));
   },

@@ -80,6 +80,10 @@ export const junosPlatform: NetconfPlatform = Object.freeze({
     return configuration(el('interface', undefined, el('name', undefined, port)));
   },
 
+  allPortsFilter(): XmlFragment {
+    return configuration(el('interface'));
+  },
+
   interfacesFilter(): XmlFragment {
     return configuration(el('interface', undefined, el('name'), el('unit', undefined, el('name'))));
   },

@@ -92,6 +92,10 @@ export const openconfigPlatform: NetconfPlatform = Object.freeze({
     return interfaces(el('interface', undefined, el('name', undefined, port), el('config')));
   },
 
+  allPortsFilter(): XmlFragment {
+    return interfaces(el('interface'));
+  },
+
   interfacesFilter(): XmlFragment {
     return interfaces(
       el(

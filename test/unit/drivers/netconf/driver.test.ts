@@ -113,4 +113,23 @@ describe('NetconfDriver against a fake device', () => {
       '<filter type="subtree"><interfaces xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces"><interface><name/></interface></interfaces></filter>',
     );
   });
+
+  it('readPorts (the audit) reads every port of the device with one get-config', async () => {
+    const { srv, driver } = await setup([CAP.candidate, IETF]);
+    srv.handler = (req, ch) =>
+      ch.reply(
+        req.messageId,
+        `<data><interfaces xmlns="${IETF}"><interface><name>p1</name><description>HC a</description></interface><interface><name>p1.42</name></interface><interface><name>p2</name><enabled>false</enabled></interface></interfaces></data>`,
+      );
+    const read = await driver.readPorts(['p1', 'p2', 'p3']);
+    expect(srv.requests.map((r) => r.operation)).toEqual(['get-config']);
+    expect(srv.requests[0]?.xml).toContain(
+      '<filter type="subtree"><interfaces xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces"><interface/></interfaces></filter>',
+    );
+    expect(read).toEqual([
+      { state: { port: 'p1', exists: true, description: 'HC a', enabled: true }, subinterfaces: ['p1.42'] },
+      { state: { port: 'p2', exists: true, enabled: false }, subinterfaces: [] },
+      { state: { port: 'p3', exists: false }, subinterfaces: [] },
+    ]);
+  });
 });
