@@ -73,16 +73,21 @@ export class RedisIntentStore implements IntentStore {
     return out;
   }
 
-  async lastAudit(device: string, connectionId: string): Promise<AuditRecord | undefined> {
-    const text = await this.redis.hget(this.keys.audits(device), connectionId);
-    if (text === null) return undefined;
-    const parsed = parseJson(auditRecordSchema, text);
-    if (!parsed) this.logger.warn({ device, connectionId }, 'ignoring an unreadable audit record');
-    return parsed;
+  async lastAudits(device: string): Promise<Map<string, AuditRecord>> {
+    const out = new Map<string, AuditRecord>();
+    for (const [connectionId, text] of Object.entries(await this.redis.hgetall(this.keys.audits(device)))) {
+      const parsed = parseJson(auditRecordSchema, text);
+      if (parsed) out.set(connectionId, parsed);
+      else this.logger.warn({ device, connectionId }, 'ignoring an unreadable audit record');
+    }
+    return out;
   }
 
-  async saveAudit(device: string, connectionId: string, audit: AuditRecord): Promise<void> {
-    await this.redis.hset(this.keys.audits(device), connectionId, JSON.stringify(audit));
+  async saveAudits(device: string, audits: ReadonlyMap<string, AuditRecord>): Promise<void> {
+    if (audits.size === 0) return;
+    const fields: string[] = [];
+    for (const [connectionId, a] of audits) fields.push(connectionId, JSON.stringify(a));
+    await this.redis.hset(this.keys.audits(device), ...fields);
   }
 }
 

@@ -117,10 +117,22 @@ for (const d of lab.devices) {
 console.log(`seeded ${DEVICES * PORTS} ports and intent records in ${Date.now() - tSeed} ms`);
 
 const log = openSync(join(dir, 'agent.log'), 'a');
-const agent = spawn(process.execPath, [join(ROOT, 'bin/dcagent.js'), 'run', '--config', configPath], {
-  cwd: ROOT,
-  stdio: ['ignore', log, log],
-});
+const agent = spawn(
+  process.execPath,
+  [
+    ...(process.env.BENCH_CPU_PROF_DIR
+      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`]
+      : []),
+    join(ROOT, 'bin/dcagent.js'),
+    'run',
+    '--config',
+    configPath,
+  ],
+  {
+    cwd: ROOT,
+    stdio: ['ignore', log, log],
+  },
+);
 const queue = createQueue(cfg, connection);
 
 interface Round {

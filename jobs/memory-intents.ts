@@ -18,7 +18,15 @@ export class MemoryIntentStore implements IntentStore {
     const a = this.audits.get(connectionId);
     return a ? structuredClone(a) : undefined;
   }
-  async saveAudit(_device: string, connectionId: string, audit: AuditRecord): Promise<void> {
-    this.audits.set(connectionId, structuredClone(audit));
+  async lastAudits(device: string): Promise<Map<string, AuditRecord>> {
+    const out = new Map<string, AuditRecord>();
+    for (const i of this.intents.values()) {
+      const a = i.device === device ? this.audits.get(i.connectionId) : undefined;
+      if (a) out.set(i.connectionId, structuredClone(a));
+    }
+    return out;
+  }
+  async saveAudits(_device: string, audits: ReadonlyMap<string, AuditRecord>): Promise<void> {
+    for (const [connectionId, a] of audits) this.audits.set(connectionId, structuredClone(a));
   }
 }

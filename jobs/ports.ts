@@ -66,8 +66,10 @@ export interface IntentStore {
   record(intent: IntentRecord): Promise<void>;
   /** The live intents of a device (an intended-clear one past its retention is gone). */
   forDevice(device: string): Promise<IntentRecord[]>;
-  lastAudit(device: string, connectionId: string): Promise<AuditRecord | undefined>;
-  saveAudit(device: string, connectionId: string, audit: AuditRecord): Promise<void>;
+  /** Every last audit of the device by connection id: one read however many ports it has. */
+  lastAudits(device: string): Promise<Map<string, AuditRecord>>;
+  /** Saves audit records of the device by connection id, all in one write. */
+  saveAudits(device: string, audits: ReadonlyMap<string, AuditRecord>): Promise<void>;
 }
 
 /** The job queue as heal sees it: a connection with a job waiting or running is left alone. */

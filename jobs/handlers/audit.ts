@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { AuditPolicy, auditDriftSchema, DriftSource, EventData } from '../../contract/events.js';
+import type { AuditPolicy, auditDriftSchema, Drift, DriftSource, EventData } from '../../contract/events.js';
 import { type AuditJob, connectionOfDescription } from '../../contract/jobs.js';
 import type { PortConfigState } from '../../drivers/driver.js';
 import { backend } from '../backend.js';
@@ -72,13 +72,7 @@ export const audit: JobHandler<AuditJob, AuditTarget> = {
         subinterfaces,
       });
     }
-    const drifts: ConnectionDrift[] = [];
-    for (const intent of await currentIntents(target, ctx)) {
-      const actual = read.get(intent.port);
-      if (!actual) continue;
-      const found = await auditConnection(intent, actual, target, ctx);
-      if (found) drifts.push(found);
-    }
+    const drifts = await auditConnections(read, target, ctx);
     const done: EventData<'audit.completed'> = {
       device: target.device.id,
       port: target.port,
@@ -103,6 +97,9 @@ function policyOf(target: AuditTarget, ctx: JobContext): AuditPolicy {
   return ctx.dryRun ? 'report' : target.policy;
 }
 
+/** 10GE1/0/2 before 10GE1/0/10; one collator, since building one per comparison is costly. */
+const PORT_ORDER = new Intl.Collator('en', { numeric: true });
+
 /**
  * The intents this audit covers: per port only the newest (a port cleared for one connection and
  * then provisioned for another is the second's), narrowed to the job's connection when it names one.
@@ -116,44 +113,83 @@ async function currentIntents(target: AuditTarget, ctx: JobContext): Promise<Int
   }
   return [...newest.values()]
     .filter((i) => target.connectionId === undefined || i.connectionId === target.connectionId)
-    .sort((a, b) => a.port.localeCompare(b.port, 'en', { numeric: true }));
+    .sort((a, b) => PORT_ORDER.compare(a.port, b.port));
 }
 
-/** Compares one connection, publishes a new drift once, and heals under policy `heal`. */
-async function auditConnection(
-  intent: IntentRecord,
-  actual: PortConfigState,
+/** A port that differs from its intent, as decided against its last audit. */
+interface Finding {
+  intent: IntentRecord;
+  found: Drift[];
+  diff: string;
+  decision: ReturnType<typeof decideDrift>;
+}
+
+/**
+ * Compares every connection with what was read, publishes each new drift once, saves every audit
+ * record in one write, then heals under policy `heal`. Two Redis reads and one write per device
+ * however many ports it has, plus one event per new drift.
+ */
+async function auditConnections(
+  read: ReadonlyMap<string, PortConfigState>,
   target: AuditTarget,
   ctx: JobContext,
-): Promise<ConnectionDrift | undefined> {
-  const { connectionId, device, port } = intent;
-  const found = compareWithIntent(intent, actual);
-  const prev = await backend('reading the last audit', () => ctx.intents.lastAudit(device, connectionId));
-  const decision = decideDrift(prev, found, new Date());
-  const diff = found.length > 0 ? driftDiff(intent, actual) : '';
-  if (decision.publish) {
-    await ctx.events.publish({
-      type: 'drift.detected',
-      subject: connectionId,
-      id: driftEventId(connectionId, decision.record),
-      data: {
-        device,
-        port,
-        jobId: ctx.jobId,
-        drifts: found,
-        diff,
-        detectedBy: target.detectedBy,
-        policy: policyOf(target, ctx),
-      },
+): Promise<ConnectionDrift[]> {
+  const intents = (await currentIntents(target, ctx)).filter((i) => read.has(i.port));
+  if (intents.length === 0) return [];
+  const device = target.device.id;
+  const previous = await backend('reading the last audits', () => ctx.intents.lastAudits(device));
+  const now = new Date();
+  const findings: Finding[] = intents.map((intent) => {
+    const actual = read.get(intent.port) as PortConfigState;
+    const found = compareWithIntent(intent, actual);
+    return {
+      intent,
+      found,
+      diff: found.length > 0 ? driftDiff(intent, actual) : '',
+      decision: decideDrift(previous.get(intent.connectionId), found, now),
+    };
+  });
+  for (const f of findings) if (f.decision.publish) await publishDrift(f, target, ctx);
+  const records = new Map(findings.map((f) => [f.intent.connectionId, f.decision.record]));
+  await backend('saving the audit', () => ctx.intents.saveAudits(device, records));
+  const drifts: ConnectionDrift[] = [];
+  for (const { intent, found, diff, decision } of findings) {
+    if (found.length === 0) continue;
+    // Under `run --dry-run` the audit reports only: healing would change the device.
+    const healed = policyOf(target, ctx) === 'heal' && (await heal(intent, decision.record, diff, ctx));
+    drifts.push({
+      connectionId: intent.connectionId,
+      port: intent.port,
+      drifts: found,
+      published: decision.publish,
+      healed,
     });
-    for (const d of found) ctx.onDrift?.(device, d.field);
-    ctx.log.warn({ connectionId, port, drifts: found }, 'drift detected');
   }
-  await backend('saving the audit', () => ctx.intents.saveAudit(device, connectionId, decision.record));
-  if (found.length === 0) return undefined;
-  // Under `run --dry-run` the audit reports only: healing would change the device.
-  const healed = policyOf(target, ctx) === 'heal' && (await heal(intent, decision.record, diff, ctx));
-  return { connectionId, port, drifts: found, published: decision.publish, healed };
+  return drifts;
+}
+
+async function publishDrift(
+  { intent, found, diff, decision }: Finding,
+  target: AuditTarget,
+  ctx: JobContext,
+) {
+  const { connectionId, device, port } = intent;
+  await ctx.events.publish({
+    type: 'drift.detected',
+    subject: connectionId,
+    id: driftEventId(connectionId, decision.record),
+    data: {
+      device,
+      port,
+      jobId: ctx.jobId,
+      drifts: found,
+      diff,
+      detectedBy: target.detectedBy,
+      policy: policyOf(target, ctx),
+    },
+  });
+  for (const d of found) ctx.onDrift?.(device, d.field);
+  ctx.log.warn({ connectionId, port, drifts: found }, 'drift detected');
 }
 
 /**
@@ -195,7 +231,9 @@ async function heal(
     resolved: record.drifts,
     healedAt: now,
   };
-  await backend('saving the audit', () => ctx.intents.saveAudit(device, connectionId, healedRecord));
+  await backend('saving the audit', () =>
+    ctx.intents.saveAudits(device, new Map([[connectionId, healedRecord]])),
+  );
   ctx.log.info({ connectionId, port }, 'drift healed');
   return true;
 }
