@@ -2,6 +2,7 @@
 // per device audited (issue 13: goal ≤ 5 ms).
 //
 //   npm run bench:audit [-- --devices 500 --ports 20 --concurrency 16 --rounds 2]
+//   BENCH_CPU_PROF_DIR=/tmp/prof npm run bench:audit   (the agent child also writes a --cpu-prof profile)
 //
 // A private Redis, the device lab (in this process) with `devices` switches × `ports` ports, and
 // one `dcagent run` child (the built binary) on the lab's generated config. Every port is set up
