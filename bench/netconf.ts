@@ -4,11 +4,14 @@
 //   (b) rawFloorMs  lock/edit-config/commit/unlock over one ssh2 channel with pre-framed bytes and
 //                   no parsing at all: what the device and SSH cost, the floor for any client
 //   (c) ncclientMs  ncclient doing (b)'s four RPCs over one session
-// plus the client CPU per RPC during (a) and the time to decode and parse a 1 MiB get-config reply.
+// plus the client CPU per RPC during (a), (b) and (b)'s four RPCs through our session, all measured in
+// the same interleaved rounds: the ratio of (a)'s to (b)'s (cpuRatioVsRaw) says what our framer,
+// session and XML add over SSH itself, whatever the machine's load does to the absolute figures;
+// and the time to decode and parse a 1 MiB get-config reply.
 // Targets are printed, not asserted; the last line is one JSON object for tooling.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, type ClientChannel } from 'ssh2';
@@ -39,6 +42,7 @@ function median(xs: number[]): number {
 }
 
 const round = (x: number, d = 2) => Number(x.toFixed(d));
+const loadNow = () => `load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPUs`;
 
 function deviceFor(peer: NetconfPeerInfo): DeviceConfig {
   return buildConfig(
@@ -148,6 +152,15 @@ async function openRawFloor(
   };
 }
 
+/** The RPCs of one raw-floor cycle (and of (b)'s cycle through our session). */
+const RAW_CYCLE_RPCS = 4;
+
+/** This process's CPU (user + system) since `from`, in µs. */
+function cpuSince(from: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(from);
+  return d.user + d.system;
+}
+
 async function timed(runs: number, from: number, fn: (i: number) => Promise<unknown>): Promise<number[]> {
   const out: number[] = [];
   for (let i = from; i < from + runs; i++) {
@@ -198,17 +211,27 @@ async function benchOursAndFloor(device: DeviceConfig, peer: NetconfPeerInfo) {
     const cycle: number[] = [];
     let cpuUs = 0;
     let rpcs = 0;
+    let rawCpuUs = 0;
+    let rawRpcs = 0;
+    let cycleCpuUs = 0;
+    let cycleRpcs = 0;
     const per = Math.ceil(TXN_RUNS / ROUNDS);
+    const rawPer = Math.ceil(RAW_RUNS / ROUNDS);
     for (let r = 0; r < ROUNDS; r++) {
-      floor.push(...(await timed(Math.ceil(RAW_RUNS / ROUNDS), 0, raw.cycle)));
+      let cpu0 = process.cpuUsage();
+      floor.push(...(await timed(rawPer, 0, raw.cycle)));
+      rawCpuUs += cpuSince(cpu0);
+      rawRpcs += rawPer * RAW_CYCLE_RPCS;
       const before = await sent();
-      const cpu0 = process.cpuUsage();
+      cpu0 = process.cpuUsage();
       // Continue the alternation where the previous round stopped, so every run is a real change.
       txn.push(...(await timed(per, WARMUP + r * per, apply)));
-      const cpu = process.cpuUsage(cpu0);
-      cpuUs += cpu.user + cpu.system;
+      cpuUs += cpuSince(cpu0);
       rpcs += (await sent()) - before;
-      cycle.push(...(await timed(Math.ceil(RAW_RUNS / ROUNDS), 0, sessionCycle)));
+      cpu0 = process.cpuUsage();
+      cycle.push(...(await timed(rawPer, 0, sessionCycle)));
+      cycleCpuUs += cpuSince(cpu0);
+      cycleRpcs += rawPer * RAW_CYCLE_RPCS;
     }
     return {
       txnMs: median(txn),
@@ -216,6 +239,8 @@ async function benchOursAndFloor(device: DeviceConfig, peer: NetconfPeerInfo) {
       sessionCycleMs: median(cycle),
       rpcsPerTxn: rpcs / txn.length,
       cpuUsPerRpc: cpuUs / rpcs,
+      rawCpuUsPerRpc: rawCpuUs / rawRpcs,
+      sessionCpuUsPerRpc: cycleCpuUs / cycleRpcs,
     };
   } finally {
     raw.close();
@@ -314,6 +339,13 @@ async function main(): Promise<void> {
     console.log(
       `target client CPU <= 300 us/RPC: ${round(ours.cpuUsPerRpc, 0)} ${verdict(ours.cpuUsPerRpc <= 300)}`,
     );
+    const cpuRatio = ours.cpuUsPerRpc / ours.rawCpuUsPerRpc;
+    console.log(
+      `client CPU per RPC: transaction ${round(ours.cpuUsPerRpc, 0)} us, (b)'s 4 RPCs through our session ${round(ours.sessionCpuUsPerRpc, 0)} us, raw ssh2 floor ${round(ours.rawCpuUsPerRpc, 0)} us (same run, ${loadNow()})`,
+    );
+    console.log(
+      `target cpuRatioVsRaw <= 1.5: ${round(cpuRatio)} ${verdict(cpuRatio <= 1.5)}; same 4 RPCs: ${round(ours.sessionCpuUsPerRpc / ours.rawCpuUsPerRpc)}`,
+    );
     console.log(`target 1 MiB reply < 50 ms: ${round(big.ms)} ${verdict(big.ms < 50)}`);
     console.log(
       JSON.stringify({
@@ -323,9 +355,12 @@ async function main(): Promise<void> {
         ncclientMs: round(nc.msPerCycle, 3),
         speedupVsNcclient: round(speedup, 1),
         clientCpuUsPerRpc: round(ours.cpuUsPerRpc, 1),
+        rawCpuUsPerRpc: round(ours.rawCpuUsPerRpc, 1),
+        cpuRatioVsRaw: round(cpuRatio, 2),
         parse1MiBMs: round(big.ms, 2),
         // (b)'s four RPCs through our session, for a like-for-like comparison with (b) and (c).
         sessionCycleMs: round(ours.sessionCycleMs, 3),
+        sessionCpuUsPerRpc: round(ours.sessionCpuUsPerRpc, 1),
       }),
     );
   } finally {

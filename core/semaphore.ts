@@ -44,6 +44,21 @@ export class Semaphore {
     });
   }
 
+  /**
+   * A permit ahead of every waiter: for work that must not wait behind a whole queue, such as a
+   * trap's poll behind a poll round (it still waits for a permit to be released).
+   */
+  acquireFirst(): Promise<void> {
+    // Permits are free only while nobody waits (release hands them straight to waiters).
+    if (this.#available > 0) {
+      this.#available--;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve) => {
+      this.#waiters.unshift(resolve);
+    });
+  }
+
   release(): void {
     const next = this.#waiters.shift();
     // Hand the permit straight to the next waiter, so a releaser cannot grab it back.
@@ -52,8 +67,9 @@ export class Semaphore {
     else throw new Error('semaphore released more often than acquired');
   }
 
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    await this.acquire();
+  /** `fn` under a permit; `first` takes it ahead of the waiters (acquireFirst). */
+  async run<T>(fn: () => Promise<T>, options: { first?: boolean } = {}): Promise<T> {
+    await (options.first ? this.acquireFirst() : this.acquire());
     try {
       return await fn();
     } finally {

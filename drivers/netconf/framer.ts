@@ -290,16 +290,29 @@ export function encodeEom(message: string): Buffer {
   return Buffer.concat([body, EOM_MARKER]);
 }
 
+const END_OF_CHUNKS = Buffer.from('\n##\n', 'latin1');
+
 /** RFC 6242 §4.2 chunked framing, split into chunks of at most maxChunkBytes. */
 export function encodeChunked(message: string, maxChunkBytes = 1024 * 1024): Buffer {
+  const bytes = Buffer.byteLength(message, 'utf8');
+  if (bytes === 0) throw new FramingError('cannot frame an empty message');
+  if (bytes <= maxChunkBytes) {
+    // Every RPC the agent sends fits one chunk: header, body and end marker written into one
+    // buffer, instead of four buffers and a concatenation per RPC.
+    const header = `\n#${bytes}\n`;
+    const out = Buffer.allocUnsafe(header.length + bytes + END_OF_CHUNKS.length);
+    let at = out.write(header, 0, 'latin1');
+    at += out.write(message, at, 'utf8');
+    END_OF_CHUNKS.copy(out, at);
+    return out;
+  }
   const body = Buffer.from(message, 'utf8');
-  if (body.length === 0) throw new FramingError('cannot frame an empty message');
   const parts: Buffer[] = [];
   for (let off = 0; off < body.length; off += maxChunkBytes) {
     const piece = body.subarray(off, Math.min(off + maxChunkBytes, body.length));
     parts.push(Buffer.from(`\n#${piece.length}\n`, 'latin1'), piece);
   }
-  parts.push(Buffer.from('\n##\n', 'latin1'));
+  parts.push(END_OF_CHUNKS);
   return Buffer.concat(parts);
 }
 

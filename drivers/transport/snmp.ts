@@ -8,6 +8,7 @@ import { snmpRequestWorstMs } from '../../config/timing.js';
 import { DcAgentError, type ErrorCode, type ErrorOptions } from '../../core/errors.js';
 import { type Logger, silentLogger } from '../../core/logger.js';
 import { Semaphore } from '../../core/semaphore.js';
+import { EncodedRequestCache, encodeThrough } from './snmp-request-cache.js';
 
 /**
  * net-snmp sessions, one per device, wrapped so that every library failure leaves as one
@@ -225,6 +226,8 @@ export class SnmpSession implements SnmpReader {
   #answered = false;
   #lastMalformedAt = Number.NEGATIVE_INFINITY;
   #lastMalformed = '';
+  /** v1/v2c GETs: encoded once per OID set, then only the request id is written (snmp-request-cache.ts). */
+  readonly #encoded = new EncodedRequestCache();
 
   constructor(target: SnmpTarget, options: SnmpSessionOptions = {}) {
     const s = target.snmp;
@@ -266,6 +269,7 @@ export class SnmpSession implements SnmpReader {
         ...common,
         version: netSnmp.Version2c,
       });
+      encodeThrough(this.#session, this.#encoded);
     }
     // An unparsable datagram surfaces as an 'error' event, which would crash the process if
     // nobody listened. It cannot be tied to a request (its request id is unreadable), so it is
@@ -279,6 +283,11 @@ export class SnmpSession implements SnmpReader {
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /** GET requests sent from an encoded template rather than encoded again (tests, benches). */
+  get reusedRequests(): number {
+    return this.#encoded.hits;
   }
 
   get(oids: readonly string[]): Promise<Varbind[]> {

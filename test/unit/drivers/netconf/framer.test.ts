@@ -107,6 +107,22 @@ describe('RFC 6242 framer', () => {
     expect(d.next()).toBeUndefined();
   });
 
+  it('frames a message that fits one chunk as one chunk, sized in UTF-8 bytes', () => {
+    expect(encodeChunked('<ok/>').toString('latin1')).toBe('\n#5\n<ok/>\n##\n');
+    expect(encodeChunked('<d>é</d>').toString('utf8')).toBe('\n#9\n<d>é</d>\n##\n');
+    expect(encodeChunked('abcd', 4).toString('latin1')).toBe('\n#4\nabcd\n##\n');
+    expect(encodeChunked('abcde', 4).toString('latin1')).toBe('\n#4\nabcd\n#1\ne\n##\n');
+  });
+
+  it('round-trips its own chunked encoder with any chunk size', () => {
+    fc.assert(
+      fc.property(message, fc.integer({ min: 1, max: 4096 }), (m, size) => {
+        expect(decodeAll('chunked', [encodeChunked(m, size)])).toEqual([m]);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('round-trips its own chunked encoder with small chunks', () => {
     fc.assert(
       fc.property(message, fc.integer({ min: 1, max: 16 }), (m, size) => {

@@ -35,6 +35,29 @@ describe('Semaphore (in-flight caps)', () => {
     expect(sem.available).toBe(1);
   });
 
+  it('first goes ahead of every waiter, never past the capacity', async () => {
+    const sem = new Semaphore(1);
+    expect(sem.tryAcquire()).toBe(true);
+    const order: string[] = [];
+    const queued = [sem.acquire().then(() => order.push('a')), sem.acquire().then(() => order.push('b'))];
+    const urgent = sem.run(
+      async () => {
+        order.push('trap');
+        expect(sem.available).toBe(0);
+      },
+      { first: true },
+    );
+    expect(sem.waiting).toBe(3);
+    sem.release();
+    await urgent;
+    await queued[0];
+    sem.release();
+    await queued[1];
+    sem.release();
+    expect(order).toEqual(['trap', 'a', 'b']);
+    expect(sem.available).toBe(1);
+  });
+
   it('releases on failure, and refuses nonsense', async () => {
     const sem = new Semaphore(1);
     await expect(sem.run(async () => Promise.reject(new Error('x')))).rejects.toThrow('x');

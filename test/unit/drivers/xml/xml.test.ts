@@ -120,6 +120,29 @@ describe('XML input', () => {
     expect(root.children[0]?.name).toBe('ok');
   });
 
+  it('parses each document on its own, also right after a malformed one', () => {
+    const first = parseXml('<a x="1"><b>one</b></a>');
+    expect(() => parseXml('<a><b></a>')).toThrow(XmlParseError);
+    expect(() => parseXml('<a>')).toThrow(XmlParseError);
+    const second = parseXml('<c><d>two</d></c>');
+    expect(second).toEqual({
+      name: 'c',
+      attrs: {},
+      children: [{ name: 'd', attrs: {}, children: [], text: 'two' }],
+      text: '',
+    });
+    expect(first.children).toEqual([{ name: 'b', attrs: {}, children: [], text: 'one' }]);
+    expect(first.attrs).toEqual({ x: '1' });
+  });
+
+  it('drops namespace declarations and reads prefixed attributes by local name', () => {
+    const root = parseXml(
+      '<config xmlns="urn:a" xmlns:nc="urn:b"><interface nc:operation="delete" id="7"/></config>',
+    );
+    expect(root.attrs).toEqual({});
+    expect(root.children[0]?.attrs).toEqual({ operation: 'delete', id: '7' });
+  });
+
   it('requires exactly one root element', () => {
     expect(() => parseXml('')).toThrow(XmlParseError);
     expect(() => parseXml('just text')).toThrow(XmlParseError);
