@@ -24,6 +24,7 @@ import { RedisIntentStore } from './intents.js';
 import { AgentLifecycle } from './lifecycle.js';
 import { createMetrics, jobNameLabel, type Metrics } from './metrics.js';
 import { Monitor } from './monitor.js';
+import { OpticsWatch } from './optics-watch.js';
 import { PollLeases } from './poll-leases.js';
 import { createRedis, persistenceWarning, type RedisClient } from './redis.js';
 import { checkAgentPermissions, classifyRedisError, connectOrExplain } from './redis-access.js';
@@ -211,6 +212,13 @@ export class Agent {
       metrics: this.metrics,
       // Polls that work again after an outage: the device may have been changed meanwhile.
       onRecovered: (device, since) => void this.audits?.afterReconnect(device, since),
+      optics: new OpticsWatch({
+        redis: this.fast,
+        keys,
+        events: this.outbox,
+        log: new LogLimiter(this.logger),
+        cfg: cfg.monitoring.trend,
+      }),
     });
     this.traps = traps.enabled
       ? new TrapService({

@@ -67,6 +67,12 @@ export class ConnectionStore {
   async remove(connectionId: string): Promise<void> {
     await this.redis.srem(this.keys.trackedConnections, connectionId);
     await this.redis.del(this.keys.connection(connectionId));
+    // Its optics baseline and history describe this connection only; a re-provision starts afresh.
+    await this.redis.del(
+      this.keys.opticsBaseline(connectionId),
+      this.keys.opticsHistory(connectionId),
+      this.keys.opticsTrend(connectionId),
+    );
     await this.redis.incr(this.keys.trackedVersion);
   }
 

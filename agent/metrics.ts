@@ -192,7 +192,7 @@ export function createMetrics(): Metrics {
     }),
     detection: new Histogram({
       name: 'dcagent_detection_seconds',
-      help: 'From the receipt of a linkDown/linkUp trap to the publication of the availability.changed it led to',
+      help: 'From the first sign of a change to the availability.changed it led to: source trap from the receipt of a linkDown/linkUp trap, source poll from the first regular poll that saw it',
       labelNames: ['source'],
       buckets: [0.1, 0.25, 0.5, 1, 1.5, 2, 3, 5, 10, 20, 30, 60],
       ...opts,

@@ -7,10 +7,11 @@ import type { ObservedConnectionState } from '../contract/lifecycle.js';
 import { LogLimiter } from '../core/log-limit.js';
 import type { Logger } from '../core/logger.js';
 import { Semaphore } from '../core/semaphore.js';
-import type { PortPollResult } from '../drivers/snmp/poll-result.js';
+import type { PollOptions, PortPollResult } from '../drivers/snmp/poll-result.js';
 import type { ConnectionWatch, WatchedPort } from '../jobs/ports.js';
 import type { ConnectionRecord, ConnectionStore } from './connections.js';
 import type { EventOutbox } from './events/outbox.js';
+import { errorCountedPorts } from './health/qualification.js';
 import {
   initialState,
   lastPollOf,
@@ -27,6 +28,7 @@ import {
   setConnectionState,
   setPortThresholds,
 } from './metrics.js';
+import type { OpticsWatch } from './optics-watch.js';
 import { PollFailureLog } from './poll-failure-log.js';
 import type { PollLeases } from './poll-leases.js';
 import { PollSchedule } from './poll-schedule.js';
@@ -43,7 +45,7 @@ export function monitoringEventId(record: ConnectionRecord, ver: number, type: s
 
 /** The slice of SnmpPoller the monitor uses. */
 export interface PortPoller {
-  poll(deviceId: string, ports?: readonly string[]): Promise<PortPollResult[]>;
+  poll(deviceId: string, ports?: readonly string[], options?: PollOptions): Promise<PortPollResult[]>;
 }
 
 export interface MonitorDeps {
@@ -60,6 +62,8 @@ export interface MonitorDeps {
    * one `monitoring.degraded` reports): it may have changed while unreachable. Once per recovery.
    */
   onRecovered?(device: string, outageSince: number): void;
+  /** Baseline, hourly history and Rx trend (issue 15 §3); absent, none are kept. */
+  optics?: Pick<OpticsWatch, 'observe' | 'forget'>;
 }
 
 interface Tracked {
@@ -70,7 +74,21 @@ interface Tracked {
   unsaved?: boolean;
   /** What this port's series hold now; undefined once they are removed. */
   shown?: Shown;
+  /** The port's series labels, built once (its record's device and port never change). */
+  labels?: { readonly device: string; readonly port: string };
+  /** When the current unhealthy streak began (the first poll that saw the port go bad), for dcagent_detection_seconds. */
+  unhealthySince?: number;
 }
+
+/** Which path's poll published a change: trap-led polls are timed by agent/traps/ from the trap. */
+type PollSource = 'poll' | 'trap';
+
+/** A device's tracked connections and their distinct ports (the poll's port list), rebuilt when `tracked` changes. */
+interface DeviceConns {
+  readonly conns: Tracked[];
+  readonly ports: string[];
+}
+const NO_CONNS: DeviceConns = { conns: [], ports: [] };
 
 /**
  * The values a port's series were last set to. A gauge keeps its value, so a steady port's poll
@@ -98,7 +116,7 @@ interface Shown {
 export class Monitor implements ConnectionWatch {
   private readonly tracked = new Map<string, Tracked>();
   /** `tracked` by device, rebuilt after it changes: each poll looks its device up in it. */
-  private byDevice: Map<string, Tracked[]> | undefined;
+  private byDevice: Map<string, DeviceConns> | undefined;
   /** Devices this replica holds the poll lease of: their in-memory state is the newest. */
   private held: ReadonlySet<string> = new Set();
   /** The tracked-set version last loaded; undefined forces a load. */
@@ -238,23 +256,26 @@ export class Monitor implements ConnectionWatch {
   async pollNow(deviceId: string): Promise<PollNowResult | undefined> {
     if (this.stopped || !this.held.has(deviceId)) return undefined;
     const conns = () => [...this.tracked.values()].filter((t) => t.record.device === deviceId);
-    return this.devicesInFlight.run(() =>
-      this.serial(deviceId, async () => {
-        // Availability as reported before the poll; a port under construction has none yet.
-        const before = new Map(
-          conns().map((c) => [
-            c.record.connectionId,
-            c.state.underConstruction ? undefined : c.state.reported,
-          ]),
-        );
-        await this.pollDevice(deviceId);
-        const after = conns();
-        const changed = after.filter((c) => {
-          const was = before.get(c.record.connectionId);
-          return was !== undefined && was !== c.state.reported;
-        }).length;
-        return { states: after.map((c) => c.state), changed };
-      }),
+    // Ahead of the round's queued devices: behind them a trap's poll would wait most of a round.
+    return this.devicesInFlight.run(
+      () =>
+        this.serial(deviceId, async () => {
+          // Availability as reported before the poll; a port under construction has none yet.
+          const before = new Map(
+            conns().map((c) => [
+              c.record.connectionId,
+              c.state.underConstruction ? undefined : c.state.reported,
+            ]),
+          );
+          await this.pollDevice(deviceId, 'trap');
+          const after = conns();
+          const changed = after.filter((c) => {
+            const was = before.get(c.record.connectionId);
+            return was !== undefined && was !== c.state.reported;
+          }).length;
+          return { states: after.map((c) => c.state), changed };
+        }),
+      { first: true },
     );
   }
 
@@ -394,27 +415,40 @@ export class Monitor implements ConnectionWatch {
     return port;
   }
 
-  private connectionsOf(device: string): readonly Tracked[] {
+  private connectionsOf(device: string): DeviceConns {
     if (!this.byDevice) {
       this.byDevice = new Map();
       for (const t of this.tracked.values()) {
-        const list = this.byDevice.get(t.record.device);
-        if (list) list.push(t);
-        else this.byDevice.set(t.record.device, [t]);
+        const entry = this.byDevice.get(t.record.device);
+        if (!entry) this.byDevice.set(t.record.device, { conns: [t], ports: [t.record.port] });
+        else {
+          entry.conns.push(t);
+          if (!entry.ports.includes(t.record.port)) entry.ports.push(t.record.port);
+        }
       }
     }
-    return this.byDevice.get(device) ?? [];
+    return this.byDevice.get(device) ?? NO_CONNS;
   }
 
-  private async pollDevice(deviceId: string): Promise<void> {
+  private async pollDevice(deviceId: string, source: PollSource = 'poll'): Promise<void> {
     if (this.stopped || !this.held.has(deviceId)) return;
-    const conns = this.connectionsOf(deviceId);
+    const { conns, ports } = this.connectionsOf(deviceId);
     if (conns.length === 0) return;
-    const ports = [...new Set(conns.map((c) => c.record.port))];
+    // Built only while qualification is on: the steady path allocates nothing for it.
+    const errorFreePolls = this.trackerCfg.qualification?.errorFreePolls ?? 0;
+    const qualifying =
+      errorFreePolls > 0
+        ? errorCountedPorts(
+            conns.map((c) => ({ port: c.record.port, underConstruction: c.state.underConstruction })),
+            errorFreePolls,
+          )
+        : undefined;
     const t0 = performance.now();
     let results: PortPollResult[];
     try {
-      results = await this.deps.poller.poll(deviceId, ports);
+      results = qualifying
+        ? await this.deps.poller.poll(deviceId, ports, { errorCounters: qualifying })
+        : await this.deps.poller.poll(deviceId, ports);
     } catch (err) {
       // The poller reports per-port failures itself; a throw here is unexpected, so treat every port as failed.
       this.deps.logger.error({ deviceId, err: (err as Error).message }, 'poll threw');
@@ -435,24 +469,31 @@ export class Monitor implements ConnectionWatch {
     const byPort = new Map(results.map((r) => [r.port, r]));
     for (const c of conns) {
       const r = byPort.get(c.record.port);
-      if (r) await this.apply(c, r);
+      if (r) await this.apply(c, r, source);
     }
   }
 
-  private async apply(c: Tracked, r: PortPollResult): Promise<void> {
+  private async apply(c: Tracked, r: PortPollResult, source: PollSource): Promise<void> {
     const { device, port, connectionId } = c.record;
     const base = c.state.ver;
-    const stepped = step(c.state, r, c.port.thresholds, this.clock(), this.trackerCfg);
+    const now = this.clock();
+    const stepped = step(c.state, r, c.port.thresholds, now, this.trackerCfg);
+    if (stepped.state.unhealthyStreak === 0) c.unhealthySince = undefined;
+    else if (c.state.unhealthyStreak === 0) c.unhealthySince = now;
     // An optics change is an event too, and every event needs a version of its own (its id).
     const state =
       r.opticsChange && stepped.state.ver === base ? { ...stepped.state, ver: base + 1 } : stepped.state;
-    // Kept with the state and saved when the state is (on a change, not per poll), so
-    // `dcagent connections` shows the poll that last changed something.
-    state.lastPoll = lastPollOf(r);
     // Before any await, so a scrape never sees this poll's health without the state it led to.
     this.observeMetrics(c, r, state);
+    // Every poll feeds the hour in memory; Redis only hears of a closed hour or a completion.
+    const history = this.deps.optics?.observe(c.record, c.port, r, stepped.events, this.clock());
+    if (history) await history;
     // A poll that changed nothing writes nothing (the state in Redis is this very one).
     if (state === c.state && !c.unsaved) return;
+    // Kept with the state and saved when the state is (on a change, not per poll), so
+    // `dcagent connections` shows the poll that last changed something. Only a state about to be
+    // saved gets it: built on every poll it was most of a steady poll's garbage.
+    state.lastPoll = lastPollOf(r);
     // A transceiver that came, went or was swapped is reported before what its readings caused.
     const events: { type: EventType; data: unknown }[] = r.opticsChange
       ? [{ type: 'optics.changed', data: { device, port, ...r.opticsChange } }, ...stepped.events]
@@ -472,6 +513,7 @@ export class Monitor implements ConnectionWatch {
       });
       if (res.stale) return this.reload(c);
       this.deps.logger.info({ connectionId, device, port, type: ev.type }, 'port transition');
+      if (ev.type === 'availability.changed' && source === 'poll') this.observeDetection(c, state);
     }
     c.state = state;
     c.unsaved = false;
@@ -513,10 +555,23 @@ export class Monitor implements ConnectionWatch {
     }
   }
 
+  /**
+   * A change found by the regular polls: from the first poll that saw it to its event (the
+   * trap path times its own, from the trap). A streak older than this process (state loaded
+   * from Redis) has no known start and is not sampled.
+   */
+  private observeDetection(c: Tracked, state: PortTrackState): void {
+    const since = state.reported === 'available' ? state.healthySince : c.unhealthySince;
+    if (since === null || since === undefined) return;
+    this.deps.metrics?.detection.observe({ source: 'poll' }, Math.max(0, this.clock() - since) / 1000);
+  }
+
   private observeMetrics(c: Tracked, r: PortPollResult, state: PortTrackState): void {
     const m = this.deps.metrics;
     if (!m) return;
-    const labels = { device: c.record.device, port: c.record.port };
+    // Kept with the port: a steady poll sets no series, so it should not build their labels either.
+    c.labels ??= { device: c.record.device, port: c.record.port };
+    const labels = c.labels;
     c.shown ??= { lanes: [] };
     const shown = c.shown;
     const observed = observedState(state);
@@ -569,6 +624,8 @@ export class Monitor implements ConnectionWatch {
 
   private forgetMetrics(t: Tracked): void {
     t.shown = undefined;
+    // Not polled here any more: its partial hour of optics history goes with its series.
+    this.deps.optics?.forget(t.record.connectionId);
     if (!this.deps.metrics) return;
     const labels = { device: t.record.device, port: t.record.port, connection: t.record.connectionId };
     forgetPort(this.deps.metrics, labels, t.port.lanes);

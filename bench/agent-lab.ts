@@ -3,7 +3,7 @@
 // tracked-connection record per port in Redis, and the control API for the fibre cuts.
 //
 //   node --import ./bench/register.mjs bench/agent-lab.ts --devices 500 --ports 20 \
-//     --redis-url redis://… --config-out FILE --interval 10
+//     --redis-url redis://… --config-out FILE --interval 10 [--trap-target host:port …]
 //
 // Prints one JSON line when ready ({"ready":true,"controlUrl":…,"connections":[…]}), then runs
 // until SIGTERM.
@@ -20,6 +20,8 @@ const { values } = parseArgs({
     prefix: { type: 'string', default: 'dcagent' },
     'config-out': { type: 'string' },
     interval: { type: 'string', default: '10' },
+    /** Where the switches send linkDown/linkUp (repeatable); none: no traps. */
+    'trap-target': { type: 'string', multiple: true, default: [] },
   },
 });
 const redisUrl = values['redis-url'];
@@ -40,6 +42,7 @@ const lab = await startLab({
   redisUrl,
   monitoringIntervalSeconds: Number(values.interval),
   controlPort: 0,
+  trapTargets: values['trap-target'],
 });
 provisionAllPorts(lab.devices);
 const redis = new Redis(redisUrl);

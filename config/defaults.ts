@@ -56,6 +56,13 @@ export const DEFAULTS = Object.freeze({
   // ages into the old generation (at 500 devices, 64+ in flight doubled peak RSS); each device
   // that times out holds a slot for timeoutMs × (retries + 1).
   snmpMaxDevicesInFlight: 32,
+  // Optics trend (monitoring.trend): a day of hourly buckets, a three-day forecast, and a drop of
+  // 1 dB from the baseline before a slope is worth reporting (connector dirt moves ~0.5 dB at once).
+  trendWindowHours: 24,
+  trendForecastHours: 72,
+  trendMinDropDb: 1.0,
+  // Polls without ifInErrors growth before construction.completed; 0 = no qualification.
+  qualificationErrorFreePolls: 0,
   snmpVarbindsV2c: 50,
   snmpVarbindsV3: 30,
   auditIntervalSeconds: 900,

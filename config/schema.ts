@@ -400,6 +400,29 @@ export const configSchema = z
         varbindsPerPduV2c: z.number().int().min(1).max(200).default(DEFAULTS.snmpVarbindsV2c),
         varbindsPerPduV3: z.number().int().min(1).max(200).default(DEFAULTS.snmpVarbindsV3),
         thresholds: z.partialRecord(z.enum(PORT_TYPES), thresholdOverrideSchema).optional(),
+        /** Per-lane optics history and the Rx trend forecast (`optics.degrading` cause `trend`). */
+        trend: z
+          .strictObject({
+            windowHours: z
+              .number()
+              .int()
+              .min(2)
+              .max(24 * 90)
+              .default(DEFAULTS.trendWindowHours),
+            forecastHours: z
+              .number()
+              .min(1)
+              .max(24 * 365)
+              .default(DEFAULTS.trendForecastHours),
+            minDropDb: z.number().min(0).max(40).default(DEFAULTS.trendMinDropDb),
+          })
+          .prefault({}),
+        /** Link qualification before `construction.completed` (CONTRACT §5). */
+        qualification: z
+          .strictObject({
+            errorFreePolls: z.number().int().min(0).max(10_000).default(DEFAULTS.qualificationErrorFreePolls),
+          })
+          .prefault({}),
         /** Comparing each device's tracked ports with the recorded intent (CONTRACT §5). */
         audit: z
           .strictObject({

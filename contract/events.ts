@@ -150,6 +150,24 @@ export const constructionCompletedDataSchema = z.strictObject({
     thresholds: z.strictObject({ rx: dbmRange, tx: dbmRange }),
     samples: z.number().int().min(1),
     since: isoTime,
+    /**
+     * Extension: with `monitoring.qualification.errorFreePolls` on, the ifInErrors run that
+     * qualified the link and what was counted before it (docs/snmp.md "Qualification").
+     */
+    errors: z
+      .strictObject({
+        counter: z.literal('ifInErrors'),
+        /** Polls in a row without growth that were required (and seen). */
+        errorFreePolls: z.number().int().min(1),
+        /** Errors counted while under construction. */
+        errors: z.number().int().min(0),
+        erroredPolls: z.number().int().min(0),
+        /** Counter restarts (device reboot, cleared counters), whose growth is unknown. */
+        discontinuities: z.number().int().min(0),
+        /** The newest non-zero per-poll deltas, oldest first. */
+        deltas: z.array(z.number().int().min(1)).max(16),
+      })
+      .optional(),
   }),
 });
 

@@ -31,6 +31,18 @@ export class RedisKeys {
   connection(connectionId: string): string {
     return `${this.prefix}:conn:${connectionId}`;
   }
+  /** A connection's per-lane Rx/Tx at `construction.completed` (agent/optics-history.ts). */
+  opticsBaseline(connectionId: string): string {
+    return `${this.prefix}:optics-baseline:${connectionId}`;
+  }
+  /** A connection's hourly per-lane min/avg/max, a list capped at `monitoring.trend.windowHours`. */
+  opticsHistory(connectionId: string): string {
+    return `${this.prefix}:optics-history:${connectionId}`;
+  }
+  /** The lanes whose trend episode is open (reported once), so a restart or lease move does not repeat it. */
+  opticsTrend(connectionId: string): string {
+    return `${this.prefix}:optics-trend:${connectionId}`;
+  }
   /** Bumped on every add/remove of a tracked connection, so monitors reload the set only when it changed. */
   get trackedVersion(): string {
     return `${this.prefix}:tracked-version`;

@@ -41,6 +41,38 @@ export const ACTIONS = {
     run: (lab: ControlledLab, b: { device: string; port?: string; db: number }) =>
       eachSwitch(lab, b.device, (s) => s.degrade(b.port, b.db)),
   },
+  drift: {
+    summary:
+      'drift the received light of --port by --db-per-hour dB per hour of lab time (negative: darker; the lab clock runs --clock-factor times fast), with seeded ±--noise-db per reading; 0 stops',
+    schema: z.strictObject({
+      device: deviceId,
+      port: portName,
+      dbPerHour: z.number().min(-60).max(60),
+      noiseDb: z.number().min(0).max(10).optional(),
+      seed: z.number().int().min(0).max(0xffff_ffff).optional(),
+    }),
+    run: (
+      lab: ControlledLab,
+      b: { device: string; port: string; dbPerHour: number; noiseDb?: number; seed?: number },
+    ) => eachSwitch(lab, b.device, (s) => s.drift(b.port, b.dbPerHour, b.noiseDb ?? 0, b.seed ?? 1)),
+  },
+  errors: {
+    summary:
+      'CRC errors on the receive side of --port at --rate a second of real time (IF-MIB ifInErrors, a Counter32; 0 stops them); --count sets the counter first',
+    schema: z.strictObject({
+      device: deviceId,
+      port: portName,
+      rate: z.number().min(0).max(1e9),
+      count: z
+        .number()
+        .int()
+        .min(0)
+        .max(2 ** 32 - 1)
+        .optional(),
+    }),
+    run: (lab: ControlledLab, b: { device: string; port: string; rate: number; count?: number }) =>
+      eachSwitch(lab, b.device, (s) => s.errors(b.port, b.rate, b.count)),
+  },
   flap: {
     summary: 'interrupt the light --count times (--down-ms dark, --up-ms lit)',
     schema: z.strictObject({

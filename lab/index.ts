@@ -3,6 +3,7 @@ import type { Platform } from '../contract/port-types.js';
 import { type DeviceOverrides, deviceConfig, type WrittenConfig, writeAgentConfig } from './config-out.js';
 import { type ControlApi, startControlApi } from './control-api.js';
 import { controlledLab, removeLabState, writeLabState } from './lab-state.js';
+import type { LabClock } from './model/lab-clock.js';
 import { LabActionError } from './model/switch.js';
 import { type LabOptions, type ResolvedLabOptions, resolveLabOptions } from './options.js';
 import {
@@ -28,6 +29,8 @@ export interface Lab<D extends LabDevice = LabDevice> {
   readonly stateFile?: string;
   /** Milliseconds startLab took. */
   readonly startMs: number;
+  /** The lab clock drifts run on (`clockFactor` times real time): give its `now` to an agent's optics clock in tests. */
+  readonly clock: LabClock;
   device(id: string): D;
   /** The switch as an agent inventory entry (secrets in memory), for tests and the demo. */
   deviceConfig(id: string, overrides?: DeviceOverrides): DeviceConfig;
@@ -89,6 +92,7 @@ export async function startLab<P extends Platform = 'ietf-interfaces'>(
     ...(control ? { controlUrl: control.url } : {}),
     ...(stateFile ? { stateFile } : {}),
     startMs: Math.round(performance.now() - t0),
+    clock: o.clock,
     device: (id) => device(id) as LabDeviceFor<P>,
     deviceConfig: (id, overrides) => deviceConfig(toConfigDevice(device(id)), overrides),
     stop: () => {

@@ -4,6 +4,7 @@ import type { OpticsAdapterId } from '../drivers/optics/adapter.js';
 import { LAB_MODELS, LAB_PLATFORM_NAMES } from './catalog.js';
 import type { SecretsMode } from './config-out.js';
 import { generateHostKey, type HostKey } from './model/host-key.js';
+import { LabClock } from './model/lab-clock.js';
 import { LabActionError } from './model/switch.js';
 import { parseTrapTarget, type TrapTarget } from './snmp/trap-sender.js';
 
@@ -56,6 +57,11 @@ export interface LabOptions<P extends Platform = Platform> {
   trapTargets?: readonly string[];
   /** Share of traps the switches lose on purpose, 0..1 (default 0): polling must still see the change. */
   trapDrop?: number;
+  /**
+   * How many times faster than real time the lab clock runs for slow physics (`drift`): 3600
+   * makes a lab hour one real second. Default 1. Only drifts use it (docs/lab.md).
+   */
+  clockFactor?: number;
   /** Where to write the agent config; nothing is written without it. */
   configOut?: string;
   secrets?: SecretsMode;
@@ -113,6 +119,9 @@ export function validateLabOptions(o: LabOptions<Platform>): string[] {
       problems.push((err as Error).message);
     }
   }
+  if (o.clockFactor !== undefined && !(o.clockFactor >= 1 && o.clockFactor <= 1_000_000)) {
+    problems.push('clockFactor must be 1..1000000');
+  }
   if (o.trapDrop !== undefined && !(o.trapDrop >= 0 && o.trapDrop <= 1)) {
     problems.push('trap drop must be a fraction from 0 to 1');
   }
@@ -138,6 +147,8 @@ export interface ResolvedLabOptions {
   readonly sharedPassword: string | undefined;
   readonly sharedCommunity: string | undefined;
   readonly trapTargets: readonly TrapTarget[];
+  /** One clock for every switch, so drifts on two switches agree. */
+  readonly clock: LabClock;
 }
 
 export function resolveLabOptions(options: LabOptions<Platform>): ResolvedLabOptions {
@@ -161,5 +172,6 @@ export function resolveLabOptions(options: LabOptions<Platform>): ResolvedLabOpt
     sharedPassword: options.password ?? (shared ? secret('') : undefined),
     sharedCommunity: options.community ?? (shared ? secret('lab-') : undefined),
     trapTargets: (options.trapTargets ?? []).map(parseTrapTarget),
+    clock: new LabClock(options.clockFactor ?? 1),
   };
 }

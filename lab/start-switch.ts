@@ -83,6 +83,7 @@ export async function startSwitch(o: ResolvedLabOptions, i: number, slot: Switch
     ...(o.options.linkUpDelayMs !== undefined ? { linkUpDelayMs: o.options.linkUpDelayMs } : {}),
     ...(o.options.patched !== undefined ? { patched: o.options.patched } : {}),
     ...(o.options.emptyPorts !== undefined ? { emptyPorts: o.options.emptyPorts } : {}),
+    clock: o.clock,
   };
   const password = o.sharedPassword ?? secret('');
   const community = o.sharedCommunity ?? secret('lab-');

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { IF_STATUSES, type IfStatus } from '../../contract/events.js';
 import type { ObservedConnectionState } from '../../contract/lifecycle.js';
+import { qualificationStateSchema } from './qualification.js';
 
 /**
  * One port's monitoring state (agent/health/tracker.ts steps it): plain JSON with a zod schema,
@@ -15,6 +16,8 @@ export interface TrackerConfig {
     readonly maxFlaps: number;
     readonly holdSeconds: number;
   };
+  /** Error-free polls `construction.completed` also needs (agent/health/qualification.ts); 0 or absent = off. */
+  readonly qualification?: { readonly errorFreePolls: number };
 }
 
 export type Availability = 'available' | 'unavailable' | 'unknown';
@@ -124,6 +127,8 @@ export const portTrackStateSchema = z.strictObject({
   monitoringDamping: monitoringDampingSchema.default(() => initialMonitoringDamping()),
   /** Absent before the first poll, and in states saved before it existed. */
   lastPoll: lastPollSchema.optional(),
+  /** The ifInErrors run of a port under construction with qualification on; gone once completed. */
+  qualification: qualificationStateSchema.optional(),
 });
 export type PortTrackState = z.infer<typeof portTrackStateSchema>;
 

@@ -1,6 +1,7 @@
 import type { Thresholds } from '../../config/defaults.js';
 import type { EventData, IfStatus } from '../../contract/events.js';
 import { evaluateHealth, type HealthReason, primaryReason } from './evaluate.js';
+import { errorEvidence, noteErrors, qualified, sameQualification } from './qualification.js';
 import {
   type Availability,
   copyState,
@@ -61,6 +62,10 @@ export type Observation =
       readonly rxDbm: readonly (number | null)[];
       readonly txDbm: readonly (number | null)[];
       readonly opticsRead: boolean;
+      /** ifInErrors, read only for qualification (null: asked for, not answered). */
+      readonly inErrors?: number | null;
+      /** The device restarted since the last poll: its counters did too. */
+      readonly countersReset?: boolean;
     }
   | { readonly ok: false; readonly device: string; readonly port: string; readonly reason: FailureReason };
 
@@ -118,7 +123,8 @@ export function sameState(a: PortTrackState, b: PortTrackState): boolean {
     ma.lastFlipAt === mb.lastFlipAt &&
     ma.reportedDegraded === mb.reportedDegraded &&
     a.device === b.device &&
-    a.port === b.port
+    a.port === b.port &&
+    sameQualification(a.qualification, b.qualification)
   );
 }
 
@@ -145,6 +151,9 @@ function advance(
     s.unhealthyStreak = 0;
     s.healthySince = null;
     s.recoverStreak = 0;
+    // A gap is no evidence of a clean link either.
+    if (s.qualification)
+      s.qualification = noteErrors(s.qualification, { inErrors: null }, errorFreePolls(cfg));
     // Streaks stop at the line they are compared with: counting further would change the state
     // (and so write it to Redis) on every poll of a port that is steady.
     if (s.failedStreak < cfg.downPolls) s.failedStreak++;
@@ -183,7 +192,13 @@ function advance(
   }
 
   if (s.underConstruction) {
-    if (s.healthyStreak >= cfg.upPolls) {
+    const n = errorFreePolls(cfg);
+    if (n > 0) {
+      const sample = { inErrors: obs.inErrors ?? null, countersReset: obs.countersReset === true };
+      s.qualification = noteErrors(s.qualification, sample, n);
+    }
+    if (s.healthyStreak >= cfg.upPolls && qualified(s.qualification, n)) {
+      const errors = n > 0 && s.qualification ? { errors: errorEvidence(s.qualification, n) } : {};
       out = emit(out, {
         type: 'construction.completed',
         data: {
@@ -200,10 +215,12 @@ function advance(
             },
             samples: s.healthyStreak,
             since: iso(s.healthySince ?? now),
+            ...errors,
           },
         },
       });
       s.underConstruction = false;
+      delete s.qualification;
       s.actual = 'available';
       s.reported = 'available';
     }
@@ -261,6 +278,8 @@ function advance(
   }
   return out ?? NO_EVENTS;
 }
+
+const errorFreePolls = (cfg: TrackerConfig) => cfg.qualification?.errorFreePolls ?? 0;
 
 /**
  * Rule 2's damping: the degraded ⇄ restored flips of a port, damped by the rule availability

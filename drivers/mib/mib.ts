@@ -7,6 +7,8 @@ export const OID = Object.freeze({
   ifDescr: '1.3.6.1.2.1.2.2.1.2',
   ifAdminStatus: '1.3.6.1.2.1.2.2.1.7',
   ifOperStatus: '1.3.6.1.2.1.2.2.1.8',
+  /** Counter32; IF-MIB has no 64-bit error counter (docs/snmp.md "Qualification"). */
+  ifInErrors: '1.3.6.1.2.1.2.2.1.14',
   ifName: '1.3.6.1.2.1.31.1.1.1.1',
   /** ifIndex column, the prefix of an entAliasMappingIdentifier that points at an interface. */
   ifIndex: '1.3.6.1.2.1.2.2.1.1',

@@ -15,7 +15,13 @@ import { isSnmpError, type SnmpReader, type Varbind, VarbindType } from '../tran
 import { LruCache } from './lru-cache.js';
 import { ModuleWatch } from './module-watch.js';
 import { type Chunk, chunk, PduFetcher } from './pdu-fetcher.js';
-import type { PollFailureReason, PortPollFailure, PortPollResult } from './poll-result.js';
+import type {
+  PollFailureReason,
+  PollOptions,
+  PortPollFailure,
+  PortPollResult,
+  PortReading,
+} from './poll-result.js';
 import { interfaceName, PortResolver, type PortResolverOptions } from './port-resolver.js';
 
 /** The slice of DeviceConfig the poller needs. */
@@ -52,6 +58,8 @@ interface Slot {
   readonly lanes: number;
   /** The name (ifName, else ifDescr) this ifIndex had when resolved; read back at offset + 2. */
   readonly expectName: string | undefined;
+  /** Index of this port's ifInErrors when the poll counts its errors. */
+  readonly errorsAt: number | undefined;
 }
 
 /** Everything a poll needs, computed once per device and port set, then reused every interval. */
@@ -74,6 +82,35 @@ const MAX_PLANS = 32;
 
 /** Lanes of a polled port the device's config does not list: one, the common case. */
 const UNLISTED_PORT_LANES = 1;
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** A port's failed poll, its optics change (if any) still reported; no closure per port per poll. */
+function failure(
+  device: string,
+  s: Slot,
+  at: number,
+  opticsChange: PortReading['opticsChange'],
+  reason: PollFailureReason,
+  message: string,
+): PortPollFailure {
+  const f: Mutable<PortPollFailure> = {
+    ok: false,
+    device,
+    port: s.name,
+    ifIndex: s.ifIndex,
+    reason,
+    message,
+    at,
+  };
+  if (opticsChange) f.opticsChange = opticsChange;
+  return f;
+}
+
+/** A Counter32 reading; anything else (a noSuch*, a wrong type) is no reading. */
+function counter32(vb: Varbind | undefined): number | null {
+  return vb?.type === VarbindType.Counter32 ? intValue(vb) : null;
+}
 
 function failureReason(err: unknown): PollFailureReason {
   return isSnmpError(err) ? err.reason : 'snmp-error';
@@ -125,14 +162,19 @@ export class DevicePoller {
   }
 
   /** Polls `ports` (default: every port of the device), one result per port, never throwing. */
-  async poll(ports: readonly string[] = this.#allPorts): Promise<PortPollResult[]> {
+  async poll(
+    ports: readonly string[] = this.#allPorts,
+    options: PollOptions = {},
+  ): Promise<PortPollResult[]> {
     const at = this.#clock();
+    const errorPorts = options.errorCounters ?? [];
+    let restarted = false;
     try {
-      let plan = await this.#planFor(ports);
+      let plan = await this.#planFor(ports, errorPorts);
       let vbs = await this.#fetch(plan);
       const again = async (why: string) => {
         this.#log.info({ device: this.#device.id }, why);
-        plan = await this.#planFor(ports);
+        plan = await this.#planFor(ports, errorPorts);
         vbs = await this.#fetch(plan);
       };
       const uptime = intValue(vbs[0]);
@@ -140,6 +182,7 @@ export class DevicePoller {
         // Interfaces may have been renumbered by the reboot: what was just read may belong to
         // other ports, so map again and read again before saying anything.
         this.#onRestart?.(this.#device.id);
+        restarted = true;
         await again('device restarted (sysUpTime went back); remapping ports');
       }
       if (this.#renamed(plan, vbs)) {
@@ -155,7 +198,7 @@ export class DevicePoller {
         await again('entity tables changed (entLastChangeTime); rediscovering optics');
         this.#entityChanged(plan, vbs);
       }
-      return this.#results(plan, vbs, at);
+      return this.#results(plan, vbs, at, restarted);
     } catch (err) {
       const reason = failureReason(err);
       const message = errorMessage(err);
@@ -193,8 +236,11 @@ export class DevicePoller {
     return before !== undefined && before !== t;
   }
 
-  async #planFor(ports: readonly string[]): Promise<Plan> {
-    const key = ports === this.#allPorts ? '' : ports.join('\u0000');
+  async #planFor(ports: readonly string[], errorPorts: readonly string[]): Promise<Plan> {
+    const portsKey = ports === this.#allPorts ? '' : ports.join('\u0000');
+    // The steady poll (no error counters) keeps the key it always had.
+    const key = errorPorts.length === 0 ? portsKey : `${portsKey}\u0001${errorPorts.join('\u0000')}`;
+    const counted = new Set(errorPorts);
     if (this.#opticsSuspect && this.#clock() - this.#discoveredAt >= this.#rediscoveryMs) {
       this.#opticsSuspect = false;
       this.#opticsGeneration++;
@@ -264,6 +310,7 @@ export class DevicePoller {
         binding,
         lanes: p.lanes,
         expectName: named?.text,
+        errorsAt: counted.has(p.name) ? oids.length + 3 + (binding?.oids.length ?? 0) : undefined,
       });
       // The name is read back every poll: a device that rebooted while another replica held its
       // lease (so sysUpTime never went back for us) may have renumbered its interfaces, and this
@@ -274,6 +321,7 @@ export class DevicePoller {
         named ? `${named.oid}.${p.ifIndex}` : `${OID.ifOperStatus}.${p.ifIndex}`,
       );
       if (binding) for (const o of binding.oids) oids.push(o);
+      if (counted.has(p.name)) oids.push(`${OID.ifInErrors}.${p.ifIndex}`);
     }
     const chunkSize = this.#fetcher.pduSize;
     const plan: Plan = {
@@ -290,7 +338,12 @@ export class DevicePoller {
     return plan;
   }
 
-  #results(plan: Plan, vbs: readonly (Varbind | undefined)[], at: number): PortPollResult[] {
+  #results(
+    plan: Plan,
+    vbs: readonly (Varbind | undefined)[],
+    at: number,
+    restarted: boolean,
+  ): PortPollResult[] {
     const device = this.#device.id;
     const out: PortPollResult[] = [];
     const readsOptics = this.#adapter.readsOptics;
@@ -298,28 +351,33 @@ export class DevicePoller {
       const admin = vbs[s.offset];
       const oper = vbs[s.offset + 1];
       const opticsChange = this.#modules.take(s.name);
-      const change = opticsChange ? { opticsChange } : {};
-      const failed = (reason: PollFailureReason, message: string): PortPollFailure => ({
-        ok: false,
-        device,
-        port: s.name,
-        ifIndex: s.ifIndex,
-        reason,
-        message,
-        at,
-        ...change,
-      });
       if (this.#otherName(s, vbs)) {
         // Still another interface after remapping: do not report its state as this port's.
         this.#stale = true;
-        out.push(failed('no-such-port', `device ${device}: ifIndex ${s.ifIndex} is no longer ${s.name}`));
+        out.push(
+          failure(
+            device,
+            s,
+            at,
+            opticsChange,
+            'no-such-port',
+            `device ${device}: ifIndex ${s.ifIndex} is no longer ${s.name}`,
+          ),
+        );
         continue;
       }
       if (isMissing(admin) && isMissing(oper)) {
         // The ifIndex is gone (module removed, interface deleted, renumbered): map again next poll.
         this.#stale = true;
         out.push(
-          failed('no-such-port', `device ${device}: ifIndex ${s.ifIndex} of ${s.name} no longer answers`),
+          failure(
+            device,
+            s,
+            at,
+            opticsChange,
+            'no-such-port',
+            `device ${device}: ifIndex ${s.ifIndex} of ${s.name} no longer answers`,
+          ),
         );
         continue;
       }
@@ -327,7 +385,11 @@ export class DevicePoller {
       // admin down, and a missing optics value as no light.
       if (isMissing(admin) || isMissing(oper)) {
         out.push(
-          failed(
+          failure(
+            device,
+            s,
+            at,
+            opticsChange,
             'no-such-object',
             `device ${device}: ${isMissing(admin) ? 'ifAdminStatus' : 'ifOperStatus'}.${s.ifIndex} of ${s.name} did not answer`,
           ),
@@ -335,12 +397,19 @@ export class DevicePoller {
         continue;
       }
       if (s.binding) {
-        const gone = s.binding.oids.findIndex((_, i) => isMissing(vbs[s.offset + 3 + i]));
+        let gone = -1;
+        for (let i = 0; i < s.binding.oids.length && gone < 0; i++) {
+          if (isMissing(vbs[s.offset + 3 + i])) gone = i;
+        }
         if (gone >= 0) {
           // The transceiver's rows went away (pulled, swapped, re-indexed): bind again soon.
           this.#opticsSuspect = true;
           out.push(
-            failed(
+            failure(
+              device,
+              s,
+              at,
+              opticsChange,
               'no-such-object',
               `device ${device}: optics OID ${s.binding.oids[gone]} of ${s.name} did not answer`,
             ),
@@ -364,7 +433,7 @@ export class DevicePoller {
         rxDbm[i] = lanes[i]!.rxDbm;
         txDbm[i] = lanes[i]!.txDbm;
       }
-      out.push({
+      const reading: Mutable<PortReading> = {
         ok: true,
         device,
         port: s.name,
@@ -375,10 +444,14 @@ export class DevicePoller {
         rxDbm,
         txDbm,
         opticsRead: readsOptics,
-        ...(readsOptics ? { opticPresent: s.binding !== undefined } : {}),
         at,
-        ...change,
-      });
+      };
+      // Set, not spread from a temporary object: this runs for every port of every poll.
+      if (readsOptics) reading.opticPresent = s.binding !== undefined;
+      if (opticsChange) reading.opticsChange = opticsChange;
+      if (s.errorsAt !== undefined) reading.inErrors = counter32(vbs[s.errorsAt]);
+      if (restarted) reading.countersReset = true;
+      out.push(reading);
     }
     for (const name of plan.missing) {
       out.push({

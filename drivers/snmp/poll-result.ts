@@ -40,6 +40,19 @@ export interface PortReading {
   readonly at: number;
   /** Set on the first poll after a rediscovery found this port's transceiver inserted, removed or replaced. */
   readonly opticsChange?: OpticsChange;
+  /** IF-MIB ifInErrors, only for ports the poll was asked to count errors on; null when unanswered. */
+  readonly inErrors?: number | null;
+  /** The device restarted since the previous poll (sysUpTime went back): its counters restarted too. */
+  readonly countersReset?: boolean;
+}
+
+/** What a poll reads beyond status and optics. */
+export interface PollOptions {
+  /**
+   * Ports whose ifInErrors is read in the same PDUs (qualification, issue 15 §5): only those
+   * under construction, so the steady path costs nothing more.
+   */
+  readonly errorCounters?: readonly string[];
 }
 
 export interface PortPollFailure {

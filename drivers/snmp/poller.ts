@@ -4,10 +4,10 @@ import type { Logger } from '../../core/logger.js';
 import { Semaphore } from '../../core/semaphore.js';
 import { SnmpError, type SnmpReader, SnmpSession } from '../transport/snmp.js';
 import { DevicePoller } from './device-poller.js';
-import type { PortPollResult } from './poll-result.js';
+import type { PollOptions, PortPollResult } from './poll-result.js';
 import type { PortResolverOptions } from './port-resolver.js';
 
-export type { PollFailureReason, PortPollResult, PortReading } from './poll-result.js';
+export type { PollFailureReason, PollOptions, PortPollResult, PortReading } from './poll-result.js';
 
 export interface SnmpPollerOptions {
   logger?: Logger;
@@ -44,8 +44,8 @@ export class SnmpPoller {
   }
 
   /** One result per port (default: every port of the device); per-port failures are results too. */
-  async poll(deviceId: string, ports?: readonly string[]): Promise<PortPollResult[]> {
-    return this.#devicePoller(deviceId).poll(ports);
+  async poll(deviceId: string, ports?: readonly string[], options?: PollOptions): Promise<PortPollResult[]> {
+    return this.#devicePoller(deviceId).poll(ports, options);
   }
 
   close(): void {

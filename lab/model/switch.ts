@@ -3,7 +3,9 @@ import { createHash } from 'node:crypto';
 import { type Platform, PORT_TYPE_FACTS, type PortType } from '../../contract/port-types.js';
 import type { OpticsAdapterId } from '../../drivers/optics/adapter.js';
 import { DARK_DBM, round2 } from '../../drivers/optics/units.js';
+import { ErrorCounter } from './error-counter.js';
 import { type Impairment, NO_IMPAIRMENT, seededRandom } from './impair.js';
+import { type Drift, driftDb, LabClock } from './lab-clock.js';
 
 /** One interface's live state, for `<get>`. */
 export interface InterfaceStatus {
@@ -32,6 +34,12 @@ export interface InterfaceStatus {
  *   loss-of-signal level, and down at once when either stops being true. Between the
  *   sensitivity threshold and LOS the link stays up with Rx out of range, as real optics do.
  */
+
+/**
+ * How often (real ms) a drifting port's readings are refreshed for SNMP: at a clock factor of
+ * 36000 that is every 15 lab minutes, several readings per lab hour.
+ */
+const DRIFT_REFRESH_MS = 25;
 
 export interface LabPortSpec {
   name: string;
@@ -93,6 +101,11 @@ export class SimPort {
   operUp = false;
   patched: boolean;
   degradeDb = 0;
+  /** A slow change of the received light over lab time (`lab ctl drift`); null: none. */
+  drift: Drift | null = null;
+  driftTimer: NodeJS.Timeout | undefined;
+  /** IF-MIB ifInErrors (`lab ctl errors`). */
+  readonly inErrors = new ErrorCounter();
   /** sysUpTime (centiseconds) of the last oper change. */
   lastChange = 0;
   description: string | undefined;
@@ -133,6 +146,8 @@ export interface SwitchOptions {
   ports: readonly LabPortSpec[];
   /** How long a port takes to come up once it can (default 1000 ms). */
   linkUpDelayMs?: number;
+  /** The clock drifts run on (default real time). */
+  clock?: LabClock;
   /** Start with every customer fibre patched (default false: a new port is dark). */
   patched?: boolean;
   /** Ports whose cage starts empty (no transceiver), as when ports are configured before optics arrive. */
@@ -185,6 +200,7 @@ export abstract class SimSwitch {
   readonly optics: OpticsAdapterId;
   readonly ports: readonly SimPort[];
   readonly linkUpDelayMs: number;
+  readonly clock: LabClock;
   #bootTime = Date.now();
   #silent = false;
   #rebooting = false;
@@ -209,6 +225,7 @@ export abstract class SimSwitch {
     this.id = o.id;
     this.optics = o.optics;
     this.linkUpDelayMs = o.linkUpDelayMs ?? 1000;
+    this.clock = o.clock ?? new LabClock();
     const empty = new Set(o.emptyPorts ?? []);
     this.ports = o.ports.map(
       (spec, i) => new SimPort(o.id, spec, i + 1, o.patched ?? false, !empty.has(spec.name)),
@@ -292,8 +309,10 @@ export abstract class SimSwitch {
     const out: LaneLight[] = [];
     const laserOn = p.optic !== null && p.adminUp && !this.#rebooting;
     const lit = p.optic !== null && p.patched && !p.flapDark;
+    // One drift reading for every lane of this read: the lanes share the fibre that is ageing.
+    const drifted = p.drift ? driftDb(p.drift, this.clock.now()) : 0;
     for (let i = 0; i < p.laneCount; i++) {
-      const rx = lit ? round2(p.nominalRx[i]! - p.degradeDb) : null;
+      const rx = lit ? round2(p.nominalRx[i]! - p.degradeDb + drifted) : null;
       out.push({
         lane: i + 1,
         rxDbm: rx !== null && rx > DARK_DBM ? rx : null,
@@ -402,6 +421,40 @@ export abstract class SimSwitch {
       p.degradeDb = db;
       this.#evaluate(p);
     }
+  }
+
+  /** CRC errors on `port`'s receive side at `rate` a second (0 stops them); `count` sets ifInErrors first. */
+  errors(port: string, rate: number, count?: number): void {
+    if (!Number.isFinite(rate) || rate < 0 || rate > 1e9)
+      throw new LabActionError('errors takes 0..1e9 a second');
+    if (count !== undefined && !(Number.isInteger(count) && count >= 0 && count < 2 ** 32))
+      throw new LabActionError('errors --count takes a Counter32 value, 0..4294967295');
+    this.port(port).inErrors.set(rate, count);
+  }
+
+  /**
+   * Starts the received light of `port` drifting by `dbPerHour` of lab time (negative: darker)
+   * from where it is now, with ±`noiseDb` of seeded noise on each reading; 0 and 0 stops it. The
+   * link state is not re-judged as the light moves (only the readings change): an agent judges
+   * the readings, and a drift into loss of signal is a test of its own with `degrade`.
+   */
+  drift(port: string, dbPerHour: number, noiseDb = 0, seed = 1): void {
+    if (!Number.isFinite(dbPerHour) || Math.abs(dbPerHour) > 60)
+      throw new LabActionError('drift takes -60..60 dB per hour');
+    if (!Number.isFinite(noiseDb) || noiseDb < 0 || noiseDb > 10)
+      throw new LabActionError('drift noise takes 0..10 dB');
+    const p = this.port(port);
+    const now = this.clock.now();
+    // Continue from the light as it is: the drift so far becomes part of the degrade.
+    if (p.drift) p.degradeDb -= (p.drift.dbPerHour * (now - p.drift.since)) / 3_600_000;
+    p.drift =
+      dbPerHour === 0 && noiseDb === 0
+        ? null
+        : { dbPerHour, noiseDb, since: now, random: seededRandom(seed) };
+    clearInterval(p.driftTimer);
+    p.driftTimer = undefined;
+    // The SNMP agent serves rows rebuilt on a change: a drifting light is a change every tick.
+    if (p.drift) p.driftTimer = setInterval(() => this.#emit({ kind: 'port', port: p }), DRIFT_REFRESH_MS);
   }
 
   /**
@@ -539,6 +592,7 @@ export abstract class SimSwitch {
         }
         for (const p of this.ports) {
           p.lastChange = 0;
+          p.inErrors.reset();
           this.#evaluate(p);
         }
         this.#emit({ kind: 'reachability' });
@@ -583,6 +637,8 @@ export abstract class SimSwitch {
     for (const p of this.ports) {
       if (p.upTimer) clearTimeout(p.upTimer);
       if (p.flapTimer) clearTimeout(p.flapTimer);
+      clearInterval(p.driftTimer);
+      p.driftTimer = undefined;
       p.upTimer = undefined;
       p.flapTimer = undefined;
     }

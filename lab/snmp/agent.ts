@@ -184,6 +184,12 @@ export class LabSnmpAgent {
             { oid: `${OID.entPhysicalModelName}.${identity}`, value: str(`${p.portType} transceiver`) },
             { oid: `${OID.entPhysicalSerialNum}.${identity}`, value: str(p.optic?.serial ?? '') },
           ];
+    // Read at GET time, so errors arriving between polls are counted without a change event.
+    if (!this.#built.has(p.ifIndex))
+      this.view.setDynamic(`${OID.ifInErrors}.${p.ifIndex}`, () => ({
+        type: 'counter',
+        value: p.inErrors.value(),
+      }));
     const lightRows = vendor.lightRows(mp, this.#sw.light(p));
     if (present) {
       if (this.#empty.delete(p.ifIndex) || !this.#built.has(p.ifIndex))

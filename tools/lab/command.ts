@@ -66,6 +66,7 @@ interface LabCliOptions {
   sharedHostKey?: boolean;
   trapTarget: string[];
   trapDrop?: number;
+  clockFactor?: number;
 }
 
 function toLabOptions(o: LabCliOptions): LabOptions {
@@ -89,6 +90,7 @@ function toLabOptions(o: LabCliOptions): LabOptions {
     ...(o.sharedHostKey ? { sharedHostKey: true } : {}),
     ...(o.trapTarget.length > 0 ? { trapTargets: o.trapTarget } : {}),
     ...(o.trapDrop !== undefined ? { trapDrop: o.trapDrop } : {}),
+    ...(o.clockFactor !== undefined ? { clockFactor: o.clockFactor } : {}),
     ...((o.redisUrl ?? process.env.REDIS_URL) ? { redisUrl: o.redisUrl ?? process.env.REDIS_URL } : {}),
   };
   const problems = validateLabOptions(options);
@@ -234,6 +236,11 @@ export function registerLab(program: Command, io: Output = processOutput): void 
       '--trap-drop <fraction>',
       'share of traps the switches lose on purpose, 0..1 (default 0)',
       fractionArg,
+    )
+    .option(
+      '--clock-factor <n>',
+      'run the lab clock of slow physics (ctl drift) n times fast, 1..1000000 (default 1)',
+      Number,
     )
     .action(async (opts: LabCliOptions) => {
       const options = toLabOptions(opts);

@@ -49,6 +49,9 @@ interface CtlOptions {
   device?: string;
   port?: string;
   db?: number;
+  dbPerHour?: number;
+  noiseDb?: number;
+  rate?: number;
   count?: number;
   downMs?: number;
   upMs?: number;
@@ -153,7 +156,10 @@ export function registerLabCtl(lab: Command, io: Output = processOutput): void {
     .option('--device <id>', 'switch id')
     .option('--port <name>', 'port name as the switch spells it')
     .option('--db <n>', 'dB for degrade', decimal)
-    .option('--count <n>', 'flaps', int)
+    .option('--db-per-hour <n>', 'drift: dB per hour of lab time (negative: darker; 0 stops)', decimal)
+    .option('--noise-db <n>', 'drift: seeded ± noise on every reading, dB', decimal)
+    .option('--rate <n>', 'errors: CRC errors a second (0 stops them)', decimal)
+    .option('--count <n>', 'flaps; errors: set the counter first', int)
     .option('--down-ms <ms>', 'dark time per flap, or reboot duration', int)
     .option('--up-ms <ms>', 'lit time between flaps', int)
     .option('--vlan <n>', 'sub-interface VLAN', int)

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { initialState } from '../../../agent/health/track-state.js';
 import { createMetrics } from '../../../agent/metrics.js';
 import { Monitor, type MonitorDeps } from '../../../agent/monitor.js';
 import { createLogger } from '../../../core/logger.js';
@@ -53,10 +54,10 @@ function reading(rx: (number | null)[]): PortPollResult {
   };
 }
 
-function setup() {
+function setup(o: { tracker?: unknown; clock?: () => number } = {}) {
   const metrics = createMetrics();
   let mine = new Set(['sw1']);
-  let rows = [{ record, tracker: undefined as unknown }];
+  let rows = [{ record, tracker: o.tracker }];
   let version = 1;
   let result = reading([-3, -3, null, -3]);
   const deps: MonitorDeps = {
@@ -74,10 +75,12 @@ function setup() {
     } as never,
     leases: { claim: async () => mine, releaseAll: async () => {} } as never,
     events: { publish: async () => ({}) as never, depth: () => 0 },
-    clock: (() => {
-      let t = 0;
-      return () => (t += 20_000);
-    })(),
+    clock:
+      o.clock ??
+      (() => {
+        let t = 0;
+        return () => (t += 20_000);
+      })(),
   };
   const monitor = new Monitor(deps);
   const text = () => metrics.registry.metrics();
@@ -137,5 +140,48 @@ describe('monitor metrics', () => {
     await round(t.monitor);
     expect(await t.text()).not.toContain('hc-1');
     expect(await t.text()).not.toContain('100GE1/0/5');
+  });
+
+  describe('dcagent_detection_seconds from the poll path', () => {
+    const intervalMs = cfg.monitoring.intervalSeconds * 1000;
+    const downPolls = cfg.monitoring.downPolls;
+    const available = { ...initialState('sw1', '100GE1/0/5', { availability: 'available' }) };
+    const cut = { ...reading([null, null, null, null]), operStatus: 'down' as const };
+    const samples = async (text: string) => {
+      const count = /dcagent_detection_seconds_count\{source="poll"\} (\S+)/.exec(text);
+      const sum = /dcagent_detection_seconds_sum\{source="poll"\} (\S+)/.exec(text);
+      return { count: Number(count?.[1] ?? 0), sum: Number(sum?.[1] ?? 0) };
+    };
+
+    it('times a cut from the first poll that saw it to its availability.changed', async () => {
+      let now = 1_000_000;
+      const t = setup({ tracker: available, clock: () => now });
+      t.set(cut);
+      for (let i = 1; i < downPolls; i++) {
+        await round(t.monitor);
+        expect(await samples(await t.text())).toEqual({ count: 0, sum: 0 });
+        now += intervalMs;
+      }
+      await round(t.monitor);
+      expect(await t.text()).toMatch(/connection="hc-1"[^}]*state="unavailable"\} 1/);
+      // The poll that crossed the line came downPolls - 1 intervals after the first that saw it.
+      expect(await samples(await t.text())).toEqual({
+        count: 1,
+        sum: ((downPolls - 1) * intervalMs) / 1000,
+      });
+    });
+
+    it('a change published by a trap-led poll is not sampled as poll', async () => {
+      let now = 1_000_000;
+      const t = setup({ tracker: available, clock: () => now });
+      await round(t.monitor);
+      t.set(cut);
+      for (let i = 0; i < downPolls; i++) {
+        now += 1_000;
+        await t.monitor.pollNow('sw1');
+      }
+      expect(await t.text()).toMatch(/connection="hc-1"[^}]*state="unavailable"\} 1/);
+      expect(await samples(await t.text())).toEqual({ count: 0, sum: 0 });
+    });
   });
 });

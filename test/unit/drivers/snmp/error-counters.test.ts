@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { OID } from '../../../../drivers/mib/mib.js';
+import { H3C_OIDS } from '../../../../drivers/optics/h3c.js';
+import { DevicePoller } from '../../../../drivers/snmp/device-poller.js';
+import type { PortReading } from '../../../../drivers/snmp/poll-result.js';
+import { VarbindType } from '../../../../drivers/transport/snmp.js';
+import { MemorySnmp } from '../../../fakes/snmp-memory.js';
+
+function device() {
+  const mem = new MemorySnmp();
+  mem.ticks(OID.sysUpTime, 100_000);
+  for (const i of [1, 2]) {
+    const ifIndex = 100 + i;
+    mem.str(`${OID.ifName}.${ifIndex}`, `Eth${i}`);
+    mem.int(`${OID.ifAdminStatus}.${ifIndex}`, 1).int(`${OID.ifOperStatus}.${ifIndex}`, 1);
+    mem.int(`${H3C_OIDS.curRxPower}.${ifIndex}`, -300).int(`${H3C_OIDS.curTxPower}.${ifIndex}`, -200);
+    mem.set(`${OID.ifInErrors}.${ifIndex}`, VarbindType.Counter32, 40 + i);
+  }
+  const poller = new DevicePoller(
+    {
+      id: 'sw1',
+      optics: 'h3c',
+      ports: [
+        { name: 'Eth1', lanes: 1 },
+        { name: 'Eth2', lanes: 1 },
+      ],
+    },
+    mem,
+    { varbindsPerPdu: 50 },
+  );
+  return { mem, poller };
+}
+
+const reading = (r: unknown) => r as PortReading;
+
+describe('ifInErrors for qualification', () => {
+  it('is not read on the steady path', async () => {
+    const { mem, poller } = device();
+    const res = await poller.poll();
+    expect(res.map((r) => 'inErrors' in r)).toEqual([false, false]);
+    expect(mem.gets.flat().some((o) => o.startsWith(`${OID.ifInErrors}.`))).toBe(false);
+  });
+
+  it('is read in the same PDU for the ports asked for, and only those', async () => {
+    const { mem, poller } = device();
+    const res = await poller.poll(undefined, { errorCounters: ['Eth2'] });
+    expect(reading(res[0]).inErrors).toBeUndefined();
+    expect(reading(res[1]).inErrors).toBe(42);
+    expect(reading(res[1]).rxDbm).toEqual([-3]);
+    expect(mem.gets).toHaveLength(1);
+    expect(mem.gets[0]).toContain(`${OID.ifInErrors}.102`);
+  });
+
+  it('is null when the device does not answer it, and the poll still succeeds', async () => {
+    const { mem, poller } = device();
+    mem.delete(`${OID.ifInErrors}.101`);
+    const [r] = await poller.poll(['Eth1'], { errorCounters: ['Eth1'] });
+    expect(r).toMatchObject({ ok: true, inErrors: null });
+  });
+
+  it('says when the device restarted (sysUpTime went back): its counters did too', async () => {
+    const { mem, poller } = device();
+    await poller.poll(['Eth1'], { errorCounters: ['Eth1'] });
+    mem.ticks(OID.sysUpTime, 50);
+    mem.set(`${OID.ifInErrors}.101`, VarbindType.Counter32, 0);
+    const [r] = await poller.poll(['Eth1'], { errorCounters: ['Eth1'] });
+    expect(r).toMatchObject({ ok: true, inErrors: 0, countersReset: true });
+    mem.ticks(OID.sysUpTime, 80);
+    const [next] = await poller.poll(['Eth1'], { errorCounters: ['Eth1'] });
+    expect(reading(next).countersReset).toBeUndefined();
+  });
+});
