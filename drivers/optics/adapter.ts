@@ -1,3 +1,4 @@
+import type { LaneThresholds } from '../../contract/optics.js';
 import type { OpticsAdapter as OpticsAdapterId } from '../../contract/port-types.js';
 import type { SnmpReader, Varbind } from '../transport/snmp.js';
 
@@ -34,6 +35,8 @@ export interface OpticsBinding {
   /** The transceiver's entPhysicalIndex, where the adapter knows it (its vendor, part and serial live there). */
   readonly entity?: number;
   readonly oids: readonly string[];
+  /** The module's own bounds, read with the binding at discovery (see PortReading.moduleThresholds). */
+  readonly thresholds?: LaneThresholds;
   /**
    * `vbs[offset + i]` answers `oids[i]` (undefined or a noSuch* varbind when the agent had no
    * such object). Must not throw: anything unexpected is a null reading.

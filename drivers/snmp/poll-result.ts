@@ -1,4 +1,5 @@
 import type { IfStatus, MonitoringReason } from '../../contract/events.js';
+import type { LaneThresholds } from '../../contract/optics.js';
 import type { LaneReading } from '../optics/adapter.js';
 
 /** What one poll says about one port: a reading, or why there is none. */
@@ -38,6 +39,13 @@ export interface PortReading {
   readonly opticPresent?: boolean;
   /** Epoch ms of the poll. */
   readonly at: number;
+  /**
+   * The transceiver's own alarm and warning bounds in dBm (CONTRACT §5 "Module thresholds"), the
+   * same for every lane, read at discovery and on an optics change, never per poll. Absent when
+   * the adapter's MIB has none or the module left them all unset; a bound the module does not
+   * give is null.
+   */
+  readonly moduleThresholds?: LaneThresholds;
   /** Set on the first poll after a rediscovery found this port's transceiver inserted, removed or replaced. */
   readonly opticsChange?: OpticsChange;
   /** IF-MIB ifInErrors, only for ports the poll was asked to count errors on; null when unanswered. */
