@@ -2,6 +2,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import type { DbmRange, Thresholds } from '../config/defaults.js';
 import { JOB_NAMES } from '../contract/jobs.js';
 import { OBSERVED_CONNECTION_STATES, type ObservedConnectionState } from '../contract/lifecycle.js';
+import type { Bounds, LaneThresholds } from '../contract/optics.js';
 import { agentVersion } from '../core/version.js';
 
 /**
@@ -260,6 +261,20 @@ export function configLaneBounds(
   lanes: number,
 ): { rx: LaneBounds; tx: LaneBounds }[] {
   const one = { rx: alarmBounds(thresholds.rx), tx: alarmBounds(thresholds.tx) };
+  return Array.from({ length: Math.max(1, lanes) }, () => one);
+}
+
+/** Every lane's bounds as series values: alarm and warning, where given. */
+export function thresholdLaneBounds(b: LaneThresholds, lanes: number): { rx: LaneBounds; tx: LaneBounds }[] {
+  const side = (x: Bounds): LaneBounds => {
+    const out: LaneBounds = {};
+    if (x.lowAlarm !== null) out['low-alarm'] = x.lowAlarm;
+    if (x.lowWarning !== null) out['low-warning'] = x.lowWarning;
+    if (x.highWarning !== null) out['high-warning'] = x.highWarning;
+    if (x.highAlarm !== null) out['high-alarm'] = x.highAlarm;
+    return out;
+  };
+  const one = { rx: side(b.rx), tx: side(b.tx) };
   return Array.from({ length: Math.max(1, lanes) }, () => one);
 }
 

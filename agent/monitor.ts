@@ -4,6 +4,7 @@ import { findDevice, findPort } from '../config/load.js';
 import { leaseRenewMs } from '../config/timing.js';
 import type { EventType } from '../contract/events.js';
 import type { ObservedConnectionState } from '../contract/lifecycle.js';
+import type { LaneThresholds } from '../contract/optics.js';
 import { LogLimiter } from '../core/log-limit.js';
 import type { Logger } from '../core/logger.js';
 import { Semaphore } from '../core/semaphore.js';
@@ -11,6 +12,7 @@ import type { PollOptions, PortPollResult } from '../drivers/snmp/poll-result.js
 import type { ConnectionWatch, WatchedPort } from '../jobs/ports.js';
 import type { ConnectionRecord, ConnectionStore } from './connections.js';
 import type { EventOutbox } from './events/outbox.js';
+import { type ResolvedThresholds, resolveThresholds } from './health/lane-state.js';
 import { errorCountedPorts } from './health/qualification.js';
 import {
   initialState,
@@ -22,11 +24,11 @@ import {
 } from './health/track-state.js';
 import { step } from './health/tracker.js';
 import {
-  configLaneBounds,
   forgetPort,
   type Metrics,
   setConnectionState,
   setPortThresholds,
+  thresholdLaneBounds,
 } from './metrics.js';
 import type { OpticsWatch } from './optics-watch.js';
 import { PollFailureLog } from './poll-failure-log.js';
@@ -63,7 +65,7 @@ export interface MonitorDeps {
    */
   onRecovered?(device: string, outageSince: number): void;
   /** Baseline, hourly history and Rx trend (issue 15 §3); absent, none are kept. */
-  optics?: Pick<OpticsWatch, 'observe' | 'forget'>;
+  optics?: Pick<OpticsWatch, 'observe' | 'forget' | 'baselineDbm'>;
 }
 
 interface Tracked {
@@ -76,6 +78,17 @@ interface Tracked {
   shown?: Shown;
   /** The port's series labels, built once (its record's device and port never change). */
   labels?: { readonly device: string; readonly port: string };
+  /**
+   * The bounds this port is judged by, resolved from its module's thresholds (kept from the last
+   * reading that had them) and its configured ones; rebuilt only when either changes.
+   */
+  judged?: {
+    readonly module: LaneThresholds | undefined;
+    readonly port: PortConfig;
+    readonly resolved: ResolvedThresholds;
+    /** What the trend forecast is judged against, built once. */
+    readonly trend: { readonly thresholds: ResolvedThresholds['alarm'] };
+  };
   /** When the current unhealthy streak began (the first poll that saw the port go bad), for dcagent_detection_seconds. */
   unhealthySince?: number;
 }
@@ -477,7 +490,8 @@ export class Monitor implements ConnectionWatch {
     const { device, port, connectionId } = c.record;
     const base = c.state.ver;
     const now = this.clock();
-    const stepped = step(c.state, r, c.port.thresholds, now, this.trackerCfg);
+    const judged = this.judge(c, r);
+    const stepped = step(c.state, r, judged.resolved.alarm, now, this.trackerCfg, judged.resolved.bounds);
     if (stepped.state.unhealthyStreak === 0) c.unhealthySince = undefined;
     else if (c.state.unhealthyStreak === 0) c.unhealthySince = now;
     // An optics change is an event too, and every event needs a version of its own (its id).
@@ -486,14 +500,14 @@ export class Monitor implements ConnectionWatch {
     // Before any await, so a scrape never sees this poll's health without the state it led to.
     this.observeMetrics(c, r, state);
     // Every poll feeds the hour in memory; Redis only hears of a closed hour or a completion.
-    const history = this.deps.optics?.observe(c.record, c.port, r, stepped.events, this.clock());
+    const history = this.deps.optics?.observe(c.record, judged.trend, r, stepped.events, this.clock());
     if (history) await history;
     // A poll that changed nothing writes nothing (the state in Redis is this very one).
     if (state === c.state && !c.unsaved) return;
     // Kept with the state and saved when the state is (on a change, not per poll), so
     // `dcagent connections` shows the poll that last changed something. Only a state about to be
     // saved gets it: built on every poll it was most of a steady poll's garbage.
-    state.lastPoll = lastPollOf(r);
+    state.lastPoll = lastPollOf(r, judged.resolved);
     // A transceiver that came, went or was swapped is reported before what its readings caused.
     const events: { type: EventType; data: unknown }[] = r.opticsChange
       ? [{ type: 'optics.changed', data: { device, port, ...r.opticsChange } }, ...stepped.events]
@@ -504,10 +518,17 @@ export class Monitor implements ConnectionWatch {
     // through its lease while another polled) is refused rather than reporting the past again.
     for (const [i, ev] of events.entries()) {
       const last = i === events.length - 1;
+      let idType: string = ev.type;
+      if (ev.type === 'optics.degrading') {
+        // Several lanes may open an episode in one poll: each is its own event.
+        const d = ev.data as { lane: number; direction: 'rx' | 'tx'; baselineDbm: number | null };
+        idType = `${ev.type}:${d.lane}:${d.direction}`;
+        d.baselineDbm = (await this.deps.optics?.baselineDbm(connectionId, d.lane, d.direction)) ?? null;
+      }
       const res = await this.deps.events.publish({
         type: ev.type,
         subject: connectionId,
-        id: monitoringEventId(c.record, state.ver, ev.type),
+        id: monitoringEventId(c.record, state.ver, idType),
         data: ev.data as never,
         state: this.deps.store.trackerWrite(connectionId, state, base, last),
       });
@@ -533,6 +554,21 @@ export class Monitor implements ConnectionWatch {
         'monitor: state not saved (Redis away); kept in memory',
       );
     }
+  }
+
+  /**
+   * The port's bounds for this poll. A failed poll carries no module thresholds, so the last ones
+   * seen stay; a reading's are the binding's own object, so an unchanged module costs a compare.
+   */
+  private judge(c: Tracked, r: PortPollResult): NonNullable<Tracked['judged']> {
+    const module = r.ok ? r.moduleThresholds : c.judged?.module;
+    const j = c.judged;
+    if (j && j.port === c.port && j.module === module) return j;
+    const resolved = resolveThresholds(c.port.thresholds, module);
+    c.judged = { module, port: c.port, resolved, trend: { thresholds: resolved.alarm } };
+    // The exported bounds follow: alerts compare each lane with the bounds it is judged by.
+    if (c.shown) c.shown.thresholds = false;
+    return c.judged;
   }
 
   /** Another replica moved this connection on: continue from its stored state. */
@@ -579,9 +615,9 @@ export class Monitor implements ConnectionWatch {
       setConnectionState(m, { ...labels, connection: c.record.connectionId }, observed);
       shown.state = observed;
     }
-    if (!shown.thresholds) {
-      // The bounds the verdict below uses, so alerts compare each port against its own thresholds.
-      setPortThresholds(m, labels, configLaneBounds(c.port.thresholds, c.port.lanes));
+    if (!shown.thresholds && c.judged) {
+      // The bounds the verdict uses, so alerts compare each lane against its own thresholds.
+      setPortThresholds(m, labels, thresholdLaneBounds(c.judged.resolved.bounds, c.port.lanes));
       shown.thresholds = true;
     }
     if (!r.ok) {

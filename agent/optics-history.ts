@@ -86,6 +86,15 @@ function parseBaseline(raw: string | null): OpticsBaseline | null {
   }
 }
 
+/** One connection's baseline alone (a warning event's `baselineDbm`); null when none was recorded. */
+export async function readBaseline(
+  redis: RedisClient,
+  keys: RedisKeys,
+  connectionId: string,
+): Promise<OpticsBaseline | null> {
+  return parseBaseline(await redis.get(keys.opticsBaseline(connectionId)));
+}
+
 /**
  * The baseline and hourly points of one connection, for the console's light chart and
  * `status`. Reads two keys; never writes.

@@ -1,10 +1,17 @@
-import type { PortConfig } from '../config/load.js';
+import type { Thresholds } from '../config/defaults.js';
 import type { LogLimiter } from '../core/log-limit.js';
 import type { RedisKeys } from '../core/redis-keys.js';
 import type { PortPollResult } from '../drivers/snmp/poll-result.js';
 import type { ConnectionRecord } from './connections.js';
 import type { EventOutbox } from './events/outbox.js';
-import { appendHour, HOUR_MS, HourAggregator, type HourBucket, writeBaseline } from './optics-history.js';
+import {
+  appendHour,
+  HOUR_MS,
+  HourAggregator,
+  type HourBucket,
+  readBaseline,
+  writeBaseline,
+} from './optics-history.js';
 import type { RedisClient } from './redis.js';
 import { type HourlyRx, judgeRxTrend, type TrendConfig } from './trend/forecast.js';
 import { rxLowAlarmDbm } from './trend/lane-bound.js';
@@ -42,7 +49,7 @@ export class OpticsWatch {
   /** Undefined when the poll needs no Redis work (the steady path), else the work to await. */
   observe(
     record: ConnectionRecord,
-    port: Pick<PortConfig, 'thresholds'>,
+    port: { readonly thresholds: Thresholds },
     r: PortPollResult,
     events: readonly StepEvent[],
     now: number,
@@ -61,6 +68,16 @@ export class OpticsWatch {
     return this.work(record, port, completed, done, t);
   }
 
+  /** The lane's recorded baseline for an event; null when there is none or Redis cannot say. */
+  async baselineDbm(connectionId: string, lane: number, dir: 'rx' | 'tx'): Promise<number | null> {
+    try {
+      const b = await readBaseline(this.deps.redis, this.deps.keys, connectionId);
+      return b?.[dir][lane - 1] ?? null;
+    } catch {
+      return null;
+    }
+  }
+
   /** The connection is no longer polled here: its partial hour goes. */
   forget(connectionId: string): void {
     this.hours.delete(connectionId);
@@ -68,7 +85,7 @@ export class OpticsWatch {
 
   private async work(
     record: ConnectionRecord,
-    port: Pick<PortConfig, 'thresholds'>,
+    port: { readonly thresholds: Thresholds },
     completed: StepEvent | undefined,
     done: HourBucket | undefined,
     now: number,
@@ -94,7 +111,7 @@ export class OpticsWatch {
 
   private async judge(
     record: ConnectionRecord,
-    port: Pick<PortConfig, 'thresholds'>,
+    port: { readonly thresholds: Thresholds },
     buckets: readonly HourBucket[],
     baselineRx: readonly (number | null)[] | null,
     now: number,

@@ -8,6 +8,14 @@ export interface Thresholds {
   tx: DbmRange;
 }
 
+/** A port's configured bounds: the alarm ranges, warning ranges where configured, and where they came from. */
+export interface PortThresholds extends Thresholds {
+  rxWarning?: DbmRange;
+  txWarning?: DbmRange;
+  /** `config` when any bound came from the file, `default` when all are CONTRACT §5's table. */
+  source: 'config' | 'default';
+}
+
 /**
  * Default optical thresholds (CONTRACT §5), per lane for multi-lane optics. They follow the
  * IEEE 802.3 receiver sensitivity / transmitter power budgets of each PMD.
@@ -61,6 +69,9 @@ export const DEFAULTS = Object.freeze({
   trendWindowHours: 24,
   trendForecastHours: 72,
   trendMinDropDb: 1.0,
+  // A lane leaves a warning episode only this far back inside its warning bounds: a lane that sits
+  // on a bound, give or take a reading's 0.1–0.2 dB noise, stays in one episode.
+  warningHysteresisDb: 0.5,
   // Polls without ifInErrors growth before construction.completed; 0 = no qualification.
   qualificationErrorFreePolls: 0,
   snmpVarbindsV2c: 50,

@@ -5,7 +5,7 @@ import { PORT_TYPE_FACTS, type PortType } from '../contract/port-types.js';
 import { ConfigError, type FieldIssue } from '../core/errors.js';
 import { registerSecret, Secret } from '../core/secret.js';
 import { formatPath, toFieldIssues } from '../core/zod-issues.js';
-import { type DbmRange, DEFAULT_THRESHOLDS, type Thresholds } from './defaults.js';
+import { type DbmRange, DEFAULT_THRESHOLDS, type PortThresholds } from './defaults.js';
 import { configSchema, httpPortSchema, type ParsedConfig, type ParsedDevice } from './schema.js';
 import { type PollShape, pollWaves, worstCasePollMs } from './timing.js';
 
@@ -32,7 +32,7 @@ export interface PortConfig {
   readonly speedMbps: number;
   readonly lanes: number;
   /** Effective thresholds: port override, then device, then monitoring.thresholds, then the defaults. */
-  readonly thresholds: Thresholds;
+  readonly thresholds: PortThresholds;
 }
 
 export interface DeviceConfig
@@ -210,17 +210,25 @@ function resolveDevice(d: ParsedDevice, index: number, cfg: ParsedConfig, r: Sec
     const portType = entry.portType ?? d.portType;
     const base = DEFAULT_THRESHOLDS[portType];
     const global = cfg.monitoring.thresholds?.[portType];
-    const pick = (k: 'rx' | 'tx'): DbmRange =>
-      ('thresholds' in entry ? entry.thresholds?.[k] : undefined) ??
-      deviceThresholds?.[k] ??
-      global?.[k] ??
-      base[k];
+    const configured = (k: 'rx' | 'tx' | 'rxWarning' | 'txWarning'): DbmRange | undefined =>
+      ('thresholds' in entry ? entry.thresholds?.[k] : undefined) ?? deviceThresholds?.[k] ?? global?.[k];
+    const rx = configured('rx');
+    const tx = configured('tx');
+    const rxWarning = configured('rxWarning');
+    const txWarning = configured('txWarning');
+    const thresholds: PortThresholds = {
+      rx: rx ?? base.rx,
+      tx: tx ?? base.tx,
+      ...(rxWarning ? { rxWarning } : {}),
+      ...(txWarning ? { txWarning } : {}),
+      source: rx || tx || rxWarning || txWarning ? 'config' : 'default',
+    };
     return {
       name: entry.name,
       portType,
       speedMbps: PORT_TYPE_FACTS[portType].speedMbps,
       lanes: PORT_TYPE_FACTS[portType].lanes,
-      thresholds: { rx: pick('rx'), tx: pick('tx') },
+      thresholds,
     };
   });
   const device: DeviceConfig = {

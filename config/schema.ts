@@ -24,9 +24,16 @@ const dbmRange = z
   .tuple([z.number().min(-60).max(20), z.number().min(-60).max(20)])
   .refine(([min, max]) => min < max, 'min must be below max');
 
+/**
+ * Alarm ranges (`rx`, `tx`: health) and, as an extension of CONTRACT §5, warning ranges
+ * (`rxWarning`, `txWarning`: a lane outside them but inside the alarm range is in a warning state)
+ * for optics whose module gives no thresholds of its own.
+ */
 export const thresholdOverrideSchema = z.strictObject({
   rx: dbmRange.optional(),
   tx: dbmRange.optional(),
+  rxWarning: dbmRange.optional(),
+  txWarning: dbmRange.optional(),
 });
 
 const sshBase = {
@@ -415,6 +422,16 @@ export const configSchema = z
               .max(24 * 365)
               .default(DEFAULTS.trendForecastHours),
             minDropDb: z.number().min(0).max(40).default(DEFAULTS.trendMinDropDb),
+          })
+          .prefault({}),
+        /**
+         * Warning episodes (`optics.degrading` cause `warning-threshold`): a lane opens one after
+         * `downPolls` polls in its warning band, and closes it after `upPolls` polls at least
+         * `hysteresisDb` back inside the warning bounds.
+         */
+        warnings: z
+          .strictObject({
+            hysteresisDb: z.number().min(0).max(10).default(DEFAULTS.warningHysteresisDb),
           })
           .prefault({}),
         /** Link qualification before `construction.completed` (CONTRACT §5). */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { eventSchema } from './events.js';
 import { OBSERVED_CONNECTION_STATES } from './lifecycle.js';
+import { LANE_STATES, laneThresholdsSchema, THRESHOLD_SOURCES } from './optics.js';
 
 /**
  * What the operator commands print with `--json` (CONTRACT §7): part of the outside surface, so
@@ -69,8 +70,26 @@ export const connectionViewSchema = z.strictObject({
         adminStatus: z.string(),
         operStatus: z.string(),
         lanes: z.array(
-          z.strictObject({ lane: z.number().int().min(1), rxDbm: nullableDbm, txDbm: nullableDbm }),
+          z.strictObject({
+            lane: z.number().int().min(1),
+            rxDbm: nullableDbm,
+            txDbm: nullableDbm,
+            /** Judged by `thresholds` (CONTRACT §5 "Module thresholds"); absent in states saved before. */
+            rxState: z.enum(LANE_STATES).optional(),
+            txState: z.enum(LANE_STATES).optional(),
+          }),
         ),
+        /** The bounds every lane was judged by, and whose they are: the module's, the config's or the defaults. */
+        thresholds: laneThresholdsSchema.optional(),
+        thresholdSource: z.enum(THRESHOLD_SOURCES).optional(),
+        /** The transceiver as the last discovery found it (ENTITY-MIB); absent when unknown. */
+        module: z
+          .strictObject({
+            vendor: z.string().nullable(),
+            part: z.string().nullable(),
+            serial: z.string().nullable(),
+          })
+          .optional(),
       }),
       z.strictObject({ ok: z.literal(false), at: z.iso.datetime(), reason: z.string() }),
     ])
@@ -105,3 +124,77 @@ export const connectionDetailSchema = connectionViewSchema.extend({
   eventsScanned: z.number().int().min(0),
 });
 export type ConnectionDetail = z.infer<typeof connectionDetailSchema>;
+
+const dbmPair = z.tuple([z.number(), z.number()]);
+
+/**
+ * `dcagent status --json` for one port: CONTRACT §7's fields, in its order, then the extensions
+ * of issue 15 (lane states and bounds, module, errors, baseline and trend, the verdict line).
+ */
+export const portStatusSchema = z.strictObject({
+  device: z.string(),
+  port: z.string(),
+  ifIndex: z.number().int(),
+  adminStatus: z.string(),
+  operStatus: z.string(),
+  lanes: z.array(
+    z.strictObject({
+      lane: z.number().int().min(1),
+      rxDbm: nullableDbm,
+      txDbm: nullableDbm,
+      rxState: z.enum(LANE_STATES),
+      txState: z.enum(LANE_STATES),
+      thresholds: laneThresholdsSchema,
+      thresholdSource: z.enum(THRESHOLD_SOURCES),
+      /** Rx/Tx at `construction.completed`; null where no baseline is recorded (or Redis was not read). */
+      baseline: z.strictObject({ rxDbm: nullableDbm, txDbm: nullableDbm }).nullable(),
+      /** Rx now minus the Rx baseline, in dB; null without both. */
+      rxDeltaDb: z.number().nullable(),
+      /** The hourly Rx history's robust slope; null with too little history. `hoursToAlarm` null: not heading to the alarm bound. */
+      trend: z
+        .strictObject({ slopeDbPerDay: z.number(), hoursToAlarm: z.number().min(0).nullable() })
+        .nullable(),
+    }),
+  ),
+  rxDbm: z.array(nullableDbm),
+  txDbm: z.array(nullableDbm),
+  /** The alarm ranges health is judged by (the module's where it gives them). */
+  thresholds: z.strictObject({ rx: dbmPair, tx: dbmPair }),
+  healthy: z.boolean(),
+  reasons: z.array(z.string()),
+  thresholdSource: z.enum(THRESHOLD_SOURCES),
+  module: z
+    .strictObject({
+      vendor: z.string().nullable(),
+      part: z.string().nullable(),
+      serial: z.string().nullable(),
+    })
+    .nullable(),
+  /** IF-MIB ifInErrors (HC where the device has it) at the read; null when not answered. */
+  inErrors: z.number().int().min(0).nullable(),
+  /** The tracked connection on the port, when Redis was read and one is. */
+  connectionId: z.string().nullable(),
+  /** What an engineer does next, in one line (docs/runbook.md "Reading status"). */
+  verdict: z.string(),
+});
+export type PortStatus = z.infer<typeof portStatusSchema>;
+
+/** `dcagent status --device D --json` (no `--port`): every inventory port of the device. */
+export const deviceStatusSchema = z.strictObject({
+  device: z.string(),
+  /** Why baselines and trends are missing, when Redis could not be read; null when it was. */
+  historyError: z.string().nullable(),
+  ports: z.array(
+    z.union([
+      portStatusSchema,
+      z.strictObject({
+        device: z.string(),
+        port: z.string(),
+        ok: z.literal(false),
+        reason: z.string(),
+        message: z.string(),
+      }),
+    ]),
+  ),
+});
+export type DeviceStatus = z.infer<typeof deviceStatusSchema>;

@@ -2,8 +2,10 @@ import { z } from 'zod';
 import {
   connectionDetailSchema,
   connectionViewSchema,
+  deviceStatusSchema,
   jobDetailSchema,
   jobViewSchema,
+  portStatusSchema,
 } from './cli-output.js';
 import { EVENT_DATA_SCHEMAS, eventSchema } from './events.js';
 import { JOB_SCHEMAS } from './jobs.js';
@@ -33,6 +35,14 @@ export function contractJsonSchemas(): Record<string, unknown> {
   out['cli.connection.schema.json'] = gen(
     connectionDetailSchema,
     'output of dcagent connections show C --json',
+  );
+  out['cli.status.schema.json'] = gen(
+    portStatusSchema,
+    'output of dcagent status --device D --port P --json',
+  );
+  out['cli.device-status.schema.json'] = gen(
+    deviceStatusSchema,
+    'output of dcagent status --device D --json (every port of the device)',
   );
   for (const [type, schema] of Object.entries(EVENT_DATA_SCHEMAS)) {
     out[`event-data.${type}.schema.json`] = gen(schema, `data of ${type}`);

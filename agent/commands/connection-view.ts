@@ -1,4 +1,5 @@
 import type { ConnectionDetail, ConnectionView } from '../../contract/cli-output.js';
+import type { Bounds, LaneThresholds } from '../../contract/optics.js';
 import type { AuditRecord, IntentRecord } from '../../jobs/ports.js';
 import { age, cell, table } from '../command-line/table.js';
 import type { TrackedConnection } from '../connections.js';
@@ -50,7 +51,16 @@ export function connectionView(
             at: iso(poll.at),
             adminStatus: poll.adminStatus,
             operStatus: poll.operStatus,
-            lanes: poll.lanes.map((l, i) => ({ lane: i + 1, rxDbm: l.rxDbm, txDbm: l.txDbm })),
+            lanes: poll.lanes.map((l, i) => ({
+              lane: i + 1,
+              rxDbm: l.rxDbm,
+              txDbm: l.txDbm,
+              ...(l.rxState ? { rxState: l.rxState } : {}),
+              ...(l.txState ? { txState: l.txState } : {}),
+            })),
+            ...(poll.thresholds ? { thresholds: poll.thresholds } : {}),
+            ...(poll.thresholdSource ? { thresholdSource: poll.thresholdSource } : {}),
+            ...(poll.module ? { module: poll.module } : {}),
           }
         : { ok: false, at: iso(poll.at), reason: poll.reason },
     lastAudit: audit
@@ -119,6 +129,20 @@ export function connectionsTable(views: readonly ConnectionView[], now = Date.no
 
 const show = (value: unknown) => JSON.stringify(value);
 
+/** `FINISAR FTLX1471D3BCL serial N7AB12C`, with `?` for what the module does not say. */
+export function moduleText(m: { vendor: string | null; part: string | null; serial: string | null }): string {
+  return `${m.vendor ?? '?'} ${m.part ?? '?'} serial ${m.serial ?? '?'}`;
+}
+
+const bound = (v: number | null) => (v === null ? '-' : String(v));
+
+/** `rx alarm -14.4..0.5 warn -12.4..-1 dBm; tx …`: the bounds in the order they are crossed. */
+export function boundsText(t: LaneThresholds): string {
+  const side = (b: Bounds) =>
+    `alarm ${bound(b.lowAlarm)}..${bound(b.highAlarm)} warn ${bound(b.lowWarning)}..${bound(b.highWarning)}`;
+  return `rx ${side(t.rx)}; tx ${side(t.tx)} dBm`;
+}
+
 /** `connections show`: one field per line, the lanes and drifts as small tables, then the events. */
 export function connectionDetailText(d: ConnectionDetail, now = Date.now()): string {
   const lines = [
@@ -139,11 +163,14 @@ export function connectionDetailText(d: ConnectionDetail, now = Date.now()): str
   else if (!p.ok) lines.push(`last poll   ${p.at} (${age(p.at, now)} ago): failed, ${p.reason}`);
   else {
     lines.push(`last poll   ${p.at} (${age(p.at, now)} ago): admin ${p.adminStatus}, oper ${p.operStatus}`);
+    if (p.module) lines.push(`module      ${moduleText(p.module)}`);
     const lanes = table(
-      ['LANE', 'RX DBM', 'TX DBM'],
-      p.lanes.map((l) => [String(l.lane), dbm(l.rxDbm), dbm(l.txDbm)]),
+      ['LANE', 'RX DBM', 'RX STATE', 'TX DBM', 'TX STATE'],
+      p.lanes.map((l) => [String(l.lane), dbm(l.rxDbm), l.rxState ?? '-', dbm(l.txDbm), l.txState ?? '-']),
     );
     lines.push(...lanes.split('\n').map((l) => `            ${l}`));
+    if (p.thresholds)
+      lines.push(`thresholds  ${boundsText(p.thresholds)} (${p.thresholdSource ?? 'unknown'})`);
   }
   const a = d.lastAudit;
   if (!a) lines.push('last audit  none yet');

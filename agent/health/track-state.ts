@@ -1,7 +1,16 @@
 import { z } from 'zod';
 import { IF_STATUSES, type IfStatus } from '../../contract/events.js';
 import type { ObservedConnectionState } from '../../contract/lifecycle.js';
+import {
+  LANE_STATES,
+  type LaneThresholds,
+  laneThresholdsSchema,
+  THRESHOLD_SOURCES,
+  type ThresholdSource,
+} from '../../contract/optics.js';
+import { laneState } from './lane-state.js';
 import { qualificationStateSchema } from './qualification.js';
+import { warningsSchema } from './warning-episodes.js';
 
 /**
  * One port's monitoring state (agent/health/tracker.ts steps it): plain JSON with a zod schema,
@@ -18,6 +27,8 @@ export interface TrackerConfig {
   };
   /** Error-free polls `construction.completed` also needs (agent/health/qualification.ts); 0 or absent = off. */
   readonly qualification?: { readonly errorFreePolls: number };
+  /** Warning episodes' hysteresis (agent/health/warning-episodes.ts); absent, 0.5 dB. */
+  readonly warnings?: { readonly hysteresisDb: number };
 }
 
 export type Availability = 'available' | 'unavailable' | 'unknown';
@@ -66,14 +77,36 @@ const lastPollSchema = z.discriminatedUnion('ok', [
     at: z.number(),
     adminStatus: z.enum(IF_STATUSES),
     operStatus: z.enum(IF_STATUSES),
-    lanes: z.array(z.strictObject({ rxDbm: z.number().nullable(), txDbm: z.number().nullable() })).max(16),
+    lanes: z
+      .array(
+        z.strictObject({
+          rxDbm: z.number().nullable(),
+          txDbm: z.number().nullable(),
+          rxState: z.enum(LANE_STATES).optional(),
+          txState: z.enum(LANE_STATES).optional(),
+        }),
+      )
+      .max(16),
+    /** The bounds the lanes were judged by, and whose they are (absent in states saved before). */
+    thresholds: laneThresholdsSchema.optional(),
+    thresholdSource: z.enum(THRESHOLD_SOURCES).optional(),
+    module: z
+      .strictObject({
+        vendor: z.string().nullable(),
+        part: z.string().nullable(),
+        serial: z.string().nullable(),
+      })
+      .optional(),
   }),
   z.strictObject({ ok: z.literal(false), at: z.number(), reason: z.enum(FAILURE_REASONS) }),
 ]);
 export type LastPoll = z.infer<typeof lastPollSchema>;
 const MAX_LANES_KEPT = 16;
 
-/** A poll result (drivers/snmp's PortPollResult fits) as the state keeps it. */
+/**
+ * A poll result (drivers/snmp's PortPollResult fits) as the state keeps it; with the bounds it was
+ * judged by, each lane gets its state (agent/health/lane-state.ts).
+ */
 export function lastPollOf(
   r:
     | {
@@ -82,12 +115,35 @@ export function lastPollOf(
         adminStatus: IfStatus;
         operStatus: IfStatus;
         lanes: readonly { rxDbm: number | null; txDbm: number | null }[];
+        opticsRead?: boolean;
+        module?: { vendor: string | null; part: string | null; serial: string | null };
       }
     | { ok: false; at: number; reason: FailureReason },
+  judged?: { readonly bounds: LaneThresholds; readonly source: ThresholdSource },
 ): LastPoll {
   if (!r.ok) return { ok: false, at: r.at, reason: r.reason };
-  const lanes = r.lanes.slice(0, MAX_LANES_KEPT).map((l) => ({ rxDbm: l.rxDbm, txDbm: l.txDbm }));
-  return { ok: true, at: r.at, adminStatus: r.adminStatus, operStatus: r.operStatus, lanes };
+  const judge = judged && r.opticsRead !== false ? judged : undefined;
+  const lanes = r.lanes.slice(0, MAX_LANES_KEPT).map((l) =>
+    judge
+      ? {
+          rxDbm: l.rxDbm,
+          txDbm: l.txDbm,
+          rxState: laneState(l.rxDbm, judge.bounds.rx),
+          txState: laneState(l.txDbm, judge.bounds.tx),
+        }
+      : { rxDbm: l.rxDbm, txDbm: l.txDbm },
+  );
+  return {
+    ok: true,
+    at: r.at,
+    adminStatus: r.adminStatus,
+    operStatus: r.operStatus,
+    lanes,
+    ...(judge ? { thresholds: judge.bounds, thresholdSource: judge.source } : {}),
+    ...(r.module
+      ? { module: { vendor: r.module.vendor, part: r.module.part, serial: r.module.serial } }
+      : {}),
+  };
 }
 
 export const portTrackStateSchema = z.strictObject({
@@ -129,6 +185,8 @@ export const portTrackStateSchema = z.strictObject({
   lastPoll: lastPollSchema.optional(),
   /** The ifInErrors run of a port under construction with qualification on; gone once completed. */
   qualification: qualificationStateSchema.optional(),
+  /** Lanes with a warning episode open or starting; absent when there are none. */
+  warnings: warningsSchema.optional(),
 });
 export type PortTrackState = z.infer<typeof portTrackStateSchema>;
 
@@ -167,6 +225,7 @@ export function initialState(device: string, port: string, seed: SeedOptions = {
 /** A copy sharing nothing mutable with `s`. */
 export function copyState(s: PortTrackState): PortTrackState {
   const m = s.monitoringDamping;
+  // `warnings` is replaced, never changed in place (stepWarnings), so it is shared as it is.
   return { ...s, flaps: [...s.flaps], monitoringDamping: { ...m, flips: [...m.flips] } };
 }
 

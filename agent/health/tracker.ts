@@ -1,5 +1,6 @@
 import type { Thresholds } from '../../config/defaults.js';
 import type { EventData, IfStatus } from '../../contract/events.js';
+import type { LaneThresholds } from '../../contract/optics.js';
 import { evaluateHealth, type HealthReason, primaryReason } from './evaluate.js';
 import { errorEvidence, noteErrors, qualified, sameQualification } from './qualification.js';
 import {
@@ -9,6 +10,7 @@ import {
   type PortTrackState,
   type TrackerConfig,
 } from './track-state.js';
+import { type DegradingData, sameWarnings, stepWarnings } from './warning-episodes.js';
 
 /**
  * The monitoring state machine of CONTRACT §5, per port. `step` is a pure function of (state,
@@ -48,7 +50,8 @@ export type TrackerEvent =
   | { readonly type: 'construction.completed'; readonly data: EventData<'construction.completed'> }
   | { readonly type: 'availability.changed'; readonly data: EventData<'availability.changed'> }
   | { readonly type: 'monitoring.degraded'; readonly data: EventData<'monitoring.degraded'> }
-  | { readonly type: 'monitoring.restored'; readonly data: EventData<'monitoring.restored'> };
+  | { readonly type: 'monitoring.restored'; readonly data: EventData<'monitoring.restored'> }
+  | { readonly type: 'optics.degrading'; readonly data: DegradingData };
 
 /** A poll result as the tracker needs it (drivers/snmp/poller's PortPollResult fits). */
 export type Observation =
@@ -76,16 +79,21 @@ export interface StepResult {
   readonly events: TrackerEvent[];
 }
 
-/** Pure: one poll result applied to one port's state. */
+/**
+ * Pure: one poll result applied to one port's state. `bounds` are the lanes' full bounds (alarm and
+ * warning, agent/health/lane-state.ts); without them no warning episodes are kept.
+ */
 export function step(
   prev: PortTrackState,
   obs: Observation,
   thresholds: Thresholds,
   now: number,
   cfg: TrackerConfig,
+  bounds?: LaneThresholds,
 ): StepResult {
   const state = copyState(prev);
   const events = [...advance(state, obs, thresholds, now, cfg)];
+  if (bounds) warn(state, obs, bounds, cfg, events);
   // Nothing moved (a steady port: its streaks stop at the lines they are compared with): the same
   // state, same version, so the monitor has nothing to write. The version counts changes, not polls.
   if (events.length === 0 && sameState(state, prev)) return { state: prev, events };
@@ -124,8 +132,32 @@ export function sameState(a: PortTrackState, b: PortTrackState): boolean {
     ma.reportedDegraded === mb.reportedDegraded &&
     a.device === b.device &&
     a.port === b.port &&
-    sameQualification(a.qualification, b.qualification)
+    sameQualification(a.qualification, b.qualification) &&
+    sameWarnings(a.warnings, b.warnings)
   );
+}
+
+/**
+ * Warning episodes, on an available port's light only: a port that is admin down, under
+ * construction (no light yet is normal there), failing its polls or not read for optics says
+ * nothing about its module's warning bands, and its episodes stay as they were.
+ */
+function warn(
+  s: PortTrackState,
+  obs: Observation,
+  bounds: LaneThresholds,
+  cfg: TrackerConfig,
+  events: TrackerEvent[],
+): void {
+  if (!obs.ok || !obs.opticsRead || obs.adminStatus !== 'up' || s.underConstruction) return;
+  const { entries, opened } = stepWarnings(s.warnings, obs.lanes, bounds, s, {
+    upPolls: cfg.upPolls,
+    downPolls: cfg.downPolls,
+    hysteresisDb: cfg.warnings?.hysteresisDb ?? 0.5,
+  });
+  if (entries === undefined) delete s.warnings;
+  else if (entries !== s.warnings) s.warnings = [...entries];
+  for (const data of opened) events.push({ type: 'optics.degrading', data });
 }
 
 const NO_EVENTS: readonly TrackerEvent[] = Object.freeze([]);

@@ -1,10 +1,10 @@
-import type { PortConfig } from '../../config/load.js';
+import type { Thresholds } from '../../config/defaults.js';
 
 /**
  * The low-alarm Rx bound a lane's trend is forecast against: the one the monitor judges the lane
- * with. Today that is the port's effective thresholds (port, device, `monitoring.thresholds`,
- * defaults), the same for every lane; the one place to change when lanes get bounds of their own.
+ * with (the module's own where it gives one, else the config's or the defaults:
+ * agent/health/lane-state.ts), the same for every lane of a port.
  */
-export function rxLowAlarmDbm(port: Pick<PortConfig, 'thresholds'>, _lane: number): number | null {
+export function rxLowAlarmDbm(port: { readonly thresholds: Thresholds }, _lane: number): number | null {
   return port.thresholds.rx[0];
 }

@@ -449,6 +449,8 @@ export class DevicePoller {
       // Set, not spread from a temporary object: this runs for every port of every poll.
       if (readsOptics) reading.opticPresent = s.binding !== undefined;
       if (opticsChange) reading.opticsChange = opticsChange;
+      const module = readsOptics ? this.#modules.identity(s.name) : undefined;
+      if (module) reading.module = module;
       if (s.errorsAt !== undefined) reading.inErrors = counter32(vbs[s.errorsAt]);
       if (restarted) reading.countersReset = true;
       out.push(reading);

@@ -51,6 +51,11 @@ export class ModuleWatch {
     }
   }
 
+  /** The port's transceiver as the last discovery found it; undefined for none or before discovery. */
+  identity(port: string): ModuleInfo | undefined {
+    return this.#modules.get(port) ?? undefined;
+  }
+
   /** The port's pending change, once. */
   take(port: string): OpticsChange | undefined {
     const change = this.#changes.get(port);

@@ -46,6 +46,8 @@ export interface PortReading {
    * give is null.
    */
   readonly moduleThresholds?: LaneThresholds;
+  /** The port's transceiver as the last discovery found it (ENTITY-MIB); absent when optics are not read or none was found. */
+  readonly module?: ModuleInfo;
   /** Set on the first poll after a rediscovery found this port's transceiver inserted, removed or replaced. */
   readonly opticsChange?: OpticsChange;
   /** IF-MIB ifInErrors, only for ports the poll was asked to count errors on; null when unanswered. */

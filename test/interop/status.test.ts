@@ -4,11 +4,16 @@
 // The test runs dist/. It rebuilds dist/ (tsc -p tsconfig.build.json) in beforeAll when any
 // source file is newer than the built CLI, so a stale build cannot make it pass or fail.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ConnectionStore } from '../../agent/connections.js';
+import { writeBaseline } from '../../agent/optics-history.js';
 import { DEFAULT_THRESHOLDS } from '../../config/defaults.js';
+import { deviceStatusSchema, portStatusSchema } from '../../contract/cli-output.js';
+import { RedisKeys } from '../../core/redis-keys.js';
 import { FIXTURE_DEVICES, type FixtureDevice, fixtureDevice, snmpset } from '../fakes/snmp-fixtures.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -17,6 +22,8 @@ const BUILT = resolve(ROOT, 'dist/agent/commands/main.js');
 const SOURCES = ['agent', 'drivers', 'config', 'core', 'contract', 'jobs', 'lab'];
 
 const snmp = inject('peers').snmp;
+const redisUrl = inject('peers').redis.url;
+const PREFIX = `status-${process.pid}`;
 let dir: string;
 let configPath: string;
 const env: NodeJS.ProcessEnv = { ...process.env, STATUS_TEST_NC_PASS: 'not-used-by-status' };
@@ -125,7 +132,10 @@ beforeAll(async () => {
       '    optics: h3c',
     ].join('\n'),
   ];
-  writeFileSync(configPath, `monitoring: { intervalSeconds: 10 }\ndevices:\n${devices.join('\n')}\n`);
+  writeFileSync(
+    configPath,
+    `redis: { url: "${redisUrl}", prefix: ${PREFIX} }\nmonitoring: { intervalSeconds: 10 }\ndevices:\n${devices.join('\n')}\n`,
+  );
   for (const d of FIXTURE_DEVICES) for (const m of d.moves) await snmpset(snmp, d.community, m.lit);
 });
 
@@ -157,20 +167,30 @@ describe.each(FIXTURE_DEVICES.flatMap((d) => d.moves.map((m) => [d.optics, m.por
         'thresholds',
         'healthy',
         'reasons',
+        // Extensions (issue 15 §6), after the contract's fields.
+        'thresholdSource',
+        'module',
+        'inErrors',
+        'connectionId',
+        'verdict',
       ]);
-      expect(doc).toEqual({
+      expect(portStatusSchema.safeParse(doc).error).toBeUndefined();
+      expect(doc).toMatchObject({
         device: deviceId(device),
         port: move.port,
         ifIndex: expect.any(Number),
         adminStatus: 'up',
         operStatus: 'up',
-        lanes: move.litLanes,
+        lanes: move.litLanes.map((l) => ({ ...l, rxState: 'ok', txState: 'ok' })),
         rxDbm: move.litLanes.map((l) => l.rxDbm),
         txDbm: move.litLanes.map((l) => l.txDbm),
-        thresholds: { rx: [...thresholds.rx], tx: [...thresholds.tx] },
         healthy: true,
         reasons: [],
+        inErrors: null, // the fixtures have no ifInErrors
+        verdict: 'healthy: nothing to do',
       });
+      if (doc.thresholdSource === 'default')
+        expect(doc.thresholds).toEqual({ rx: [...thresholds.rx], tx: [...thresholds.tx] });
     });
 
     it('human form is a short table with the same numbers', () => {
@@ -180,10 +200,10 @@ describe.each(FIXTURE_DEVICES.flatMap((d) => d.moves.map((m) => [d.optics, m.por
       expect(r.stdout).toContain('admin up, oper up');
       for (const l of move.litLanes) {
         expect(r.stdout).toMatch(
-          new RegExp(`\\n\\s+${l.lane}\\s+${l.rxDbm!.toFixed(2)}\\s+${l.txDbm!.toFixed(2)}\\n`),
+          new RegExp(`\\n\\s+${l.lane}\\s+${l.rxDbm!.toFixed(2)}\\s+ok\\s+${l.txDbm!.toFixed(2)}\\s+ok\\s`),
         );
       }
-      expect(r.stdout).toContain('verdict: healthy');
+      expect(r.stdout).toContain('verdict: healthy: nothing to do');
     });
   },
 );
@@ -201,14 +221,14 @@ describe('dcagent status: unhealthy, missing readings, other devices', () => {
       reasons: ['rx-low', 'tx-low'],
     });
     const human = runStatus(['--device', 'sw-h3c', '--port', 'Ten-GigabitEthernet1/0/2']);
-    expect(human.stdout).toMatch(/1\s+n\/a\s+n\/a/);
-    expect(human.stdout).toContain('verdict: UNHEALTHY (rx-low, tx-low)');
+    expect(human.stdout).toMatch(/1\s+n\/a\s+low-alarm\s+n\/a\s+low-alarm/);
+    expect(human.stdout).toContain('health: UNHEALTHY (rx-low, tx-low)');
   });
 
   it('the recorded cisco_16_switch: Fa3/0/1 by its hex ifName, status only', () => {
     const r = runStatus(['--device', 'sw-cisco16', '--port', 'Fa3/0/1', '--json']);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual({
+    expect(JSON.parse(r.stdout)).toMatchObject({
       device: 'sw-cisco16',
       port: 'Fa3/0/1',
       ifIndex: 11001,
@@ -220,6 +240,9 @@ describe('dcagent status: unhealthy, missing readings, other devices', () => {
       thresholds: { rx: [-19, -3], tx: [-11, -3] },
       healthy: false,
       reasons: ['oper-down'],
+      thresholdSource: 'default',
+      module: null,
+      verdict: 'link down (optics not read on this device): check the patch and the customer side',
     });
   });
 
@@ -227,6 +250,72 @@ describe('dcagent status: unhealthy, missing readings, other devices', () => {
     const r = runStatus(['--device', 'sw-v3', '--port', 'Ten-GigabitEthernet1/0/2', '--json']);
     expect(r.stderr).toBe('');
     expect(JSON.parse(r.stdout)).toMatchObject({ ifIndex: 42002, adminStatus: 'up', operStatus: 'up' });
+  });
+});
+
+describe('dcagent status --device D: every port, with baseline and trend from Redis', () => {
+  it('prints every inventory port of the device, judged, with the tracked connection’s baseline and delta', async () => {
+    const d = FIXTURE_DEVICES[0]!;
+    const move = d.moves[0]!;
+    const id = deviceId(d);
+    const redis = new Redis(redisUrl);
+    const keys = new RedisKeys(PREFIX, 'events');
+    try {
+      await new ConnectionStore(redis, keys).add(
+        {
+          connectionId: 'hc-status1',
+          device: id,
+          port: move.port,
+          portType: d.ports.find((p) => p.name === move.port)!.portType,
+        },
+        new Date(),
+      );
+      const lit = move.litLanes;
+      // A baseline 2 dB above today's light: the delta must read -2.00 on every lit lane.
+      await writeBaseline(redis, keys, 'hc-status1', {
+        rx: lit.map((l) => (l.rxDbm === null ? null : l.rxDbm + 2)),
+        tx: lit.map((l) => l.txDbm),
+        at: Date.now(),
+      });
+    } finally {
+      redis.disconnect();
+    }
+    const r = runStatus(['--device', id, '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const doc = deviceStatusSchema.parse(JSON.parse(r.stdout));
+    expect(doc.historyError).toBeNull();
+    expect(doc.ports.map((p) => p.port)).toEqual(d.ports.map((p) => p.name));
+    const one = doc.ports.find((p) => p.port === move.port);
+    expect(one).toMatchObject({ connectionId: 'hc-status1', healthy: true });
+    for (const lane of (one as { lanes: { rxDeltaDb: number | null; rxDbm: number | null }[] }).lanes)
+      if (lane.rxDbm !== null) expect(lane.rxDeltaDb).toBeCloseTo(-2, 2);
+    const human = runStatus(['--device', id]);
+    expect(human.code).toBe(0);
+    for (const p of d.ports) expect(human.stdout).toContain(`${id} ${p.name} (ifIndex `);
+    expect(human.stdout).toContain('connection hc-status1');
+    expect(human.stdout).toMatch(/rx baseline +rx delta +rx trend/);
+    expect(human.stdout).toMatch(/-2\.00/);
+  });
+
+  it('Redis away: the live reading is still printed, and says why baselines are missing', () => {
+    const d = FIXTURE_DEVICES[0]!;
+    const cfg = join(dir, 'no-redis.yaml');
+    const text = readFileSync(configPath, 'utf8').replace(redisUrl, 'redis://127.0.0.1:1');
+    writeFileSync(cfg, text);
+    const r = spawnSync(
+      process.execPath,
+      [BIN, 'status', '--config', cfg, '--device', deviceId(d), '--json'],
+      {
+        env,
+        encoding: 'utf8',
+        timeout: 30_000,
+      },
+    );
+    expect(r.status).toBe(0);
+    const doc = deviceStatusSchema.parse(JSON.parse(r.stdout));
+    expect(doc.historyError).toMatch(/127\.0\.0\.1:1/);
+    expect(doc.ports.length).toBe(d.ports.length);
   });
 });
 
@@ -265,9 +354,9 @@ describe('dcagent status: exit codes', () => {
   });
 
   it('2 for bad usage or bad config', () => {
-    const missing = runStatus(['--device', 'sw-h3c']);
+    const missing = runStatus(['--port', 'x']);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toMatch(/--port <name> is required/);
+    expect(missing.stderr).toMatch(/--device <id> is required/);
     const unknownFlag = runStatus(['--device', 'sw-h3c', '--port', 'x', '--bogus']);
     expect(unknownFlag.code).toBe(2);
     const r = spawnSync(

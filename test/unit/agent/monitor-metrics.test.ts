@@ -36,7 +36,7 @@ const record = {
   since: new Date(0).toISOString(),
 };
 
-function reading(rx: (number | null)[]): PortPollResult {
+function reading(rx: (number | null)[]): Extract<PortPollResult, { ok: true }> {
   const lanes = rx.map((r, i) => ({ lane: i + 1, rxDbm: r, txDbm: 1 }));
   return {
     ok: true,
@@ -56,10 +56,11 @@ function reading(rx: (number | null)[]): PortPollResult {
 
 function setup(o: { tracker?: unknown; clock?: () => number } = {}) {
   const metrics = createMetrics();
+  const published: { type: string; id: string; data: unknown }[] = [];
   let mine = new Set(['sw1']);
   let rows = [{ record, tracker: o.tracker }];
   let version = 1;
-  let result = reading([-3, -3, null, -3]);
+  let result: PortPollResult = reading([-3, -3, null, -3]);
   const deps: MonitorDeps = {
     cfg,
     metrics,
@@ -74,7 +75,13 @@ function setup(o: { tracker?: unknown; clock?: () => number } = {}) {
       remove: async () => {},
     } as never,
     leases: { claim: async () => mine, releaseAll: async () => {} } as never,
-    events: { publish: async () => ({}) as never, depth: () => 0 },
+    events: {
+      publish: async (e: { type: string; id: string; data: unknown }) => {
+        published.push(e);
+        return {} as never;
+      },
+      depth: () => 0,
+    } as never,
     clock:
       o.clock ??
       (() => {
@@ -87,6 +94,7 @@ function setup(o: { tracker?: unknown; clock?: () => number } = {}) {
   return {
     monitor,
     text,
+    published,
     handOver: () => {
       mine = new Set();
     },
@@ -109,6 +117,33 @@ async function round(monitor: Monitor): Promise<void> {
 }
 
 describe('monitor metrics', () => {
+  it("a module's own thresholds judge the lanes, are exported as the port's bounds, and a warning band opens one optics.degrading per lane", async () => {
+    const t = setup({ tracker: initialState('sw1', '100GE1/0/5', { availability: 'available' }) });
+    const moduleThresholds = {
+      rx: { lowAlarm: -13, lowWarning: -10, highWarning: 3, highAlarm: 5 },
+      tx: { lowAlarm: -6, lowWarning: -4, highWarning: 3, highAlarm: 5 },
+    };
+    // -11 dBm is below the 100GBASE-LR4 default (-10.6) but inside this module's alarm bound.
+    t.set({ ...reading([-11, -11, -3, -3]), moduleThresholds });
+    for (let i = 0; i < 4; i++) await round(t.monitor);
+    const body = await t.text();
+    expect(body).toMatch(/dcagent_port_rx_threshold_dbm\{[^}]*lane="1",bound="low-alarm"\} -13/);
+    expect(body).toMatch(/dcagent_port_rx_threshold_dbm\{[^}]*lane="1",bound="low-warning"\} -10/);
+    expect(body).toMatch(/dcagent_port_healthy\{[^}]*\} 1/);
+    const degrading = t.published.filter((e) => e.type === 'optics.degrading');
+    expect(degrading.map((e) => e.data)).toEqual([
+      expect.objectContaining({ lane: 1, direction: 'rx', cause: 'warning-threshold', dbm: -11 }),
+      expect.objectContaining({ lane: 2, direction: 'rx', cause: 'warning-threshold', dbm: -11 }),
+    ]);
+    expect(new Set(degrading.map((e) => e.id)).size).toBe(2);
+    expect(t.published.map((e) => e.type)).not.toContain('availability.changed');
+    // Without the module's bounds the same light is an outage: the default alarm bound is -10.6.
+    const u = setup({ tracker: initialState('sw1', '100GE1/0/5', { availability: 'available' }) });
+    u.set(reading([-11, -11, -3, -3]));
+    for (let i = 0; i < 3; i++) await round(u.monitor);
+    expect(u.published.map((e) => e.type)).toContain('availability.changed');
+  });
+
   it('a poll sets state, per-lane bounds, optic presence and dark lanes; a dark lane has no Rx sample', async () => {
     const t = setup();
     await round(t.monitor);

@@ -43,7 +43,11 @@ describe('config loader', () => {
     expect(pw?.reveal()).toBe('example-only-sw01-password');
     expect(JSON.stringify(cfg)).not.toContain('example-only-sw01-password');
     expect(cfg.devices[1]?.ports[1]?.thresholds.rx).toEqual([-9.0, 4.5]);
-    expect(cfg.devices[1]?.ports[0]?.thresholds).toEqual({ rx: [-10.6, 4.5], tx: [-4.3, 4.5] });
+    expect(cfg.devices[1]?.ports[0]?.thresholds).toEqual({
+      rx: [-10.6, 4.5],
+      tx: [-4.3, 4.5],
+      source: 'default',
+    });
     expect(cfg.devices[1]?.snmp.version).toBe('3');
   });
 
@@ -173,17 +177,24 @@ describe('config loader', () => {
             thresholds: { rx: [-12, 0] },
             ports: [
               'a',
-              { name: 'b', thresholds: { rx: [-11, 0.2] } },
+              { name: 'b', thresholds: { rx: [-11, 0.2], rxWarning: [-9, -1] } },
               { name: 'c', portType: '100GBASE-LR4' },
             ],
           }),
+          device({ id: 'sw2', portType: '100GBASE-LR4', ports: ['d'] }),
         ],
       },
       { env },
     );
     const [a, b, c] = cfg.devices[0]?.ports ?? [];
-    expect(a?.thresholds).toEqual({ rx: [-12, 0], tx: [-7, 0] });
-    expect(b?.thresholds).toEqual({ rx: [-11, 0.2], tx: [-7, 0] });
+    expect(a?.thresholds).toEqual({ rx: [-12, 0], tx: [-7, 0], source: 'config' });
+    expect(b?.thresholds).toEqual({ rx: [-11, 0.2], tx: [-7, 0], rxWarning: [-9, -1], source: 'config' });
+    // Nothing in the file for this port type: CONTRACT §5's table, and it says so.
+    expect(cfg.devices[1]?.ports[0]?.thresholds).toEqual({
+      rx: [-10.6, 4.5],
+      tx: [-4.3, 4.5],
+      source: 'default',
+    });
     expect(c).toMatchObject({
       portType: '100GBASE-LR4',
       lanes: 4,

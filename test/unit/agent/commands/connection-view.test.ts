@@ -43,13 +43,23 @@ function polledState() {
   const s = initialState('sw1', 'XGE1/0/1');
   s.reported = 'available';
   s.actual = 'available';
-  s.lastPoll = lastPollOf({
-    ok: true,
-    at: T0 + 60_000,
-    adminStatus: 'up',
-    operStatus: 'up',
-    lanes: [{ rxDbm: -2.5, txDbm: null }],
-  });
+  s.lastPoll = lastPollOf(
+    {
+      ok: true,
+      at: T0 + 60_000,
+      adminStatus: 'up',
+      operStatus: 'up',
+      lanes: [{ rxDbm: -2.5, txDbm: null }],
+      module: { vendor: 'FINISAR CORP.', part: 'FTLX1471D3BCL', serial: 'N7AB12C' },
+    },
+    {
+      bounds: {
+        rx: { lowAlarm: -16, lowWarning: -14, highWarning: -3, highAlarm: 2 },
+        tx: { lowAlarm: -9, lowWarning: -7, highWarning: 0, highAlarm: 1 },
+      },
+      source: 'module',
+    },
+  );
   return JSON.parse(JSON.stringify(s)) as unknown;
 }
 
@@ -151,7 +161,9 @@ describe('connection views (dcagent connections)', () => {
     expect(connectionDetailSchema.parse(detail)).toEqual(detail);
     const text = connectionDetailText(detail, T0 + 70_000);
     expect(text).toContain(`last poll   ${at(60)} (10s ago): admin up, oper up`);
-    expect(text).toMatch(/LANE +RX DBM +TX DBM\n +1 +-2\.50 +—/);
+    expect(text).toMatch(/LANE +RX DBM +RX STATE +TX DBM +TX STATE\n +1 +-2\.50 +high-warning +— +low-alarm/);
+    expect(text).toContain('module      FINISAR CORP. FTLX1471D3BCL serial N7AB12C');
+    expect(text).toContain('thresholds  rx alarm -16..2 warn -14..-3; tx alarm -9..1 warn -7..0 dBm (module)');
     expect(text).toContain(
       'intent      configured "HC hc-v1 acme  corp", 10GBASE-LR (job provision-hc-v1-1,',
     );
