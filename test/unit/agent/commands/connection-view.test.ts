@@ -163,7 +163,9 @@ describe('connection views (dcagent connections)', () => {
     expect(text).toContain(`last poll   ${at(60)} (10s ago): admin up, oper up`);
     expect(text).toMatch(/LANE +RX DBM +RX STATE +TX DBM +TX STATE\n +1 +-2\.50 +high-warning +— +low-alarm/);
     expect(text).toContain('module      FINISAR CORP. FTLX1471D3BCL serial N7AB12C');
-    expect(text).toContain('thresholds  rx alarm -16..2 warn -14..-3; tx alarm -9..1 warn -7..0 dBm (module)');
+    expect(text).toContain(
+      'thresholds  rx alarm -16..2 warn -14..-3; tx alarm -9..1 warn -7..0 dBm (module)',
+    );
     expect(text).toContain(
       'intent      configured "HC hc-v1 acme  corp", 10GBASE-LR (job provision-hc-v1-1,',
     );
