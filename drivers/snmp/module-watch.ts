@@ -44,8 +44,15 @@ export class ModuleWatch {
       if (!change) continue;
       const m = (now ?? before)!;
       this.#changes.set(p.name, { change, module: { vendor: m.vendor, part: m.part, serial: m.serial } });
+      // Both serials: the one pulled is what the RMA and the spares count need.
       this.#log.info(
-        { device: this.#deviceId, port: p.name, change, serial: m.serial },
+        {
+          device: this.#deviceId,
+          port: p.name,
+          change,
+          serial: now?.serial ?? null,
+          previousSerial: before?.serial ?? null,
+        },
         'transceiver changed',
       );
     }

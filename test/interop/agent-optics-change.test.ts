@@ -144,5 +144,16 @@ describe('a transceiver inserted, pulled and swapped after the port was provisio
     expect(all.map((e) => e.sequence)).toEqual(all.map((_, i) => i + 1));
     // Nothing said "degraded" about a port whose device answered every poll.
     expect(all.some((e) => e.type === 'monitoring.degraded')).toBe(false);
+
+    // Swapped between two polls (pulled and another pushed in at once): one `replaced`, and the
+    // log names both serials.
+    sim.removeOptic(EMPTY);
+    sim.insertOptic(EMPTY, 'SN-THIRD');
+    const replaced = await next(
+      (e) => e.type === 'optics.changed' && (e.data as { change: string }).change === 'replaced',
+    );
+    expect(replaced.data).toMatchObject({ change: 'replaced', module: { serial: 'SN-THIRD' } });
+    await agent.waitForLog('"previousSerial":"SN-SECOND"');
+    expect(agent.log()).toMatch(/"serial":"SN-THIRD","previousSerial":"SN-SECOND"/);
   });
 });
