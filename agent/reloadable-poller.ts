@@ -1,5 +1,5 @@
 import type { AgentConfig } from '../config/load.js';
-import type { PortPollResult } from '../drivers/snmp/poll-result.js';
+import type { PollOptions, PortPollResult } from '../drivers/snmp/poll-result.js';
 import type { PortPoller } from './monitor.js';
 
 /** The slice of SnmpPoller this needs, so a test can count opens and closes. */
@@ -33,13 +33,14 @@ export class ReloadablePoller implements PortPoller {
     );
   }
 
-  async poll(deviceId: string, ports?: readonly string[]): Promise<PortPollResult[]> {
+  async poll(deviceId: string, ports?: readonly string[], options?: PollOptions): Promise<PortPollResult[]> {
     // An unknown device goes to the newest instance, which answers `unknown-device` as before.
     const slot = this.route.get(deviceId) ?? [...this.slots].at(-1);
     if (!slot) throw new Error('poller closed');
     slot.users++;
     try {
-      return await slot.poller.poll(deviceId, ports);
+      // Options are what the poll reads beyond status and optics (qualification's error counters).
+      return await (options ? slot.poller.poll(deviceId, ports, options) : slot.poller.poll(deviceId, ports));
     } finally {
       slot.users--;
       this.closeIfIdle(slot);

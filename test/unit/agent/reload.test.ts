@@ -196,6 +196,23 @@ describe('ReloadablePoller', () => {
     expect(built).toHaveLength(2);
   });
 
+  it('hands the poll options (qualification error counters) to the device poller', async () => {
+    const seen: unknown[] = [];
+    const p = new ReloadablePoller(
+      () => ({
+        poll: async (_d: string, _ports?: readonly string[], options?: unknown) => {
+          seen.push(options);
+          return [];
+        },
+        close() {},
+      }),
+      cfgOf([sw('a')]),
+    );
+    await p.poll('a', ['xe-0/0/1'], { errorCounters: ['xe-0/0/1'] });
+    await p.poll('a', ['xe-0/0/1']);
+    expect(seen).toEqual([{ errorCounters: ['xe-0/0/1'] }, undefined]);
+  });
+
   it('closes a retired instance only once its poll in flight has returned', async () => {
     let release = () => {};
     const gate = new Promise<void>((r) => {
