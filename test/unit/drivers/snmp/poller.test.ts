@@ -44,8 +44,9 @@ describe('DevicePoller batching', () => {
       opticsRead: true,
       at: 1_000,
     });
+    // Discovery: 20 ports × 16 threshold columns in GETs of 40. Then the poll:
     // 1 sysUpTime + 20 × (admin, oper, ifName, rx, tx) = 101 varbinds → 3 PDUs of ≤ 50.
-    expect(mem.gets.map((g) => g.length)).toEqual([50, 50, 1]);
+    expect(mem.gets.map((g) => g.length)).toEqual([...new Array(8).fill(40), 50, 50, 1]);
     const walksAfterFirst = mem.walks.length;
     mem.gets.length = 0;
     await poller.poll();
