@@ -101,15 +101,15 @@ export const h3cAdapter: OpticsAdapter = {
   id: 'h3c',
   mib: 'HH3C-TRANSCEIVER-INFO-MIB',
   readsOptics: true,
-  // Indexed by ifIndex, so nothing is walked: discovery only GETs the modules' thresholds.
+  // Indexed by ifIndex, so nothing is walked: discovery GETs each port's power and thresholds.
   async discover(reader: SnmpReader, ports: readonly OpticsPort[]): Promise<OpticsDiscovery> {
     const notes: string[] = [];
-    const cols = H3C_THRESHOLD_COLUMNS.length;
-    let vbs: readonly (Varbind | undefined)[] = [];
+    const cols = [H3C_OIDS.curRxPower, H3C_OIDS.curTxPower, ...H3C_THRESHOLD_COLUMNS];
+    let vbs: readonly (Varbind | undefined)[] | undefined;
     try {
       vbs = await getMany(
         reader,
-        ports.flatMap((p) => H3C_THRESHOLD_COLUMNS.map((c) => `${c}.${p.ifIndex}`)),
+        ports.flatMap((p) => cols.map((c) => `${c}.${p.ifIndex}`)),
       );
     } catch (err) {
       // The bounds are a nicety; the binding is what polling needs.
@@ -117,7 +117,14 @@ export const h3cAdapter: OpticsAdapter = {
     }
     const bindings = new Map<string, OpticsBinding>();
     ports.forEach((p, i) => {
-      bindings.set(p.name, h3cBinding(p.ifIndex, decodeH3cThresholds(vbs.slice(i * cols, (i + 1) * cols))));
+      const row = vbs?.slice(i * cols.length, (i + 1) * cols.length);
+      // No row at all is no transceiver: left unbound, the poller reads the port dark and looks
+      // again now and then, so a module inserted later is bound with its own thresholds.
+      if (row && isMissing(row[0]) && isMissing(row[1])) {
+        notes.push(`${p.name}: no row in hh3cTransceiverInfoTable (no transceiver)`);
+        return;
+      }
+      bindings.set(p.name, h3cBinding(p.ifIndex, row && decodeH3cThresholds(row.slice(2))));
     });
     return { bindings, notes };
   },

@@ -121,12 +121,16 @@ export const juniperAdapter: OpticsAdapter = {
       ? juniperLaneIndexes(await reader.walk(JUNIPER_OIDS.laneRxLaserPower))
       : new Map();
     const notes: string[] = [];
-    const cols = JUNIPER_THRESHOLD_COLUMNS.length;
-    let thresholdVbs: readonly (Varbind | undefined)[] = [];
+    const cols = [
+      JUNIPER_OIDS.currentRxLaserPower,
+      JUNIPER_OIDS.currentTxLaserOutputPower,
+      ...JUNIPER_THRESHOLD_COLUMNS,
+    ];
+    let vbs: readonly (Varbind | undefined)[] | undefined;
     try {
-      thresholdVbs = await getMany(
+      vbs = await getMany(
         reader,
-        ports.flatMap((p) => JUNIPER_THRESHOLD_COLUMNS.map((c) => `${c}.${p.ifIndex}`)),
+        ports.flatMap((p) => cols.map((c) => `${c}.${p.ifIndex}`)),
       );
     } catch (err) {
       // The bounds are a nicety; the binding is what polling needs.
@@ -134,11 +138,17 @@ export const juniperAdapter: OpticsAdapter = {
     }
     const bindings = new Map<string, OpticsBinding>();
     ports.forEach((p, i) => {
+      const row = vbs?.slice(i * cols.length, (i + 1) * cols.length);
+      // No jnxDomCurrentTable row is no transceiver: left unbound, the poller reads the port dark
+      // and looks again now and then, so a module inserted later is bound with its own thresholds.
+      if (row && isMissing(row[0]) && isMissing(row[1])) {
+        notes.push(`${p.name}: no row in jnxDomCurrentTable (no transceiver)`);
+        return;
+      }
       const lanes: number[] = p.lanes > 1 ? (laneMap.get(p.ifIndex) ?? []) : [];
       if (p.lanes > 1 && lanes.length === 0)
         notes.push(`${p.name}: no rows in jnxDomModuleLaneTable, reading the module total`);
-      const thresholds = decodeJuniperThresholds(thresholdVbs.slice(i * cols, (i + 1) * cols));
-      bindings.set(p.name, juniperBinding(p.ifIndex, lanes, thresholds));
+      bindings.set(p.name, juniperBinding(p.ifIndex, lanes, row && decodeJuniperThresholds(row.slice(2))));
     });
     return { bindings, notes };
   },

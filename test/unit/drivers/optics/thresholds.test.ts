@@ -219,8 +219,35 @@ describe('each adapter on its fixture device', () => {
     ]);
     mem.gets.length = 0;
     await opticsAdapter('juniper').discover(mem, ports);
+    // Two ports × (rx, tx, 8 thresholds).
     expect(mem.gets).toHaveLength(1);
-    expect(mem.gets[0]).toHaveLength(16);
+    expect(mem.gets[0]).toHaveLength(20);
+  });
+
+  it('h3c, juniper: a port without a row (no transceiver) is left unbound, so it is looked at again', async () => {
+    const h3c = fixture('dcagent-h3c');
+    for (const c of ['1.3.6.1.4.1.25506.2.70.1.1.1.9', '1.3.6.1.4.1.25506.2.70.1.1.1.12'])
+      h3c.delete(`${c}.42002`);
+    const hp = await opticsPorts(h3c, [
+      ['Ten-GigabitEthernet1/0/1', 1],
+      ['Ten-GigabitEthernet1/0/2', 1],
+    ]);
+    const hd = await opticsAdapter('h3c').discover(h3c, hp);
+    expect([...hd.bindings.keys()]).toEqual(['Ten-GigabitEthernet1/0/1']);
+    expect(hd.notes).toContain(
+      'Ten-GigabitEthernet1/0/2: no row in hh3cTransceiverInfoTable (no transceiver)',
+    );
+
+    const jnx = fixture('dcagent-juniper');
+    for (const c of ['1.3.6.1.4.1.2636.3.60.1.1.1.1.5', '1.3.6.1.4.1.2636.3.60.1.1.1.1.7'])
+      jnx.delete(`${c}.43001`);
+    const jp = await opticsPorts(jnx, [
+      ['xe-0/0/1', 1],
+      ['et-0/0/2', 4],
+    ]);
+    const jd = await opticsAdapter('juniper').discover(jnx, jp);
+    expect([...jd.bindings.keys()]).toEqual(['et-0/0/2']);
+    expect(jd.notes).toContain('xe-0/0/1: no row in jnxDomCurrentTable (no transceiver)');
   });
 
   for (const id of ['huawei', 'juniper', 'h3c', 'cisco'] as const) {
