@@ -1,9 +1,8 @@
 import type { LaneThresholds } from '../../contract/optics.js';
-import { errorMessage } from '../../core/errors.js';
 import { intValue, isMissing } from '../mib/mib.js';
 import type { SnmpReader, Varbind } from '../transport/snmp.js';
 import {
-  getMany,
+  ifIndexRows,
   type LaneReading,
   type OpticsAdapter,
   type OpticsBinding,
@@ -105,27 +104,12 @@ export const h3cAdapter: OpticsAdapter = {
   async discover(reader: SnmpReader, ports: readonly OpticsPort[]): Promise<OpticsDiscovery> {
     const notes: string[] = [];
     const cols = [H3C_OIDS.curRxPower, H3C_OIDS.curTxPower, ...H3C_THRESHOLD_COLUMNS];
-    let vbs: readonly (Varbind | undefined)[] | undefined;
-    try {
-      vbs = await getMany(
-        reader,
-        ports.flatMap((p) => cols.map((c) => `${c}.${p.ifIndex}`)),
-      );
-    } catch (err) {
-      // The bounds are a nicety; the binding is what polling needs.
-      notes.push(`module thresholds not read (${errorMessage(err)})`);
-    }
+    const rows = await ifIndexRows(reader, ports, cols, 'hh3cTransceiverInfoTable', notes);
     const bindings = new Map<string, OpticsBinding>();
-    ports.forEach((p, i) => {
-      const row = vbs?.slice(i * cols.length, (i + 1) * cols.length);
-      // No row at all is no transceiver: left unbound, the poller reads the port dark and looks
-      // again now and then, so a module inserted later is bound with its own thresholds.
-      if (row && isMissing(row[0]) && isMissing(row[1])) {
-        notes.push(`${p.name}: no row in hh3cTransceiverInfoTable (no transceiver)`);
-        return;
-      }
-      bindings.set(p.name, h3cBinding(p.ifIndex, row && decodeH3cThresholds(row.slice(2))));
-    });
+    for (const p of ports) {
+      const row = rows.get(p.name);
+      if (row !== null) bindings.set(p.name, h3cBinding(p.ifIndex, row && decodeH3cThresholds(row.slice(2))));
+    }
     return { bindings, notes };
   },
 };

@@ -1,9 +1,8 @@
 import type { LaneThresholds } from '../../contract/optics.js';
-import { errorMessage } from '../../core/errors.js';
 import { intValue, isMissing, rowIndex } from '../mib/mib.js';
 import type { SnmpReader, Varbind } from '../transport/snmp.js';
 import {
-  getMany,
+  ifIndexRows,
   type LaneReading,
   type OpticsAdapter,
   type OpticsBinding,
@@ -126,30 +125,16 @@ export const juniperAdapter: OpticsAdapter = {
       JUNIPER_OIDS.currentTxLaserOutputPower,
       ...JUNIPER_THRESHOLD_COLUMNS,
     ];
-    let vbs: readonly (Varbind | undefined)[] | undefined;
-    try {
-      vbs = await getMany(
-        reader,
-        ports.flatMap((p) => cols.map((c) => `${c}.${p.ifIndex}`)),
-      );
-    } catch (err) {
-      // The bounds are a nicety; the binding is what polling needs.
-      notes.push(`module thresholds not read (${errorMessage(err)})`);
-    }
+    const rows = await ifIndexRows(reader, ports, cols, 'jnxDomCurrentTable', notes);
     const bindings = new Map<string, OpticsBinding>();
-    ports.forEach((p, i) => {
-      const row = vbs?.slice(i * cols.length, (i + 1) * cols.length);
-      // No jnxDomCurrentTable row is no transceiver: left unbound, the poller reads the port dark
-      // and looks again now and then, so a module inserted later is bound with its own thresholds.
-      if (row && isMissing(row[0]) && isMissing(row[1])) {
-        notes.push(`${p.name}: no row in jnxDomCurrentTable (no transceiver)`);
-        return;
-      }
+    for (const p of ports) {
+      const row = rows.get(p.name);
+      if (row === null) continue;
       const lanes: number[] = p.lanes > 1 ? (laneMap.get(p.ifIndex) ?? []) : [];
       if (p.lanes > 1 && lanes.length === 0)
         notes.push(`${p.name}: no rows in jnxDomModuleLaneTable, reading the module total`);
       bindings.set(p.name, juniperBinding(p.ifIndex, lanes, row && decodeJuniperThresholds(row.slice(2))));
-    });
+    }
     return { bindings, notes };
   },
 };

@@ -1,8 +1,9 @@
 // Over 400 lines: SimSwitch is one physics model (ports, light, link, reboot, silence) whose control actions all move the same state.
 import { createHash } from 'node:crypto';
-import type { Bounds, LaneThresholds } from '../../contract/optics.js';
+import type { LaneThresholds } from '../../contract/optics.js';
 import { type Platform, PORT_TYPE_FACTS, type PortType } from '../../contract/port-types.js';
 import type { OpticsAdapterId } from '../../drivers/optics/adapter.js';
+import { bounds } from '../../drivers/optics/thresholds.js';
 import { DARK_DBM, round2 } from '../../drivers/optics/units.js';
 import { ErrorCounter } from './error-counter.js';
 import { type Impairment, NO_IMPAIRMENT, seededRandom } from './impair.js';
@@ -61,13 +62,6 @@ export const OPTICAL_PROFILE: Readonly<Record<PortType, { txDbm: number; rxDbm: 
     '10GBASE-LR': { txDbm: -2, rxDbm: -3, losDbm: -20 },
     '100GBASE-LR4': { txDbm: 0.5, rxDbm: -1.5, losDbm: -15 },
   });
-
-const bounds = (lowAlarm: number, lowWarning: number, highWarning: number, highAlarm: number): Bounds => ({
-  lowAlarm,
-  lowWarning,
-  highWarning,
-  highAlarm,
-});
 
 /**
  * The alarm and warning bounds a lab transceiver carries in its DOM EEPROM, per lane, in dBm:

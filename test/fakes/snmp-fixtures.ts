@@ -33,12 +33,14 @@ export interface FixtureDevice {
   readonly moduleThresholds: Readonly<Record<string, LaneThresholds>>;
 }
 
-const b = (
+/** One direction's bounds, in the contract's order, for expected values. */
+export const bounds = (
   lowAlarm: number | null,
   lowWarning: number | null,
   highWarning: number | null,
   highAlarm: number | null,
 ): Bounds => ({ lowAlarm, lowWarning, highWarning, highAlarm });
+const b = bounds;
 const NONE = b(null, null, null, null);
 /** A 10GBASE-LR module's bounds as the fixtures spell them in each vendor's unit. */
 const LR: LaneThresholds = { rx: b(-14.4, -12.4, 0.5, 2.5), tx: b(-8.2, -6.2, 0.5, 2.5) };

@@ -4,7 +4,7 @@
 // the rediscovery that an optics change sets off.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SnmpSettings } from '../../../config/load.js';
-import type { Bounds, LaneThresholds } from '../../../contract/optics.js';
+import type { LaneThresholds } from '../../../contract/optics.js';
 import { OPTICS_ADAPTERS, type PortType } from '../../../contract/port-types.js';
 import { Secret } from '../../../core/secret.js';
 import type { OpticsAdapterId } from '../../../drivers/optics/adapter.js';
@@ -16,19 +16,13 @@ import { MODULE_THRESHOLDS } from '../../../lab/model/switch.js';
 import { ietfLabPlatform } from '../../../lab/netconf/platforms/ietf-interfaces.js';
 import { NetconfSimSwitch } from '../../../lab/netconf/switch.js';
 import { LabSnmpAgent } from '../../../lab/snmp/agent.js';
+import { bounds as b } from '../../fakes/snmp-fixtures.js';
 
 const PORTS: { name: string; portType: PortType }[] = [
   { name: '1/0/1', portType: '10GBASE-LR' },
   { name: '1/0/2', portType: '100GBASE-LR4' },
   { name: '1/0/3', portType: '1000BASE-LX' },
 ];
-
-const b = (
-  lowAlarm: number | null,
-  lowWarning: number | null,
-  highWarning: number | null,
-  highAlarm: number | null,
-): Bounds => ({ lowAlarm, lowWarning, highWarning, highAlarm });
 
 /** A 10G module with its own, unusual bounds; tx high warning left unset. */
 const CHOSEN: LaneThresholds = { rx: b(-16.1, -13.7, -0.4, 1.9), tx: b(-7.3, -5.1, null, 3.2) };

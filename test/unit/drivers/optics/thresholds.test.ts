@@ -3,7 +3,6 @@
 // serves in test/interop/optics-thresholds.test.ts), and the poller carrying them onto readings,
 // read at discovery and again only when optics are rediscovered.
 import { describe, expect, it } from 'vitest';
-import type { Bounds } from '../../../../contract/optics.js';
 import { OID } from '../../../../drivers/mib/mib.js';
 import { getMany } from '../../../../drivers/optics/adapter.js';
 import { CISCO_THRESHOLD_OIDS } from '../../../../drivers/optics/cisco.js';
@@ -24,15 +23,9 @@ import { cleanDbm } from '../../../../drivers/optics/units.js';
 import { DevicePoller } from '../../../../drivers/snmp/device-poller.js';
 import type { PortReading } from '../../../../drivers/snmp/poll-result.js';
 import { SnmpError, type Varbind, VarbindType } from '../../../../drivers/transport/snmp.js';
-import { FIXTURE_DEVICES } from '../../../fakes/snmp-fixtures.js';
+import { bounds as b, FIXTURE_DEVICES } from '../../../fakes/snmp-fixtures.js';
 import { fixture, opticsPorts } from './helpers.js';
 
-const b = (
-  lowAlarm: number | null,
-  lowWarning: number | null,
-  highWarning: number | null,
-  highAlarm: number | null,
-): Bounds => ({ lowAlarm, lowWarning, highWarning, highAlarm });
 const NONE = b(null, null, null, null);
 
 /** Integer varbinds in order; undefined = the agent had no such object (noSuchInstance). */
@@ -224,30 +217,30 @@ describe('each adapter on its fixture device', () => {
     expect(mem.gets[0]).toHaveLength(20);
   });
 
-  it('h3c, juniper: a port without a row (no transceiver) is left unbound, so it is looked at again', async () => {
-    const h3c = fixture('dcagent-h3c');
-    for (const c of ['1.3.6.1.4.1.25506.2.70.1.1.1.9', '1.3.6.1.4.1.25506.2.70.1.1.1.12'])
-      h3c.delete(`${c}.42002`);
-    const hp = await opticsPorts(h3c, [
-      ['Ten-GigabitEthernet1/0/1', 1],
-      ['Ten-GigabitEthernet1/0/2', 1],
-    ]);
-    const hd = await opticsAdapter('h3c').discover(h3c, hp);
-    expect([...hd.bindings.keys()]).toEqual(['Ten-GigabitEthernet1/0/1']);
-    expect(hd.notes).toContain(
-      'Ten-GigabitEthernet1/0/2: no row in hh3cTransceiverInfoTable (no transceiver)',
+  it.each([
+    {
+      id: 'h3c' as const,
+      ports: ['Ten-GigabitEthernet1/0/1', 'Ten-GigabitEthernet1/0/2'],
+      power: ['1.3.6.1.4.1.25506.2.70.1.1.1.12.42002', '1.3.6.1.4.1.25506.2.70.1.1.1.9.42002'],
+      note: 'Ten-GigabitEthernet1/0/2: no row in hh3cTransceiverInfoTable (no transceiver)',
+    },
+    {
+      id: 'juniper' as const,
+      ports: ['et-0/0/2', 'xe-0/0/1'],
+      power: ['1.3.6.1.4.1.2636.3.60.1.1.1.1.5.43001', '1.3.6.1.4.1.2636.3.60.1.1.1.1.7.43001'],
+      note: 'xe-0/0/1: no row in jnxDomCurrentTable (no transceiver)',
+    },
+  ])('$id: a port without a row (no transceiver) is left unbound, so it is looked at again', async (c) => {
+    const d = FIXTURE_DEVICES.find((x) => x.optics === c.id)!;
+    const mem = fixture(d.community);
+    for (const oid of c.power) mem.delete(oid);
+    const ports = await opticsPorts(
+      mem,
+      d.ports.map((p) => [p.name, p.lanes]),
     );
-
-    const jnx = fixture('dcagent-juniper');
-    for (const c of ['1.3.6.1.4.1.2636.3.60.1.1.1.1.5', '1.3.6.1.4.1.2636.3.60.1.1.1.1.7'])
-      jnx.delete(`${c}.43001`);
-    const jp = await opticsPorts(jnx, [
-      ['xe-0/0/1', 1],
-      ['et-0/0/2', 4],
-    ]);
-    const jd = await opticsAdapter('juniper').discover(jnx, jp);
-    expect([...jd.bindings.keys()]).toEqual(['et-0/0/2']);
-    expect(jd.notes).toContain('xe-0/0/1: no row in jnxDomCurrentTable (no transceiver)');
+    const found = await opticsAdapter(c.id).discover(mem, ports);
+    expect([...found.bindings.keys()]).toEqual([c.ports[0]]);
+    expect(found.notes).toContain(c.note);
   });
 
   for (const id of ['huawei', 'juniper', 'h3c', 'cisco'] as const) {
