@@ -110,10 +110,12 @@ const HUAWEI_UNSET = -1;
 /**
  * Pure: a module's bounds from its eight threshold varbinds (HUAWEI_THRESHOLD_COLUMNS order).
  *
- * The unit is decided per device from the receive low thresholds alone (`detectHuaweiUnit`
- * with no readings): negative can only be hundredths of a dBm, positive only microwatts. That
- * is deliberately not the power unit: firmware has been seen that reports power in microwatts
- * while its thresholds stay in hundredths of a dBm, and the thresholds' own sign tells.
+ * The unit is decided per device from the low thresholds alone (`detectHuaweiUnit` with no
+ * readings): every low bound is below 0 dBm, so negative can only be hundredths of a dBm and
+ * positive only microwatts. That
+ * is deliberately not the power unit: some firmware is reported (by other monitoring tools'
+ * Huawei support) to give power in microwatts while its thresholds stay in hundredths of a dBm,
+ * and the thresholds' own sign tells.
  */
 export function decodeHuaweiThresholds(
   unit: HuaweiPowerUnit,
@@ -236,15 +238,24 @@ export const huaweiAdapter: OpticsAdapter = {
       );
       thresholdVbs = bound.flatMap((_, i) => [lows[i], ...new Array<undefined>(cols - 1)]);
     }
+    // -1 is "not given", no evidence of a unit either way.
     const rxLows = bound
       .map((_, i) => (isMissing(thresholdVbs[i * cols]) ? null : intValue(thresholdVbs[i * cols])))
-      .filter((v): v is number => v !== null);
+      .filter((v): v is number => v !== null && v !== HUAWEI_UNSET);
     const unit = detectHuaweiUnit(
       rxLows,
       bound.map((e) => readings.get(e)!),
     );
     if (unit === 'microwatt') notes.push('firmware reports optical power in microwatts');
-    const thresholdUnit = detectHuaweiUnit(rxLows, []);
+    // Every low bound (alarm and warning, rx and tx) sits below 0 dBm for any optic, so all four
+    // low columns can tell the thresholds' unit, also when the receive low one is unset.
+    const lows = bound.flatMap((_, i) =>
+      [0, 1, 4, 5]
+        .map((c) => thresholdVbs[i * cols + c])
+        .map((vb) => (isMissing(vb) ? null : intValue(vb)))
+        .filter((v): v is number => v !== null && v !== HUAWEI_UNSET),
+    );
+    const thresholdUnit = detectHuaweiUnit(lows, []);
     const moduleBounds = new Map<number, LaneThresholds | undefined>();
     bound.forEach((e, i) => {
       moduleBounds.set(

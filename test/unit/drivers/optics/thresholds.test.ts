@@ -63,6 +63,18 @@ describe('decodeHuaweiThresholds (hwOpticalModuleInfoTable .13â€“.16 alarm, .20â
     });
   });
 
+  it('a receive low threshold of -1 is no evidence of the firmware unit', async () => {
+    const mem = fixture('dcagent-huawei');
+    for (const e of [4110001, 4110002, 4110004]) mem.int(`${HUAWEI_OIDS.rxLowThreshold}.${e}`, -1);
+    mem.int(`${HUAWEI_OIDS.rxPower}.4110001`, 1200);
+    const ports = await opticsPorts(mem, [['10GE1/0/1', 1]]);
+    const found = await opticsAdapter('huawei').discover(mem, ports);
+    expect(found.notes).toContain('firmware reports optical power in microwatts');
+    // The thresholds are still hundredths of a dBm: their own (negative) values say so.
+    expect(found.bindings.get('10GE1/0/1')?.thresholds?.tx).toEqual(b(-8.2, -6.2, 0.5, 2.5));
+    expect(found.bindings.get('10GE1/0/1')?.thresholds?.rx.lowAlarm).toBeNull();
+  });
+
   it('a string where an Integer32 belongs is no bound, not NaN', () => {
     const vbs: Varbind[] = [{ oid: '1.9.0', type: VarbindType.OctetString, value: Buffer.from('-14.4') }];
     expect(decodeHuaweiThresholds('centi-dbm', vbs)).toBeUndefined();
