@@ -1,7 +1,8 @@
 // Over 400 lines: SimSwitch is one physics model (ports, light, link, reboot, silence) whose control actions all move the same state.
 import { createHash } from 'node:crypto';
+import { DEFAULT_THRESHOLDS } from '../../config/defaults.js';
 import type { LaneThresholds } from '../../contract/optics.js';
-import { type Platform, PORT_TYPE_FACTS, type PortType } from '../../contract/port-types.js';
+import { type Platform, PORT_TYPE_FACTS, PORT_TYPES, type PortType } from '../../contract/port-types.js';
 import type { OpticsAdapterId } from '../../drivers/optics/adapter.js';
 import { bounds } from '../../drivers/optics/thresholds.js';
 import { DARK_DBM, round2 } from '../../drivers/optics/units.js';
@@ -64,17 +65,24 @@ export const OPTICAL_PROFILE: Readonly<Record<PortType, { txDbm: number; rxDbm: 
   });
 
 /**
- * The alarm and warning bounds a lab transceiver carries in its DOM EEPROM, per lane, in dBm:
- * the low alarm at the port type's receiver sensitivity / minimum launch (CONTRACT §5's defaults),
- * the low warning 2 dB inside it, the high warning at the overload / maximum launch and the high
- * alarm 2 dB beyond, as SFF-8472/CMIS modules of these types commonly ship. The nominal light of
- * OPTICAL_PROFILE sits well inside every warning band.
+ * The alarm and warning bounds a lab transceiver carries in its DOM EEPROM, per lane, in dBm.
+ * The alarms are the port type's defaults (CONTRACT §5: receiver sensitivity and overload,
+ * minimum and maximum launch), so an agent judging the lab by the module's bounds calls the same
+ * ports healthy as one judging it by the defaults; the warnings sit 2 dB inside the low alarm
+ * and 1 dB inside the high one, as SFF-8472/CMIS modules of these types commonly ship. The
+ * nominal light of OPTICAL_PROFILE sits inside every warning band (closest: 10GBASE-LR Tx, 1.1 dB
+ * below its high warning).
  */
-export const MODULE_THRESHOLDS: Readonly<Record<PortType, LaneThresholds>> = Object.freeze({
-  '1000BASE-LX': { rx: bounds(-19, -17, -3, -1), tx: bounds(-11, -9, -3, -1) },
-  '10GBASE-LR': { rx: bounds(-14.4, -12.4, 0.5, 2.5), tx: bounds(-8.2, -6.2, 0.5, 2.5) },
-  '100GBASE-LR4': { rx: bounds(-10.6, -8.6, 4.5, 6.5), tx: bounds(-4.3, -2.3, 4.5, 6.5) },
-});
+export const MODULE_THRESHOLDS: Readonly<Record<PortType, LaneThresholds>> = Object.freeze(
+  Object.fromEntries(
+    PORT_TYPES.map((t) => {
+      const d = DEFAULT_THRESHOLDS[t];
+      const dir = ([low, high]: readonly [number, number]) =>
+        bounds(low, round2(low + 2), round2(high - 1), high);
+      return [t, { rx: dir(d.rx), tx: dir(d.tx) }];
+    }),
+  ) as Record<PortType, LaneThresholds>,
+);
 
 /** A small fixed offset per lane (±0.4 dB), so ports do not all read the same number. */
 function laneOffset(key: string): number {

@@ -3,16 +3,17 @@
 // port type's usual bounds by default, and whatever a test gives an inserted module, refreshed by
 // the rediscovery that an optics change sets off.
 import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_THRESHOLDS } from '../../../config/defaults.js';
 import type { SnmpSettings } from '../../../config/load.js';
 import type { LaneThresholds } from '../../../contract/optics.js';
-import { OPTICS_ADAPTERS, type PortType } from '../../../contract/port-types.js';
+import { OPTICS_ADAPTERS, PORT_TYPES, type PortType } from '../../../contract/port-types.js';
 import { Secret } from '../../../core/secret.js';
 import type { OpticsAdapterId } from '../../../drivers/optics/adapter.js';
 import { DevicePoller } from '../../../drivers/snmp/device-poller.js';
 import type { PortPollResult, PortReading } from '../../../drivers/snmp/poll-result.js';
 import { SnmpSession } from '../../../drivers/transport/snmp.js';
 import { runAction } from '../../../lab/control-api.js';
-import { MODULE_THRESHOLDS } from '../../../lab/model/switch.js';
+import { MODULE_THRESHOLDS, OPTICAL_PROFILE } from '../../../lab/model/switch.js';
 import { ietfLabPlatform } from '../../../lab/netconf/platforms/ietf-interfaces.js';
 import { NetconfSimSwitch } from '../../../lab/netconf/switch.js';
 import { LabSnmpAgent } from '../../../lab/snmp/agent.js';
@@ -143,12 +144,19 @@ describe('lab module thresholds, read by the poller over SNMP', () => {
     expect(sw.port('1/0/1').optic).toBeNull();
   });
 
-  it('the default bounds leave the nominal light well inside every warning band', () => {
-    for (const t of Object.values(MODULE_THRESHOLDS)) {
-      for (const d of [t.rx, t.tx]) {
-        expect(d.lowAlarm!).toBeLessThan(d.lowWarning!);
-        expect(d.lowWarning!).toBeLessThan(d.highWarning!);
-        expect(d.highWarning!).toBeLessThan(d.highAlarm!);
+  it('the usual bounds: alarms at the port type defaults, nominal light inside every warning band', () => {
+    for (const t of PORT_TYPES) {
+      const m = MODULE_THRESHOLDS[t];
+      const d = DEFAULT_THRESHOLDS[t];
+      expect([m.rx.lowAlarm, m.rx.highAlarm, m.tx.lowAlarm, m.tx.highAlarm], t).toEqual([...d.rx, ...d.tx]);
+      // Nominal light ± the lab's 0.4 dB lane offset.
+      const p = OPTICAL_PROFILE[t];
+      for (const [dir, nominal] of [
+        ['rx', p.rxDbm],
+        ['tx', p.txDbm],
+      ] as const) {
+        expect(nominal - 0.4, `${t} ${dir}`).toBeGreaterThan(m[dir].lowWarning!);
+        expect(nominal + 0.4, `${t} ${dir}`).toBeLessThan(m[dir].highWarning!);
       }
     }
   });
