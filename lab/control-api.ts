@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
+import { type LaneThresholds, laneThresholdsSchema } from '../contract/optics.js';
 import { toFieldIssues } from '../core/zod-issues.js';
 import { LabActionError, type SimSwitch } from './model/switch.js';
 
@@ -101,14 +102,18 @@ export const ACTIONS = {
       eachSwitch(lab, b.device, (s) => s.removeOptic(b.port)),
   },
   'optic-insert': {
-    summary: 'put a transceiver into the empty cage of --port (--serial S, default a new one)',
+    summary:
+      "put a transceiver into the empty cage of --port (--serial S, default a new one; over the API also `thresholds`, the module's own bounds)",
     schema: z.strictObject({
       device: deviceId,
       port: portName,
       serial: z.string().min(1).max(32).optional(),
+      thresholds: laneThresholdsSchema.optional(),
     }),
-    run: (lab: ControlledLab, b: { device: string; port: string; serial?: string }) =>
-      eachSwitch(lab, b.device, (s) => s.insertOptic(b.port, b.serial)),
+    run: (
+      lab: ControlledLab,
+      b: { device: string; port: string; serial?: string; thresholds?: LaneThresholds },
+    ) => eachSwitch(lab, b.device, (s) => s.insertOptic(b.port, b.serial, b.thresholds)),
   },
   'snmp-hold': {
     summary:

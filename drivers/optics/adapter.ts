@@ -1,5 +1,7 @@
 import type { LaneThresholds } from '../../contract/optics.js';
 import type { OpticsAdapter as OpticsAdapterId } from '../../contract/port-types.js';
+import { errorMessage } from '../../core/errors.js';
+import { isMissing } from '../mib/mib.js';
 import type { SnmpReader, Varbind } from '../transport/snmp.js';
 
 /**
@@ -76,5 +78,40 @@ export function darkLanes(count: number): LaneReading[] {
 export async function getMany(reader: SnmpReader, oids: readonly string[], batch = 40): Promise<Varbind[]> {
   const out: Varbind[] = [];
   for (let i = 0; i < oids.length; i += batch) out.push(...(await reader.get(oids.slice(i, i + batch))));
+  return out;
+}
+
+/**
+ * Discovery's one read of an ifIndex-indexed transceiver table: the same columns for every port,
+ * in getMany batches, the first two being the port's Rx and Tx power. Per port: its row, in
+ * column order; `null` when the table has no row for it (both powers noSuch*: no transceiver, so
+ * the port is left unbound and the poller looks again now and then); `undefined` when the agent
+ * refused the request, so nothing is known and the port is bound as before. Notes say which.
+ */
+export async function ifIndexRows(
+  reader: SnmpReader,
+  ports: readonly OpticsPort[],
+  columns: readonly string[],
+  table: string,
+  notes: string[],
+): Promise<Map<string, readonly (Varbind | undefined)[] | null | undefined>> {
+  const out = new Map<string, readonly (Varbind | undefined)[] | null | undefined>();
+  let vbs: Varbind[];
+  try {
+    vbs = await getMany(
+      reader,
+      ports.flatMap((p) => columns.map((c) => `${c}.${p.ifIndex}`)),
+    );
+  } catch (err) {
+    notes.push(`module thresholds not read (${errorMessage(err)})`);
+    for (const p of ports) out.set(p.name, undefined);
+    return out;
+  }
+  ports.forEach((p, i) => {
+    const row = vbs.slice(i * columns.length, (i + 1) * columns.length);
+    const absent = isMissing(row[0]) && isMissing(row[1]);
+    if (absent) notes.push(`${p.name}: no row in ${table} (no transceiver)`);
+    out.set(p.name, absent ? null : row);
+  });
   return out;
 }

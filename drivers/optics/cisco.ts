@@ -19,6 +19,18 @@ export const CISCO_SENSOR_OIDS = Object.freeze({
   status: `${BASE}.5`,
 });
 
+/**
+ * entSensorThresholdTable (1.3.6.1.4.1.9.9.91.1.2.1), indexed by (entPhysicalIndex,
+ * entSensorThresholdIndex); values in the sensor's own type, scale and precision.
+ */
+const THRESHOLD = '1.3.6.1.4.1.9.9.91.1.2.1.1';
+
+export const CISCO_THRESHOLD_OIDS = Object.freeze({
+  severity: `${THRESHOLD}.2`,
+  relation: `${THRESHOLD}.3`,
+  value: `${THRESHOLD}.4`,
+});
+
 /** SensorDataType dBm(14) of CISCO-ENTITY-SENSOR-MIB. */
 export const CISCO_DBM = 14;
 
@@ -26,6 +38,7 @@ export const CISCO_SPEC: SensorTableSpec = {
   id: 'cisco',
   mib: 'CISCO-ENTITY-SENSOR-MIB',
   columns: CISCO_SENSOR_OIDS,
+  thresholdColumns: CISCO_THRESHOLD_OIDS,
   powerTypes: new Set([CISCO_DBM]),
   toDbm: (_type, reading) => cleanDbm(reading),
 };

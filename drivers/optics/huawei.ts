@@ -1,4 +1,6 @@
-import { intValue, rowIndex, textValue } from '../mib/mib.js';
+import type { LaneThresholds } from '../../contract/optics.js';
+import { errorMessage } from '../../core/errors.js';
+import { intValue, isMissing, rowIndex, textValue } from '../mib/mib.js';
 import type { SnmpReader, Varbind } from '../transport/snmp.js';
 import {
   getMany,
@@ -9,6 +11,7 @@ import {
   type OpticsPort,
 } from './adapter.js';
 import { EntityTables, entitiesByIfIndex } from './entity.js';
+import { bounds, laneThresholds } from './thresholds.js';
 import { centiDbm, microwattsToDbm, parseLaneList } from './units.js';
 
 /**
@@ -25,6 +28,13 @@ export const HUAWEI_OIDS = Object.freeze({
   rxPower: '1.3.6.1.4.1.2011.5.25.31.1.1.3.1.8',
   txPower: '1.3.6.1.4.1.2011.5.25.31.1.1.3.1.9',
   rxLowThreshold: '1.3.6.1.4.1.2011.5.25.31.1.1.3.1.13',
+  rxHighThreshold: '1.3.6.1.4.1.2011.5.25.31.1.1.3.1.14',
+  txLowThreshold: '1.3.6.1.4.1.2011.5.25.31.1.1.3.1.15',
+  txHighThreshold: '1.3.6.1.4.1.2011.5.25.31.1.1.3.1.16',
+  rxLowWarnThreshold: '1.3.6.1.4.1.2011.5.25.31.1.1.3.1.20',
+  rxHighWarnThreshold: '1.3.6.1.4.1.2011.5.25.31.1.1.3.1.21',
+  txLowWarnThreshold: '1.3.6.1.4.1.2011.5.25.31.1.1.3.1.22',
+  txHighWarnThreshold: '1.3.6.1.4.1.2011.5.25.31.1.1.3.1.23',
   laneRxPower: '1.3.6.1.4.1.2011.5.25.31.1.1.3.1.32',
   laneTxPower: '1.3.6.1.4.1.2011.5.25.31.1.1.3.1.33',
 });
@@ -79,14 +89,60 @@ export function decodeHuawei(
   return [{ lane: 1, rxDbm: huaweiPower(intValue(rx), unit), txDbm: huaweiPower(intValue(tx), unit) }];
 }
 
-export function huaweiBinding(entity: number, lanes: number, unit: HuaweiPowerUnit): OpticsBinding {
+/**
+ * The eight threshold columns of a module, in the order `decodeHuaweiThresholds` takes them:
+ * rx low alarm, low warning, high warning, high alarm, then the same for tx.
+ */
+export const HUAWEI_THRESHOLD_COLUMNS: readonly string[] = Object.freeze([
+  HUAWEI_OIDS.rxLowThreshold,
+  HUAWEI_OIDS.rxLowWarnThreshold,
+  HUAWEI_OIDS.rxHighWarnThreshold,
+  HUAWEI_OIDS.rxHighThreshold,
+  HUAWEI_OIDS.txLowThreshold,
+  HUAWEI_OIDS.txLowWarnThreshold,
+  HUAWEI_OIDS.txHighWarnThreshold,
+  HUAWEI_OIDS.txHighThreshold,
+]);
+
+/** Huawei answers -1 for a threshold the module does not give (besides the Integer32 extremes). */
+const HUAWEI_UNSET = -1;
+
+/**
+ * Pure: a module's bounds from its eight threshold varbinds (HUAWEI_THRESHOLD_COLUMNS order).
+ *
+ * The unit is decided per device from the low thresholds alone (`detectHuaweiUnit` with no
+ * readings): every low bound is below 0 dBm, so negative can only be hundredths of a dBm and
+ * positive only microwatts. That
+ * is deliberately not the power unit: some firmware is reported (by other monitoring tools'
+ * Huawei support) to give power in microwatts while its thresholds stay in hundredths of a dBm,
+ * and the thresholds' own sign tells.
+ */
+export function decodeHuaweiThresholds(
+  unit: HuaweiPowerUnit,
+  vbs: readonly (Varbind | undefined)[],
+): LaneThresholds | undefined {
+  const v = (i: number) => {
+    const raw = isMissing(vbs[i]) ? null : intValue(vbs[i]);
+    return raw === HUAWEI_UNSET ? null : huaweiPower(raw, unit);
+  };
+  return laneThresholds(bounds(v(0), v(1), v(2), v(3)), bounds(v(4), v(5), v(6), v(7)));
+}
+
+export function huaweiBinding(
+  entity: number,
+  lanes: number,
+  unit: HuaweiPowerUnit,
+  thresholds?: LaneThresholds,
+): OpticsBinding {
   const rx = `${HUAWEI_OIDS.rxPower}.${entity}`;
   const tx = `${HUAWEI_OIDS.txPower}.${entity}`;
+  const own = thresholds ? { thresholds } : {};
   if (lanes <= 1) {
-    return { entity, oids: [rx, tx], decode: (vbs, at) => decodeHuawei(unit, vbs[at], vbs[at + 1]) };
+    return { entity, ...own, oids: [rx, tx], decode: (vbs, at) => decodeHuawei(unit, vbs[at], vbs[at + 1]) };
   }
   return {
     entity,
+    ...own,
     oids: [rx, tx, `${HUAWEI_OIDS.laneRxPower}.${entity}`, `${HUAWEI_OIDS.laneTxPower}.${entity}`],
     decode: (vbs, at) => decodeHuawei(unit, vbs[at], vbs[at + 1], vbs[at + 2], vbs[at + 3]),
   };
@@ -163,21 +219,56 @@ export const huaweiAdapter: OpticsAdapter = {
     for (const p of pending) notes.push(`${p.name}: no optical module in hwOpticalModuleInfoTable`);
 
     const bound = [...new Set(found.values())];
-    const thresholdVbs = await getMany(
-      reader,
-      bound.map((e) => `${HUAWEI_OIDS.rxLowThreshold}.${e}`),
-    );
-    const thresholds = thresholdVbs.map(intValue).filter((v): v is number => v !== null);
+    const cols = HUAWEI_THRESHOLD_COLUMNS.length;
+    // One batch for every bound module's eight thresholds: the receive low one also tells the
+    // firmware's unit. Older firmware without the warning columns answers noSuch* for those.
+    let thresholdVbs: (Varbind | undefined)[];
+    try {
+      thresholdVbs = await getMany(
+        reader,
+        bound.flatMap((e) => HUAWEI_THRESHOLD_COLUMNS.map((c) => `${c}.${e}`)),
+      );
+    } catch (err) {
+      // An agent that refuses the whole batch (a v1-style noSuchName) still gets the unit check
+      // it always had; the module bounds are a nicety, the binding is what polling needs.
+      notes.push(`module thresholds not read (${errorMessage(err)})`);
+      const lows = await getMany(
+        reader,
+        bound.map((e) => `${HUAWEI_OIDS.rxLowThreshold}.${e}`),
+      );
+      thresholdVbs = bound.flatMap((_, i) => [lows[i], ...new Array<undefined>(cols - 1)]);
+    }
+    // -1 is "not given", no evidence of a unit either way.
+    const rxLows = bound
+      .map((_, i) => (isMissing(thresholdVbs[i * cols]) ? null : intValue(thresholdVbs[i * cols])))
+      .filter((v): v is number => v !== null && v !== HUAWEI_UNSET);
     const unit = detectHuaweiUnit(
-      thresholds,
+      rxLows,
       bound.map((e) => readings.get(e)!),
     );
     if (unit === 'microwatt') notes.push('firmware reports optical power in microwatts');
+    // Every low bound (alarm and warning, rx and tx) sits below 0 dBm for any optic, so all four
+    // low columns can tell the thresholds' unit, also when the receive low one is unset.
+    const lows = bound.flatMap((_, i) =>
+      [0, 1, 4, 5]
+        .map((c) => thresholdVbs[i * cols + c])
+        .map((vb) => (isMissing(vb) ? null : intValue(vb)))
+        .filter((v): v is number => v !== null && v !== HUAWEI_UNSET),
+    );
+    const thresholdUnit = detectHuaweiUnit(lows, []);
+    const moduleBounds = new Map<number, LaneThresholds | undefined>();
+    bound.forEach((e, i) => {
+      moduleBounds.set(
+        e,
+        decodeHuaweiThresholds(thresholdUnit, thresholdVbs.slice(i * cols, (i + 1) * cols)),
+      );
+    });
 
     const bindings = new Map<string, OpticsBinding>();
     for (const p of ports) {
       const entity = found.get(p.name);
-      if (entity !== undefined) bindings.set(p.name, huaweiBinding(entity, p.lanes, unit));
+      if (entity !== undefined)
+        bindings.set(p.name, huaweiBinding(entity, p.lanes, unit, moduleBounds.get(entity)));
     }
     return { bindings, notes };
   },

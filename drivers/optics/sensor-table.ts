@@ -1,4 +1,6 @@
-import { intValue, rowIndex } from '../mib/mib.js';
+import type { Bounds, LaneThresholds } from '../../contract/optics.js';
+import { errorMessage } from '../../core/errors.js';
+import { intValue, isMissing, rowIndex } from '../mib/mib.js';
 import type { SnmpReader, Varbind } from '../transport/snmp.js';
 import {
   getMany,
@@ -10,6 +12,12 @@ import {
   type OpticsPort,
 } from './adapter.js';
 import { EntityTables, matchSensorsToPorts, type SensorLaneMap } from './entity.js';
+import {
+  decodeSensorThresholds,
+  portSensorThresholds,
+  type SensorThresholdRow,
+  thresholdRowsBySensor,
+} from './sensor-thresholds.js';
 import { sensorReading } from './units.js';
 
 /**
@@ -27,6 +35,15 @@ export interface SensorTableSpec {
     readonly precision: string;
     readonly value: string;
     readonly status: string;
+  };
+  /**
+   * The sensor threshold table (CISCO-ENTITY-SENSOR-MIB entSensorThresholdTable), where the MIB
+   * has one; RFC 3433 ENTITY-SENSOR-MIB has none.
+   */
+  readonly thresholdColumns?: {
+    readonly severity: string;
+    readonly relation: string;
+    readonly value: string;
   };
   /** Sensor types that measure optical power. */
   readonly powerTypes: ReadonlySet<number>;
@@ -60,6 +77,7 @@ export function sensorBinding(
   spec: SensorTableSpec,
   lanes: readonly SensorLaneMap[],
   formats: ReadonlyMap<number, SensorFormat>,
+  thresholds?: LaneThresholds,
 ): OpticsBinding {
   const oids: string[] = [];
   // Per lane: where its rx and tx pairs sit in `oids` (-1 when the lane has no such sensor).
@@ -77,6 +95,7 @@ export function sensorBinding(
     plan.push(entry);
   }
   return {
+    ...(thresholds ? { thresholds } : {}),
     oids,
     decode: (vbs, at) => {
       const out: LaneReading[] = [];
@@ -98,6 +117,51 @@ function columnInts(column: string, vbs: readonly Varbind[]): Map<number, number
     const idx = rowIndex(column, vb.oid);
     const v = intValue(vb);
     if (idx !== null && /^\d+$/.test(idx) && v !== null) out.set(Number(idx), v);
+  }
+  return out;
+}
+
+/**
+ * The bounds of the given sensors, read at discovery: one walk of the threshold value column
+ * (row indexes are the agent's own numbering, so they cannot be guessed for a GET), then
+ * severity and relation of the kept rows in GET batches. Failure leaves every sensor without
+ * bounds, never the discovery without bindings.
+ */
+async function readSensorThresholds(
+  reader: SnmpReader,
+  spec: SensorTableSpec,
+  formats: ReadonlyMap<number, SensorFormat>,
+  sensors: ReadonlySet<number>,
+  notes: string[],
+): Promise<Map<number, Bounds>> {
+  const out = new Map<number, Bounds>();
+  const cols = spec.thresholdColumns;
+  if (!cols || sensors.size === 0) return out;
+  try {
+    const rows = thresholdRowsBySensor(cols.value, await reader.walk(cols.value), sensors);
+    const flat = [...rows.values()].flat();
+    const vbs = await getMany(
+      reader,
+      flat.flatMap((r) => [`${cols.severity}.${r.row}`, `${cols.relation}.${r.row}`]),
+    );
+    const int = (vb: Varbind | undefined) => (isMissing(vb) ? null : intValue(vb));
+    let k = 0;
+    for (const [sensor, list] of rows) {
+      const parsed: SensorThresholdRow[] = list.map((r) => {
+        const row = {
+          index: r.index,
+          severity: int(vbs[k]),
+          relation: int(vbs[k + 1]),
+          value: typeof r.raw === 'number' && Number.isInteger(r.raw) ? r.raw : null,
+        };
+        k += 2;
+        return row;
+      });
+      const fmt = formats.get(sensor);
+      if (fmt) out.set(sensor, decodeSensorThresholds(parsed, fmt, spec.toDbm));
+    }
+  } catch (err) {
+    notes.push(`module thresholds not read (${errorMessage(err)})`);
   }
   return out;
 }
@@ -147,6 +211,11 @@ export function sensorTableAdapter(spec: SensorTableSpec): OpticsAdapter {
         ]);
         matched = matchSensorsToPorts({ sensors, names, ports, containedIn, aliasToIfIndex });
       }
+      const used = new Set<number>();
+      for (const lanes of matched.values())
+        for (const l of lanes)
+          for (const s of [l.rx, l.tx]) if (s !== undefined && formats.has(s)) used.add(s);
+      const bySensor = await readSensorThresholds(reader, spec, formats, used, notes);
       const bindings = new Map<string, OpticsBinding>();
       for (const p of ports) {
         const lanes = matched.get(p.name);
@@ -154,7 +223,7 @@ export function sensorTableAdapter(spec: SensorTableSpec): OpticsAdapter {
           notes.push(`${p.name}: no Rx/Tx power sensor names this port`);
           continue;
         }
-        bindings.set(p.name, sensorBinding(spec, lanes, formats));
+        bindings.set(p.name, sensorBinding(spec, lanes, formats, portSensorThresholds(lanes, bySensor)));
       }
       return { bindings, notes };
     },

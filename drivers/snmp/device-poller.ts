@@ -448,6 +448,8 @@ export class DevicePoller {
       };
       // Set, not spread from a temporary object: this runs for every port of every poll.
       if (readsOptics) reading.opticPresent = s.binding !== undefined;
+      // Read with the binding at discovery; a rediscovery (optics change) makes a new binding.
+      if (s.binding?.thresholds) reading.moduleThresholds = s.binding.thresholds;
       if (opticsChange) reading.opticsChange = opticsChange;
       const module = readsOptics ? this.#modules.identity(s.name) : undefined;
       if (module) reading.module = module;

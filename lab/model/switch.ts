@@ -1,7 +1,10 @@
 // Over 400 lines: SimSwitch is one physics model (ports, light, link, reboot, silence) whose control actions all move the same state.
 import { createHash } from 'node:crypto';
-import { type Platform, PORT_TYPE_FACTS, type PortType } from '../../contract/port-types.js';
+import { DEFAULT_THRESHOLDS } from '../../config/defaults.js';
+import type { LaneThresholds } from '../../contract/optics.js';
+import { type Platform, PORT_TYPE_FACTS, PORT_TYPES, type PortType } from '../../contract/port-types.js';
 import type { OpticsAdapterId } from '../../drivers/optics/adapter.js';
+import { bounds } from '../../drivers/optics/thresholds.js';
 import { DARK_DBM, round2 } from '../../drivers/optics/units.js';
 import { ErrorCounter } from './error-counter.js';
 import { type Impairment, NO_IMPAIRMENT, seededRandom } from './impair.js';
@@ -61,6 +64,26 @@ export const OPTICAL_PROFILE: Readonly<Record<PortType, { txDbm: number; rxDbm: 
     '100GBASE-LR4': { txDbm: 0.5, rxDbm: -1.5, losDbm: -15 },
   });
 
+/**
+ * The alarm and warning bounds a lab transceiver carries in its DOM EEPROM, per lane, in dBm.
+ * The alarms are the port type's defaults (CONTRACT §5: receiver sensitivity and overload,
+ * minimum and maximum launch), so an agent judging the lab by the module's bounds calls the same
+ * ports healthy as one judging it by the defaults; the warnings sit 2 dB inside the low alarm
+ * and 1 dB inside the high one, as SFF-8472/CMIS modules of these types commonly ship. The
+ * nominal light of OPTICAL_PROFILE sits inside every warning band (closest: 10GBASE-LR Tx, 1.1 dB
+ * below its high warning).
+ */
+export const MODULE_THRESHOLDS: Readonly<Record<PortType, LaneThresholds>> = Object.freeze(
+  Object.fromEntries(
+    PORT_TYPES.map((t) => {
+      const d = DEFAULT_THRESHOLDS[t];
+      const dir = ([low, high]: readonly [number, number]) =>
+        bounds(low, round2(low + 2), round2(high - 1), high);
+      return [t, { rx: dir(d.rx), tx: dir(d.tx) }];
+    }),
+  ) as Record<PortType, LaneThresholds>,
+);
+
 /** A small fixed offset per lane (±0.4 dB), so ports do not all read the same number. */
 function laneOffset(key: string): number {
   const h = createHash('sha1').update(key).digest();
@@ -87,6 +110,13 @@ export class LabActionError extends Error {
   ) {
     super(message);
   }
+}
+
+/** A transceiver in a lab cage. */
+export interface LabOptic {
+  readonly serial: string;
+  /** What its DOM EEPROM says its bounds are; served in each vendor MIB's own unit. */
+  readonly thresholds: LaneThresholds;
 }
 
 export class SimPort {
@@ -116,14 +146,16 @@ export class SimPort {
   flapDark = false;
   upTimer: NodeJS.Timeout | undefined;
   flapTimer: NodeJS.Timeout | undefined;
-  /** The transceiver in the cage, or null for an empty cage (no light either way, link down). */
-  optic: { serial: string } | null;
+  /** The transceiver in the cage (its serial and its own DOM thresholds), or null for an empty cage. */
+  optic: LabOptic | null;
   /** Transceivers inserted here so far, for fresh serials. */
   insertions = 0;
 
   constructor(switchId: string, spec: LabPortSpec, ifIndex: number, patched: boolean, withOptic = true) {
     this.name = spec.name;
-    this.optic = withOptic ? { serial: opticSerial(switchId, ifIndex, 0) } : null;
+    this.optic = withOptic
+      ? { serial: opticSerial(switchId, ifIndex, 0), thresholds: MODULE_THRESHOLDS[spec.portType] }
+      : null;
     this.portType = spec.portType;
     this.ifIndex = ifIndex;
     this.laneCount = PORT_TYPE_FACTS[spec.portType].lanes;
@@ -520,15 +552,21 @@ export abstract class SimSwitch {
     this.#evaluate(p);
   }
 
-  /** Puts a transceiver in an empty cage (a new serial unless one is given). */
-  insertOptic(port: string, serial?: string): void {
+  /**
+   * Puts a transceiver in an empty cage: a new serial unless one is given, and the port type's
+   * usual bounds unless the test gives the module its own (a null bound is one it leaves unset).
+   */
+  insertOptic(port: string, serial?: string, thresholds?: LaneThresholds): void {
     const p = this.port(port);
     if (p.optic)
       throw new LabActionError(`${this.id} ${port} already holds transceiver ${p.optic.serial}`, 409);
     if (serial !== undefined && !/^[A-Za-z0-9._-]{1,32}$/.test(serial))
       throw new LabActionError('serial: 1..32 letters, digits, ".", "_" or "-"');
     p.insertions++;
-    p.optic = { serial: serial ?? opticSerial(this.id, p.ifIndex, p.insertions) };
+    p.optic = {
+      serial: serial ?? opticSerial(this.id, p.ifIndex, p.insertions),
+      thresholds: thresholds ?? MODULE_THRESHOLDS[p.portType],
+    };
     this.#entityChangedAt = this.uptimeTicks();
     this.#evaluate(p);
   }
@@ -664,7 +702,7 @@ export abstract class SimSwitch {
         adminStatus: p.adminUp ? 'up' : 'down',
         operStatus: p.operUp ? 'up' : 'down',
         patched: p.patched,
-        optic: p.optic ? { serial: p.optic.serial } : null,
+        optic: p.optic ? { serial: p.optic.serial, thresholds: p.optic.thresholds } : null,
         degradeDb: p.degradeDb,
         flaps: p.flaps,
         description: p.description ?? null,
@@ -691,7 +729,7 @@ export interface SwitchStatus extends SessionStatus {
     adminStatus: 'up' | 'down';
     operStatus: 'up' | 'down';
     patched: boolean;
-    optic: { serial: string } | null;
+    optic: LabOptic | null;
     degradeDb: number;
     flaps: number;
     description: string | null;

@@ -44,7 +44,13 @@ export interface LabSnmpOptions {
 }
 
 function mibPort(p: SimPort): MibPort {
-  return { name: p.name, ifIndex: p.ifIndex, portType: p.portType, lanes: p.laneCount };
+  return {
+    name: p.name,
+    ifIndex: p.ifIndex,
+    portType: p.portType,
+    lanes: p.laneCount,
+    ...(p.optic ? { thresholds: p.optic.thresholds } : {}),
+  };
 }
 
 /** IF-MIB rows of one interface; `ifName` is the platform's spelling (IOS abbreviates it). */

@@ -1,13 +1,13 @@
-import { DEFAULT_THRESHOLDS } from '../../config/defaults.js';
+import type { Bounds, LaneThresholds } from '../../contract/optics.js';
 import type { PortType } from '../../contract/port-types.js';
 import { OID } from '../../drivers/mib/mib.js';
 import type { OpticsAdapterId } from '../../drivers/optics/adapter.js';
-import { CISCO_DBM, CISCO_SENSOR_OIDS } from '../../drivers/optics/cisco.js';
+import { CISCO_DBM, CISCO_SENSOR_OIDS, CISCO_THRESHOLD_OIDS } from '../../drivers/optics/cisco.js';
 import { ENTITY_SENSOR_OIDS, SENSOR_WATTS } from '../../drivers/optics/entity-sensor.js';
-import { H3C_OIDS } from '../../drivers/optics/h3c.js';
-import { HUAWEI_OIDS } from '../../drivers/optics/huawei.js';
-import { JUNIPER_OIDS } from '../../drivers/optics/juniper.js';
-import type { LaneLight } from '../model/switch.js';
+import { H3C_OIDS, H3C_THRESHOLD_COLUMNS } from '../../drivers/optics/h3c.js';
+import { HUAWEI_OIDS, HUAWEI_THRESHOLD_COLUMNS } from '../../drivers/optics/huawei.js';
+import { JUNIPER_OIDS, JUNIPER_THRESHOLD_COLUMNS } from '../../drivers/optics/juniper.js';
+import { type LaneLight, MODULE_THRESHOLDS } from '../model/switch.js';
 import { int, type MibRow, oidValue, str } from './mib-view.js';
 
 /**
@@ -25,6 +25,13 @@ import { int, type MibRow, oidValue, str } from './mib-view.js';
  * | juniper       | hundredths of dBm, by ifIndex; lanes by ifIndex.lane (0-based) | −4000 |
  * | cisco         | dBm sensors, units(9) precision 1          | −400 (−40.0 dBm)              |
  * | entity-sensor | watts(6) sensors, micro(7) precision 1     | 0 (0 W)                       |
+ *
+ * Each transceiver's own alarm and warning bounds (its DOM thresholds) are served the way the
+ * vendor's MIB carries them, as module rows that come and go with the transceiver: Huawei
+ * hundredths of dBm by port entity (-1 for a bound the module leaves unset), Juniper hundredths
+ * of dBm by ifIndex, H3C both the hundredths-of-dBm and the tenths-of-µW columns, Cisco four
+ * entSensorThresholdTable rows per sensor (major = alarm, minor = warning, IOS style).
+ * ENTITY-SENSOR-MIB has no threshold table, so that vendor serves none.
  */
 
 export interface MibPort {
@@ -32,6 +39,19 @@ export interface MibPort {
   readonly ifIndex: number;
   readonly portType: PortType;
   readonly lanes: number;
+  /** The transceiver's own bounds; absent for an empty cage (its rows are then only deleted). */
+  readonly thresholds?: LaneThresholds;
+}
+
+/**
+ * The bounds to serve, in the order of the adapters' threshold column lists: rx low alarm, low
+ * warning, high warning, high alarm, then tx. For an empty cage, the port type's usual ones, so
+ * the row list names every OID a previous module may have left.
+ */
+function boundList(p: MibPort): (number | null)[] {
+  const t = p.thresholds ?? MODULE_THRESHOLDS[p.portType];
+  const four = (b: Bounds) => [b.lowAlarm, b.lowWarning, b.highWarning, b.highAlarm];
+  return [...four(t.rx), ...four(t.tx)];
 }
 
 export interface VendorMib {
@@ -95,6 +115,7 @@ const rxOf = (l: readonly LaneLight[]) => l.map((x) => x.rxDbm);
 const txOf = (l: readonly LaneLight[]) => l.map((x) => x.txDbm);
 
 const HUAWEI_DARK = -4000;
+const HUAWEI_UNSET = -1;
 
 const huawei: VendorMib = {
   enterprise: 2011,
@@ -104,13 +125,13 @@ const huawei: VendorMib = {
     for (const p of ports) rows.push(...huawei.moduleRows(p));
     return rows;
   },
-  moduleRows: (p) => [
-    // A negative low threshold is how the adapter knows this firmware speaks hundredths of dBm.
-    {
-      oid: `${HUAWEI_OIDS.rxLowThreshold}.${portEntity(p)}`,
-      value: int(Math.round(DEFAULT_THRESHOLDS[p.portType].rx[0] * 100)),
-    },
-  ],
+  // A negative receive low threshold is also how the adapter knows this firmware speaks
+  // hundredths of dBm.
+  moduleRows: (p) =>
+    boundList(p).map((v, i) => ({
+      oid: `${HUAWEI_THRESHOLD_COLUMNS[i]}.${portEntity(p)}`,
+      value: int(v === null ? HUAWEI_UNSET : Math.round(v * 100)),
+    })),
   // hwOpticalModuleInfoTable is indexed by the port's entity, so that is where the adapter looks.
   identityEntity: portEntity,
   lightRows(p, light) {
@@ -136,7 +157,23 @@ const h3c: VendorMib = {
   enterprise: 25506,
   label: 'HH3C-TRANSCEIVER-INFO-MIB',
   staticRows: () => [],
-  moduleRows: () => [],
+  // Both threshold forms, as a current Comware agent answers: hundredths of dBm (the first eight
+  // columns) and tenths of a microwatt (the last eight).
+  moduleRows(p) {
+    const list = boundList(p);
+    return H3C_THRESHOLD_COLUMNS.map((col, i) => {
+      const v = list[i % 8] ?? null;
+      const raw =
+        i < 8
+          ? v === null
+            ? H3C_DARK
+            : Math.round(v * 100)
+          : v === null
+            ? 0
+            : Math.round(10 ** (v / 10) * 1000 * 10);
+      return { oid: `${col}.${p.ifIndex}`, value: int(raw) };
+    });
+  },
   lightRows(p, light) {
     return [
       { oid: `${H3C_OIDS.curRxPower}.${p.ifIndex}`, value: int(centi(totalDbm(rxOf(light)), H3C_DARK)) },
@@ -151,7 +188,13 @@ const juniper: VendorMib = {
   enterprise: 2636,
   label: 'JUNIPER-DOM-MIB',
   staticRows: () => [],
-  moduleRows: () => [],
+  // A bound the module leaves unset has no row.
+  moduleRows: (p) =>
+    boundList(p).flatMap((v, i) =>
+      v === null
+        ? []
+        : [{ oid: `${JUNIPER_THRESHOLD_COLUMNS[i]}.${p.ifIndex}`, value: int(Math.round(v * 100)) }],
+    ),
   lightRows(p, light) {
     const rows: MibRow[] = [
       {
@@ -191,7 +234,17 @@ interface SensorStyle {
   name(p: MibPort, lane: number, dir: 'rx' | 'tx'): string;
   /** Raw value for a reading (null = dark). */
   raw(dbm: number | null): number;
+  /** entSensorThresholdTable columns, where the MIB has the table. */
+  thresholds?: { readonly severity: string; readonly relation: string; readonly value: string };
 }
+
+/** IOS's four rows per transceiver sensor: [severity, relation] per bound, in boundList order. */
+const IOS_THRESHOLD_ROWS: readonly (readonly [index: number, severity: number, relation: number])[] = [
+  [2, 20, 2], // low alarm: major, lessOrEqual
+  [4, 10, 2], // low warning: minor, lessOrEqual
+  [3, 10, 4], // high warning: minor, greaterOrEqual
+  [1, 20, 4], // high alarm: major, greaterOrEqual
+];
 
 function sensorMib(enterprise: number, label: string, s: SensorStyle): VendorMib {
   const mib: VendorMib = {
@@ -231,6 +284,18 @@ function sensorMib(enterprise: number, label: string, s: SensorStyle): VendorMib
             // ok(1): a dark port still has a working sensor, reading no light.
             { oid: `${s.columns.status}.${e}`, value: int(1) },
           );
+          const t = s.thresholds;
+          if (!t) continue;
+          const list = boundList(p).slice(dir === 'rx' ? 0 : 4, dir === 'rx' ? 4 : 8);
+          IOS_THRESHOLD_ROWS.forEach(([index, severity, relation], i) => {
+            const v = list[i] ?? null;
+            if (v === null) return;
+            rows.push(
+              { oid: `${t.severity}.${e}.${index}`, value: int(severity) },
+              { oid: `${t.relation}.${e}.${index}`, value: int(relation) },
+              { oid: `${t.value}.${e}.${index}`, value: int(s.raw(v)) },
+            );
+          });
         }
       }
       return rows;
@@ -258,6 +323,7 @@ const cisco = sensorMib(9, 'CISCO-ENTITY-SENSOR-MIB', {
   name: (p, lane, dir) =>
     `${p.name}${p.lanes > 1 ? ` Lane ${lane}` : ''} ${dir === 'rx' ? 'Receive' : 'Transmit'} Power Sensor`,
   raw: (dbm) => (dbm === null ? -400 : Math.round(dbm * 10)),
+  thresholds: CISCO_THRESHOLD_OIDS,
 });
 
 const entitySensor = sensorMib(30065, 'ENTITY-SENSOR-MIB', {

@@ -3,6 +3,7 @@
 // writecache with the C `snmpset`, and the exact readings that must then come back.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import type { Bounds, LaneThresholds } from '../../contract/optics.js';
 import type { PortType } from '../../contract/port-types.js';
 import type { LaneReading, OpticsAdapterId } from '../../drivers/optics/adapter.js';
 
@@ -25,7 +26,26 @@ export interface FixtureDevice {
   readonly optics: OpticsAdapterId;
   readonly ports: readonly { readonly name: string; readonly portType: PortType; readonly lanes: number }[];
   readonly moves: readonly PortMove[];
+  /**
+   * What the module itself says its bounds are (PortReading.moduleThresholds), exactly, per port;
+   * a port missing here has none (no module, or a MIB without thresholds).
+   */
+  readonly moduleThresholds: Readonly<Record<string, LaneThresholds>>;
 }
+
+/** One direction's bounds, in the contract's order, for expected values. */
+export const bounds = (
+  lowAlarm: number | null,
+  lowWarning: number | null,
+  highWarning: number | null,
+  highAlarm: number | null,
+): Bounds => ({ lowAlarm, lowWarning, highWarning, highAlarm });
+const b = bounds;
+const NONE = b(null, null, null, null);
+/** A 10GBASE-LR module's bounds as the fixtures spell them in each vendor's unit. */
+const LR: LaneThresholds = { rx: b(-14.4, -12.4, 0.5, 2.5), tx: b(-8.2, -6.2, 0.5, 2.5) };
+/** A 100GBASE-LR4 module's (per lane). */
+const LR4: LaneThresholds = { rx: b(-10.6, -8.6, 4.5, 5.5), tx: b(-4.3, -2.3, 4.5, 5.5) };
 
 const ADMIN = '1.3.6.1.2.1.2.2.1.7';
 const OPER = '1.3.6.1.2.1.2.2.1.8';
@@ -54,6 +74,12 @@ export const FIXTURE_DEVICES: readonly FixtureDevice[] = [
     community: 'dcagent-huawei',
     optics: 'huawei',
     ports: [ten('10GE1/0/1'), lr4('100GE1/0/2'), ten('10GE1/0/3'), ten('10GE1/0/4')],
+    // 10GE1/0/3 has no module; 10GE1/0/4's firmware has only the alarm columns, tx high is -1.
+    moduleThresholds: {
+      '10GE1/0/1': LR,
+      '100GE1/0/2': LR4,
+      '10GE1/0/4': { rx: b(-14.4, null, null, 2.5), tx: b(-8.2, null, null, null) },
+    },
     moves: [
       {
         port: '10GE1/0/1',
@@ -82,6 +108,11 @@ export const FIXTURE_DEVICES: readonly FixtureDevice[] = [
     community: 'dcagent-h3c',
     optics: 'h3c',
     ports: [ten('Ten-GigabitEthernet1/0/1'), ten('Ten-GigabitEthernet1/0/2')],
+    // 1/0/1 from the hundredths-of-dBm columns; 1/0/2 from the tenths-of-µW ones, tx high warning unset.
+    moduleThresholds: {
+      'Ten-GigabitEthernet1/0/1': LR,
+      'Ten-GigabitEthernet1/0/2': { rx: LR.rx, tx: b(-8.2, -6.2, null, 2.5) },
+    },
     moves: [
       {
         port: 'Ten-GigabitEthernet1/0/1',
@@ -99,6 +130,7 @@ export const FIXTURE_DEVICES: readonly FixtureDevice[] = [
     community: 'dcagent-juniper',
     optics: 'juniper',
     ports: [ten('xe-0/0/1'), lr4('et-0/0/2')],
+    moduleThresholds: { 'xe-0/0/1': LR, 'et-0/0/2': LR4 },
     moves: [
       {
         port: 'et-0/0/2',
@@ -124,6 +156,11 @@ export const FIXTURE_DEVICES: readonly FixtureDevice[] = [
     community: 'dcagent-cisco',
     optics: 'cisco',
     ports: [ten('TenGigabitEthernet1/1'), ten('TenGigabitEthernet1/10')],
+    // Te1/1 IOS style (major/minor), Te1/10 IOS XR style on Rx and no rows for Tx.
+    moduleThresholds: {
+      'TenGigabitEthernet1/1': LR,
+      'TenGigabitEthernet1/10': { rx: LR.rx, tx: NONE },
+    },
     moves: [
       {
         port: 'TenGigabitEthernet1/1',
@@ -147,6 +184,8 @@ export const FIXTURE_DEVICES: readonly FixtureDevice[] = [
     community: 'dcagent-entity-sensor',
     optics: 'entity-sensor',
     ports: [ten('Ethernet1'), lr4('Ethernet49/1')],
+    // RFC 3433 ENTITY-SENSOR-MIB has no thresholds.
+    moduleThresholds: {},
     moves: [
       {
         port: 'Ethernet1',
