@@ -155,5 +155,25 @@ describe('a transceiver inserted, pulled and swapped after the port was provisio
     expect(replaced.data).toMatchObject({ change: 'replaced', module: { serial: 'SN-THIRD' } });
     await agent.waitForLog('"previousSerial":"SN-SECOND"');
     expect(agent.log()).toMatch(/"serial":"SN-THIRD","previousSerial":"SN-SECOND"/);
+
+    // Issue 15 §2: 10 dB less light puts Rx between the module's warning bound (-12.4) and its
+    // alarm bound (-14.4): still available, and one optics.degrading for the episode.
+    const seen = (await events.all(conn)).length;
+    sim.degrade(EMPTY, 10);
+    const warned = await next((e) => e.type === 'optics.degrading');
+    expect(warned.data).toMatchObject({
+      device: device.id,
+      port: EMPTY,
+      lane: 1,
+      direction: 'rx',
+      cause: 'warning-threshold',
+      baselineDbm: expect.any(Number),
+    });
+    expect((warned.data as { dbm: number }).dbm).toBeLessThan(-12.4);
+    // Several more polls in the band: the same episode, nothing more, and no outage.
+    const start = (await polls()).get(device.id) ?? 0;
+    while (((await polls()).get(device.id) ?? 0) < start + 4) await new Promise((r) => setTimeout(r, 200));
+    const later = (await events.all(conn)).slice(seen).map((e) => e.type);
+    expect(later).toEqual(['optics.degrading']);
   });
 });
