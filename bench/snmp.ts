@@ -20,10 +20,12 @@ import { Agent, get } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type ResolvedThresholds, resolveThresholds } from '../agent/health/lane-state.js';
 import { initialState, type PortTrackState } from '../agent/health/track-state.js';
 import { step } from '../agent/health/tracker.js';
-import type { Thresholds } from '../config/defaults.js';
+import type { PortThresholds } from '../config/defaults.js';
 import { type AgentConfig, buildConfig } from '../config/load.js';
+import type { LaneThresholds } from '../contract/optics.js';
 import { Semaphore } from '../core/semaphore.js';
 import type { PortPollResult } from '../drivers/snmp/poll-result.js';
 import { SnmpPoller } from '../drivers/snmp/poller.js';
@@ -88,6 +90,9 @@ function check(results: readonly PortPollResult[]): string[] {
     if (r.operStatus !== 'up' || r.rxDbm[0] !== want.rx / 100 || r.txDbm[0] !== want.tx / 100) {
       problems.push(`${r.device} ${r.port}: unexpected reading ${JSON.stringify(r.lanes)}`);
     }
+    // The module's own bounds, read at discovery, must reach every reading (issue 15).
+    if (r.moduleThresholds?.rx.lowAlarm !== -14.4)
+      problems.push(`${r.device} ${r.port}: no module thresholds`);
   }
   return problems;
 }
@@ -98,17 +103,40 @@ async function benchAgent(cfg: AgentConfig) {
   const poller = new SnmpPoller(cfg.devices, cfg.monitoring);
   const devicesInFlight = new Semaphore(cfg.monitoring.maxDevicesInFlight);
   // The monitor keeps each port's thresholds and tracker state with the connection; so does the bench.
-  const ports = new Map<string, Map<string, { thresholds: Thresholds; state: PortTrackState }>>();
+  // As the monitor does, the bounds are resolved from the module's (then the config's) once per
+  // module, and every step keeps the warning episodes too.
+  interface BenchPort {
+    thresholds: PortThresholds;
+    module: LaneThresholds | undefined;
+    judged: ResolvedThresholds;
+    state: PortTrackState;
+  }
+  const ports = new Map<string, Map<string, BenchPort>>();
   for (const d of cfg.devices) {
     ports.set(
       d.id,
-      new Map(d.ports.map((p) => [p.name, { thresholds: p.thresholds, state: initialState(d.id, p.name) }])),
+      new Map(
+        d.ports.map((p) => [
+          p.name,
+          {
+            thresholds: p.thresholds,
+            module: undefined,
+            judged: resolveThresholds(p.thresholds, undefined),
+            state: initialState(d.id, p.name),
+          },
+        ]),
+      ),
     );
   }
   const observe = (results: readonly PortPollResult[]) => {
     for (const r of results) {
       const port = ports.get(r.device)!.get(r.port)!;
-      port.state = step(port.state, r, port.thresholds, Date.now(), cfg.monitoring).state;
+      if (r.ok && r.moduleThresholds !== port.module) {
+        port.module = r.moduleThresholds;
+        port.judged = resolveThresholds(port.thresholds, port.module);
+      }
+      const j = port.judged;
+      port.state = step(port.state, r, j.alarm, Date.now(), cfg.monitoring, j.bounds).state;
     }
   };
   // As the monitor polls: each device's results are stepped as soon as that device is done.

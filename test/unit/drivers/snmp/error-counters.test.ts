@@ -47,9 +47,10 @@ describe('ifInErrors for qualification', () => {
     expect(reading(res[0]).inErrors).toBeUndefined();
     expect(reading(res[1]).inErrors).toBe(42);
     expect(reading(res[1]).rxDbm).toEqual([-3]);
-    // Discovery's one GET (the modules' thresholds), then the poll's one PDU.
-    expect(mem.gets).toHaveLength(2);
-    expect(mem.gets[1]).toContain(`${OID.ifInErrors}.102`);
+    // Discovery's two GETs (the modules' dBm thresholds, none here, so then the microwatt ones),
+    // then the poll's one PDU.
+    expect(mem.gets).toHaveLength(3);
+    expect(mem.gets[2]).toContain(`${OID.ifInErrors}.102`);
   });
 
   it('is null when the device does not answer it, and the poll still succeeds', async () => {

@@ -44,9 +44,10 @@ describe('DevicePoller batching', () => {
       opticsRead: true,
       at: 1_000,
     });
-    // Discovery: 20 ports × (rx, tx, 16 threshold columns) in GETs of 40. Then the poll:
+    // Discovery: 20 ports × (rx, tx, 8 dBm threshold columns) in GETs of 40; none answers, so
+    // 20 × (rx, tx, 8 microwatt columns) again. Then the poll:
     // 1 sysUpTime + 20 × (admin, oper, ifName, rx, tx) = 101 varbinds → 3 PDUs of ≤ 50.
-    expect(mem.gets.map((g) => g.length)).toEqual([...new Array(9).fill(40), 50, 50, 1]);
+    expect(mem.gets.map((g) => g.length)).toEqual([...new Array(10).fill(40), 50, 50, 1]);
     const walksAfterFirst = mem.walks.length;
     mem.gets.length = 0;
     await poller.poll();
