@@ -253,6 +253,50 @@ describe('dcagent status: unhealthy, missing readings, other devices', () => {
   });
 });
 
+describe.each([
+  ['huawei', 'dcagent-huawei', '10GE1/0/1', '1.3.6.1.4.1.2011.5.25.31.1.1.3.1.8.4110001', '-312'],
+  ['h3c', 'dcagent-h3c', 'Ten-GigabitEthernet1/0/1', '1.3.6.1.4.1.25506.2.70.1.1.1.12.42001', '-731'],
+] as const)(
+  'dcagent status (%s): lanes judged by the module’s own thresholds on snmpsimd',
+  (_v, community, port, rxOid, lit) => {
+    const id = community.replace(/^dcagent-/, 'sw-');
+    const at = (centiDbm: string) => snmpset(snmp, community, [[rxOid, 'i', centiDbm]]);
+    const lane = () => {
+      const r = runStatus(['--device', id, '--port', port, '--json']);
+      expect(r.code).toBe(0);
+      return portStatusSchema.parse(JSON.parse(r.stdout));
+    };
+
+    it('between the module’s warning (-12.4) and alarm (-14.4) bounds: low-warning and healthy; past the alarm: unhealthy', async () => {
+      try {
+        await at('-1300');
+        const warn = lane();
+        expect(warn.lanes[0]).toMatchObject({
+          rxDbm: -13,
+          rxState: 'low-warning',
+          thresholdSource: 'module',
+        });
+        expect(warn.lanes[0]!.thresholds.rx).toEqual({
+          lowAlarm: -14.4,
+          lowWarning: -12.4,
+          highWarning: 0.5,
+          highAlarm: 2.5,
+        });
+        expect(warn).toMatchObject({ healthy: true, reasons: [] });
+        expect(warn.verdict).toBe(
+          'healthy, but lane 1 in the warning band: clean the connector at the next window',
+        );
+        await at('-1500');
+        const alarm = lane();
+        expect(alarm.lanes[0]).toMatchObject({ rxDbm: -15, rxState: 'low-alarm' });
+        expect(alarm).toMatchObject({ healthy: false, reasons: ['rx-low'] });
+      } finally {
+        await at(lit);
+      }
+    });
+  },
+);
+
 describe('dcagent status --device D: every port, with baseline and trend from Redis', () => {
   it('prints every inventory port of the device, judged, with the tracked connection’s baseline and delta', async () => {
     const d = FIXTURE_DEVICES[0]!;
