@@ -114,6 +114,10 @@ beforeAll(async () => {
   env.STATUS_TEST_V3_PRIV = snmp.v3.privKey;
   const devices = [
     ...FIXTURE_DEVICES.map((d) => deviceYaml(deviceId(d), d.community, d.optics, d.ports)),
+    // The same ENTITY-SENSOR device (no module thresholds) with the config's own bounds.
+    `${deviceYaml('sw-entity-cfg', 'dcagent-entity-sensor', 'entity-sensor', [
+      { name: 'Ethernet1', portType: '10GBASE-LR', lanes: 1 },
+    ])}\n    thresholds: { rx: [-12, 0], rxWarning: [-10, -1] }`,
     deviceYaml('sw-cisco16', 'cisco_16_switch', 'none', [
       { name: 'Fa3/0/1', portType: '1000BASE-LX', lanes: 1 },
     ]),
@@ -296,6 +300,33 @@ describe.each([
     });
   },
 );
+
+describe('dcagent status: a module with no thresholds (ENTITY-SENSOR) falls back to the config, then the defaults', () => {
+  it('the defaults without a config override, the config’s with one', () => {
+    const read = (device: string) => {
+      const r = runStatus(['--device', device, '--port', 'Ethernet1', '--json']);
+      expect(r.code).toBe(0);
+      return portStatusSchema.parse(JSON.parse(r.stdout));
+    };
+    const byDefault = read('sw-entity-sensor');
+    expect(byDefault.thresholdSource).toBe('default');
+    expect(byDefault.lanes[0]!.thresholds.rx).toEqual({
+      lowAlarm: -14.4,
+      lowWarning: null,
+      highWarning: null,
+      highAlarm: 0.5,
+    });
+    const byConfig = read('sw-entity-cfg');
+    expect(byConfig.thresholdSource).toBe('config');
+    expect(byConfig.thresholds.rx).toEqual([-12, 0]);
+    expect(byConfig.lanes[0]!.thresholds.rx).toEqual({
+      lowAlarm: -12,
+      lowWarning: -10,
+      highWarning: -1,
+      highAlarm: 0,
+    });
+  });
+});
 
 describe('dcagent status --device D: every port, with baseline and trend from Redis', () => {
   it('prints every inventory port of the device, judged, with the tracked connection’s baseline and delta', async () => {
