@@ -1,6 +1,6 @@
 import type { Thresholds } from '../../config/defaults.js';
 import type { EventData, IfStatus } from '../../contract/events.js';
-import { evaluateHealth, type HealthReason, primaryReason } from './evaluate.js';
+import { evaluateHealth, type HealthReason, primaryReason, type Verdict } from './evaluate.js';
 import { errorEvidence, noteErrors, qualified, sameQualification } from './qualification.js';
 import {
   type Availability,
@@ -84,13 +84,75 @@ export function step(
   now: number,
   cfg: TrackerConfig,
 ): StepResult {
+  const verdict = obs.ok ? evaluateHealth(obs, thresholds) : undefined;
+  // Almost every poll of a settled fleet is this one: nothing to copy, compare or report.
+  if (verdict && steadyUnder(prev, verdict, now, cfg)) return { state: prev, events: [] };
+  return stepFull(prev, obs, thresholds, now, cfg, verdict);
+}
+
+/**
+ * `step` without its shortcut for settled ports: copy, advance, compare. Exported so a test can
+ * hold the shortcut to it on any sequence of polls.
+ */
+export function stepFull(
+  prev: PortTrackState,
+  obs: Observation,
+  thresholds: Thresholds,
+  now: number,
+  cfg: TrackerConfig,
+  verdict?: Verdict,
+): StepResult {
   const state = copyState(prev);
-  const events = [...advance(state, obs, thresholds, now, cfg)];
+  const events = [...advance(state, obs, thresholds, now, cfg, verdict)];
   // Nothing moved (a steady port: its streaks stop at the lines they are compared with): the same
   // state, same version, so the monitor has nothing to write. The version counts changes, not polls.
   if (events.length === 0 && sameState(state, prev)) return { state: prev, events };
   state.ver = prev.ver + 1;
   return { state, events };
+}
+
+/**
+ * True when `advance` would leave `s` as it is and report nothing for a successful poll with this
+ * verdict: a built port, neither degraded nor damped (either kind), no flip about to age out of
+ * the window, no failure streak, and a verdict that agrees with the streak, the availability and
+ * what was reported. Anything else takes the full step; this only spares the copy of the state
+ * (allocations per port per poll) where the outcome is known. `stepFull` is the definition: the
+ * tracker's tests check the two agree on random poll sequences.
+ */
+function steadyUnder(s: PortTrackState, verdict: Verdict, now: number, cfg: TrackerConfig): boolean {
+  const m = s.monitoringDamping;
+  const windowStart = now - cfg.damping.windowSeconds * 1000;
+  if (
+    s.underConstruction ||
+    s.degraded !== null ||
+    s.damped ||
+    s.dampedFlips !== 0 ||
+    s.failedStreak !== 0 ||
+    s.failedSince !== null ||
+    m.damped ||
+    m.reportedDegraded ||
+    (m.flips.length > 0 && m.flips[0]! <= windowStart) ||
+    (s.flaps.length > 0 && s.flaps[0]! <= windowStart) ||
+    s.actual !== s.reported
+  ) {
+    return false;
+  }
+  if (verdict.healthy) {
+    return (
+      s.healthyStreak >= cfg.upPolls &&
+      s.unhealthyStreak === 0 &&
+      s.healthySince !== null &&
+      s.actual === 'available'
+    );
+  }
+  return (
+    s.unhealthyStreak >= cfg.downPolls &&
+    s.healthyStreak === 0 &&
+    s.healthyStreak < cfg.upPolls &&
+    s.healthySince === null &&
+    s.lastReason === (primaryReason(verdict) ?? null) &&
+    s.actual === 'unavailable'
+  );
 }
 
 const sameNumbers = (a: readonly number[], b: readonly number[]) =>
@@ -143,6 +205,7 @@ function advance(
   thresholds: Thresholds,
   now: number,
   cfg: TrackerConfig,
+  judged?: Verdict,
 ): readonly TrackerEvent[] {
   let out: TrackerEvent[] | undefined;
 
@@ -179,7 +242,7 @@ function advance(
   s.failedStreak = 0;
   s.failedSince = null;
 
-  const verdict = evaluateHealth(obs, thresholds);
+  const verdict = judged ?? evaluateHealth(obs, thresholds);
   if (verdict.healthy) {
     if (s.healthyStreak < cfg.upPolls) s.healthyStreak++;
     s.unhealthyStreak = 0;
