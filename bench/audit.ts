@@ -210,9 +210,17 @@ try {
         `load average ${loadavg()[0]?.toFixed(1)} on ${cpus().length} CPUs`,
     );
   }
-  // The median cold round (the only one with --cold-rounds 1), and the first warm one.
+  // The median of the cold rounds (the mean of the middle two for an even count; the only one with
+  // --cold-rounds 1), and the first warm round.
   const colds = results.slice(0, COLD_ROUNDS).sort((a, b) => a.cpuMsPerDevice - b.cpuMsPerDevice);
-  const cold = colds[Math.floor((colds.length - 1) / 2)] as Round;
+  const lo = colds[Math.floor((colds.length - 1) / 2)] as Round;
+  const hi = colds[Math.floor(colds.length / 2)] as Round;
+  const cold: Round = {
+    wallMs: (lo.wallMs + hi.wallMs) / 2,
+    cpuMsPerDevice: (lo.cpuMsPerDevice + hi.cpuMsPerDevice) / 2,
+    failed: 0,
+    drifts: 0,
+  };
   const warm = results[COLD_ROUNDS];
   console.log(
     JSON.stringify({
