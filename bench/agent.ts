@@ -2,6 +2,7 @@
 // memory, the length of a poll round, and how long a fibre cut takes to become an event.
 //
 //   npm run bench:agent [-- --devices 500 --ports 20 --interval 10 --window 60 --cuts 50 --cpu-prof DIR]
+//   BENCH_CPU_PROF_DIR=DIR npm run bench:agent   (the same as --cpu-prof DIR, as bench:audit takes it)
 //
 // Three processes: a private redis-server, the lab (bench/agent-lab.ts: switches patched and
 // provisioned, one tracked-connection record per port seeded directly in Redis, which is what
@@ -316,7 +317,9 @@ async function main(): Promise<void> {
     doc.events = { spillFile: join(dir, 'spill.jsonl') };
     writeFileSync(configPath, stringify(doc, { lineWidth: 0 }));
     const log = openSync(join(dir, 'agent.log'), 'a');
-    const profile = values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', resolve(values['cpu-prof'])] : [];
+    // BENCH_CPU_PROF_DIR as bench:audit takes it, or --cpu-prof.
+    const profDir = values['cpu-prof'] ?? process.env.BENCH_CPU_PROF_DIR;
+    const profile = profDir ? ['--cpu-prof', '--cpu-prof-dir', resolve(profDir)] : [];
     agent = spawn(
       process.execPath,
       [...profile, join(ROOT, 'bin/dcagent.js'), 'run', '--config', configPath],

@@ -380,10 +380,29 @@ function deepFreeze<T>(value: T): T {
 }
 
 /** Finds a device and one of its ports, the lookup every job and command starts with. */
+/**
+ * Lookups by id and by port name, built once per frozen list: every job and every poll looks up
+ * its device, and a scan of 500 devices per lookup showed in the audit's profile. Keyed by the
+ * frozen array itself, so a reloaded config gets its own index and the old one is collected.
+ */
+const deviceIndex = new WeakMap<readonly DeviceConfig[], Map<string, DeviceConfig>>();
+const portIndex = new WeakMap<readonly PortConfig[], Map<string, PortConfig>>();
+
+function indexOf<T>(cache: WeakMap<readonly T[], Map<string, T>>, list: readonly T[], key: (t: T) => string) {
+  let index = cache.get(list);
+  if (!index) {
+    index = new Map();
+    // The first of equal keys wins, as Array.find did (the schema refuses duplicates anyway).
+    for (const item of list) if (!index.has(key(item))) index.set(key(item), item);
+    if (Object.isFrozen(list)) cache.set(list, index);
+  }
+  return index;
+}
+
 export function findDevice(cfg: AgentConfig, id: string): DeviceConfig | undefined {
-  return cfg.devices.find((d) => d.id === id);
+  return indexOf(deviceIndex, cfg.devices, (d) => d.id).get(id);
 }
 
 export function findPort(device: DeviceConfig, name: string): PortConfig | undefined {
-  return device.ports.find((p) => p.name === name);
+  return indexOf(portIndex, device.ports, (p) => p.name).get(name);
 }

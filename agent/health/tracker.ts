@@ -1,7 +1,8 @@
 import type { Thresholds } from '../../config/defaults.js';
 import type { EventData, IfStatus } from '../../contract/events.js';
 import type { LaneThresholds } from '../../contract/optics.js';
-import { evaluateHealth, type HealthReason, primaryReason } from './evaluate.js';
+import { evaluateHealth, type HealthReason, primaryReason, type Verdict } from './evaluate.js';
+import { isWarning, laneState } from './lane-state.js';
 import { errorEvidence, noteErrors, qualified, sameQualification } from './qualification.js';
 import {
   type Availability,
@@ -91,14 +92,94 @@ export function step(
   cfg: TrackerConfig,
   bounds?: LaneThresholds,
 ): StepResult {
+  const verdict = obs.ok ? evaluateHealth(obs, thresholds) : undefined;
+  // Almost every poll of a settled fleet is this one: nothing to copy, compare or report.
+  if (verdict && steadyUnder(prev, verdict, now, cfg) && warningsSteady(prev, obs, bounds))
+    return { state: prev, events: [] };
+  return stepFull(prev, obs, thresholds, now, cfg, verdict, bounds);
+}
+
+/**
+ * Whether the warning episodes (warn below) would leave a settled port as it is: no episode under
+ * way and no lane in a warning band. Anything else goes through the full step.
+ */
+function warningsSteady(s: PortTrackState, obs: Observation, bounds: LaneThresholds | undefined): boolean {
+  if (!bounds || !obs.ok || !obs.opticsRead || obs.adminStatus !== 'up') return true;
+  if (s.warnings !== undefined) return false;
+  const lanes = obs.lanes;
+  for (let i = 0; i < lanes.length; i++) {
+    const l = lanes[i]!;
+    if (l.rxDbm !== null && isWarning(laneState(l.rxDbm, bounds.rx))) return false;
+    if (l.txDbm !== null && isWarning(laneState(l.txDbm, bounds.tx))) return false;
+  }
+  return true;
+}
+
+/**
+ * `step` without its shortcut for settled ports: copy, advance, compare. Exported so a test can
+ * hold the shortcut to it on any sequence of polls.
+ */
+export function stepFull(
+  prev: PortTrackState,
+  obs: Observation,
+  thresholds: Thresholds,
+  now: number,
+  cfg: TrackerConfig,
+  verdict?: Verdict,
+  bounds?: LaneThresholds,
+): StepResult {
   const state = copyState(prev);
-  const events = [...advance(state, obs, thresholds, now, cfg)];
+  const events = [...advance(state, obs, thresholds, now, cfg, verdict)];
   if (bounds) warn(state, obs, bounds, cfg, events);
   // Nothing moved (a steady port: its streaks stop at the lines they are compared with): the same
   // state, same version, so the monitor has nothing to write. The version counts changes, not polls.
   if (events.length === 0 && sameState(state, prev)) return { state: prev, events };
   state.ver = prev.ver + 1;
   return { state, events };
+}
+
+/**
+ * True when `advance` would leave `s` as it is and report nothing for a successful poll with this
+ * verdict: a built port, neither degraded nor damped (either kind), no flip about to age out of
+ * the window, no failure streak, and a verdict that agrees with the streak, the availability and
+ * what was reported. Anything else takes the full step; this only spares the copy of the state
+ * (allocations per port per poll) where the outcome is known. `stepFull` is the definition: the
+ * tracker's tests check the two agree on random poll sequences.
+ */
+function steadyUnder(s: PortTrackState, verdict: Verdict, now: number, cfg: TrackerConfig): boolean {
+  const m = s.monitoringDamping;
+  const windowStart = now - cfg.damping.windowSeconds * 1000;
+  if (
+    s.underConstruction ||
+    s.degraded !== null ||
+    s.damped ||
+    s.dampedFlips !== 0 ||
+    s.failedStreak !== 0 ||
+    s.failedSince !== null ||
+    m.damped ||
+    m.reportedDegraded ||
+    (m.flips.length > 0 && m.flips[0]! <= windowStart) ||
+    (s.flaps.length > 0 && s.flaps[0]! <= windowStart) ||
+    s.actual !== s.reported
+  ) {
+    return false;
+  }
+  if (verdict.healthy) {
+    return (
+      s.healthyStreak >= cfg.upPolls &&
+      s.unhealthyStreak === 0 &&
+      s.healthySince !== null &&
+      s.actual === 'available'
+    );
+  }
+  return (
+    s.unhealthyStreak >= cfg.downPolls &&
+    s.healthyStreak === 0 &&
+    s.healthyStreak < cfg.upPolls &&
+    s.healthySince === null &&
+    s.lastReason === (primaryReason(verdict) ?? null) &&
+    s.actual === 'unavailable'
+  );
 }
 
 const sameNumbers = (a: readonly number[], b: readonly number[]) =>
@@ -175,6 +256,7 @@ function advance(
   thresholds: Thresholds,
   now: number,
   cfg: TrackerConfig,
+  judged?: Verdict,
 ): readonly TrackerEvent[] {
   let out: TrackerEvent[] | undefined;
 
@@ -211,7 +293,7 @@ function advance(
   s.failedStreak = 0;
   s.failedSince = null;
 
-  const verdict = evaluateHealth(obs, thresholds);
+  const verdict = judged ?? evaluateHealth(obs, thresholds);
   if (verdict.healthy) {
     if (s.healthyStreak < cfg.upPolls) s.healthyStreak++;
     s.unhealthyStreak = 0;

@@ -67,7 +67,7 @@ export class NetconfDriver implements DeviceDriver {
   readonly #device: DeviceConfig;
   readonly #impl: NetconfPlatform;
   readonly #pool: NetconfPool;
-  readonly #log: Logger;
+  #logChild: Logger | undefined;
   readonly #deps: NetconfDriverDeps;
 
   constructor(device: DeviceConfig, platform: NetconfPlatform, deps: NetconfDriverDeps) {
@@ -78,8 +78,16 @@ export class NetconfDriver implements DeviceDriver {
     this.#device = device;
     this.#impl = platform;
     this.#pool = deps.pool;
-    this.#log = (deps.logger ?? silentLogger).child({ device: device.id, platform: platform.name });
     this.#deps = deps;
+  }
+
+  /** Made on first use: a driver is built per job, and most jobs never need it. */
+  get #log(): Logger {
+    this.#logChild ??= (this.#deps.logger ?? silentLogger).child({
+      device: this.deviceId,
+      platform: this.platform,
+    });
+    return this.#logChild;
   }
 
   #session<T>(fn: (s: NetconfSession) => Promise<T>, signal?: AbortSignal): Promise<T> {

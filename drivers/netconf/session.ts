@@ -15,6 +15,9 @@ import {
 } from './reply.js';
 import { CAP, closeSession, hello, nudge, operationName, rpcEnvelope } from './rpc.js';
 
+/** Our hello is the same for every session; built on first use, then only written. */
+let OUR_HELLO: Buffer | undefined;
+
 /** A session opened without a configured watchdog never nudges the server. */
 const NO_WATCHDOG = 0;
 
@@ -79,7 +82,8 @@ export class NetconfSession {
   readonly #capSet: ReadonlySet<string>;
   readonly #transport: NetconfTransport;
   readonly #decoder: NetconfDecoder;
-  readonly #log: Logger;
+  readonly #logger: Logger;
+  #logChild: Logger | undefined;
   readonly #rpcTimeoutMs: number;
   readonly #pending = new Map<string, Pending>();
   readonly #notificationListeners = new Set<(n: Notification) => void>();
@@ -113,14 +117,17 @@ export class NetconfSession {
     this.framing = init.framing;
     this.#transport = init.transport;
     this.#decoder = init.decoder;
-    this.#log = (init.options.logger ?? silentLogger).child({
-      device: this.deviceId,
-      netconfSession: init.sessionId,
-    });
+    this.#logger = init.options.logger ?? silentLogger;
     this.#rpcTimeoutMs = init.options.rpcTimeoutMs;
     this.#firstReplyWatchdogMs = init.options.firstReplyWatchdogMs ?? NO_WATCHDOG;
     this.#bytesIn = init.bytesIn;
     this.#bytesOut = init.bytesOut;
+  }
+
+  /** Made on first use: most sessions never log, and a pino child per session was measurable. */
+  get #log(): Logger {
+    this.#logChild ??= this.#logger.child({ device: this.deviceId, netconfSession: this.sessionId });
+    return this.#logChild;
   }
 
   /** Opens the ssh `netconf` subsystem on `target` and exchanges hellos. */
@@ -143,7 +150,7 @@ export class NetconfSession {
 
   /** Runs the hello exchange over an already open transport. */
   static start(transport: NetconfTransport, options: SessionOptions): Promise<NetconfSession> {
-    const log = (options.logger ?? silentLogger).child({ device: options.deviceId });
+    const log = options.logger ?? silentLogger;
     const decoder = new NetconfDecoder({
       maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
     });
@@ -205,7 +212,10 @@ export class NetconfSession {
           }
           // Bytes after the hello stay in the decoder and are read with the negotiated framing.
           decoder.setFraming(framing);
-          log.debug({ sessionId: serverHello.sessionId, framing }, 'NETCONF hello exchanged');
+          log.debug(
+            { device: options.deviceId, sessionId: serverHello.sessionId, framing },
+            'NETCONF hello exchanged',
+          );
           const session = new NetconfSession({
             options,
             transport,
@@ -239,9 +249,9 @@ export class NetconfSession {
       stream.once('close', onClose);
       stream.once('error', onError);
       // Both sides send their hello at once (RFC 6241 §8.1); ours always goes end-of-message framed.
-      const ours = encode(hello(), 'eom');
-      const bytesOut = ours.length;
-      stream.write(ours);
+      OUR_HELLO ??= encode(hello(), 'eom');
+      const bytesOut = OUR_HELLO.length;
+      stream.write(OUR_HELLO);
     });
   }
 

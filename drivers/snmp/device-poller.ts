@@ -85,6 +85,37 @@ const UNLISTED_PORT_LANES = 1;
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
+type DecodedValue = { readonly type: number; readonly value: unknown } | undefined;
+
+/** A port's optics values of one poll and their lanes; shared by later polls that read the same. */
+interface Decoded {
+  readonly values: readonly DecodedValue[];
+  readonly lanes: LaneReading[];
+  readonly rxDbm: (number | null)[];
+  readonly txDbm: (number | null)[];
+}
+
+/** The same type and value (bytes for octet strings) as `values`, from `vbs[at]` on. */
+function sameValues(
+  values: readonly DecodedValue[],
+  vbs: readonly (Varbind | undefined)[],
+  at: number,
+): boolean {
+  for (let i = 0; i < values.length; i++) {
+    const was = values[i];
+    const vb = vbs[at + i];
+    if (!was || !vb) {
+      if (was !== vb) return false;
+      continue;
+    }
+    if (was.type !== vb.type) return false;
+    if (was.value === vb.value) continue;
+    if (!(Buffer.isBuffer(was.value) && Buffer.isBuffer(vb.value) && was.value.equals(vb.value)))
+      return false;
+  }
+  return true;
+}
+
 /** A port's failed poll, its optics change (if any) still reported; no closure per port per poll. */
 function failure(
   device: string,
@@ -145,6 +176,8 @@ export class DevicePoller {
   #opticsSuspect = false;
   #discoveredAt = Number.NEGATIVE_INFINITY;
   #entLastChange: number | undefined;
+  /** Per port of the current plans, the optics values last decoded and what they decoded to. */
+  readonly #decoded = new WeakMap<Slot, Decoded>();
 
   constructor(device: PolledDevice, session: SnmpReader, options: DevicePollerOptions) {
     this.#device = device;
@@ -338,6 +371,48 @@ export class DevicePoller {
     return plan;
   }
 
+  /**
+   * The port's lanes, from the optics values of this poll. Light levels of a settled port read the
+   * same poll after poll, so values equal to the last poll's give the last poll's (read-only)
+   * lanes again: no decode, and no lane objects or Rx/Tx arrays built per port per poll.
+   */
+  #lanesOf(s: Slot, vbs: readonly (Varbind | undefined)[], readsOptics: boolean): Decoded {
+    const binding = s.binding;
+    if (!binding) {
+      const lanes = readsOptics ? darkLanes(s.lanes) : [];
+      return { values: [], lanes, rxDbm: lanes.map((l) => l.rxDbm), txDbm: lanes.map((l) => l.txDbm) };
+    }
+    const at = s.offset + 3;
+    const last = this.#decoded.get(s);
+    if (last && sameValues(last.values, vbs, at)) return last;
+    let lanes: LaneReading[];
+    try {
+      lanes = binding.decode(vbs, at);
+    } catch (err) {
+      // Not remembered: a value that cannot be decoded is logged on every poll that reads it.
+      this.#log.warn(
+        { device: this.#device.id, port: s.name, err: errorMessage(err) },
+        'optics decode failed; no reading',
+      );
+      const dark = darkLanes(s.lanes);
+      return { values: [], lanes: dark, rxDbm: dark.map((l) => l.rxDbm), txDbm: dark.map((l) => l.txDbm) };
+    }
+    const rxDbm = new Array<number | null>(lanes.length);
+    const txDbm = new Array<number | null>(lanes.length);
+    for (let i = 0; i < lanes.length; i++) {
+      rxDbm[i] = lanes[i]!.rxDbm;
+      txDbm[i] = lanes[i]!.txDbm;
+    }
+    const values: DecodedValue[] = [];
+    for (let i = 0; i < binding.oids.length; i++) {
+      const vb = vbs[at + i];
+      values.push(vb ? { type: vb.type, value: vb.value } : undefined);
+    }
+    const decoded = { values, lanes, rxDbm, txDbm };
+    this.#decoded.set(s, decoded);
+    return decoded;
+  }
+
   #results(
     plan: Plan,
     vbs: readonly (Varbind | undefined)[],
@@ -420,19 +495,7 @@ export class DevicePoller {
         // No transceiver found when bound: it may be inserted since. Look again now and then.
         this.#opticsSuspect = true;
       }
-      let lanes: LaneReading[];
-      try {
-        lanes = s.binding ? s.binding.decode(vbs, s.offset + 3) : readsOptics ? darkLanes(s.lanes) : [];
-      } catch (err) {
-        this.#log.warn({ device, port: s.name, err: errorMessage(err) }, 'optics decode failed; no reading');
-        lanes = darkLanes(s.lanes);
-      }
-      const rxDbm = new Array<number | null>(lanes.length);
-      const txDbm = new Array<number | null>(lanes.length);
-      for (let i = 0; i < lanes.length; i++) {
-        rxDbm[i] = lanes[i]!.rxDbm;
-        txDbm[i] = lanes[i]!.txDbm;
-      }
+      const { lanes, rxDbm, txDbm } = this.#lanesOf(s, vbs, readsOptics);
       const reading: Mutable<PortReading> = {
         ok: true,
         device,

@@ -73,6 +73,17 @@ export class EncodedRequestCache {
   /** By the OIDs asked, in order; Map order is insertion order, so the first key is the oldest. */
   readonly #templates = new Map<string, Template | null>();
   readonly #random: () => number;
+  /**
+   * The same templates by the caller's OID array: a poll asks each PDU's OIDs from one array that
+   * lives as long as the device's poll plan, so the key string of ~50 OIDs (built and hashed per
+   * request, the cache's own main cost) is needed only the first time.
+   */
+  readonly #byArray = new WeakMap<
+    readonly string[],
+    { oids: readonly string[]; template: Template | null }
+  >();
+  /** The OID array of the request being sent now (set around net-snmp's synchronous send). */
+  #asked: readonly string[] | undefined;
   /** Requests whose bytes came from a template, for tests and the docs' figures. */
   hits = 0;
 
@@ -95,12 +106,21 @@ export class EncodedRequestCache {
    */
   prepare(message: NetSnmpMessage): void {
     if (message.buffer || message.version === SNMP_V3 || message.pdu.type !== PDU_GET_REQUEST) return;
-    const key = oidKey(message.pdu.varbinds);
-    let template = this.#templates.get(key);
+    const asked = this.#asked;
+    // What the array held when its template was made: an array changed since is not trusted.
+    const known = asked && this.#byArray.get(asked);
+    let template = known && sameOids(known.oids, message.pdu.varbinds) ? known.template : undefined;
     if (template === undefined) {
-      template = templateOf(message) ?? null;
-      if (this.#templates.size >= this.#limit) this.#templates.delete(this.#templates.keys().next().value!);
-      this.#templates.set(key, template);
+      const key = oidKey(message.pdu.varbinds);
+      template = this.#templates.get(key);
+      if (template === undefined) {
+        template = templateOf(message) ?? null;
+        if (this.#templates.size >= this.#limit) this.#templates.delete(this.#templates.keys().next().value!);
+        this.#templates.set(key, template);
+      }
+      if (asked && sameOids(asked, message.pdu.varbinds)) {
+        this.#byArray.set(asked, { oids: [...asked], template });
+      }
     }
     if (template === null) return;
     const id = fourByteRequestId(this.#random);
@@ -111,6 +131,29 @@ export class EncodedRequestCache {
     message.buffer = bytes;
     this.hits++;
   }
+
+  /**
+   * Runs `send` (which must send synchronously, as net-snmp's v1/v2c get does) with `oids` known
+   * as the request's OID array.
+   */
+  asking<T>(oids: readonly string[], send: () => T): T {
+    this.#asked = oids;
+    try {
+      return send();
+    } finally {
+      this.#asked = undefined;
+    }
+  }
+}
+
+/**
+ * The message asks exactly `oids`, in order. net-snmp's varbinds carry the very strings of the
+ * array, so this is a pointer comparison per OID, against an array mutated after its first use.
+ */
+function sameOids(oids: readonly string[], varbinds: readonly { oid: string }[]): boolean {
+  if (oids.length !== varbinds.length) return false;
+  for (let i = 0; i < oids.length; i++) if (oids[i] !== varbinds[i]!.oid) return false;
+  return true;
 }
 
 function oidKey(varbinds: readonly { oid: string }[]): string {

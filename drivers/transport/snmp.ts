@@ -291,7 +291,7 @@ export class SnmpSession implements SnmpReader {
   }
 
   get(oids: readonly string[]): Promise<Varbind[]> {
-    return this.#request((cb) => this.#session.get(oids, cb));
+    return this.#request((cb) => this.#encoded.asking(oids, () => this.#session.get(oids, cb)));
   }
 
   getBulk(oids: readonly string[], nonRepeaters: number, maxRepetitions: number): Promise<Varbind[][]> {

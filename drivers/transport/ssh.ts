@@ -1,6 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { Duplex } from 'node:stream';
-import { type Algorithms, Client, type ClientChannel, type ConnectConfig, type PseudoTtyOptions } from 'ssh2';
+import ssh2, {
+  type Algorithms,
+  type AnyAuthMethod,
+  Client,
+  type ClientChannel,
+  type ConnectConfig,
+  type ParsedKey,
+  type PseudoTtyOptions,
+} from 'ssh2';
 import { DcAgentError, errorMessage, isDcAgentError } from '../../core/errors.js';
 import { type Logger, silentLogger } from '../../core/logger.js';
 import type { Secret } from '../../core/secret.js';
@@ -159,8 +167,57 @@ export function mapSshError(
 }
 
 /**
+ * A private key parsed once per process: ssh2 parses the PEM (and decrypts it with the passphrase,
+ * a deliberately slow KDF for encrypted keys) on every connect otherwise, which was paid again for
+ * every session of every device. Keyed by the config's Secret, so a reload with a new key parses
+ * the new one and the old entry goes with the old config.
+ */
+const parsedKeys = new WeakMap<Secret, { passphrase: Secret | undefined; key: ParsedKey }>();
+
+/** Throws an Error naming the problem (never the key) when the key cannot be used. */
+export function parsedPrivateKey(privateKey: Secret, passphrase?: Secret): ParsedKey {
+  const cached = parsedKeys.get(privateKey);
+  if (cached && cached.passphrase === passphrase) return cached.key;
+  const parsed = ssh2.utils.parseKey(privateKey.reveal(), passphrase?.reveal());
+  if (parsed instanceof Error) throw new Error(`cannot parse the private key: ${parsed.message}`);
+  const key = Array.isArray(parsed) ? parsed[0] : parsed;
+  if (!key?.isPrivateKey()) throw new Error('the privateKey holds no private key');
+  parsedKeys.set(privateKey, { passphrase, key });
+  return key;
+}
+
+/**
+ * The login methods to try, in order, each with its credential: public key, then password, then
+ * keyboard-interactive answered with the password (many network OSes put password login behind it,
+ * with one prompt). No `none` probe first, as ssh2 sends by default: it only asks the server which
+ * methods it takes, and costs every new session a round trip and two packets.
+ */
+export function authMethods(target: SshTarget): AnyAuthMethod[] {
+  const username = target.username;
+  const methods: AnyAuthMethod[] = [];
+  if (target.privateKey) {
+    methods.push({
+      type: 'publickey',
+      username,
+      key: parsedPrivateKey(target.privateKey, target.passphrase),
+    });
+  }
+  const password = target.password;
+  if (password) {
+    methods.push({ type: 'password', username, password: password.reveal() });
+    methods.push({
+      type: 'keyboard-interactive',
+      username,
+      prompt: (_name, _instructions, _lang, prompts, finish) => finish(prompts.map(() => password.reveal())),
+    });
+  }
+  return methods;
+}
+
+/**
  * The ssh2 options for a target: credentials from Secrets, keepalive, the connect deadline, and
  * the legacy algorithms only when the device opted in. Exported so the choices are testable.
+ * Throws when the configured key cannot be parsed.
  */
 export function sshConnectConfig(target: SshTarget, hostVerifier: (key: Buffer) => boolean): ConnectConfig {
   return {
@@ -171,9 +228,7 @@ export function sshConnectConfig(target: SshTarget, hostVerifier: (key: Buffer) 
     keepaliveInterval: target.keepaliveIntervalMs,
     keepaliveCountMax: 3,
     hostVerifier,
-    ...(target.password ? { password: target.password.reveal(), tryKeyboard: true } : {}),
-    ...(target.privateKey ? { privateKey: target.privateKey.reveal() } : {}),
-    ...(target.passphrase ? { passphrase: target.passphrase.reveal() } : {}),
+    authHandler: authMethods(target),
     ...(target.legacyAlgorithms ? { algorithms: LEGACY_ALGORITHMS } : {}),
   };
 }
@@ -228,7 +283,12 @@ function openChannel(
   open: ChannelOpener,
   options: OpenOptions,
 ): Promise<SshChannel> {
-  const log = (options.logger ?? silentLogger).child({ device: target.deviceId });
+  // A child logger only when there is something to say: most connections never log.
+  let child: Logger | undefined;
+  const log = (): Logger => {
+    child ??= (options.logger ?? silentLogger).child({ device: target.deviceId });
+    return child;
+  };
   if (!target.hostKey && !target.insecureAcceptAnyHostKey) {
     return Promise.reject(
       new DcAgentError(
@@ -290,25 +350,18 @@ function openChannel(
       if (target.hostKey) {
         if (sameFingerprint(seenFingerprint, target.hostKey)) return true;
         hostKeyRejected = true;
-        log.error(
+        log().error(
           { expected: target.hostKey, presented: seenFingerprint },
           'SSH host key does not match the pinned key',
         );
         return false;
       }
-      log.warn(
+      log().warn(
         { presented: seenFingerprint },
         'accepting SSH host key without verification (insecureAcceptAnyHostKey); pin it with hostKey',
       );
       return true;
     };
-
-    const config = sshConnectConfig(target, hostVerifier);
-
-    client.on('keyboard-interactive', (_name, _instructions, _lang, prompts, finish) => {
-      // Many network OSes put password login behind keyboard-interactive with one prompt.
-      finish(prompts.map(() => target.password?.reveal() ?? ''));
-    });
 
     client.on('error', (err: Error) => {
       const mapped = hostKeyRejected
@@ -323,7 +376,7 @@ function openChannel(
         : mapSshError(err, target);
       lastError = mapped;
       if (!settled) fail(mapped);
-      else log.warn({ err: mapped.message, code: mapped.code }, 'SSH connection error');
+      else log().warn({ err: mapped.message, code: mapped.code }, 'SSH connection error');
     });
 
     client.on('close', () => {
@@ -376,9 +429,9 @@ function openChannel(
     });
 
     try {
-      client.connect(config);
+      client.connect(sshConnectConfig(target, hostVerifier));
     } catch (err) {
-      // ssh2 throws synchronously for malformed keys; the message names the problem, not the key.
+      // A malformed key throws here; the message names the problem, not the key.
       fail(
         new DcAgentError('auth-failed', `cannot use the configured SSH credentials: ${errorMessage(err)}`, {
           cause: err,

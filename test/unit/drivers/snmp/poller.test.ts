@@ -55,6 +55,28 @@ describe('DevicePoller batching', () => {
     expect(mem.walks.length).toBe(walksAfterFirst);
   });
 
+  it('reads unchanged light as the last poll read it, and a change as the new value', async () => {
+    const { mem, device } = h3cDevice(2);
+    const poller = new DevicePoller(device, mem, { varbindsPerPdu: 50, clock: () => 1_000 });
+    const a = ok((await poller.poll())[0]);
+    const b = ok((await poller.poll())[0]);
+    // The same values: the same (read-only) lanes, nothing decoded or built again.
+    expect(b.lanes).toBe(a.lanes);
+    expect(b.rxDbm).toBe(a.rxDbm);
+    expect(b.rxDbm).toEqual([-3.01]);
+    mem.int(`${H3C_OIDS.curRxPower}.101`, -1450);
+    const c = ok((await poller.poll())[0]);
+    expect(c.lanes).not.toBe(a.lanes);
+    expect(c).toMatchObject({
+      lanes: [{ lane: 1, rxDbm: -14.5, txDbm: -2.01 }],
+      rxDbm: [-14.5],
+      txDbm: [-2.01],
+    });
+    // The second port, unchanged all along, kept its first reading's lanes.
+    expect(ok((await poller.poll())[1]).rxDbm).toEqual([-3.02]);
+    expect(a.rxDbm).toEqual([-3.01]);
+  });
+
   it('keeps a bounded number of plans as the polled port sets change, the busy one included', async () => {
     const { mem, device } = h3cDevice(60);
     const poller = new DevicePoller(device, mem, { varbindsPerPdu: 50 });

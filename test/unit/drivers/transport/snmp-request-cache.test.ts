@@ -148,6 +148,22 @@ describe('encoded GET requests, reused', () => {
     expect((await get([oper(502)]))[0]!.value).toBe(2);
   });
 
+  it('finds the template by the OID array it was asked from, and never by an array changed since', async () => {
+    const s = v2c(agent.port);
+    sessions.push(s);
+    const oids = IFS.map(oper);
+    await s.get(oids);
+    await s.get(oids);
+    // A second array with the same OIDs is found by its text, as before.
+    await s.get([...oids]);
+    expect(s.reusedRequests).toBe(3);
+    // The same array, rewritten in the middle: the bytes follow the new OIDs, not the remembered array.
+    oids[1] = admin(502);
+    const vbs = await s.get(oids);
+    expect(vbs.map((v) => v.oid)).toEqual([oper(501), admin(502), oper(503), oper(504)]);
+    expect(vbs.map((v) => v.value)).toEqual([1, 1, 1, 2]);
+  });
+
   it('leaves GETBULK (walks) to net-snmp', async () => {
     const s = v2c(agent.port);
     sessions.push(s);

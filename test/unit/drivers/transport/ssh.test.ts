@@ -2,9 +2,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type AnyAuthMethod, type KeyboardInteractiveAuthMethod, utils } from 'ssh2';
 import { describe, expect, it } from 'vitest';
 import { Secret } from '../../../../core/secret.js';
 import {
+  authMethods,
   mapSshError,
   type SshTarget,
   sshConnectConfig,
@@ -58,18 +60,32 @@ describe('ssh2 options', () => {
   };
   const verify = () => true;
 
-  it('sets the connect deadline, keepalive and password (with keyboard-interactive) from the target', () => {
+  it('sets the connect deadline and keepalive from the target', () => {
     const c = sshConnectConfig(t, verify);
-    expect(c).toMatchObject({
-      readyTimeout: 7_000,
-      keepaliveInterval: 15_000,
-      keepaliveCountMax: 3,
-      password: 'pw-123456',
-      tryKeyboard: true,
-    });
+    expect(c).toMatchObject({ readyTimeout: 7_000, keepaliveInterval: 15_000, keepaliveCountMax: 3 });
     expect(c.hostVerifier).toBe(verify);
     expect(c.algorithms).toBeUndefined();
+    // Credentials travel only inside the login methods, never as ssh2's own fields.
+    expect(c.password).toBeUndefined();
     expect(c.privateKey).toBeUndefined();
+  });
+
+  it('logs in with the password, then keyboard-interactive answering it, and never probes with none', () => {
+    const methods = sshConnectConfig(t, verify).authHandler as AnyAuthMethod[];
+    expect(methods.map((m) => m.type)).toEqual(['password', 'keyboard-interactive']);
+    expect(methods[0]).toEqual({ type: 'password', username: 'u', password: 'pw-123456' });
+    const answers: string[][] = [];
+    (methods[1] as KeyboardInteractiveAuthMethod).prompt(
+      '',
+      '',
+      '',
+      [
+        { prompt: 'Password: ', echo: false },
+        { prompt: 'Again: ', echo: false },
+      ],
+      (a) => answers.push(a),
+    );
+    expect(answers).toEqual([['pw-123456', 'pw-123456']]);
   });
 
   it('adds group14-sha1, aes-cbc and ssh-rsa only when legacyAlgorithms is on, after the defaults', () => {
@@ -81,13 +97,45 @@ describe('ssh2 options', () => {
     });
   });
 
-  it('passes a key and its passphrase', () => {
-    const c = sshConnectConfig(
-      { ...t, password: undefined, privateKey: new Secret('KEY'), passphrase: new Secret('phrase-1') },
-      verify,
+  it('parses an encrypted key with its passphrase once per configured key, and offers it first', () => {
+    const { private: pem } = utils.generateKeyPairSync('ed25519', {
+      passphrase: 'phrase-1',
+      cipher: 'aes256-cbc',
+      rounds: 4,
+    });
+    const key = new Secret(pem);
+    const passphrase = new Secret('phrase-1');
+    const target = { ...t, privateKey: key, passphrase };
+    const first = authMethods(target);
+    expect(first.map((m) => m.type)).toEqual(['publickey', 'password', 'keyboard-interactive']);
+    const parsed = (first[0] as { key: { isPrivateKey(): boolean } }).key;
+    expect(parsed.isPrivateKey()).toBe(true);
+    // The same config's key is the same parsed object on the next connect: no second parse.
+    expect((authMethods(target)[0] as { key: unknown }).key).toBe(parsed);
+    // A reloaded config (new Secret objects) is parsed afresh.
+    expect((authMethods({ ...target, privateKey: new Secret(pem) })[0] as { key: unknown }).key).not.toBe(
+      parsed,
     );
-    expect(c).toMatchObject({ privateKey: 'KEY', passphrase: 'phrase-1' });
-    expect(c.password).toBeUndefined();
+  });
+
+  it('refuses a key it cannot parse or decrypt, naming neither key nor passphrase', () => {
+    expect(() => authMethods({ ...t, password: undefined, privateKey: new Secret('KEY') })).toThrow(
+      /cannot parse the private key/,
+    );
+    const { private: pem } = utils.generateKeyPairSync('ed25519', {
+      passphrase: 'phrase-1',
+      cipher: 'aes256-cbc',
+      rounds: 4,
+    });
+    let message = '';
+    try {
+      authMethods({ ...t, privateKey: new Secret(pem), passphrase: new Secret('wrong-phrase') });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/cannot parse the private key/);
+    expect(message).not.toContain('wrong-phrase');
+    expect(message).not.toContain(pem.slice(40, 80));
   });
 });
 
