@@ -131,6 +131,8 @@ const show = (value: unknown) => JSON.stringify(value);
 
 /** `FINISAR FTLX1471D3BCL serial N7AB12C`, with `?` for what the module does not say. */
 export function moduleText(m: { vendor: string | null; part: string | null; serial: string | null }): string {
+  // Some adapters bind a port without its ENTITY-MIB entry: say so rather than print three blanks.
+  if (m.vendor === null && m.part === null && m.serial === null) return 'present, not identified by this MIB';
   return `${m.vendor ?? '?'} ${m.part ?? '?'} serial ${m.serial ?? '?'}`;
 }
 

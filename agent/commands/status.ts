@@ -13,6 +13,7 @@ import { type DiagnosisHistory, diagnose, rxHoursByLane } from '../health/diagno
 import { readOpticsHistory } from '../optics-history.js';
 import type { TrendConfig } from '../trend/forecast.js';
 import { cliTarget, inventoryUsage } from './common.js';
+import { moduleText } from './connection-view.js';
 import { withCliRedis } from './redis.js';
 
 /**
@@ -70,10 +71,7 @@ export function formatStatus(doc: PortStatus, opticsRead: boolean): string[] {
   ];
   if (!opticsRead) lines.push('  optics: not read for this device (optics: none)');
   else {
-    const m = doc.module;
-    lines.push(
-      `  module: ${m ? `${m.vendor ?? '?'} ${m.part ?? '?'} serial ${m.serial ?? '?'}` : 'unknown'}`,
-    );
+    lines.push(`  module: ${doc.module ? moduleText(doc.module) : 'none found'}`);
     const head = ['lane', 'rx dBm', 'rx state', 'tx dBm', 'tx state', 'rx baseline', 'rx delta', 'rx trend'];
     const rows = doc.lanes.map((l) => [
       String(l.lane),
