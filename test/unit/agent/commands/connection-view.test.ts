@@ -164,7 +164,9 @@ describe('connection views (dcagent connections)', () => {
     expect(text).toContain(`last poll   ${at(60)} (10s ago): admin up, oper up`);
     expect(text).toMatch(/LANE +RX DBM +RX STATE +TX DBM +TX STATE\n +1 +-2\.50 +high-warning +— +low-alarm/);
     expect(text).toContain('module      FINISAR CORP. FTLX1471D3BCL serial N7AB12C');
-    expect(moduleText({ vendor: null, part: null, serial: null })).toBe('present, not identified by this MIB');
+    expect(moduleText({ vendor: null, part: null, serial: null })).toBe(
+      'present, not identified by this MIB',
+    );
     expect(moduleText({ vendor: 'DCLAB', part: null, serial: 'S1' })).toBe('DCLAB ? serial S1');
     expect(text).toContain(
       'thresholds  rx alarm -16..2 warn -14..-3; tx alarm -9..1 warn -7..0 dBm (module)',
