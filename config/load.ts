@@ -1,3 +1,4 @@
+// Over 400 lines: config loading end to end (file, env, secrets, per-port threshold resolution, messages naming the device), one path from YAML to a frozen config.
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';

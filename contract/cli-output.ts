@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { eventSchema } from './events.js';
 import { OBSERVED_CONNECTION_STATES } from './lifecycle.js';
-import { LANE_STATES, laneThresholdsSchema, THRESHOLD_SOURCES } from './optics.js';
+import { LANE_STATES, laneThresholdsSchema, moduleInfoSchema, THRESHOLD_SOURCES } from './optics.js';
 
 /**
  * What the operator commands print with `--json` (CONTRACT §7): part of the outside surface, so
@@ -83,13 +83,7 @@ export const connectionViewSchema = z.strictObject({
         thresholds: laneThresholdsSchema.optional(),
         thresholdSource: z.enum(THRESHOLD_SOURCES).optional(),
         /** The transceiver as the last discovery found it (ENTITY-MIB); absent when unknown. */
-        module: z
-          .strictObject({
-            vendor: z.string().nullable(),
-            part: z.string().nullable(),
-            serial: z.string().nullable(),
-          })
-          .optional(),
+        module: moduleInfoSchema.optional(),
       }),
       z.strictObject({ ok: z.literal(false), at: z.iso.datetime(), reason: z.string() }),
     ])
@@ -163,13 +157,7 @@ export const portStatusSchema = z.strictObject({
   healthy: z.boolean(),
   reasons: z.array(z.string()),
   thresholdSource: z.enum(THRESHOLD_SOURCES),
-  module: z
-    .strictObject({
-      vendor: z.string().nullable(),
-      part: z.string().nullable(),
-      serial: z.string().nullable(),
-    })
-    .nullable(),
+  module: moduleInfoSchema.nullable(),
   /** IF-MIB ifInErrors (HC where the device has it) at the read; null when not answered. */
   inErrors: z.number().int().min(0).nullable(),
   /** The tracked connection on the port, when Redis was read and one is. */

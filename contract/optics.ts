@@ -26,3 +26,10 @@ export type LaneThresholds = z.infer<typeof laneThresholdsSchema>;
 
 export const OPTICS_DEGRADING_CAUSES = ['warning-threshold', 'trend'] as const;
 export type OpticsDegradingCause = (typeof OPTICS_DEGRADING_CAUSES)[number];
+
+/** A transceiver's identity (ENTITY-MIB); null where the device does not say. */
+export const moduleInfoSchema = z.strictObject({
+  vendor: z.string().nullable(),
+  part: z.string().nullable(),
+  serial: z.string().nullable(),
+});

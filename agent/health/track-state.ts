@@ -5,6 +5,7 @@ import {
   LANE_STATES,
   type LaneThresholds,
   laneThresholdsSchema,
+  moduleInfoSchema,
   THRESHOLD_SOURCES,
   type ThresholdSource,
 } from '../../contract/optics.js';
@@ -90,13 +91,7 @@ const lastPollSchema = z.discriminatedUnion('ok', [
     /** The bounds the lanes were judged by, and whose they are (absent in states saved before). */
     thresholds: laneThresholdsSchema.optional(),
     thresholdSource: z.enum(THRESHOLD_SOURCES).optional(),
-    module: z
-      .strictObject({
-        vendor: z.string().nullable(),
-        part: z.string().nullable(),
-        serial: z.string().nullable(),
-      })
-      .optional(),
+    module: moduleInfoSchema.optional(),
   }),
   z.strictObject({ ok: z.literal(false), at: z.number(), reason: z.enum(FAILURE_REASONS) }),
 ]);

@@ -1,3 +1,4 @@
+// Over 400 lines: the pure state machine of CONTRACT §5 (health streaks, damping, monitoring events, the settled-port shortcut), kept whole so its rules read in order.
 import type { Thresholds } from '../../config/defaults.js';
 import type { EventData, IfStatus } from '../../contract/events.js';
 import type { LaneThresholds } from '../../contract/optics.js';

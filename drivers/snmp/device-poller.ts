@@ -1,3 +1,4 @@
+// Over 400 lines: one class, a device's poll (port plan, PDU batching, rediscovery triggers, result decoding), kept whole because plan and decode index the same varbind layout.
 import { DEFAULTS } from '../../config/defaults.js';
 import type { DeviceConfig } from '../../config/load.js';
 import { errorMessage } from '../../core/errors.js';
