@@ -18,6 +18,7 @@ COPY drivers ./drivers
 COPY jobs ./jobs
 COPY lab ./lab
 COPY tools ./tools
+COPY console ./console
 RUN npm run build
 
 FROM node:22-bookworm-slim AS runtime
@@ -29,6 +30,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 COPY --from=build /src/dist ./dist
 COPY bin ./bin
+# The console's browser files are served as they are (dist/ holds only the compiled server).
+COPY console/public ./console/public
 # Both folders exist in the image and belong to `node`, so a named volume mounted on them starts
 # out owned by `node` (Docker copies the mount point's owner into a new volume): the lab, running
 # as `node`, can write its config into /etc/dcagent, and the agent its spill file.

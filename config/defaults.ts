@@ -80,6 +80,12 @@ export const DEFAULTS = Object.freeze({
   // SNMP traps (monitoring.traps). 1162, not 162: an unprivileged process cannot bind below 1024.
   trapPort: 1162,
   trapListen: '0.0.0.0',
+  /** `dcagent console`: loopback unless told otherwise (CONTRACT §9). */
+  consoleListen: '127.0.0.1:9470',
+  /** Each Prometheus query of the console's light chart. */
+  consolePrometheusTimeoutMs: 5_000,
+  /** Prometheus's own default scrape_interval. */
+  consolePrometheusStepSeconds: 15,
   trapConfirmMs: 1_000,
   // Hints accepted per device per second; a storm beyond is counted and dropped (a burst of this size passes).
   trapRatePerDevice: 10,

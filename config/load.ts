@@ -293,6 +293,26 @@ function registerUrlPassword(url: string): void {
   }
 }
 
+/**
+ * One `<name>Env` / `<name>File` secret that only one command needs (the console's token), resolved
+ * when that command starts, so the agent never fails over a variable it does not use.
+ */
+export function resolveSecretRef(
+  cfg: Pick<AgentConfig, 'source'>,
+  at: readonly PropertyKey[],
+  block: object,
+  name: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Secret {
+  const resolver = new SecretResolver(env, cfg.source ? dirname(cfg.source) : process.cwd());
+  const secret = resolver.secret(at, block, name);
+  if (resolver.issues.length > 0) throw new ConfigError(resolver.issues);
+  if (!secret) {
+    throw new ConfigError([{ path: formatPath([...at]), message: `give ${name}Env or ${name}File` }]);
+  }
+  return secret;
+}
+
 /** Resolves `<name>Env` / `<name>File` pairs once, collecting every problem instead of stopping at the first. */
 class SecretResolver {
   readonly issues: FieldIssue[] = [];

@@ -339,6 +339,32 @@ const redisSchema = z
     }
   });
 
+/** `HOST:PORT`, the host a name or an IPv4/IPv6 address (`[::1]:9470`). */
+export const listenSchema = z
+  .string()
+  .regex(
+    /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/,
+    'must be HOST:PORT, e.g. 127.0.0.1:9470 or [::1]:9470',
+  )
+  .refine((s) => Number(s.slice(s.lastIndexOf(':') + 1)) <= 65_535, 'port must be at most 65535');
+
+/** CONTRACT §9: the web console. Its token is resolved by `dcagent console` only, never by the agent. */
+const consoleSchema = z.strictObject({
+  listen: listenSchema.default(DEFAULTS.consoleListen),
+  auth: z
+    .strictObject({ tokenEnv: envName.optional(), tokenFile: filePath.optional() })
+    .refine((a) => Boolean(a.tokenEnv) !== Boolean(a.tokenFile), 'give tokenEnv or tokenFile (one of them)')
+    .optional(),
+  prometheus: z
+    .strictObject({
+      url: z.string().regex(/^https?:\/\/[^/?#]+\/?[^?#]*$/, 'must be an http:// or https:// base URL'),
+      timeoutMs: positiveInt.max(60_000).default(DEFAULTS.consolePrometheusTimeoutMs),
+      /** The chart's finest step: set it to the scrape interval, so the chart holds every scrape and no repeats. */
+      stepSeconds: positiveInt.max(3_600).default(DEFAULTS.consolePrometheusStepSeconds),
+    })
+    .optional(),
+});
+
 export const configSchema = z
   .strictObject({
     redis: redisSchema.prefault({}),
@@ -465,6 +491,7 @@ export const configSchema = z
           .prefault({}),
       })
       .prefault({}),
+    console: consoleSchema.prefault({}),
     devices: z.array(deviceSchema).default([]),
   })
   .superRefine((c, ctx) => {

@@ -5,7 +5,17 @@
 import { dirname } from 'node:path';
 import madge from 'madge';
 
-export const PRODUCTION_ROOMS = ['agent', 'config', 'contract', 'core', 'drivers', 'jobs', 'lab', 'tools'];
+export const PRODUCTION_ROOMS = [
+  'agent',
+  'config',
+  'contract',
+  'core',
+  'drivers',
+  'jobs',
+  'lab',
+  'tools',
+  'console',
+];
 
 /** The folder graph: an edge A → B for every file in A importing a file in B (A ≠ B). */
 export function folderGraph(fileGraph) {

@@ -20,6 +20,8 @@ export const REQUIRED_PACKAGES = Object.freeze([
   'tmux',
   // promtool for the alert rules' checks and unit tests, and a real server scraping an agent.
   'prometheus',
+  // The web console's pages are tested in a real browser (playwright-core drives it; nothing downloads one).
+  'chromium',
 ]);
 
 const POLICY_RC_D = '/usr/sbin/policy-rc.d';

@@ -8,8 +8,8 @@ import type { AuditResult } from '../../jobs/handlers/audit.js';
 import { createQueue, defaultJobId, enqueueJob } from '../../jobs/pipeline/queue.js';
 import { intFlag, parseFlags } from '../command-line/flags.js';
 import { EXIT_OK, type Output, processOutput } from '../command-line/io.js';
+import { prepareCliJob } from '../views/job-check.js';
 import { configFrom } from './common.js';
-import { prepareCliJob } from './job-check.js';
 import { withCliRedis } from './redis.js';
 
 /**

@@ -4,16 +4,16 @@ import type { ConnectionDetail, ConnectionView } from '../../contract/cli-output
 import { connectionIdSchema } from '../../contract/jobs.js';
 import { OBSERVED_CONNECTION_STATES } from '../../contract/lifecycle.js';
 import { UsageError } from '../../core/errors.js';
-import type { RedisClient } from '../../core/redis-client.js';
 import { RedisKeys } from '../../core/redis-keys.js';
 import { resolveDevice } from '../../jobs/intent.js';
 import { parseFlags } from '../command-line/flags.js';
 import { EXIT_OK, type Output, processOutput } from '../command-line/io.js';
-import { ConnectionStore, type TrackedConnection } from '../connections.js';
+import { ConnectionStore } from '../connections.js';
 import { readSubjectNewest } from '../events/stream.js';
-import { readDeviceRecords } from '../intents.js';
-import { configFrom, inventoryUsage } from './common.js';
-import { byDevicePort, connectionDetailText, connectionsTable, connectionView } from './connection-view.js';
+import { connectionViews } from '../views/connection.js';
+import { inventoryUsage } from '../views/job-check.js';
+import { configFrom } from './common.js';
+import { connectionDetailText, connectionsTable } from './connection-view.js';
 import { withCliRedis } from './redis.js';
 
 /**
@@ -47,25 +47,6 @@ const oneFlags = z.strictObject({
   json: z.boolean().optional(),
 });
 
-/** Views of the given connections, with each device's intents and audits read once. */
-async function views(
-  redis: RedisClient,
-  keys: RedisKeys,
-  tracked: readonly TrackedConnection[],
-): Promise<ConnectionView[]> {
-  const devices = [...new Set(tracked.map((t) => t.record.device))];
-  const records = new Map(
-    await Promise.all(devices.map(async (d) => [d, await readDeviceRecords(redis, keys, d)] as const)),
-  );
-  return tracked
-    .map((t) => {
-      const r = records.get(t.record.device);
-      const id = t.record.connectionId;
-      return connectionView(t, r?.intents.get(id), r?.audits.get(id));
-    })
-    .sort(byDevicePort);
-}
-
 export function registerConnections(program: Command, io: Output = processOutput): void {
   const connections = program
     .command('connections')
@@ -93,7 +74,7 @@ export function registerConnections(program: Command, io: Output = processOutput
         const tracked = (await new ConnectionStore(redis, keys).list()).filter(
           (t) => flags.device === undefined || t.record.device === flags.device,
         );
-        return (await views(redis, keys, tracked)).filter(
+        return (await connectionViews(redis, keys, tracked)).filter(
           (v) => flags.state === undefined || v.state === flags.state,
         );
       });
@@ -124,7 +105,7 @@ export function registerConnections(program: Command, io: Output = processOutput
               `no tracked connection ${connection} (never provisioned, not yet, or deprovisioned; see dcagent events --connection ${connection})`,
             );
           }
-          const [view] = await views(redis, keys, [tracked]);
+          const [view] = await connectionViews(redis, keys, [tracked]);
           const { events, scanned } = await readSubjectNewest(
             redis,
             keys,

@@ -9,10 +9,10 @@ import { RedisKeys } from '../../core/redis-keys.js';
 import { createQueue, defaultJobId, enqueueJob } from '../../jobs/pipeline/queue.js';
 import { intFlag, parseFlags } from '../command-line/flags.js';
 import { EXIT_BLOCKED, EXIT_FAILURE, EXIT_OK, type Output, processOutput } from '../command-line/io.js';
+import { planCliJob, prepareCliJob } from '../views/job-check.js';
 import { configFrom, connectionTargetFlags } from './common.js';
 import { formatEvent } from './event-format.js';
 import { followEvents } from './events.js';
-import { planCliJob, prepareCliJob } from './job-check.js';
 import { withCliRedis } from './redis.js';
 
 /**

@@ -1,58 +1,5 @@
-import { z } from 'zod';
 import type { JobDetail, JobView } from '../../contract/cli-output.js';
 import { age, cell, table } from '../command-line/table.js';
-
-/** The part of a BullMQ job this module reads; a structural type so tests need no Redis. */
-export interface JobLike {
-  id?: string | undefined;
-  name: string;
-  data: unknown;
-  opts: { attempts?: number | undefined; delay?: number | undefined };
-  attemptsMade: number;
-  failedReason?: string | undefined;
-  timestamp: number;
-  processedOn?: number | undefined;
-  finishedOn?: number | undefined;
-  returnvalue?: unknown;
-}
-
-/**
- * Job data in Redis was written by whoever added the job (another team's control plane, in any
- * language), so it is read defensively: only string fields are shown, anything else is null.
- */
-const shownData = z
-  .object({
-    connectionId: z.string().max(200).optional().catch(undefined),
-    device: z.string().max(200).optional().catch(undefined),
-    port: z.string().max(200).optional().catch(undefined),
-  })
-  .catch({});
-
-const iso = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : null);
-
-export function jobView(job: JobLike, state: string): JobView {
-  const d = shownData.parse(typeof job.data === 'object' && job.data !== null ? job.data : {});
-  return {
-    id: String(job.id ?? ''),
-    name: job.name,
-    state,
-    connectionId: d.connectionId ?? null,
-    device: d.device ?? null,
-    port: d.port ?? null,
-    attemptsMade: job.attemptsMade,
-    // The agent's rule (CONTRACT §3): a missing or 0 `attempts` counts as 1.
-    attemptsMax: Math.max(1, job.opts.attempts ?? 1),
-    failedReason: job.failedReason || null,
-    createdAt: iso(job.timestamp) ?? new Date(0).toISOString(),
-    processedAt: iso(job.processedOn),
-    finishedAt: iso(job.finishedOn),
-    delayMs: Math.max(0, job.opts.delay ?? 0),
-  };
-}
-
-export function jobDetail(job: JobLike, state: string): JobDetail {
-  return { ...jobView(job, state), data: job.data, returnvalue: job.returnvalue ?? null };
-}
 
 /** A failed reason can be a long stack of text; the table keeps its first line, cut to fit. */
 const REASON_WIDTH = 60;

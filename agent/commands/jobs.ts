@@ -1,26 +1,15 @@
-import type { Job, JobType, Queue } from 'bullmq';
+import type { Job, Queue } from 'bullmq';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { JOB_STATES, type JobState, type JobView } from '../../contract/cli-output.js';
+import { JOB_STATES } from '../../contract/cli-output.js';
 import { UsageError } from '../../core/errors.js';
 import { createQueue } from '../../jobs/pipeline/queue.js';
 import { intFlag, parseFlags } from '../command-line/flags.js';
 import { EXIT_FAILURE, EXIT_OK, type Output, processOutput } from '../command-line/io.js';
+import { findJob, jobDetail, listJobs, retryFailedJob } from '../views/job.js';
 import { configFrom } from './common.js';
-import { jobDetail, jobDetailText, jobsTable, jobView } from './job-view.js';
+import { jobDetailText, jobsTable } from './job-view.js';
 import { withCliRedis } from './redis.js';
-
-/**
- * BullMQ keeps a waiting job in one of three sets (plain, by priority, or waiting for its
- * children); an operator asking for waiting jobs means all three.
- */
-const BULL_TYPES: Readonly<Record<JobState, readonly JobType[]>> = {
-  waiting: ['wait', 'prioritized', 'waiting-children'],
-  active: ['active'],
-  delayed: ['delayed'],
-  failed: ['failed'],
-  completed: ['completed'],
-};
 
 /**
  * A job id as it sits in the queue: the control plane picks it, or BullMQ numbers it (all digits,
@@ -49,25 +38,16 @@ const oneFlags = z.strictObject({
   json: z.boolean().optional(),
 });
 
-/** Newest first within each state, at most `limit` per state. */
-async function listJobs(queue: Queue, states: readonly JobState[], limit: number): Promise<JobView[]> {
-  const out: JobView[] = [];
-  for (const state of states) {
-    const jobs = await queue.getJobs([...BULL_TYPES[state]], 0, limit - 1, false);
-    for (const job of jobs.slice(0, limit)) out.push(jobView(job, state));
-  }
-  return out;
-}
+const missingJob = (queue: Queue, id: string) =>
+  new UsageError(
+    `no job ${id} in queue ${queue.name} (never added, or removed by its removeOnComplete/removeOnFail)`,
+  );
 
-async function findJob(queue: Queue, id: string): Promise<{ job: Job; state: string }> {
-  const job = await queue.getJob(id);
-  if (!job) {
-    throw new UsageError(
-      `no job ${id} in queue ${queue.name} (never added, or removed by its removeOnComplete/removeOnFail)`,
-    );
-  }
-  const state = await job.getState();
-  return { job, state: state === 'prioritized' || state === 'waiting-children' ? 'waiting' : state };
+/** The job, or a usage error saying why it is not there. */
+async function jobOrUsage(queue: Queue, id: string): Promise<{ job: Job; state: string }> {
+  const found = await findJob(queue, id);
+  if (!found) throw missingJob(queue, id);
+  return found;
 }
 
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
@@ -116,7 +96,7 @@ export function registerJobs(program: Command, io: Output = processOutput): void
         const queue = createQueue(cfg, redis);
         queue.on('error', () => {});
         try {
-          const { job, state } = await findJob(queue, id);
+          const { job, state } = await jobOrUsage(queue, id);
           const detail = jobDetail(job, state);
           io.out(flags.json ? JSON.stringify(detail) : jobDetailText(detail));
         } finally {
@@ -141,14 +121,9 @@ export function registerJobs(program: Command, io: Output = processOutput): void
         const queue = createQueue(cfg, redis);
         queue.on('error', () => {});
         try {
-          const { job, state } = await findJob(queue, id);
-          // Only a failed job has nothing running and nothing scheduled: retrying anything else
-          // would run one job twice at once.
-          if (state !== 'failed') return state;
-          // attemptsMade is kept: the next attempt gets the next number, so its events carry ids
-          // (`<jobId>:<type>:<attempt>`) that the first round did not use and the outbox publishes them.
-          await job.retry('failed');
-          return undefined;
+          const outcome = await retryFailedJob(queue, id);
+          if (outcome === 'missing') throw missingJob(queue, id);
+          return outcome === 'retried' ? undefined : outcome;
         } finally {
           await queue.close().catch(() => {});
         }

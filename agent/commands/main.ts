@@ -6,6 +6,7 @@ import { registerAudit } from './audit.js';
 import { registerCheckConfig } from './check-config.js';
 import { registerCompletion } from './completion.js';
 import { registerConnections } from './connections.js';
+import { registerConsole } from './console.js';
 import { registerEnqueue } from './enqueue.js';
 import { registerEvents } from './events.js';
 import { registerJobs } from './jobs.js';
@@ -34,6 +35,7 @@ export function buildProgram(io: Output = processOutput): Command {
   registerEvents(program, io);
   registerJobs(program, io);
   registerConnections(program, io);
+  registerConsole(program, io);
   registerRun(program, io);
   registerDemo(program, io);
   registerPlan(program, io);

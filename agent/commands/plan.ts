@@ -2,13 +2,11 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { PORT_TYPES } from '../../contract/port-types.js';
 import { UsageError } from '../../core/errors.js';
-import type { Operation, Plan, PlanValidation } from '../../drivers/driver.js';
-import { isConnectTimeout } from '../../drivers/transport/ssh.js';
 import { prettyXml } from '../../drivers/xml/xml.js';
 import { intFlag, parseFlags } from '../command-line/flags.js';
 import { EXIT_FAILURE, EXIT_OK, type Output, processOutput } from '../command-line/io.js';
+import { type PlanOutput, planJob } from '../views/job-check.js';
 import { configFrom, connectionTargetFlags } from './common.js';
-import { planCliJob, prepareCliJob } from './job-check.js';
 
 /**
  * `dcagent plan provision|deprovision`: the engineer's dry run. It reads the port from the device
@@ -24,19 +22,6 @@ const flagsSchema = z.strictObject({
   validate: z.boolean().optional(),
   json: z.boolean().optional(),
 });
-
-export interface PlanOutput {
-  operation: Operation;
-  connectionId: string;
-  device: string;
-  port: string;
-  platform: string;
-  rpc: string;
-  diff: string;
-  changes: number;
-  /** With --validate: what the device answered to the test-only edit. */
-  validation?: PlanValidation;
-}
 
 // Plain SGR codes: node's styleText also consults NO_COLOR/FORCE_COLOR on its own, while the
 // decision here is already made once, in Output.isTTY (terminal and no NO_COLOR).
@@ -117,48 +102,24 @@ export function registerPlan(program: Command, io: Output = processOutput): void
         throw new UsageError('--validate needs the device; drop --offline');
       const cfg = configFrom(flags);
       // The job's own checks and the job handler's own plan: a plan fails where the job would.
-      const job = prepareCliJob(cfg, operation, {
-        schemaVersion: 1,
-        connectionId: flags.connection,
-        device: flags.device,
-        port: flags.port,
-        ...(operation === 'provision' && flags.description !== undefined
-          ? { description: flags.description }
-          : {}),
-        ...(flags.portType ? { portType: flags.portType } : {}),
-        ...(flags.bandwidthMbps ? { bandwidthMbps: flags.bandwidthMbps } : {}),
-        dryRun: true,
-      });
-      const once = async (): Promise<Plan> => {
-        const plan = await planCliJob(job, {
-          ...(flags.offline ? { offline: true } : {}),
-          ...(flags.validate ? { validate: true } : {}),
-        });
-        if (!plan) throw new UsageError(`${operation} has no plan`);
-        return plan;
-      };
-      let plan: Plan;
-      try {
-        plan = await once();
-      } catch (err) {
-        // A job gets another attempt after a connect that ran out of time; so does a plan, once,
-        // on a fresh connection. Nothing was read or sent yet, so trying again is safe.
-        if (!isConnectTimeout(err)) throw err;
-        io.err(`dcagent: ${(err as Error).message}; trying once more`);
-        plan = await once();
-      }
-      const out: PlanOutput = {
+      const out = await planJob(
+        cfg,
         operation,
-        connectionId: flags.connection,
-        device: plan.device,
-        port: plan.port,
-        platform: plan.platform,
-        rpc: plan.rpc,
-        diff: plan.diff,
-        changes: plan.changes,
-        ...(plan.validation ? { validation: plan.validation } : {}),
-      };
-      if (plan.validation && !plan.validation.accepted) process.exitCode = EXIT_FAILURE;
+        {
+          schemaVersion: 1,
+          connectionId: flags.connection,
+          device: flags.device,
+          port: flags.port,
+          ...(operation === 'provision' && flags.description !== undefined
+            ? { description: flags.description }
+            : {}),
+          ...(flags.portType ? { portType: flags.portType } : {}),
+          ...(flags.bandwidthMbps ? { bandwidthMbps: flags.bandwidthMbps } : {}),
+        },
+        { ...(flags.offline ? { offline: true } : {}), ...(flags.validate ? { validate: true } : {}) },
+        (reason) => io.err(`dcagent: ${reason}`),
+      );
+      if (out.validation && !out.validation.accepted) process.exitCode = EXIT_FAILURE;
       io.out(flags.json ? JSON.stringify(out, null, 2) : formatPlan(out, io, Boolean(flags.offline)));
       process.exitCode ??= EXIT_OK;
     });

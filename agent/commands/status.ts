@@ -12,7 +12,8 @@ import { ConnectionStore } from '../connections.js';
 import { type DiagnosisHistory, diagnose, rxHoursByLane } from '../health/diagnosis.js';
 import { readOpticsHistory } from '../optics-history.js';
 import type { TrendConfig } from '../trend/forecast.js';
-import { cliTarget, inventoryUsage } from './common.js';
+import { inventoryUsage } from '../views/job-check.js';
+import { cliTarget } from './common.js';
 import { moduleText } from './connection-view.js';
 import { withCliRedis } from './redis.js';
 

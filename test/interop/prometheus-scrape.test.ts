@@ -12,16 +12,10 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { enqueueJob } from '../../jobs/pipeline/queue.js';
 import { type Lab, startLab } from '../../lab/index.js';
-import {
-  freeTcpPort,
-  LOOPBACK,
-  type PeerProcess,
-  retryOnPortClash,
-  spawnPeer,
-  waitUntilReady,
-} from '../../testkit/peers/process.js';
+import type { PeerProcess } from '../../testkit/peers/process.js';
 import { AgentProcess, EventWatcher } from '../helpers/agent-proc.js';
 import { ROOT } from '../helpers/cli.js';
+import { startPrometheus } from '../helpers/prometheus.js';
 
 /**
  * The shipped rules with every `for:` cut to `forSeconds`, so a test sees them fire in seconds.
@@ -125,42 +119,14 @@ describe('a real Prometheus scraping an agent on the lab, with the shipped alert
       rulesPath,
       rulesWithShortFor(readFileSync(join(ROOT, 'docs/monitoring/alerts.yml'), 'utf8'), 3),
     );
-    const target = new URL(agentUrl).host;
-    writeFileSync(
-      join(dir, 'prometheus.yml'),
-      stringify({
-        global: { scrape_interval: '1s', evaluation_interval: '1s', scrape_timeout: '1s' },
-        rule_files: [rulesPath],
-        scrape_configs: [{ job_name: 'dcagent', static_configs: [{ targets: [target] }] }],
-      }),
-    );
-    prometheus = await retryOnPortClash(async () => {
-      const port = await freeTcpPort();
-      const logPath = join(dir, `prometheus-${port}.log`);
-      const proc = await spawnPeer({
-        name: 'prometheus',
-        runDir: peers.runDir,
-        cmd: 'prometheus',
-        args: [
-          `--config.file=${join(dir, 'prometheus.yml')}`,
-          `--storage.tsdb.path=${join(dir, `tsdb-${port}`)}`,
-          `--web.listen-address=${LOOPBACK}:${port}`,
-        ],
-        cwd: dir,
-        logPath,
-      });
-      promUrl = `http://${LOOPBACK}:${port}`;
-      try {
-        await waitUntilReady(
-          async () => (await fetch(`${promUrl}/-/ready`, { signal: AbortSignal.timeout(2_000) })).ok,
-          { peer: 'prometheus', timeoutMs: 60_000, procs: [proc], logs: [logPath] },
-        );
-      } catch (err) {
-        await proc.stop();
-        throw err;
-      }
-      return proc;
+    const started = await startPrometheus({
+      dir,
+      runDir: peers.runDir,
+      targets: [new URL(agentUrl).host],
+      ruleFiles: [rulesPath],
     });
+    prometheus = started.proc;
+    promUrl = started.url;
   }, 120_000);
 
   afterAll(async () => {

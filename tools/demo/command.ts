@@ -8,6 +8,7 @@ import { runDemo } from './scenario.js';
 const flagsSchema = z.strictObject({
   config: z.string().optional(),
   keep: z.boolean().optional(),
+  console: z.boolean().optional(),
   redisUrl: z
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// URL')
@@ -22,6 +23,7 @@ export function registerDemo(program: Command, io: Output = processOutput): void
       'the main job end to end on the built-in lab: provision, light, cut, repair, blocked and final deprovision',
     )
     .option('--keep', 'leave the lab and the agent running afterwards, with a connection to watch')
+    .option('--console', 'as --keep, and serve the web console too; prints its URL')
     .option(
       '--redis-url <url>',
       'Redis to use (default: $REDIS_URL, else a private redis-server on a free port)',
@@ -39,7 +41,8 @@ export function registerDemo(program: Command, io: Output = processOutput): void
       await runDemo({
         io,
         ...(redisUrl ? { redisUrl } : {}),
-        ...(flags.keep ? { keep: true } : {}),
+        ...(flags.keep || flags.console ? { keep: true } : {}),
+        ...(flags.console ? { console: true } : {}),
         stepTimeoutMs: flags.stepTimeout * 1000,
       });
       process.exitCode = EXIT_OK;

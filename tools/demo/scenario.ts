@@ -8,10 +8,11 @@ import type { Output } from '../../agent/command-line/io.js';
 import { readNew } from '../../agent/events/stream.js';
 import { createRedis, type RedisClient } from '../../agent/redis.js';
 import { type AgentConfig, loadConfig } from '../../config/load.js';
+import { startConsole } from '../../console/start.js';
 import type { DcEvent, Drift, EventType } from '../../contract/events.js';
 import { type ConnectionState, type ControlPlaneAction, nextState } from '../../contract/lifecycle.js';
 import { DcAgentError } from '../../core/errors.js';
-import { silentLogger } from '../../core/logger.js';
+import { createLogger, silentLogger } from '../../core/logger.js';
 import { RedisKeys } from '../../core/redis-keys.js';
 import { SnmpPoller } from '../../drivers/snmp/poller.js';
 import { createQueue, enqueueJob } from '../../jobs/pipeline/queue.js';
@@ -25,6 +26,8 @@ export interface DemoOptions {
   redisUrl?: string;
   /** Leave lab and agent running after the story, with a connection to watch. */
   keep?: boolean;
+  /** With keep: also serve the web console, and print its URL. */
+  console?: boolean;
   /** Per-step deadline. */
   stepTimeoutMs?: number;
 }
@@ -309,7 +312,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     };
 
     if (o.keep) {
-      await keepRunning(s, t, o.io);
+      await keepRunning(s, t, o.io, o.console ?? false);
       return result;
     }
     return result;
@@ -319,7 +322,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
 }
 
 /** `--keep`: a second connection stays up, and the operator is told how to watch it. */
-async function keepRunning(s: Stack, t: Timeline, io: Output): Promise<void> {
+async function keepRunning(s: Stack, t: Timeline, io: Output, withConsole: boolean): Promise<void> {
   const device = s.cfg.devices[0]!;
   const port = device.ports[1]!.name;
   await enqueueJob(
@@ -335,6 +338,19 @@ async function keepRunning(s: Stack, t: Timeline, io: Output): Promise<void> {
   io.out(`  npx dcagent status --device ${device.id} --port ${port} --config ${cfg}`);
   io.out(`  curl ${s.agent.httpAddress()}/metrics   (also /healthz, /readyz)`);
   io.out(`  npx dcagent lab ctl cut --device ${device.id} --port ${port} --url ${s.lab.controlUrl}`);
+  // The configured address when it is free (a newcomer's browser may have it open), else any port.
+  const web = withConsole
+    ? await startConsole(s.cfg, { log: createLogger({ level: 'warn', name: 'dcagent-console' }) }).catch(() =>
+        freePort().then((p) =>
+          startConsole(s.cfg, {
+            listen: `127.0.0.1:${p}`,
+            log: createLogger({ level: 'warn', name: 'dcagent-console' }),
+          }),
+        ),
+      )
+    : undefined;
+  if (web)
+    io.out(`  console: ${web.url}   (the fleet; ${web.url}connections/hc-demo-keep for one connection)`);
   io.out('press Ctrl-C to stop everything');
   await new Promise<void>((resolve) => {
     const done = () => resolve();
@@ -342,5 +358,6 @@ async function keepRunning(s: Stack, t: Timeline, io: Output): Promise<void> {
     process.once('SIGTERM', done);
   });
   t.note('stopping lab, agent and redis');
+  await web?.close();
   await stopStack(s);
 }

@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
-  byDevicePort,
   connectionDetailText,
   connectionsTable,
-  connectionView,
   moduleText,
 } from '../../../../agent/commands/connection-view.js';
 import type { TrackedConnection } from '../../../../agent/connections.js';
 import { initialState, lastPollOf } from '../../../../agent/health/track-state.js';
+import { byDevicePort, connectionView } from '../../../../agent/views/connection.js';
 import { connectionDetailSchema, connectionViewSchema } from '../../../../contract/cli-output.js';
 import { type DcEvent, eventSchema } from '../../../../contract/events.js';
 import type { AuditRecord, IntentRecord } from '../../../../jobs/ports.js';

@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  type JobLike,
-  jobDetail,
-  jobDetailText,
-  jobsTable,
-  jobView,
-} from '../../../../agent/commands/job-view.js';
+import { jobDetailText, jobsTable } from '../../../../agent/commands/job-view.js';
+import { type JobLike, jobDetail, jobView } from '../../../../agent/views/job.js';
 import { jobDetailSchema, jobViewSchema } from '../../../../contract/cli-output.js';
 
 const T0 = Date.parse('2026-12-05T06:00:00.000Z');

@@ -1,0 +1,170 @@
+import { ConnectionStore } from '../agent/connections.js';
+import { observedState, type PortTrackState, portTrackStateSchema } from '../agent/health/track-state.js';
+import { readDeviceRecords } from '../agent/intents.js';
+import type { AgentConfig } from '../config/load.js';
+import { inventoryPollLeaseMs } from '../config/timing.js';
+import type { RedisClient } from '../core/redis-client.js';
+import type { RedisKeys } from '../core/redis-keys.js';
+
+/**
+ * The fleet page's data (CONTRACT §9 `GET /api/fleet`): every inventory port and every tracked
+ * connection, one state each. Read from what the agents keep in Redis; nothing is polled here.
+ */
+
+/** A cell's colour, most urgent reading first: see `cellState`. */
+export const FLEET_STATES = [
+  'unavailable',
+  'stale',
+  'drift',
+  'degrading',
+  'under-construction',
+  'available',
+  'unknown',
+  'free',
+] as const;
+export type FleetState = (typeof FLEET_STATES)[number];
+
+export interface FleetPort {
+  port: string;
+  connectionId: string | null;
+  state: FleetState;
+  healthy: boolean | null;
+  updatedAt: string | null;
+  /** Extension: the newest poll's Rx per lane, for the cell's tooltip. */
+  rxDbm: (number | null)[];
+}
+
+export interface Fleet {
+  devices: { id: string; ports: FleetPort[] }[];
+  counts: Record<FleetState, number>;
+  /** Extension: when this was read. */
+  at: string;
+}
+
+/** Healthy as the tracker judged it: link up both ways and no lane in alarm; null without a good poll. */
+export function pollHealthy(s: PortTrackState | undefined): boolean | null {
+  const p = s?.lastPoll;
+  if (!p?.ok) return null;
+  const alarm = p.lanes.some((l) => l.rxState?.endsWith('alarm') || l.txState?.endsWith('alarm'));
+  return p.adminStatus === 'up' && p.operStatus === 'up' && !alarm;
+}
+
+/**
+ * One connection's cell. Loss of the link outranks everything; then a port whose state may be old
+ * news (no replica polls its device, or its polls fail); then what an engineer should act on
+ * (drift, degrading light); then the lifecycle. The age of the last poll says nothing by itself:
+ * the agent writes a steady port's state only when it changes.
+ */
+export function cellState(
+  s: PortTrackState | undefined,
+  o: { drift: boolean; trendOpen: boolean; polled: boolean },
+): FleetState {
+  if (!s) return o.polled ? 'unknown' : 'stale';
+  const observed = observedState(s);
+  if (observed === 'unavailable') return 'unavailable';
+  if (!o.polled || s.lastPoll?.ok === false || s.degraded) return 'stale';
+  if (!s.lastPoll) return observed;
+  if (o.drift) return 'drift';
+  if (o.trendOpen || s.warnings?.some((w) => w.open)) return 'degrading';
+  return observed;
+}
+
+function emptyCounts(): Record<FleetState, number> {
+  return Object.fromEntries(FLEET_STATES.map((s) => [s, 0])) as Record<FleetState, number>;
+}
+
+/**
+ * The devices some live replica polls: the device's poll lease names a replica whose heartbeat is
+ * younger than a lease, the rule the replicas themselves go by (agent/poll-leases.ts).
+ */
+export async function polledDevices(
+  redis: RedisClient,
+  keys: RedisKeys,
+  devices: readonly string[],
+  leaseMs: number,
+  now: number,
+): Promise<Set<string>> {
+  if (devices.length === 0) return new Set();
+  const holders = await redis.mget(...devices.map((d) => keys.pollLease(d)));
+  const named = [...new Set(holders.filter((h): h is string => h !== null))];
+  const pipe = redis.pipeline();
+  for (const h of named) pipe.zscore(keys.replicas, h);
+  const beats = named.length > 0 ? ((await pipe.exec()) ?? []) : [];
+  const alive = new Set(named.filter((_, i) => now - Number(beats[i]?.[1] ?? 0) < leaseMs));
+  return new Set(devices.filter((_, i) => holders[i] !== null && alive.has(holders[i]!)));
+}
+
+export async function readFleet(
+  cfg: AgentConfig,
+  redis: RedisClient,
+  keys: RedisKeys,
+  now = Date.now(),
+): Promise<Fleet> {
+  const tracked = await new ConnectionStore(redis, keys).list();
+  const leaseMs = inventoryPollLeaseMs(cfg.monitoring);
+  const devices = new Map<string, Map<string, FleetPort>>();
+  for (const d of cfg.devices) {
+    devices.set(
+      d.id,
+      new Map(
+        d.ports.map((p) => [
+          p.name,
+          { port: p.name, connectionId: null, state: 'free', healthy: null, updatedAt: null, rxDbm: [] },
+        ]),
+      ),
+    );
+  }
+  const trendOpen = new Set<string>();
+  const pipe = redis.pipeline();
+  for (const t of tracked) pipe.exists(keys.opticsTrend(t.record.connectionId));
+  const replies = tracked.length > 0 ? ((await pipe.exec()) ?? []) : [];
+  replies.forEach(([err, n], i) => {
+    if (!err && Number(n) > 0) trendOpen.add(tracked[i]!.record.connectionId);
+  });
+  const driftByDevice = new Map<string, Set<string>>();
+  await Promise.all(
+    [...new Set(tracked.map((t) => t.record.device))].map(async (device) => {
+      const { audits } = await readDeviceRecords(redis, keys, device);
+      driftByDevice.set(
+        device,
+        new Set([...audits].filter(([, a]) => a.drifts.length > 0).map(([id]) => id)),
+      );
+    }),
+  );
+  const polled = await polledDevices(
+    redis,
+    keys,
+    [...new Set(tracked.map((t) => t.record.device))],
+    leaseMs,
+    now,
+  );
+  for (const t of tracked) {
+    const { connectionId, device, port } = t.record;
+    const parsed = portTrackStateSchema.safeParse(t.tracker);
+    const s = parsed.success ? parsed.data : undefined;
+    const cell: FleetPort = {
+      port,
+      connectionId,
+      state: cellState(s, {
+        drift: driftByDevice.get(device)?.has(connectionId) ?? false,
+        trendOpen: trendOpen.has(connectionId),
+        polled: polled.has(device),
+      }),
+      healthy: pollHealthy(s),
+      updatedAt: s?.lastPoll ? new Date(s.lastPoll.at).toISOString() : t.record.since,
+      rxDbm: s?.lastPoll?.ok ? s.lastPoll.lanes.map((l) => l.rxDbm) : [],
+    };
+    const ports = devices.get(device) ?? new Map<string, FleetPort>();
+    devices.set(device, ports);
+    ports.set(port, cell);
+  }
+  const counts = emptyCounts();
+  const out: Fleet['devices'] = [];
+  for (const [id, ports] of devices) {
+    const list = [...ports.values()].sort((a, b) => a.port.localeCompare(b.port, 'en', { numeric: true }));
+    for (const p of list) counts[p.state] += 1;
+    out.push({ id, ports: list });
+  }
+  out.sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }));
+  return { devices: out, counts, at: new Date(now).toISOString() };
+}

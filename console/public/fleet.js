@@ -1,0 +1,174 @@
+import { api, el, follow, nav } from './common.js';
+
+// The fleet: one cell per port, coloured by state, updated live from the events stream.
+
+const STATE_ORDER = [
+  'unavailable',
+  'stale',
+  'drift',
+  'degrading',
+  'under-construction',
+  'available',
+  'unknown',
+  'free',
+];
+const main = document.getElementById('main');
+const cells = new Map(); // connection id → cell element
+const filters = { device: '', state: '', text: '' };
+let fleet;
+let refresh;
+
+function cellTitle(d, p) {
+  const rx = p.rxDbm.length
+    ? ` rx ${p.rxDbm.map((v) => (v === null ? '—' : v.toFixed(1))).join(' ')} dBm`
+    : '';
+  return `${d.id} ${p.port}${p.connectionId ? ` ${p.connectionId}` : ''}: ${p.state}${rx}`;
+}
+
+function setState(cell, state) {
+  cell.className = `cell s-${state}`;
+  cell.dataset.state = state;
+  cell.title = cell.title.replace(/: [a-z-]+/, `: ${state}`);
+}
+
+function applyFilters() {
+  const text = filters.text.toLowerCase();
+  for (const row of main.querySelectorAll('.device')) {
+    const deviceOk = !filters.device || row.dataset.device === filters.device;
+    let shown = 0;
+    for (const c of row.querySelectorAll('.cell')) {
+      const ok =
+        deviceOk &&
+        (!filters.state || c.dataset.state === filters.state) &&
+        (!text || (c.dataset.search ?? '').includes(text));
+      c.hidden = !ok;
+      if (ok) shown++;
+    }
+    row.hidden = shown === 0;
+  }
+}
+
+function counts() {
+  const n = Object.fromEntries(STATE_ORDER.map((s) => [s, 0]));
+  for (const c of main.querySelectorAll('.cell')) n[c.dataset.state] = (n[c.dataset.state] ?? 0) + 1;
+  const bar = document.getElementById('counts');
+  bar.replaceChildren(
+    ...STATE_ORDER.filter((s) => n[s] > 0).map((s) =>
+      el(
+        'span',
+        {
+          class: `count s-${s}`,
+          'data-count': s,
+          onclick: () => setFilter('state', filters.state === s ? '' : s),
+        },
+        `${s} ${n[s]}`,
+      ),
+    ),
+  );
+}
+
+function setFilter(key, value) {
+  filters[key] = value;
+  const input = document.getElementById(`f-${key}`);
+  if (input) input.value = value;
+  applyFilters();
+}
+
+function render() {
+  cells.clear();
+  const rows = fleet.devices.map((d) =>
+    el(
+      'div',
+      { class: 'device', 'data-device': d.id },
+      el('div', { class: 'name', title: d.id }, d.id),
+      el(
+        'div',
+        { class: 'cells' },
+        d.ports.map((p) => {
+          const cell = el('a', {
+            class: `cell s-${p.state}`,
+            href: p.connectionId ? `/connections/${encodeURIComponent(p.connectionId)}` : undefined,
+            title: cellTitle(d, p),
+            'data-state': p.state,
+            'data-port': p.port,
+            'data-connection': p.connectionId ?? undefined,
+          });
+          cell.dataset.search =
+            `${d.id} ${p.port} ${p.connectionId ?? ''} ${p.description ?? ''}`.toLowerCase();
+          if (p.connectionId) cells.set(p.connectionId, cell);
+          return cell;
+        }),
+      ),
+    ),
+  );
+  const deviceSelect = el(
+    'select',
+    { id: 'f-device', onchange: (e) => setFilter('device', e.target.value) },
+    el('option', { value: '' }, 'all devices'),
+    fleet.devices.map((d) => el('option', { value: d.id }, d.id)),
+  );
+  const stateSelect = el(
+    'select',
+    { id: 'f-state', onchange: (e) => setFilter('state', e.target.value) },
+    el('option', { value: '' }, 'all states'),
+    STATE_ORDER.map((s) => el('option', { value: s }, s)),
+  );
+  const text = el('input', {
+    id: 'f-text',
+    type: 'search',
+    placeholder: 'connection, port or description',
+    oninput: (e) => setFilter('text', e.target.value),
+  });
+  main.replaceChildren(
+    el('h1', {}, 'Fleet'),
+    el(
+      'div',
+      { class: 'bar' },
+      deviceSelect,
+      stateSelect,
+      text,
+      el('span', { id: 'live', class: 'muted' }, ''),
+    ),
+    el('div', { class: 'bar', id: 'counts' }),
+    el('div', { id: 'devices' }, rows),
+  );
+  deviceSelect.value = filters.device;
+  stateSelect.value = filters.state;
+  text.value = filters.text;
+  counts();
+  applyFilters();
+}
+
+/** What an event says of a cell at once; the next full read settles the rest (drift, staleness). */
+function onEvent(ev) {
+  const cell = cells.get(ev.subject);
+  if (cell) {
+    if (ev.type === 'availability.changed') setState(cell, ev.data.to);
+    else if (ev.type === 'construction.completed') setState(cell, 'available');
+    else if (ev.type === 'drift.detected') setState(cell, 'drift');
+    else if (ev.type === 'optics.degrading' && cell.dataset.state === 'available')
+      setState(cell, 'degrading');
+    else if (ev.type === 'monitoring.degraded') setState(cell, 'stale');
+    counts();
+    applyFilters();
+  }
+  document.getElementById('live').textContent = `live · last event ${ev.type} ${ev.time}`;
+  // New connections, removals and slower facts: one full read a few seconds after a burst.
+  clearTimeout(refresh);
+  refresh = setTimeout(load, 3000);
+}
+
+async function load() {
+  try {
+    fleet = await api('/api/fleet');
+    render();
+    return fleet.streamId;
+  } catch (err) {
+    main.replaceChildren(el('p', { class: 'error' }, `cannot read the fleet: ${err.message}`));
+    return undefined;
+  }
+}
+
+nav('/');
+const head = await load();
+follow(head ? { after: head } : {}, onEvent);
