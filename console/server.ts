@@ -8,6 +8,7 @@ import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { parseEntries, type StreamEntry } from '../agent/events/stream.js';
+import { describeRedisFailure } from '../agent/redis-access.js';
 import { listJobs, retryFailedJob } from '../agent/views/job.js';
 import { planJob, prepareCliJob } from '../agent/views/job-check.js';
 import type { AgentConfig } from '../config/load.js';
@@ -15,6 +16,7 @@ import { JOB_STATES } from '../contract/cli-output.js';
 import { connectionIdSchema, descriptionSchema, jobIdSchema } from '../contract/jobs.js';
 import { PORT_TYPES } from '../contract/port-types.js';
 import { errorMessage, isDcAgentError } from '../core/errors.js';
+import { LogLimiter } from '../core/log-limit.js';
 import type { Logger } from '../core/logger.js';
 import type { RedisClient } from '../core/redis-client.js';
 import { RedisKeys } from '../core/redis-keys.js';
@@ -134,6 +136,8 @@ export async function buildConsole(deps: ConsoleDeps): Promise<{ app: FastifyIns
     log.warn({ err: errorMessage(err) }, 'console: events stream read failed; retrying'),
   );
   const prometheus = cfg.console.prometheus;
+  // A dead Redis fails every request: one line a minute says so.
+  const limiter = new LogLimiter(log);
   const app = Fastify({ logger: false, bodyLimit: 64 * 1024, return503OnClosing: true });
   await app.register(fastifyHelmet, {
     contentSecurityPolicy: { useDefaults: false, directives: CSP },
@@ -321,6 +325,12 @@ export async function buildConsole(deps: ConsoleDeps): Promise<{ app: FastifyIns
 
   app.setErrorHandler((err, _req, reply) => {
     if (err instanceof HttpError) return reply.code(err.status).send({ error: err.message });
+    // Redis away or refusing: the page says so in the CLI's words (server named, never its password).
+    const redisFault = describeRedisFailure(err, cfg.redis);
+    if (redisFault) {
+      limiter.warn('redis-request', { err: redisFault.message }, 'console: Redis failed a request');
+      return reply.code(503).send({ error: redisFault.message });
+    }
     const usage = isDcAgentError(err) && (err.code === 'usage' || err.code === 'invalid-job');
     if (usage) return reply.code(400).send({ error: errorMessage(err) });
     if (isDcAgentError(err)) {
