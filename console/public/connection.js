@@ -34,7 +34,8 @@ function chartModel(doc, dir) {
   const forecast = [];
   if (dir === 'rx') {
     for (const l of doc.lanes) {
-      if (!l.trendOpen || !l.trend || l.trend.hoursToAlarm === null || times.length === 0) continue;
+      // The agent's own judgement (the diagnosis behind `status`): degrading, with hours to the alarm bound.
+      if (!l.trend || l.trend.hoursToAlarm === null || times.length === 0) continue;
       forecast.push({
         lane: l.lane,
         from: times[times.length - 1],
@@ -213,6 +214,7 @@ async function render() {
   const auditButton = el(
     'button',
     {
+      id: 'audit-now',
       type: 'button',
       onclick: async () => {
         try {

@@ -19,6 +19,8 @@ import { startPrometheus } from '../helpers/prometheus.js';
 
 const CONN = 'hc-console-1';
 const BUILDING = 'hc-console-2';
+/** Its light will be seen falling for hours. */
+const FADING = 'hc-console-3';
 /** Markup in a customer's description must reach the page as text. */
 const HOSTILE = '<img id="xss" src="x"> & "quoted"';
 const TOKEN = 'console-test-token-0123456789';
@@ -105,10 +107,14 @@ describe('dcagent console: fleet, connection, plan, jobs and events, in a real b
     ports = stack.lab.devices[0]!.ports.map((p) => p.name);
     await stack.provision(CONN, ports[0]!, HOSTILE);
     await stack.provision(BUILDING, ports[1]!);
+    await stack.provision(FADING, ports[3]!);
     await stack.events.waitFor(CONN, (e) => e.type === 'provision.succeeded', 45_000);
     await stack.events.waitFor(BUILDING, (e) => e.type === 'provision.succeeded', 45_000);
+    await stack.events.waitFor(FADING, (e) => e.type === 'provision.succeeded', 45_000);
     stack.lab.devices[0]!.sim.patch(ports[0]!);
+    stack.lab.devices[0]!.sim.patch(ports[3]!);
     await stack.events.waitFor(CONN, (e) => e.type === 'construction.completed', 45_000);
+    await stack.events.waitFor(FADING, (e) => e.type === 'construction.completed', 45_000);
 
     const started = await startPrometheus({
       dir: stack.dir,
@@ -181,7 +187,8 @@ describe('dcagent console: fleet, connection, plan, jobs and events, in a real b
       healthy: false,
     });
     expect(byPort.get(ports[2]!)).toMatchObject({ connectionId: null, state: 'free', healthy: null });
-    expect(fleet.counts).toMatchObject({ available: 1, 'under-construction': 1, free: 2 });
+    expect(byPort.get(ports[3]!)).toMatchObject({ connectionId: FADING, state: 'available', healthy: true });
+    expect(fleet.counts).toMatchObject({ available: 2, 'under-construction': 1, free: 1 });
   });
 
   it('an unknown connection is a 404 with a JSON error', async () => {
@@ -544,6 +551,72 @@ describe('dcagent console: fleet, connection, plan, jobs and events, in a real b
     const p = await page('/jobs');
     await p.waitForSelector(`tr[data-job="provision-${CONN}-1"]`, { timeout: 10_000 });
     expect(await p.locator(`tr[data-job="provision-${CONN}-1"] button`).count()).toBe(0);
+    await p.close();
+  });
+
+  it('light falling for hours: the chart carries a forecast line to the alarm bound', {
+    timeout: 60_000,
+  }, async () => {
+    // Eight finished hours falling 0.5 dB an hour from the baseline, as the agent's hourly writer stores them.
+    const api0 = (await (await fetch(`${plain.url}api/connections/${FADING}`)).json()) as {
+      lanes: { baseline: { rxDbm: number } | null }[];
+    };
+    const base = api0.lanes[0]!.baseline!.rxDbm;
+    const now = Date.now();
+    for (let h = 8; h >= 1; h--) {
+      const rx = base - 0.5 * (8 - h);
+      await appendHour(
+        redis,
+        keys,
+        FADING,
+        {
+          t: now - h * 3_600_000,
+          lanes: [{ rx: { min: rx, avg: rx, max: rx }, tx: { min: -2, avg: -2, max: -2 } }],
+        },
+        168,
+      );
+    }
+    const api = (await (await fetch(`${plain.url}api/connections/${FADING}`)).json()) as {
+      lanes: { trend: { slopeDbPerDay: number; hoursToAlarm: number | null } | null }[];
+      verdict: string;
+    };
+    expect(api.lanes[0]!.trend!.slopeDbPerDay).toBeCloseTo(-12, 1);
+    expect(api.lanes[0]!.trend!.hoursToAlarm).not.toBeNull();
+    expect(api.verdict).toMatch(/receive power falling/);
+    const p = await page(`/connections/${FADING}`);
+    await p.waitForFunction(
+      () =>
+        (globalThis as unknown as { dcagentCharts: Record<string, unknown> }).dcagentCharts.rx !== undefined,
+      undefined,
+      { timeout: 15_000 },
+    );
+    const rx = (await p.evaluate(
+      () => (globalThis as unknown as { dcagentCharts: { rx: unknown } }).dcagentCharts.rx,
+    )) as {
+      series: { kind: string; lane?: number; points: number }[];
+    };
+    expect(rx.series.filter((s) => s.kind === 'forecast')).toEqual([
+      expect.objectContaining({ lane: 1, points: 2 }),
+    ]);
+    expect(rx.series.filter((s) => s.kind === 'baseline').map((s) => s.lane)).toEqual([1]);
+    await p.close();
+  });
+
+  it('an edit made by hand, audited from the connection page, shows as drift there and in the fleet', {
+    timeout: 60_000,
+  }, async () => {
+    stack.lab.devices[0]!.sim.editPort(ports[0]!, { kind: 'description', text: 'edited by hand' });
+    const p = await page(`/connections/${CONN}`);
+    await p.waitForSelector('#audit-now');
+    await p.click('#audit-now');
+    // The audit runs in the agent; its drift.detected arrives on the stream and the page redraws.
+    await p.waitForSelector('tr.drifted', { timeout: 30_000 });
+    expect((await p.locator('tr.drifted').allTextContents()).join(' ')).toContain('edited by hand');
+    const fleet = (await (await fetch(`${plain.url}api/fleet`)).json()) as {
+      devices: { ports: { connectionId: string | null; state: string }[] }[];
+    };
+    expect(fleet.devices[0]!.ports.find((x) => x.connectionId === CONN)!.state).toBe('drift');
+    expect((p as Page & { errors?: string[] }).errors).toEqual([]);
     await p.close();
   });
 
