@@ -26,6 +26,10 @@ export const BENCH_NEEDS = Object.freeze({
   jobs: [{ command: 'redis-server', pkg: 'redis-server' }],
   audit: [{ command: 'redis-server', pkg: 'redis-server' }],
   agent: [{ command: 'redis-server', pkg: 'redis-server' }],
+  console: [
+    { command: 'redis-server', pkg: 'redis-server' },
+    { command: '/usr/bin/chromium', pkg: 'chromium' },
+  ],
 });
 
 /**

@@ -4,7 +4,7 @@
 //   npm run bench -- netconf snmp
 import { spawn } from 'node:child_process';
 
-const ALL = ['netconf', 'snmp', 'lab', 'jobs', 'audit', 'agent'];
+const ALL = ['netconf', 'snmp', 'lab', 'jobs', 'audit', 'agent', 'console'];
 const chosen = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ALL;
 const results = [];
 
