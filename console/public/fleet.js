@@ -2,16 +2,8 @@ import { api, el, follow, nav } from './common.js';
 
 // The fleet: one cell per port, coloured by state, updated live from the events stream.
 
-const STATE_ORDER = [
-  'unavailable',
-  'stale',
-  'drift',
-  'degrading',
-  'under-construction',
-  'available',
-  'unknown',
-  'free',
-];
+// The states in the server's order (most urgent first): the keys of the fleet's counts.
+let stateOrder = [];
 const main = document.getElementById('main');
 const cells = new Map(); // connection id → cell element
 const filters = { device: '', state: '', text: '' };
@@ -49,21 +41,23 @@ function applyFilters() {
 }
 
 function counts() {
-  const n = Object.fromEntries(STATE_ORDER.map((s) => [s, 0]));
+  const n = Object.fromEntries(stateOrder.map((s) => [s, 0]));
   for (const c of main.querySelectorAll('.cell')) n[c.dataset.state] = (n[c.dataset.state] ?? 0) + 1;
   const bar = document.getElementById('counts');
   bar.replaceChildren(
-    ...STATE_ORDER.filter((s) => n[s] > 0).map((s) =>
-      el(
-        'span',
-        {
-          class: `count s-${s}`,
-          'data-count': s,
-          onclick: () => setFilter('state', filters.state === s ? '' : s),
-        },
-        `${s} ${n[s]}`,
+    ...stateOrder
+      .filter((s) => n[s] > 0)
+      .map((s) =>
+        el(
+          'span',
+          {
+            class: `count s-${s}`,
+            'data-count': s,
+            onclick: () => setFilter('state', filters.state === s ? '' : s),
+          },
+          `${s} ${n[s]}`,
+        ),
       ),
-    ),
   );
 }
 
@@ -111,7 +105,7 @@ function render() {
     'select',
     { id: 'f-state', onchange: (e) => setFilter('state', e.target.value) },
     el('option', { value: '' }, 'all states'),
-    STATE_ORDER.map((s) => el('option', { value: s }, s)),
+    stateOrder.map((s) => el('option', { value: s }, s)),
   );
   const text = el('input', {
     id: 'f-text',
@@ -164,6 +158,7 @@ function onEvent(ev) {
 async function load() {
   try {
     fleet = await api('/api/fleet');
+    stateOrder = Object.keys(fleet.counts);
     render();
     return fleet.streamId;
   } catch (err) {

@@ -67,6 +67,21 @@ async function readSse(
   return got;
 }
 
+interface ChartData {
+  source: string;
+  bounds: Record<string, number | null> | null;
+  series: { label: string; kind: string; lane?: number; bound?: string; value?: number; points: number }[];
+}
+
+/** What the connection page drew (it publishes its charts' data on `window.dcagentCharts`). */
+async function chartsOn(p: Page): Promise<Record<'rx' | 'tx', ChartData>> {
+  type Charts = { dcagentCharts: Record<'rx' | 'tx', ChartData> };
+  await p.waitForFunction(() => (globalThis as unknown as Charts).dcagentCharts.tx !== undefined, undefined, {
+    timeout: 15_000,
+  });
+  return p.evaluate(() => (globalThis as unknown as Charts).dcagentCharts);
+}
+
 describe('dcagent console: fleet, connection, plan, jobs and events, in a real browser', () => {
   const peers = inject('peers');
   let stack: LabAgent;
@@ -311,21 +326,7 @@ describe('dcagent console: fleet, connection, plan, jobs and events, in a real b
     expect(api.events.map((e) => e.type)).toContain('construction.completed');
 
     const p = await page(`/connections/${CONN}`);
-    await p.waitForFunction(
-      () =>
-        (globalThis as unknown as { dcagentCharts: Record<string, unknown> }).dcagentCharts.rx !== undefined,
-      undefined,
-      { timeout: 15_000 },
-    );
-    const charts = (await p.evaluate(
-      () => (globalThis as unknown as { dcagentCharts: unknown }).dcagentCharts,
-    )) as Record<
-      string,
-      {
-        source: string;
-        series: { kind: string; lane?: number; bound?: string; value?: number; points: number }[];
-      }
-    >;
+    const charts = await chartsOn(p);
     for (const dir of ['rx', 'tx'] as const) {
       const c = charts[dir]!;
       expect(c.source).toBe('redis');
@@ -372,18 +373,7 @@ describe('dcagent console: fleet, connection, plan, jobs and events, in a real b
     expect(Math.max(...gaps)).toBeLessThanOrEqual(2_000);
 
     const p = await page(`/connections/${CONN}`, withProm.url);
-    await p.waitForFunction(
-      () =>
-        (globalThis as unknown as { dcagentCharts: Record<string, unknown> }).dcagentCharts.rx !== undefined,
-      undefined,
-      { timeout: 15_000 },
-    );
-    const rx = (await p.evaluate(
-      () => (globalThis as unknown as { dcagentCharts: { rx: unknown } }).dcagentCharts.rx,
-    )) as {
-      source: string;
-      series: { kind: string; points: number }[];
-    };
+    const rx = (await chartsOn(p)).rx;
     expect(rx.source).toBe('prometheus');
     expect(rx.series.find((s) => s.kind === 'light')!.points).toBeGreaterThanOrEqual(6);
     await p.close();
@@ -584,17 +574,7 @@ describe('dcagent console: fleet, connection, plan, jobs and events, in a real b
     expect(api.lanes[0]!.trend!.hoursToAlarm).not.toBeNull();
     expect(api.verdict).toMatch(/receive power falling/);
     const p = await page(`/connections/${FADING}`);
-    await p.waitForFunction(
-      () =>
-        (globalThis as unknown as { dcagentCharts: Record<string, unknown> }).dcagentCharts.rx !== undefined,
-      undefined,
-      { timeout: 15_000 },
-    );
-    const rx = (await p.evaluate(
-      () => (globalThis as unknown as { dcagentCharts: { rx: unknown } }).dcagentCharts.rx,
-    )) as {
-      series: { kind: string; lane?: number; points: number }[];
-    };
+    const rx = (await chartsOn(p)).rx;
     expect(rx.series.filter((s) => s.kind === 'forecast')).toEqual([
       expect.objectContaining({ lane: 1, points: 2 }),
     ]);
