@@ -147,4 +147,46 @@ describe('dcagent demo', () => {
       await redis.down();
     }
   });
+
+  it('--console ends on the web console: its URL printed, the kept connection on the fleet, Ctrl-C stops all', async () => {
+    const redis = await RestartableRedis.start(inject('peers').runDir);
+    const child = spawn(process.execPath, [BIN, 'demo', '--console', '--redis-url', redis.url], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr?.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    try {
+      await expect
+        .poll(() => out, { timeout: 60_000, interval: 200 })
+        .toContain('press Ctrl-C to stop everything');
+      const url = /console: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out)?.[1];
+      expect(url, out).toBeDefined();
+      const kept = async () => {
+        const fleet = (await (await fetch(`${url}api/fleet`)).json()) as {
+          devices: { ports: { connectionId: string | null; state: string }[] }[];
+        };
+        return fleet.devices.flatMap((d) => d.ports).find((p) => p.connectionId === 'hc-demo-keep')?.state;
+      };
+      await expect.poll(kept, { timeout: 30_000, interval: 500 }).toBe('available');
+      expect((await fetch(`${url}connections/hc-demo-keep`)).headers.get('content-type')).toMatch(
+        /text\/html/,
+      );
+      const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+      child.kill('SIGINT');
+      const code = await Promise.race([
+        exited,
+        new Promise<string>((r) => setTimeout(() => r('timeout'), 20_000)),
+      ]);
+      expect(code, out).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await redis.down();
+    }
+  });
 });

@@ -315,6 +315,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       await keepRunning(s, t, o.io, o.console ?? false);
       return result;
     }
+    o.io.out('to see it in a browser: npm run demo -- --console (the web console, left running)');
     return result;
   } finally {
     if (!o.keep) await stopStack(s);
