@@ -32,6 +32,8 @@ export interface FleetPort {
   updatedAt: string | null;
   /** Extension: the newest poll's Rx per lane, for the cell's tooltip. */
   rxDbm: (number | null)[];
+  /** Extension: the description of the recorded intent, for the text filter. */
+  description: string | null;
 }
 
 export interface Fleet {
@@ -109,7 +111,15 @@ export async function readFleet(
       new Map(
         d.ports.map((p) => [
           p.name,
-          { port: p.name, connectionId: null, state: 'free', healthy: null, updatedAt: null, rxDbm: [] },
+          {
+            port: p.name,
+            connectionId: null,
+            state: 'free',
+            healthy: null,
+            updatedAt: null,
+            rxDbm: [],
+            description: null,
+          },
         ]),
       ),
     );
@@ -122,9 +132,11 @@ export async function readFleet(
     if (!err && Number(n) > 0) trendOpen.add(tracked[i]!.record.connectionId);
   });
   const driftByDevice = new Map<string, Set<string>>();
+  const descriptions = new Map<string, string>();
   await Promise.all(
     [...new Set(tracked.map((t) => t.record.device))].map(async (device) => {
-      const { audits } = await readDeviceRecords(redis, keys, device);
+      const { intents, audits } = await readDeviceRecords(redis, keys, device);
+      for (const [id, intent] of intents) if (intent.description) descriptions.set(id, intent.description);
       driftByDevice.set(
         device,
         new Set([...audits].filter(([, a]) => a.drifts.length > 0).map(([id]) => id)),
@@ -153,6 +165,7 @@ export async function readFleet(
       healthy: pollHealthy(s),
       updatedAt: s?.lastPoll ? new Date(s.lastPoll.at).toISOString() : t.record.since,
       rxDbm: s?.lastPoll?.ok ? s.lastPoll.lanes.map((l) => l.rxDbm) : [],
+      description: descriptions.get(connectionId) ?? null,
     };
     const ports = devices.get(device) ?? new Map<string, FleetPort>();
     devices.set(device, ports);

@@ -236,6 +236,10 @@ describe('dcagent console: fleet, connection, plan, jobs and events, in a real b
     await p.fill('#f-text', 'console-1');
     expect(await p.locator(`${cell}`).isVisible()).toBe(true);
     expect(await p.locator(`.cell[data-connection="${BUILDING}"]`).isHidden()).toBe(true);
+    // ... and on the description (any case).
+    await p.fill('#f-text', 'QUOTED');
+    expect(await p.locator(`${cell}`).isVisible()).toBe(true);
+    expect(await p.locator(`.cell[data-connection="${FADING}"]`).isHidden()).toBe(true);
     expect((p as Page & { errors?: string[] }).errors).toEqual([]);
     await p.close();
   });
