@@ -54,9 +54,11 @@ export class EventFeed {
     private readonly onError: (err: unknown) => void,
   ) {}
 
-  start(): void {
+  /** Follows from `after` (exclusive): the position a snapshot was read at, so nothing falls between. */
+  start(after = '$'): void {
     if (this.running) return;
     this.running = true;
+    this.last = after;
     this.loop = this.follow();
   }
 

@@ -1,8 +1,7 @@
-import { ConnectionStore } from '../agent/connections.js';
+import { type ConnectionRecord, ConnectionStore } from '../agent/connections.js';
 import { observedState, type PortTrackState, portTrackStateSchema } from '../agent/health/track-state.js';
 import { readDeviceRecords } from '../agent/intents.js';
 import type { AgentConfig } from '../config/load.js';
-import { inventoryPollLeaseMs } from '../config/timing.js';
 import type { RedisClient } from '../core/redis-client.js';
 import type { RedisKeys } from '../core/redis-keys.js';
 
@@ -96,80 +95,52 @@ export async function polledDevices(
   return new Set(devices.filter((_, i) => holders[i] !== null && alive.has(holders[i]!)));
 }
 
-export async function readFleet(
+/** What the fleet knows of one tracked connection: enough to draw its cell. */
+export interface ConnectionFacts {
+  record: ConnectionRecord;
+  state: PortTrackState | undefined;
+  trendOpen: boolean;
+  drift: boolean;
+  description: string | null;
+}
+
+/** The fleet from what is known of each connection and which devices a live replica polls. */
+export function buildFleet(
   cfg: AgentConfig,
-  redis: RedisClient,
-  keys: RedisKeys,
+  facts: Iterable<ConnectionFacts>,
+  polled: ReadonlySet<string>,
   now = Date.now(),
-): Promise<Fleet> {
-  const tracked = await new ConnectionStore(redis, keys).list();
-  const leaseMs = inventoryPollLeaseMs(cfg.monitoring);
+): Fleet {
   const devices = new Map<string, Map<string, FleetPort>>();
   for (const d of cfg.devices) {
-    devices.set(
-      d.id,
-      new Map(
-        d.ports.map((p) => [
-          p.name,
-          {
-            port: p.name,
-            connectionId: null,
-            state: 'free',
-            healthy: null,
-            updatedAt: null,
-            rxDbm: [],
-            description: null,
-          },
-        ]),
-      ),
-    );
+    const ports = new Map<string, FleetPort>();
+    for (const p of d.ports) {
+      ports.set(p.name, {
+        port: p.name,
+        connectionId: null,
+        state: 'free',
+        healthy: null,
+        updatedAt: null,
+        rxDbm: [],
+        description: null,
+      });
+    }
+    devices.set(d.id, ports);
   }
-  const trendOpen = new Set<string>();
-  const pipe = redis.pipeline();
-  for (const t of tracked) pipe.exists(keys.opticsTrend(t.record.connectionId));
-  const replies = tracked.length > 0 ? ((await pipe.exec()) ?? []) : [];
-  replies.forEach(([err, n], i) => {
-    if (!err && Number(n) > 0) trendOpen.add(tracked[i]!.record.connectionId);
-  });
-  const driftByDevice = new Map<string, Set<string>>();
-  const descriptions = new Map<string, string>();
-  await Promise.all(
-    [...new Set(tracked.map((t) => t.record.device))].map(async (device) => {
-      const { intents, audits } = await readDeviceRecords(redis, keys, device);
-      for (const [id, intent] of intents) if (intent.description) descriptions.set(id, intent.description);
-      driftByDevice.set(
-        device,
-        new Set([...audits].filter(([, a]) => a.drifts.length > 0).map(([id]) => id)),
-      );
-    }),
-  );
-  const polled = await polledDevices(
-    redis,
-    keys,
-    [...new Set(tracked.map((t) => t.record.device))],
-    leaseMs,
-    now,
-  );
-  for (const t of tracked) {
-    const { connectionId, device, port } = t.record;
-    const parsed = portTrackStateSchema.safeParse(t.tracker);
-    const s = parsed.success ? parsed.data : undefined;
-    const cell: FleetPort = {
-      port,
-      connectionId,
-      state: cellState(s, {
-        drift: driftByDevice.get(device)?.has(connectionId) ?? false,
-        trendOpen: trendOpen.has(connectionId),
-        polled: polled.has(device),
-      }),
-      healthy: pollHealthy(s),
-      updatedAt: s?.lastPoll ? new Date(s.lastPoll.at).toISOString() : t.record.since,
-      rxDbm: s?.lastPoll?.ok ? s.lastPoll.lanes.map((l) => l.rxDbm) : [],
-      description: descriptions.get(connectionId) ?? null,
-    };
+  for (const f of facts) {
+    const { connectionId, device, port, since } = f.record;
+    const s = f.state;
     const ports = devices.get(device) ?? new Map<string, FleetPort>();
     devices.set(device, ports);
-    ports.set(port, cell);
+    ports.set(port, {
+      port,
+      connectionId,
+      state: cellState(s, { drift: f.drift, trendOpen: f.trendOpen, polled: polled.has(device) }),
+      healthy: pollHealthy(s),
+      updatedAt: s?.lastPoll ? new Date(s.lastPoll.at).toISOString() : since,
+      rxDbm: s?.lastPoll?.ok ? s.lastPoll.lanes.map((l) => l.rxDbm) : [],
+      description: f.description,
+    });
   }
   const counts = emptyCounts();
   const out: Fleet['devices'] = [];
@@ -180,4 +151,39 @@ export async function readFleet(
   }
   out.sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }));
   return { devices: out, counts, at: new Date(now).toISOString() };
+}
+
+export function parseTrackState(raw: unknown): PortTrackState | undefined {
+  const parsed = portTrackStateSchema.safeParse(raw);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** Every tracked connection's facts, read in pipelined pages (the full read behind the model). */
+export async function readAllFacts(redis: RedisClient, keys: RedisKeys): Promise<ConnectionFacts[]> {
+  const tracked = await new ConnectionStore(redis, keys).list();
+  const trendOpen = new Set<string>();
+  for (let i = 0; i < tracked.length; i += 1000) {
+    const page = tracked.slice(i, i + 1000);
+    const pipe = redis.pipeline();
+    for (const t of page) pipe.exists(keys.opticsTrend(t.record.connectionId));
+    ((await pipe.exec()) ?? []).forEach(([err, n], j) => {
+      if (!err && Number(n) > 0) trendOpen.add(page[j]!.record.connectionId);
+    });
+  }
+  const drifted = new Set<string>();
+  const descriptions = new Map<string, string>();
+  await Promise.all(
+    [...new Set(tracked.map((t) => t.record.device))].map(async (device) => {
+      const { intents, audits } = await readDeviceRecords(redis, keys, device);
+      for (const [id, intent] of intents) if (intent.description) descriptions.set(id, intent.description);
+      for (const [id, audit] of audits) if (audit.drifts.length > 0) drifted.add(id);
+    }),
+  );
+  return tracked.map((t) => ({
+    record: t.record,
+    state: parseTrackState(t.tracker),
+    trendOpen: trendOpen.has(t.record.connectionId),
+    drift: drifted.has(t.record.connectionId),
+    description: descriptions.get(t.record.connectionId) ?? null,
+  }));
 }

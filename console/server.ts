@@ -25,7 +25,7 @@ import { createQueue, defaultJobId, enqueueJob } from '../jobs/pipeline/queue.js
 import { bearer, COOKIE, cookieValue, sameOrigin, tokenMatches } from './auth.js';
 import { readConnection } from './connection.js';
 import { EventFeed, type EventFilter, matches, STREAM_ID } from './event-feed.js';
-import { readFleet } from './fleet.js';
+import { FleetModel } from './fleet-model.js';
 
 export interface ConsoleDeps {
   cfg: AgentConfig;
@@ -129,15 +129,28 @@ const CSP = {
   frameAncestors: ["'none'"],
 };
 
-export async function buildConsole(deps: ConsoleDeps): Promise<{ app: FastifyInstance; feed: EventFeed }> {
+/** How often the fleet checks the tracked set's version and the poll leases. */
+const FLEET_CHECK_MS = 5_000;
+/** How often it reads everything again, for what changes without an event (closing warnings, trends). */
+const FLEET_RESYNC_MS = 300_000;
+
+export async function buildConsole(
+  deps: ConsoleDeps,
+): Promise<{ app: FastifyInstance; feed: EventFeed; model: FleetModel }> {
   const { cfg, redis, token, log } = deps;
   const keys = new RedisKeys(cfg.redis.prefix, cfg.events.stream);
   const feed = new EventFeed(deps.blocking, redis, keys, (err) =>
     log.warn({ err: errorMessage(err) }, 'console: events stream read failed; retrying'),
   );
-  const prometheus = cfg.console.prometheus;
   // A dead Redis fails every request: one line a minute says so.
   const limiter = new LogLimiter(log);
+  const model = new FleetModel(cfg, redis, keys, {
+    checkMs: FLEET_CHECK_MS,
+    resyncMs: FLEET_RESYNC_MS,
+    onError: (err) =>
+      limiter.warn('fleet', { err: errorMessage(err) }, 'console: fleet refresh failed; retrying'),
+  });
+  const prometheus = cfg.console.prometheus;
   const app = Fastify({ logger: false, bodyLimit: 64 * 1024, return503OnClosing: true });
   await app.register(fastifyHelmet, {
     contentSecurityPolicy: { useDefaults: false, directives: CSP },
@@ -186,20 +199,10 @@ export async function buildConsole(deps: ConsoleDeps): Promise<{ app: FastifyIns
     return reply.redirect('/', 303);
   });
 
-  // Browsers that ask at once share one read: at 10,000 ports a read is most of a second of CPU.
-  let fleetRead: Promise<unknown> | undefined;
-  app.get('/api/fleet', () => {
-    fleetRead ??= (async () => {
-      try {
-        // The stream position first: events after it are the page's live updates, so none falls between.
-        const streamId = await feed.head();
-        return { ...(await readFleet(cfg, redis, keys)), streamId };
-      } finally {
-        fleetRead = undefined;
-      }
-    })();
-    return fleetRead;
-  });
+  // From memory: at 10,000 ports a read from Redis would be most of a second (console/fleet-model.ts).
+  app.get('/api/fleet', (_req, reply) =>
+    reply.type('application/json; charset=utf-8').send(model.snapshot()),
+  );
 
   app.get('/api/connections/:id', async (req, reply) => {
     const { id } = parse(z.object({ id: connectionIdSchema }), req.params);
@@ -352,5 +355,5 @@ export async function buildConsole(deps: ConsoleDeps): Promise<{ app: FastifyIns
     log.error({ err: errorMessage(err) }, 'console: request failed');
     return reply.code(500).send({ error: 'internal error; see the console log' });
   });
-  return { app, feed };
+  return { app, feed, model };
 }

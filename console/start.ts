@@ -58,16 +58,23 @@ export async function startConsole(
     blocking.disconnect();
     throw describeRedisFailure(err, cfg.redis) ?? err;
   }
-  const { app, feed } = await buildConsole({ cfg, redis, blocking, token, log: o.log });
+  const { app, feed, model } = await buildConsole({ cfg, redis, blocking, token, log: o.log });
+  let unsubscribe: (() => void) | undefined;
   try {
+    // The stream position first, then the snapshot: the follower and the model go on from there.
+    const head = await feed.head();
+    feed.start(head);
+    await model.start(head);
+    unsubscribe = await feed.subscribe(head, {}, (entries) => model.onEvents(entries));
     await app.listen({ host, port });
   } catch (err) {
+    unsubscribe?.();
+    model.stop();
+    await feed.stop();
     await app.close().catch(() => {});
     redis.disconnect();
-    blocking.disconnect();
     throw err;
   }
-  feed.start();
   const address = app.server.address();
   const bound = typeof address === 'object' && address ? address.port : port;
   const shown = host.includes(':') ? `[${host}]` : host;
@@ -76,6 +83,8 @@ export async function startConsole(
   return {
     url,
     async close() {
+      unsubscribe?.();
+      model.stop();
       await feed.stop();
       await app.close();
       redis.disconnect();

@@ -133,26 +133,44 @@ function render() {
   applyFilters();
 }
 
+/** Stream ids (`ms-seq`) in order. */
+function newer(a, b) {
+  const [am, as] = a.split('-').map(BigInt);
+  const [bm, bs] = b.split('-').map(BigInt);
+  return am > bm || (am === bm && as > bs);
+}
+
+/**
+ * Events seen lately, so a snapshot read while they were on their way is brought up to date with
+ * them instead of undoing them (the server applies an event a moment after the page sees it).
+ */
+const recent = [];
+const RECENT_KEPT = 5000;
+
 /** What an event says of a cell at once; the next full read settles the rest (drift, staleness). */
-function onEvent(ev) {
+function patch(ev) {
   const cell = cells.get(ev.subject);
-  if (cell) {
-    if (ev.type === 'availability.changed') setState(cell, ev.data.to);
-    else if (ev.type === 'construction.completed') setState(cell, 'available');
-    else if (ev.type === 'drift.detected') setState(cell, 'drift');
-    else if (ev.type === 'optics.degrading' && cell.dataset.state === 'available')
-      setState(cell, 'degrading');
-    else if (ev.type === 'monitoring.degraded') setState(cell, 'stale');
-    counts();
-    applyFilters();
-  }
+  if (!cell) return;
+  if (ev.type === 'availability.changed') setState(cell, ev.data.to);
+  else if (ev.type === 'construction.completed') setState(cell, 'available');
+  else if (ev.type === 'drift.detected') setState(cell, 'drift');
+  else if (ev.type === 'optics.degrading' && cell.dataset.state === 'available') setState(cell, 'degrading');
+  else if (ev.type === 'monitoring.degraded') setState(cell, 'stale');
+}
+
+function onEvent(ev, id) {
+  recent.push({ id, ev });
+  if (recent.length > RECENT_KEPT) recent.splice(0, recent.length - RECENT_KEPT);
+  patch(ev);
+  counts();
+  applyFilters();
   document.getElementById('live').textContent = `live · last event ${ev.type} ${ev.time}`;
   // New connections, removals and slower facts: one full read at most every few seconds, however
-  // busy the stream (at 10,000 ports a read is a megabyte).
+  // busy the stream.
   refresh ??= setTimeout(() => {
     refresh = undefined;
     void load();
-  }, 5000);
+  }, 2000);
 }
 
 async function load() {
@@ -160,6 +178,12 @@ async function load() {
     fleet = await api('/api/fleet');
     stateOrder = Object.keys(fleet.counts);
     render();
+    const after = recent.filter((r) => newer(r.id, fleet.streamId));
+    for (const r of after) patch(r.ev);
+    if (after.length > 0) {
+      counts();
+      applyFilters();
+    }
     return fleet.streamId;
   } catch (err) {
     main.replaceChildren(el('p', { class: 'error' }, `cannot read the fleet: ${err.message}`));
