@@ -25,6 +25,13 @@ export function parseListen(listen: string): { host: string; port: number } {
   return { host: listen.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(listen.slice(i + 1)) };
 }
 
+/** A Host header naming this machine by a loopback name or address (any port). */
+export function loopbackHost(host: string | undefined): boolean {
+  if (!host) return false;
+  const m = /^(\[[^\]]+\]|[^:]+)(?::\d{1,5})?$/.exec(host);
+  return m !== null && isLoopback(m[1]!);
+}
+
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
 /** Compares in constant time (over digests, so the length leaks nothing either). */

@@ -36,7 +36,7 @@ type Listener = (entries: readonly StreamEntry[]) => void;
 
 /** How long one XREAD blocks; the follower checks for close this often. */
 const BLOCK_MS = 2_000;
-/** Replay stops after this many entries: a browser that was away for days reloads instead. */
+/** Replay stops after this many entries: a browser that was away for long is told to reload instead. */
 export const REPLAY_MAX = 10_000;
 
 export class EventFeed {
@@ -66,7 +66,11 @@ export class EventFeed {
     this.running = false;
     this.listeners.clear();
     this.blocking.disconnect();
-    await this.loop?.catch(() => {});
+    // With Redis away, the queued XREAD of a disconnected client never settles: wait one block at most.
+    await Promise.race([
+      this.loop?.catch(() => {}),
+      new Promise((r) => setTimeout(r, BLOCK_MS + 1000).unref()),
+    ]);
   }
 
   private async follow(): Promise<void> {
@@ -91,7 +95,12 @@ export class EventFeed {
    * Calls `send` with every entry after `after` (exclusive; undefined = only new ones) that
    * matches, in order, until the returned function is called.
    */
-  async subscribe(after: string | undefined, filter: EventFilter, send: Listener): Promise<() => void> {
+  async subscribe(
+    after: string | undefined,
+    filter: EventFilter,
+    send: Listener,
+    onOverflow: () => void = () => {},
+  ): Promise<() => void> {
     let sent = after;
     let replaying = after !== undefined;
     const held: StreamEntry[] = [];
@@ -108,15 +117,26 @@ export class EventFeed {
     };
     this.listeners.add(listener);
     if (after !== undefined) {
-      let from = after;
-      let replayed = 0;
-      while (replayed < REPLAY_MAX) {
-        const page = await readRange(this.redis, this.keys, from, 500);
-        deliver(page.entries);
-        replayed += page.entries.length + page.invalid;
-        if (!page.last || page.entries.length + page.invalid < 500) break;
-        from = page.last;
-        sent = sent === undefined || compareIds(from, sent) > 0 ? from : sent;
+      try {
+        let from = after;
+        let replayed = 0;
+        for (;;) {
+          const page = await readRange(this.redis, this.keys, from, 500);
+          deliver(page.entries);
+          replayed += page.entries.length + page.invalid;
+          if (!page.last || page.entries.length + page.invalid < 500) break;
+          from = page.last;
+          sent = sent === undefined || compareIds(from, sent) > 0 ? from : sent;
+          if (replayed >= REPLAY_MAX) {
+            // Going on live would skip what lies between: the subscriber must start afresh.
+            this.listeners.delete(listener);
+            onOverflow();
+            return () => {};
+          }
+        }
+      } catch (err) {
+        this.listeners.delete(listener);
+        throw err;
       }
       replaying = false;
       deliver(held.splice(0));

@@ -160,7 +160,8 @@ export async function connectionHistory(
       const points = await prometheusHistory(o.prometheus, c.device, c.port, from, now);
       return { source: 'prometheus', points, from, to: now };
     } catch (err) {
-      prometheusError = `prometheus: ${(err as Error).message}`;
+      // The configured URL is named by host only in what the page shows.
+      prometheusError = `prometheus at ${new URL(o.prometheus.url).host}: ${(err as Error).message.replaceAll(o.prometheus.url, '(its URL)')}`;
     }
   }
   // The stored hours are this connection's own (removed with it), so only the window bounds them.

@@ -21,8 +21,9 @@ import type { Logger } from '../core/logger.js';
 import type { RedisClient } from '../core/redis-client.js';
 import { RedisKeys } from '../core/redis-keys.js';
 import type { Secret } from '../core/secret.js';
+import { Semaphore } from '../core/semaphore.js';
 import { createQueue, defaultJobId, enqueueJob } from '../jobs/pipeline/queue.js';
-import { bearer, COOKIE, cookieValue, sameOrigin, tokenMatches } from './auth.js';
+import { bearer, COOKIE, cookieValue, loopbackHost, sameOrigin, tokenMatches } from './auth.js';
 import { readConnection } from './connection.js';
 import { EventFeed, type EventFilter, matches, STREAM_ID } from './event-feed.js';
 import { FleetModel } from './fleet-model.js';
@@ -57,8 +58,11 @@ const PAGES: Readonly<Record<string, string>> = {
   '/events': 'events.html',
 };
 
+/** A job's data (CONTRACT §3) plus `operation`, as §9 says; `dryRun` is what a plan is anyway. */
 const planBody = z.strictObject({
   operation: z.enum(['provision', 'deprovision']),
+  schemaVersion: z.literal(1).optional(),
+  dryRun: z.boolean().optional(),
   connectionId: connectionIdSchema,
   device: z.string().min(1).max(64),
   port: z.string().min(1).max(64),
@@ -129,6 +133,15 @@ const CSP = {
   frameAncestors: ["'none'"],
 };
 
+/** Event streams open at once (browser tabs); more get 503. */
+const MAX_STREAMS = 200;
+/** Bytes waiting for one stream's reader before the stream is dropped. */
+const MAX_STREAM_BUFFER = 1024 * 1024;
+/** How deep `GET /api/events` reads the stream back looking for matches. */
+const EVENTS_SCAN_MAX = 20_000;
+/** Plans (device sessions) at once; more wait. */
+const PLANS_AT_ONCE = 4;
+
 /** How often the fleet checks the tracked set's version and the poll leases. */
 const FLEET_CHECK_MS = 5_000;
 /** How often it reads everything again, for what changes without an event (closing warnings, trends). */
@@ -151,6 +164,8 @@ export async function buildConsole(
       limiter.warn('fleet', { err: errorMessage(err) }, 'console: fleet refresh failed; retrying'),
   });
   const prometheus = cfg.console.prometheus;
+  const streams = new Set<() => void>();
+  const plans = new Semaphore(PLANS_AT_ONCE);
   const app = Fastify({ logger: false, bodyLimit: 64 * 1024, return503OnClosing: true });
   await app.register(fastifyHelmet, {
     contentSecurityPolicy: { useDefaults: false, directives: CSP },
@@ -169,6 +184,13 @@ export async function buildConsole(
     tokenMatches(token, cookieValue(req.headers.cookie, COOKIE));
 
   app.addHook('onRequest', async (req, reply) => {
+    // Without a token, only this machine may ask, by this machine's names: a page elsewhere whose
+    // name was re-pointed at 127.0.0.1 (DNS rebinding) sends its own name as Host and is refused.
+    if (!token && !loopbackHost(req.headers.host)) {
+      return reply
+        .code(421)
+        .send({ error: 'this console answers only to a loopback name (127.0.0.1, localhost, [::1])' });
+    }
     const path = req.url.split('?')[0] ?? '';
     if (path === '/login' || path === '/static/console.css') return;
     if (!authorised(req)) {
@@ -205,13 +227,18 @@ export async function buildConsole(
   );
 
   app.get('/api/connections/:id', async (req, reply) => {
-    const { id } = parse(z.object({ id: connectionIdSchema }), req.params);
-    const doc = await readConnection({ cfg, redis, keys, prometheus }, id);
+    const { id } = req.params as { id: string };
+    const streamId = await feed.head();
+    // An id no connection can have is as unknown as any other: 404, never a read.
+    const doc = connectionIdSchema.safeParse(id).success
+      ? await readConnection({ cfg, redis, keys, prometheus }, id)
+      : undefined;
     if (!doc)
       return reply
         .code(404)
         .send({ error: `no connection ${id} (never provisioned here, or its records are gone)` });
-    return doc;
+    // Extension: the stream position read before the record, for the page to follow from.
+    return { ...doc, streamId };
   });
 
   app.post('/api/plan', async (req) => {
@@ -219,8 +246,14 @@ export async function buildConsole(
     if (b.operation === 'deprovision' && (b.description !== undefined || b.portType || b.bandwidthMbps)) {
       throw new HttpError(400, 'description, portType and bandwidthMbps apply to provision only');
     }
-    const { operation, offline, ...data } = b;
-    return planJob(cfg, operation, { schemaVersion: 1, ...data }, offline ? { offline: true } : {});
+    const { operation, offline, dryRun: _dryRun, schemaVersion: _v, ...data } = b;
+    // Each plan opens a device session: a few at once, the rest wait their turn.
+    await plans.acquire();
+    try {
+      return await planJob(cfg, operation, { schemaVersion: 1, ...data }, offline ? { offline: true } : {});
+    } finally {
+      plans.release();
+    }
   });
 
   app.get('/api/events', async (req) => {
@@ -228,9 +261,11 @@ export async function buildConsole(
     const filter = filterOf(q);
     // Newest `limit` matching, read backwards in pages, never deeper than the replay bound.
     const out: StreamEntry[] = [];
-    let end = '+';
+    // The position first: the page follows live from it, so nothing added meanwhile is lost.
+    const head = await feed.head();
+    let end = head === '0-0' ? '+' : head;
     let scanned = 0;
-    while (out.length < q.limit && scanned < 50_000) {
+    while (out.length < q.limit && scanned < EVENTS_SCAN_MAX) {
       const raw = (await redis.xrevrange(keys.events, end, '-', 'COUNT', 500)) as [string, string[]][];
       if (raw.length === 0) break;
       scanned += raw.length;
@@ -240,11 +275,14 @@ export async function buildConsole(
       end = `(${raw[raw.length - 1]![0]}`;
       if (raw.length < 500) break;
     }
-    return { events: out.reverse(), head: await feed.head() };
+    return { events: out.reverse(), head };
   });
 
   app.get('/api/events/stream', (req, reply) => {
     const q = parse(eventsQuery, req.query);
+    if (streams.size >= MAX_STREAMS) {
+      return reply.code(503).send({ error: `too many event streams open (${MAX_STREAMS})` });
+    }
     const lastId = req.headers['last-event-id'];
     const after = typeof lastId === 'string' && STREAM_ID.test(lastId) ? lastId : q.after;
     reply.hijack();
@@ -260,24 +298,45 @@ export async function buildConsole(
     let closed = false;
     const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
     const close = () => {
+      if (closed) return;
       closed = true;
+      streams.delete(end);
       clearInterval(keepAlive);
       unsubscribe?.();
+      res.end();
     };
+    // Shutdown ends every stream, so the server closes instead of waiting for browsers to leave.
+    const end = () => close();
+    streams.add(end);
     req.raw.on('close', close);
+    const write = (text: string) => {
+      // A reader that does not read: dropped once a megabyte waits for it, never buffered without end.
+      if (!res.write(text) && res.writableLength > MAX_STREAM_BUFFER) close();
+    };
     feed
-      .subscribe(after, filterOf(q), (entries) => {
-        for (const e of entries) res.write(`id: ${e.streamId}\ndata: ${JSON.stringify(e.event)}\n\n`);
-      })
+      .subscribe(
+        after,
+        filterOf(q),
+        (entries) => {
+          for (const e of entries) write(`id: ${e.streamId}\ndata: ${JSON.stringify(e.event)}\n\n`);
+        },
+        // Too far behind to replay: the page starts afresh (common.js reloads on `reset`).
+        () => {
+          write('event: reset\ndata: {}\n\n');
+          close();
+        },
+      )
       .then((u) => {
         if (closed) u();
         else unsubscribe = u;
       })
       .catch((err) => {
         log.warn({ err: errorMessage(err) }, 'console: events replay failed');
-        res.end();
         close();
       });
+  });
+  app.addHook('preClose', async () => {
+    for (const end of [...streams]) end();
   });
 
   const queue = createQueue(cfg, redis);

@@ -78,6 +78,8 @@ export function summary(ev) {
 /** Follows the events stream; the browser resumes from the last id it saw (Last-Event-ID) by itself. */
 export function follow(query, onEvent) {
   const source = new EventSource(`/api/events/stream?${new URLSearchParams(query)}`);
+  // Away too long to catch up: the server says so, and the page starts afresh.
+  source.addEventListener('reset', () => location.reload());
   source.onmessage = (m) => {
     try {
       onEvent(JSON.parse(m.data), m.lastEventId);

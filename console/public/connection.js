@@ -285,12 +285,14 @@ async function render() {
   drawChart(charts, 'rx', chartModel(doc, 'rx'));
   drawChart(charts, 'tx', chartModel(doc, 'tx'));
   document.body.dataset.loaded = String(Date.now());
+  return doc.streamId;
 }
 
 nav('');
-await render();
+const streamId = await render();
 let again;
-follow({ connection: id }, () => {
+// From the position the page was read at: an event written meanwhile still redraws it.
+follow({ connection: id, ...(streamId ? { after: streamId } : {}) }, () => {
   clearTimeout(again);
   again = setTimeout(render, 1000);
 });

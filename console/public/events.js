@@ -17,7 +17,10 @@ function row(ev, streamId) {
     ' ',
     el('strong', {}, ev.type),
     ' ',
-    el('a', { href: `/connections/${encodeURIComponent(ev.subject)}` }, ev.subject),
+    // Events about a device (`device:…`) or an unreadable job (`job-…`) have no connection page.
+    /^(device:|job-)/.test(ev.subject)
+      ? ev.subject
+      : el('a', { href: `/connections/${encodeURIComponent(ev.subject)}` }, ev.subject),
     ' ',
     summary(ev),
     el('details', {}, el('summary', {}, 'event'), el('pre', {}, JSON.stringify(ev, null, 2))),

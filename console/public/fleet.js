@@ -21,6 +21,7 @@ function setState(cell, state) {
   cell.className = `cell s-${state}`;
   cell.dataset.state = state;
   cell.title = cell.title.replace(/: [a-z-]+/, `: ${state}`);
+  cell.setAttribute('aria-label', cell.title);
 }
 
 function applyFilters() {
@@ -83,6 +84,9 @@ function render() {
             class: `cell s-${p.state}`,
             href: p.connectionId ? `/connections/${encodeURIComponent(p.connectionId)}` : undefined,
             title: cellTitle(d, p),
+            'aria-label': cellTitle(d, p),
+            // A free port is no link: a labelled picture of its state.
+            role: p.connectionId ? undefined : 'img',
             'data-state': p.state,
             'data-port': p.port,
             'data-connection': p.connectionId ?? undefined,
@@ -97,19 +101,20 @@ function render() {
   );
   const deviceSelect = el(
     'select',
-    { id: 'f-device', onchange: (e) => setFilter('device', e.target.value) },
+    { id: 'f-device', 'aria-label': 'device', onchange: (e) => setFilter('device', e.target.value) },
     el('option', { value: '' }, 'all devices'),
     fleet.devices.map((d) => el('option', { value: d.id }, d.id)),
   );
   const stateSelect = el(
     'select',
-    { id: 'f-state', onchange: (e) => setFilter('state', e.target.value) },
+    { id: 'f-state', 'aria-label': 'state', onchange: (e) => setFilter('state', e.target.value) },
     el('option', { value: '' }, 'all states'),
     stateOrder.map((s) => el('option', { value: s }, s)),
   );
   const text = el('input', {
     id: 'f-text',
     type: 'search',
+    'aria-label': 'filter by connection, port or description',
     placeholder: 'connection, port or description',
     oninput: (e) => setFilter('text', e.target.value),
   });
@@ -159,6 +164,7 @@ function patch(ev) {
 }
 
 function onEvent(ev, id) {
+  window.dcagentEventsSeen = (window.dcagentEventsSeen ?? 0) + 1;
   recent.push({ id, ev });
   if (recent.length > RECENT_KEPT) recent.splice(0, recent.length - RECENT_KEPT);
   patch(ev);
@@ -175,9 +181,13 @@ function onEvent(ev, id) {
 
 async function load() {
   try {
+    const t0 = performance.now();
     fleet = await api('/api/fleet');
+    const t1 = performance.now();
     stateOrder = Object.keys(fleet.counts);
     render();
+    // For people and benchmarks asking where a page's time goes.
+    window.dcagentTimings = { fetchMs: t1 - t0, renderMs: performance.now() - t1 };
     const after = recent.filter((r) => newer(r.id, fleet.streamId));
     for (const r of after) patch(r.ev);
     if (after.length > 0) {

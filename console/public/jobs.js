@@ -81,6 +81,7 @@ async function load() {
 const stateSelect = el(
   'select',
   {
+    'aria-label': 'state',
     onchange: (e) => {
       state = e.target.value;
       void load();

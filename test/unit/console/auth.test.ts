@@ -3,6 +3,7 @@ import {
   bearer,
   cookieValue,
   isLoopback,
+  loopbackHost,
   parseListen,
   sameOrigin,
   tokenMatches,
@@ -15,6 +16,20 @@ describe('console auth rules (CONTRACT §9)', () => {
       expect(isLoopback(h), h).toBe(true);
     for (const h of ['0.0.0.0', '::', '10.0.0.1', '192.168.1.1', 'console.example', '128.0.0.1', '[::]'])
       expect(isLoopback(h), h).toBe(false);
+  });
+
+  it('a Host header names this machine only by a loopback name (DNS rebinding sends its own)', () => {
+    for (const h of ['127.0.0.1:9470', 'localhost:9470', '[::1]:9470', 'localhost', '127.0.0.1'])
+      expect(loopbackHost(h), h).toBe(true);
+    for (const h of [
+      'evil.example:9470',
+      'evil.example',
+      '10.0.0.1:9470',
+      '',
+      undefined,
+      '127.0.0.1.evil.example:1',
+    ])
+      expect(loopbackHost(h), String(h)).toBe(false);
   });
 
   it('parses HOST:PORT, IPv6 in brackets', () => {
