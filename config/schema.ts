@@ -361,7 +361,10 @@ const consoleSchema = z.strictObject({
         .string()
         .regex(/^https?:\/\/[^/?#]+\/?[^?#]*$/, 'must be an http:// or https:// base URL')
         // A password in the URL would travel into error messages, pages and logs.
-        .refine((u) => !/^https?:\/\/[^/?#]*@/.test(u), 'must not hold a user or password (put an authenticating proxy in front)'),
+        .refine(
+          (u) => !/^https?:\/\/[^/?#]*@/.test(u),
+          'must not hold a user or password (put an authenticating proxy in front)',
+        ),
       timeoutMs: positiveInt.max(60_000).default(DEFAULTS.consolePrometheusTimeoutMs),
       /** The chart's finest step: set it to the scrape interval, so the chart holds every scrape and no repeats. */
       stepSeconds: positiveInt.max(3_600).default(DEFAULTS.consolePrometheusStepSeconds),

@@ -2,6 +2,7 @@
 // agent, and Debian's chromium driven by playwright-core (nothing downloads a browser). What the
 // pages show is read from the DOM and from the chart's own data, never from pixels.
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -679,6 +680,73 @@ describe('dcagent console: fleet, connection, plan, jobs and events, in a real b
     } finally {
       await ctx.close();
     }
+  });
+
+  it('without a token it answers only to loopback names: a rebound DNS name is refused', async () => {
+    const ask = (host: string) =>
+      new Promise<number>((resolve, reject) => {
+        const u = new URL(plain.url);
+        request({ host: u.hostname, port: u.port, path: '/api/fleet', headers: { host } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        })
+          .on('error', reject)
+          .end();
+      });
+    expect(await ask(`evil.example:${new URL(plain.url).port}`)).toBe(421);
+    expect(await ask(`localhost:${new URL(plain.url).port}`)).toBe(200);
+    // With a token the name does not matter: the token is what admits.
+    expect(
+      (await fetch(`${secured.url}api/fleet`, { headers: { authorization: `Bearer ${TOKEN}` } })).status,
+    ).toBe(200);
+  });
+
+  it('POST /api/plan takes the data of a job as the queue carries it (schemaVersion, dryRun)', {
+    timeout: 30_000,
+  }, async () => {
+    const res = await fetch(`${plain.url}api/plan`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: plain.url.replace(/\/$/, '') },
+      body: JSON.stringify({
+        operation: 'provision',
+        schemaVersion: 1,
+        dryRun: true,
+        connectionId: 'hc-console-plan2',
+        device,
+        port: ports[2]!,
+        offline: true,
+      }),
+    });
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect(((await res.json()) as { connectionId: string }).connectionId).toBe('hc-console-plan2');
+    // A bad field is named, and nothing is planned.
+    const bad = await fetch(`${plain.url}api/plan`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: plain.url.replace(/\/$/, '') },
+      body: JSON.stringify({ operation: 'provision', connectionId: 'x', device, port: ports[2]! }),
+    });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: string }).error).toMatch(/connectionId/);
+  });
+
+  it('close() ends open event streams and returns promptly', { timeout: 30_000 }, async () => {
+    const extra = await startConsole(withConsole({ listen: '127.0.0.1:0' }), { log: silentLogger });
+    const ac = new AbortController();
+    const res = await fetch(`${extra.url}api/events/stream`, { signal: ac.signal });
+    const reader = res.body!.getReader();
+    await reader.read();
+    const started = Date.now();
+    await extra.close();
+    expect(Date.now() - started).toBeLessThan(10_000);
+    // The stream ended from the server's side.
+    const ended = await Promise.race([
+      (async () => {
+        for (;;) if ((await reader.read()).done) return true;
+      })(),
+      new Promise<boolean>((r) => setTimeout(() => r(false), 5_000)),
+    ]);
+    ac.abort();
+    expect(ended).toBe(true);
   });
 
   it('a listen address other than loopback without console.auth exits 2 before binding', async () => {

@@ -128,6 +128,26 @@ describe('config loader', () => {
     expect(issues.map((i) => i.path).sort()).toEqual(['monitoring.traps.community', 'monitoring.traps.port']);
   });
 
+  it('console: loopback by default; a token from exactly one of env or file; no password in the Prometheus URL', () => {
+    expect(buildConfig({}).console.listen).toBe('127.0.0.1:9470');
+    const paths = (raw: unknown) => issuesOf(() => buildConfig(raw)).map((i) => i.path);
+    expect(paths({ console: { listen: '9470' } })).toEqual(['console.listen']);
+    expect(paths({ console: { listen: '0.0.0.0:70000' } })).toEqual(['console.listen']);
+    expect(paths({ console: { auth: {} } })).toEqual(['console.auth']);
+    expect(paths({ console: { auth: { tokenEnv: 'A', tokenFile: '/x' } } })).toEqual(['console.auth']);
+    const leak = issuesOf(() =>
+      buildConfig({ console: { prometheus: { url: 'http://admin:s3cret@prom:9090' } } }),
+    );
+    expect(leak.map((i) => i.path)).toEqual(['console.prometheus.url']);
+    expect(JSON.stringify(leak)).not.toContain('s3cret');
+    expect(
+      buildConfig({ console: { listen: '[::1]:9470', prometheus: { url: 'http://prom:9090/' } } }).console,
+    ).toMatchObject({
+      listen: '[::1]:9470',
+      prometheus: { url: 'http://prom:9090/', timeoutMs: 5000, stepSeconds: 15 },
+    });
+  });
+
   it('names a device by its id beside its index: devices[3] (dc-sw-04).snmp…', () => {
     const devices = [1, 2, 3, 4].map((n) => device({ id: `dc-sw-0${n}` }));
     devices[3] = device({ id: 'dc-sw-04', snmp: { version: '2c', communityEnv: 'SW_COMM', port: 0 } });
