@@ -16,6 +16,11 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+/** Replaces a node's children, skipping the null/undefined/false of optional parts. */
+export function show(parent, ...children) {
+  parent.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
+}
+
 export async function api(path, options = {}) {
   const res = await fetch(path, {
     ...options,

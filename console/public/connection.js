@@ -1,5 +1,5 @@
 import uPlot from '/vendor/uplot/uPlot.esm.js';
-import { api, el, follow, nav, summary, when } from './common.js';
+import { api, el, follow, nav, show, summary, when } from './common.js';
 
 // One connection's story: state and verdict, intent against the last audit, module, lanes, light
 // over time against the module's bands, the event timeline and its jobs.
@@ -230,7 +230,8 @@ async function render() {
     },
     'Audit now',
   );
-  main.replaceChildren(
+  show(
+    main,
     el('h1', {}, `${doc.connectionId} · ${doc.device} ${doc.port}`),
     el(
       'p',

@@ -1,4 +1,4 @@
-import { api, el, nav, when } from './common.js';
+import { api, el, nav, show, when } from './common.js';
 
 // The queue, read-only apart from two actions: retry a failed job, enqueue an audit.
 
@@ -22,7 +22,8 @@ async function load() {
     const { jobs } = await api(`/api/jobs?${new URLSearchParams(state ? { state } : {})}`);
     const only = params.get('id');
     const shown = only ? jobs.filter((j) => j.id === only) : jobs;
-    list.replaceChildren(
+    show(
+      list,
       el(
         'table',
         {},

@@ -371,6 +371,8 @@ describe('dcagent console: fleet, connection, plan, jobs and events, in a real b
     expect(await p.locator('main img').count()).toBe(0);
     expect(await p.locator('main').textContent()).toContain(HOSTILE);
     expect(await p.locator('#verdict').textContent()).toContain('healthy: nothing to do');
+    // Optional parts that are absent leave nothing behind (not a stray "null").
+    expect(await p.locator('main').innerText()).not.toMatch(/^null$/m);
     expect((p as Page & { errors?: string[] }).errors).toEqual([]);
     await p.close();
   });
