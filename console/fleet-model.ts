@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { connectionRecordSchema } from '../agent/connections.js';
 import type { StreamEntry } from '../agent/events/stream.js';
 import type { AgentConfig } from '../config/load.js';
@@ -33,6 +34,7 @@ export class FleetModel {
   /** The newest stream entry whose effect the model holds; a page follows the stream from it. */
   private processed = '0-0';
   private json: string | undefined;
+  private gzipped: Buffer | undefined;
   private timers: NodeJS.Timeout[] = [];
   private readonly pending = new Set<string>();
   private flush: NodeJS.Timeout | undefined;
@@ -82,11 +84,21 @@ export class FleetModel {
   }
 
   snapshot(): string {
-    this.json ??= JSON.stringify({
-      ...buildFleet(this.cfg, this.facts.values(), this.polled),
-      streamId: this.processed,
-    });
+    if (this.json === undefined) {
+      this.json = JSON.stringify({
+        ...buildFleet(this.cfg, this.facts.values(), this.polled),
+        streamId: this.processed,
+      });
+      this.gzipped = undefined;
+    }
     return this.json;
+  }
+
+  /** The snapshot compressed once per change: 1.5 MB at 10,000 ports is about 100 KB gzipped. */
+  snapshotGzip(): Buffer {
+    const json = this.snapshot();
+    this.gzipped ??= gzipSync(json, { level: 6 });
+    return this.gzipped;
   }
 
   /** Entries from the events stream, in order: their connections are re-read shortly, together. */

@@ -222,9 +222,13 @@ export async function buildConsole(
   });
 
   // From memory: at 10,000 ports a read from Redis would be most of a second (console/fleet-model.ts).
-  app.get('/api/fleet', (_req, reply) =>
-    reply.type('application/json; charset=utf-8').send(model.snapshot()),
-  );
+  app.get('/api/fleet', (req, reply) => {
+    reply.type('application/json; charset=utf-8').header('vary', 'accept-encoding');
+    if (/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
+      return reply.header('content-encoding', 'gzip').send(model.snapshotGzip());
+    }
+    return reply.send(model.snapshot());
+  });
 
   app.get('/api/connections/:id', async (req, reply) => {
     const { id } = req.params as { id: string };

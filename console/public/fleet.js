@@ -17,33 +17,51 @@ function cellTitle(d, p) {
   return `${d.id} ${p.port}${p.connectionId ? ` ${p.connectionId}` : ''}: ${p.state}${rx}`;
 }
 
+/** Cells per state, kept as cells change, so an event costs one cell's work, not ten thousand's. */
+let tally = {};
+let countsDrawn = true;
+
 function setState(cell, state) {
+  const old = cell.dataset.state;
+  if (old === state) return;
+  tally[old] = (tally[old] ?? 1) - 1;
+  tally[state] = (tally[state] ?? 0) + 1;
   cell.className = `cell s-${state}`;
   cell.dataset.state = state;
   cell.title = cell.title.replace(/: [a-z-]+/, `: ${state}`);
   cell.setAttribute('aria-label', cell.title);
-}
-
-function applyFilters() {
-  const text = filters.text.toLowerCase();
-  for (const row of main.querySelectorAll('.device')) {
-    const deviceOk = !filters.device || row.dataset.device === filters.device;
-    let shown = 0;
-    for (const c of row.querySelectorAll('.cell')) {
-      const ok =
-        deviceOk &&
-        (!filters.state || c.dataset.state === filters.state) &&
-        (!text || (c.dataset.search ?? '').includes(text));
-      c.hidden = !ok;
-      if (ok) shown++;
-    }
-    row.hidden = shown === 0;
+  if (filters.device || filters.state || filters.text) filterRow(cell.closest('.device'));
+  // One redraw of the counts per frame, however many events the frame brought.
+  if (countsDrawn) {
+    countsDrawn = false;
+    requestAnimationFrame(() => {
+      countsDrawn = true;
+      counts();
+    });
   }
 }
 
+function filterRow(row) {
+  const text = filters.text.toLowerCase();
+  const deviceOk = !filters.device || row.dataset.device === filters.device;
+  let shown = 0;
+  for (const c of row.querySelectorAll('.cell')) {
+    const ok =
+      deviceOk &&
+      (!filters.state || c.dataset.state === filters.state) &&
+      (!text || (c.dataset.search ?? '').includes(text));
+    c.hidden = !ok;
+    if (ok) shown++;
+  }
+  row.hidden = shown === 0;
+}
+
+function applyFilters() {
+  for (const row of main.querySelectorAll('.device')) filterRow(row);
+}
+
 function counts() {
-  const n = Object.fromEntries(stateOrder.map((s) => [s, 0]));
-  for (const c of main.querySelectorAll('.cell')) n[c.dataset.state] = (n[c.dataset.state] ?? 0) + 1;
+  const n = tally;
   const bar = document.getElementById('counts');
   bar.replaceChildren(
     ...stateOrder
@@ -135,7 +153,7 @@ function render() {
   stateSelect.value = filters.state;
   text.value = filters.text;
   counts();
-  applyFilters();
+  if (filters.device || filters.state || filters.text) applyFilters();
 }
 
 /** Stream ids (`ms-seq`) in order. */
@@ -168,8 +186,6 @@ function onEvent(ev, id) {
   recent.push({ id, ev });
   if (recent.length > RECENT_KEPT) recent.splice(0, recent.length - RECENT_KEPT);
   patch(ev);
-  counts();
-  applyFilters();
   document.getElementById('live').textContent = `live · last event ${ev.type} ${ev.time}`;
   // New connections, removals and slower facts: one full read at most every few seconds, however
   // busy the stream.
@@ -185,15 +201,11 @@ async function load() {
     fleet = await api('/api/fleet');
     const t1 = performance.now();
     stateOrder = Object.keys(fleet.counts);
+    tally = { ...fleet.counts };
     render();
     // For people and benchmarks asking where a page's time goes.
     window.dcagentTimings = { fetchMs: t1 - t0, renderMs: performance.now() - t1 };
-    const after = recent.filter((r) => newer(r.id, fleet.streamId));
-    for (const r of after) patch(r.ev);
-    if (after.length > 0) {
-      counts();
-      applyFilters();
-    }
+    for (const r of recent) if (newer(r.id, fleet.streamId)) patch(r.ev);
     return fleet.streamId;
   } catch (err) {
     main.replaceChildren(el('p', { class: 'error' }, `cannot read the fleet: ${err.message}`));
