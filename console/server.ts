@@ -139,6 +139,8 @@ const MAX_STREAMS = 200;
 const MAX_STREAM_BUFFER = 1024 * 1024;
 /** How deep `GET /api/events` reads the stream back looking for matches. */
 const EVENTS_SCAN_MAX = 20_000;
+/** Wrong tokens per minute from one address before /login answers 429. */
+const LOGIN_TRIES_PER_MINUTE = 5;
 /** Plans (device sessions) at once; more wait. */
 const PLANS_AT_ONCE = 4;
 
@@ -165,6 +167,7 @@ export async function buildConsole(
   });
   const prometheus = cfg.console.prometheus;
   const streams = new Set<() => void>();
+  const failedLogins = new Map<string, number[]>();
   const plans = new Semaphore(PLANS_AT_ONCE);
   const app = Fastify({ logger: false, bodyLimit: 64 * 1024, return503OnClosing: true });
   await app.register(fastifyHelmet, {
@@ -214,7 +217,15 @@ export async function buildConsole(
   app.get('/login', (_req, reply) => reply.sendFile('login.html'));
   app.post('/login', async (req, reply) => {
     const given = (req.body as { token?: unknown } | undefined)?.token;
+    // Guessing is slowed down: a few wrong tokens a minute per address, then 429 until it passes.
+    const now = Date.now();
+    const tries = (failedLogins.get(req.ip) ?? []).filter((t) => now - t < 60_000);
+    if (tries.length >= LOGIN_TRIES_PER_MINUTE) {
+      return reply.code(429).send({ error: 'too many wrong tokens; wait a minute' });
+    }
     if (!token || typeof given !== 'string' || !tokenMatches(token, given)) {
+      if (failedLogins.size > 10_000) failedLogins.clear();
+      failedLogins.set(req.ip, [...tries, now]);
       return reply.code(401).type('text/html').sendFile('login.html');
     }
     reply.header('set-cookie', `${COOKIE}=${encodeURIComponent(given)}; HttpOnly; SameSite=Strict; Path=/`);

@@ -509,6 +509,16 @@ describe('dcagent console: fleet, connection, plan, jobs and events, in a real b
     });
     expect(login.status).toBe(303);
     const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+    // Guessing: a few wrong tokens a minute, then 429 (the right one too, until the minute passes).
+    const guess = (t: string) =>
+      fetch(`${secured.url}login`, {
+        method: 'POST',
+        body: new URLSearchParams({ token: t }),
+        redirect: 'manual',
+      });
+    const answers = [];
+    for (let i = 0; i < 6; i++) answers.push((await guess(`wrong-${i}`)).status);
+    expect(answers).toEqual([401, 401, 401, 401, 401, 429]);
     expect(cookie).toMatch(/^dcagent_console=/);
     expect((await fetch(`${secured.url}api/fleet`, { headers: { cookie } })).status).toBe(200);
 
