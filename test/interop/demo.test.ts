@@ -32,6 +32,22 @@ const alive = (pid: number) => {
   }
 };
 
+/** `dcagent demo ARGS` as a child, with everything it printed so far. */
+function spawnDemo(args: string[]): { child: ChildProcess; output: () => string } {
+  const child = spawn(process.execPath, [BIN, 'demo', ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  return { child, output: () => out };
+}
+
 describe('dcagent demo', () => {
   it('plays the whole lifecycle with Rx/Tx at each step, a drift reported and healed, exits 0 and leaves nothing running', async () => {
     // No --redis-url and no REDIS_URL: the demo starts (and must stop) its own redis-server.
@@ -85,22 +101,14 @@ describe('dcagent demo', () => {
     const redis = await RestartableRedis.start(inject('peers').runDir);
     let child: ChildProcess | undefined;
     try {
-      child = spawn(process.execPath, [BIN, 'demo', '--keep', '--redis-url', redis.url], {
-        cwd: ROOT,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let out = '';
-      child.stdout?.on('data', (d: Buffer) => {
-        out += d.toString();
-      });
-      child.stderr?.on('data', (d: Buffer) => {
-        out += d.toString();
-      });
+      const demo = spawnDemo(['--keep', '--redis-url', redis.url]);
+      child = demo.child;
+      const output = demo.output;
       await expect
-        .poll(() => out, { timeout: 60_000, interval: 200 })
+        .poll(output, { timeout: 60_000, interval: 200 })
         .toContain('press Ctrl-C to stop everything');
-      const base = /curl (http:\/\/127\.0\.0\.1:\d+)\/metrics/.exec(out)?.[1];
-      expect(base, out).toBeDefined();
+      const base = /curl (http:\/\/127\.0\.0\.1:\d+)\/metrics/.exec(output())?.[1];
+      expect(base, output()).toBeDefined();
       const metrics = async () => (await fetch(`${base}/metrics`)).text();
       // The kept connection comes up: its optics appear as real numbers, then its link (the lab
       // raises it a moment after the light, so a poll can see the first without the second).
@@ -150,23 +158,13 @@ describe('dcagent demo', () => {
 
   it('--console ends on the web console: its URL printed, the kept connection on the fleet, Ctrl-C stops all', async () => {
     const redis = await RestartableRedis.start(inject('peers').runDir);
-    const child = spawn(process.execPath, [BIN, 'demo', '--console', '--redis-url', redis.url], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-    });
-    child.stderr?.on('data', (d: Buffer) => {
-      out += d.toString();
-    });
+    const { child, output } = spawnDemo(['--console', '--redis-url', redis.url]);
     try {
       await expect
-        .poll(() => out, { timeout: 60_000, interval: 200 })
+        .poll(output, { timeout: 60_000, interval: 200 })
         .toContain('press Ctrl-C to stop everything');
-      const url = /console: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out)?.[1];
-      expect(url, out).toBeDefined();
+      const url = /console: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(output())?.[1];
+      expect(url, output()).toBeDefined();
       const kept = async () => {
         const fleet = (await (await fetch(`${url}api/fleet`)).json()) as {
           devices: { ports: { connectionId: string | null; state: string }[] }[];
@@ -183,7 +181,7 @@ describe('dcagent demo', () => {
         exited,
         new Promise<string>((r) => setTimeout(() => r('timeout'), 20_000)),
       ]);
-      expect(code, out).toBe(0);
+      expect(code, output()).toBe(0);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
       await redis.down();
