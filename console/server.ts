@@ -1,4 +1,4 @@
-// Over 200 lines: the console's whole HTTP surface (CONTRACT §9) in one place, so every route's guard reads together.
+// Over 400 lines: the console's whole HTTP surface (CONTRACT §9) in one place, so every route's guard reads together.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -15,7 +15,7 @@ import type { AgentConfig } from '../config/load.js';
 import { JOB_STATES } from '../contract/cli-output.js';
 import { connectionIdSchema, descriptionSchema, jobIdSchema } from '../contract/jobs.js';
 import { PORT_TYPES } from '../contract/port-types.js';
-import { errorMessage, isDcAgentError } from '../core/errors.js';
+import { DcAgentError, errorMessage, isDcAgentError } from '../core/errors.js';
 import { LogLimiter } from '../core/log-limit.js';
 import type { Logger } from '../core/logger.js';
 import type { RedisClient } from '../core/redis-client.js';
@@ -44,7 +44,8 @@ function publicDir(): string {
   for (const candidate of [join(here, 'public'), join(here, '..', '..', 'console', 'public')]) {
     if (existsSync(join(candidate, 'fleet.html'))) return candidate;
   }
-  throw new Error(`console/public not found near ${here}`);
+  // A broken install, not an operator's mistake.
+  throw new DcAgentError('internal', `console/public not found near ${here}`);
 }
 
 function uplotDir(): string {
