@@ -28,7 +28,11 @@ demo.stdout.on('data', (d) => {
 });
 const children = [demo];
 const stopOne = (c) =>
-  new Promise((r) => (c.exitCode !== null ? r() : (c.once('exit', r), c.kill('SIGINT'))));
+  new Promise((r) => {
+    if (c.exitCode !== null) return r();
+    c.once('exit', r);
+    c.kill('SIGINT');
+  });
 const stop = () => Promise.all(children.map(stopOne));
 const freePort = () =>
   new Promise((r) => {

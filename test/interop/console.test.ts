@@ -371,7 +371,9 @@ describe('dcagent console: fleet, connection, plan, jobs and events, in a real b
     expect(await p.locator('main img').count()).toBe(0);
     expect(await p.locator('main').textContent()).toContain(HOSTILE);
     expect(await p.locator('#verdict').textContent()).toContain('healthy: nothing to do');
-    // Optional parts that are absent leave nothing behind (not a stray "null").
+    // Optional parts that are absent leave nothing behind (not a stray "null"). A Playwright
+    // locator, not a DOM node: innerText is wanted here, one rendered line per block.
+    // biome-ignore lint/performance/useDomNodeTextContent: see above
     expect(await p.locator('main').innerText()).not.toMatch(/^null$/m);
     expect((p as Page & { errors?: string[] }).errors).toEqual([]);
     await p.close();
