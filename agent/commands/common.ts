@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type AgentConfig, loadConfig } from '../../config/load.js';
+import { type AgentConfig, loadConfig, loadConfigLean } from '../../config/load.js';
 import { connectionIdSchema, descriptionSchema } from '../../contract/jobs.js';
 import { resolveTarget, type Target } from '../../jobs/intent.js';
 import { inventoryUsage } from '../views/job-check.js';
@@ -7,6 +7,11 @@ import { inventoryUsage } from '../views/job-check.js';
 /** Loads the config named by `--config` (or DCAGENT_CONFIG, or the default path). */
 export function configFrom(opts: { config?: string }): AgentConfig {
   return loadConfig(opts.config ? { path: opts.config } : {});
+}
+
+/** configFrom for the long-running commands: the YAML's parse garbage stays out of their heap. */
+export function configFromLean(opts: { config?: string }): Promise<AgentConfig> {
+  return loadConfigLean(opts.config ? { path: opts.config } : {});
 }
 
 /**

@@ -4,7 +4,7 @@ import { startConsole } from '../../console/start.js';
 import { createLogger } from '../../core/logger.js';
 import { parseFlags } from '../command-line/flags.js';
 import { EXIT_OK, type Output, processOutput } from '../command-line/io.js';
-import { configFrom } from './common.js';
+import { configFromLean } from './common.js';
 
 const flagsSchema = z.strictObject({
   config: z.string().optional(),
@@ -24,7 +24,7 @@ export function registerConsole(program: Command, io: Output = processOutput): v
     .option('--config <file>', 'configuration file (default: $DCAGENT_CONFIG or config/agent.yaml)')
     .action(async (raw: Record<string, unknown>) => {
       const flags = parseFlags(flagsSchema, raw);
-      const cfg = configFrom(flags);
+      const cfg = await configFromLean(flags);
       const log = createLogger({ level: cfg.agent.logLevel, name: 'dcagent-console' });
       const running = await startConsole(cfg, { ...(flags.listen ? { listen: flags.listen } : {}), log });
       io.err(`dcagent console: ${running.url}`);

@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { resolveConfigPath } from '../../config/load.js';
+import { type AgentConfig, resolveConfigPath } from '../../config/load.js';
 import { httpPortSchema } from '../../config/schema.js';
 import { RedisAccessError } from '../../core/errors.js';
 import { Agent } from '../app.js';
 import { parseFlags } from '../command-line/flags.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Output, processOutput } from '../command-line/io.js';
 import { ConfigReloader, watchConfigFile } from '../reload.js';
-import { configFrom } from './common.js';
+import { configFrom, configFromLean } from './common.js';
 
 const flagsSchema = z.strictObject({
   config: z.string().optional(),
@@ -35,13 +35,13 @@ export function registerRun(program: Command, io: Output = processOutput): void 
     .action(async (raw: Record<string, unknown>) => {
       const flags = parseFlags(flagsSchema, raw);
       // The flag wins at every load, so a reload does not see it as a changed setting.
-      const load = () => {
-        const loaded = configFrom(flags);
-        return flags.httpPort === undefined
+      const withFlags = (loaded: AgentConfig): AgentConfig =>
+        flags.httpPort === undefined
           ? loaded
           : { ...loaded, agent: { ...loaded.agent, httpPort: flags.httpPort } };
-      };
-      const agent = new Agent({ cfg: load(), dryRun: flags.dryRun ?? false });
+      // Reloads are rare and answer at once, so they parse here; the first load is the lean one.
+      const load = () => withFlags(configFrom(flags));
+      const agent = new Agent({ cfg: withFlags(await configFromLean(flags)), dryRun: flags.dryRun ?? false });
       const reloader = new ConfigReloader({
         load,
         current: () => agent.config,
