@@ -122,14 +122,23 @@ export class ConnectionStore {
   }
 
   async list(): Promise<TrackedConnection[]> {
-    const ids = await this.redis.smembers(this.keys.trackedConnections);
     const out: TrackedConnection[] = [];
-    // Pipelined in pages, so ten thousand connections cost a few round trips, not ten thousand.
-    for (let i = 0; i < ids.length; i += 500) {
-      const page = ids.slice(i, i + 500);
+    for await (const page of this.pages()) out.push(...page);
+    return out;
+  }
+
+  /**
+   * Every tracked connection, a page at a time: pipelined, so ten thousand connections cost a few
+   * round trips, not ten thousand, and a reader that keeps little of each holds one page at once.
+   */
+  async *pages(size = 500): AsyncGenerator<TrackedConnection[]> {
+    const ids = await this.redis.smembers(this.keys.trackedConnections);
+    for (let i = 0; i < ids.length; i += size) {
+      const page = ids.slice(i, i + size);
       const pipe = this.redis.pipeline();
       for (const id of page) pipe.hmget(this.keys.connection(id), 'record', 'tracker');
       const replies = (await pipe.exec()) ?? [];
+      const out: TrackedConnection[] = [];
       replies.forEach(([err, value]) => {
         if (err) return;
         const [record, tracker] = value as [string | null, string | null];
@@ -138,7 +147,7 @@ export class ConnectionStore {
         if (!parsed.success) return;
         out.push({ record: parsed.data, tracker: tracker ? JSON.parse(tracker) : undefined });
       });
+      yield out;
     }
-    return out;
   }
 }

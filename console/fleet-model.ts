@@ -6,12 +6,17 @@ import { inventoryPollLeaseMs } from '../config/timing.js';
 import type { RedisClient } from '../core/redis-client.js';
 import type { RedisKeys } from '../core/redis-keys.js';
 import {
-  buildFleet,
-  type ConnectionFacts,
+  byName,
+  type ConnectionCell,
+  connectionCell,
+  deviceRow,
+  emptyCounts,
+  FLEET_STATES,
   type Fleet,
+  type FleetState,
   parseTrackState,
   polledDevices,
-  readAllFacts,
+  readAllCells,
 } from './fleet.js';
 
 /**
@@ -26,9 +31,16 @@ import {
  *   still polled, the fleet's "stale";
  * - a slow full re-read (`resyncMs`) catches what changes with no event: a warning episode or a
  *   trend that closed, a streak of failed polls not yet `monitoring.degraded`.
+ * It keeps each connection's cell, not its tracker state, and each device's row as JSON: a change
+ * re-serialises the rows it touched, so a busy stream does not rebuild ten thousand cells per read.
  */
 export class FleetModel {
-  private readonly facts = new Map<string, ConnectionFacts>();
+  private readonly cells = new Map<string, ConnectionCell>();
+  private readonly byDevice = new Map<string, Map<string, ConnectionCell>>();
+  private readonly inventory: ReadonlyMap<string, readonly string[]>;
+  /** Each device's row as JSON with its counts, until something on the device changes. */
+  private readonly rows = new Map<string, { json: string; counts: Record<FleetState, number> }>();
+  private order: string[] | undefined;
   private polled: ReadonlySet<string> = new Set();
   private version: string | null | undefined;
   /** The newest stream entry whose effect the model holds; a page follows the stream from it. */
@@ -51,7 +63,9 @@ export class FleetModel {
       readonly resyncMs: number;
       readonly onError: (err: unknown) => void;
     },
-  ) {}
+  ) {
+    this.inventory = new Map(cfg.devices.map((d) => [d.id, d.ports.map((p) => p.name)]));
+  }
 
   /** Reads the fleet whole; `head` is the stream position read before it. */
   async start(head: string): Promise<void> {
@@ -85,13 +99,73 @@ export class FleetModel {
 
   snapshot(): string {
     if (this.json === undefined) {
-      this.json = JSON.stringify({
-        ...buildFleet(this.cfg, this.facts.values(), this.polled),
-        streamId: this.processed,
-      });
+      const counts = emptyCounts();
+      const rows: string[] = [];
+      for (const device of this.deviceOrder()) {
+        const row = this.row(device);
+        rows.push(row.json);
+        for (const s of FLEET_STATES) counts[s] += row.counts[s];
+      }
+      // The shape of `Fleet` plus the stream id, spelled out so the rows need no second encoding.
+      this.json = `{"devices":[${rows.join(',')}],"counts":${JSON.stringify(counts)},"at":${JSON.stringify(
+        new Date().toISOString(),
+      )},"streamId":${JSON.stringify(this.processed)}}`;
       this.gzipped = undefined;
     }
     return this.json;
+  }
+
+  /** The inventory's devices and any other device with tracked connections, in name order. */
+  private deviceOrder(): string[] {
+    this.order ??= [...new Set([...this.inventory.keys(), ...this.byDevice.keys()])].sort(byName);
+    return this.order;
+  }
+
+  private row(device: string): { json: string; counts: Record<FleetState, number> } {
+    let row = this.rows.get(device);
+    if (!row) {
+      const { id, ports, counts } = deviceRow(
+        device,
+        this.inventory.get(device) ?? [],
+        this.byDevice.get(device)?.values() ?? [],
+        this.polled.has(device),
+      );
+      row = { json: JSON.stringify({ id, ports } satisfies Fleet['devices'][number]), counts };
+      this.rows.set(device, row);
+    }
+    return row;
+  }
+
+  private changed(device: string): void {
+    this.rows.delete(device);
+    this.json = undefined;
+  }
+
+  private put(cell: ConnectionCell): void {
+    const old = this.cells.get(cell.connectionId);
+    if (old && old.device !== cell.device) this.drop(cell.connectionId);
+    this.cells.set(cell.connectionId, cell);
+    let onDevice = this.byDevice.get(cell.device);
+    if (!onDevice) {
+      onDevice = new Map();
+      this.byDevice.set(cell.device, onDevice);
+      this.order = undefined;
+    }
+    onDevice.set(cell.connectionId, cell);
+    this.changed(cell.device);
+  }
+
+  private drop(connectionId: string): void {
+    const old = this.cells.get(connectionId);
+    if (!old) return;
+    this.cells.delete(connectionId);
+    const onDevice = this.byDevice.get(old.device);
+    onDevice?.delete(connectionId);
+    if (onDevice?.size === 0) {
+      this.byDevice.delete(old.device);
+      this.order = undefined;
+    }
+    this.changed(old.device);
   }
 
   /** The snapshot compressed once per change: 1.5 MB at 10,000 ports is about 100 KB gzipped. */
@@ -122,9 +196,12 @@ export class FleetModel {
 
   private async loadAll(): Promise<void> {
     const version = await this.redis.get(this.keys.trackedVersion);
-    const all = await readAllFacts(this.redis, this.keys);
-    this.facts.clear();
-    for (const f of all) this.facts.set(f.record.connectionId, f);
+    const all = await readAllCells(this.redis, this.keys, [...this.inventory.keys()]);
+    this.cells.clear();
+    this.byDevice.clear();
+    this.rows.clear();
+    this.order = undefined;
+    for (const c of all) this.put(c);
     this.version = version;
     this.json = undefined;
   }
@@ -135,19 +212,16 @@ export class FleetModel {
   }
 
   private async checkLeases(): Promise<void> {
-    const devices = [...new Set([...this.facts.values()].map((f) => f.record.device))];
     const polled = await polledDevices(
       this.redis,
       this.keys,
-      devices,
+      [...this.byDevice.keys()],
       inventoryPollLeaseMs(this.cfg.monitoring),
       Date.now(),
     );
-    const same = polled.size === this.polled.size && [...polled].every((d) => this.polled.has(d));
-    if (!same) {
-      this.polled = polled;
-      this.json = undefined;
-    }
+    const flipped = new Set([...polled, ...this.polled].filter((d) => polled.has(d) !== this.polled.has(d)));
+    this.polled = polled;
+    for (const d of flipped) this.changed(d);
   }
 
   private async refreshPending(): Promise<void> {
@@ -162,12 +236,12 @@ export class FleetModel {
     } else {
       const pipe = this.redis.pipeline();
       for (const id of ids) {
-        const known = this.facts.get(id);
+        const known = this.cells.get(id);
         pipe.hmget(this.keys.connection(id), 'record', 'tracker');
         pipe.exists(this.keys.opticsTrend(id));
         // Subjects that are not connections (a device's audit) read nothing more.
-        pipe.hget(this.keys.audits(known?.record.device ?? '-'), id);
-        pipe.hget(this.keys.intents(known?.record.device ?? '-'), id);
+        pipe.hget(this.keys.audits(known?.device ?? '-'), id);
+        pipe.hget(this.keys.intents(known?.device ?? '-'), id);
       }
       const replies = (await pipe.exec()) ?? [];
       ids.forEach((id, i) => {
@@ -182,7 +256,7 @@ export class FleetModel {
         const [recordText, trackerText] = rt as [string | null, string | null];
         const record = recordText ? connectionRecordSchema.safeParse(safeJson(recordText)) : undefined;
         if (!record?.success) {
-          this.facts.delete(id);
+          this.drop(id);
           return;
         }
         const auditDoc =
@@ -191,16 +265,19 @@ export class FleetModel {
           typeof intent === 'string'
             ? (safeJson(intent) as { description?: unknown } | undefined)
             : undefined;
-        this.facts.set(id, {
-          record: record.data,
-          state: trackerText ? parseTrackState(safeJson(trackerText)) : undefined,
-          trendOpen: Number(trend) > 0,
-          drift: Array.isArray(auditDoc?.drifts) && auditDoc.drifts.length > 0,
-          description: typeof intentDoc?.description === 'string' ? intentDoc.description : null,
-        });
+        this.put(
+          connectionCell({
+            record: record.data,
+            state: trackerText ? parseTrackState(safeJson(trackerText)) : undefined,
+            trendOpen: Number(trend) > 0,
+            drift: Array.isArray(auditDoc?.drifts) && auditDoc.drifts.length > 0,
+            description: typeof intentDoc?.description === 'string' ? intentDoc.description : null,
+          }),
+        );
       });
     }
     if (upTo) this.processed = upTo;
+    // The stream id is part of the snapshot, whatever the rows did.
     this.json = undefined;
   }
 }

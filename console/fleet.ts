@@ -1,7 +1,6 @@
 import { type ConnectionRecord, ConnectionStore } from '../agent/connections.js';
 import { observedState, type PortTrackState, portTrackStateSchema } from '../agent/health/track-state.js';
 import { readDeviceRecords } from '../agent/intents.js';
-import type { AgentConfig } from '../config/load.js';
 import type { RedisClient } from '../core/redis-client.js';
 import type { RedisKeys } from '../core/redis-keys.js';
 
@@ -70,10 +69,6 @@ export function cellState(
   return observed;
 }
 
-function emptyCounts(): Record<FleetState, number> {
-  return Object.fromEntries(FLEET_STATES.map((s) => [s, 0])) as Record<FleetState, number>;
-}
-
 /**
  * The devices some live replica polls: the device's poll lease names a replica whose heartbeat is
  * younger than a lease, the rule the replicas themselves go by (agent/poll-leases.ts).
@@ -95,7 +90,7 @@ export async function polledDevices(
   return new Set(devices.filter((_, i) => holders[i] !== null && alive.has(holders[i]!)));
 }
 
-/** What the fleet knows of one tracked connection: enough to draw its cell. */
+/** What is read of one tracked connection to draw its cell; kept only as its `ConnectionCell`. */
 export interface ConnectionFacts {
   record: ConnectionRecord;
   state: PortTrackState | undefined;
@@ -104,53 +99,84 @@ export interface ConnectionFacts {
   description: string | null;
 }
 
-/** The fleet from what is known of each connection and which devices a live replica polls. */
-export function buildFleet(
-  cfg: AgentConfig,
-  facts: Iterable<ConnectionFacts>,
-  polled: ReadonlySet<string>,
-  now = Date.now(),
-): Fleet {
-  const devices = new Map<string, Map<string, FleetPort>>();
-  for (const d of cfg.devices) {
-    const ports = new Map<string, FleetPort>();
-    for (const p of d.ports) {
-      ports.set(p.name, {
-        port: p.name,
-        connectionId: null,
-        state: 'free',
-        healthy: null,
-        updatedAt: null,
-        rxDbm: [],
-        description: null,
-      });
-    }
-    devices.set(d.id, ports);
-  }
-  for (const f of facts) {
-    const { connectionId, device, port, since } = f.record;
-    const s = f.state;
-    const ports = devices.get(device) ?? new Map<string, FleetPort>();
-    devices.set(device, ports);
+/**
+ * What the fleet keeps of one tracked connection: its cell, worked out both ways its device's poll
+ * lease may go, so a lease change redraws a device without re-reading anything. A tracker state is
+ * several hundred bytes; this is what the page needs of it.
+ */
+export interface ConnectionCell {
+  device: string;
+  port: string;
+  connectionId: string;
+  polledState: FleetState;
+  unpolledState: FleetState;
+  healthy: boolean | null;
+  updatedAt: string | null;
+  rxDbm: (number | null)[];
+  description: string | null;
+}
+
+export function connectionCell(f: ConnectionFacts): ConnectionCell {
+  const { connectionId, device, port, since } = f.record;
+  const s = f.state;
+  const o = { drift: f.drift, trendOpen: f.trendOpen };
+  return {
+    device,
+    port,
+    connectionId,
+    polledState: cellState(s, { ...o, polled: true }),
+    unpolledState: cellState(s, { ...o, polled: false }),
+    healthy: pollHealthy(s),
+    updatedAt: s?.lastPoll ? new Date(s.lastPoll.at).toISOString() : since,
+    rxDbm: s?.lastPoll?.ok ? s.lastPoll.lanes.map((l) => l.rxDbm) : [],
+    description: f.description,
+  };
+}
+
+export function emptyCounts(): Record<FleetState, number> {
+  return Object.fromEntries(FLEET_STATES.map((s) => [s, 0])) as Record<FleetState, number>;
+}
+
+/** Names as an engineer sorts them: `10GE1/0/2` before `10GE1/0/10`, `sw-9` before `sw-10`. */
+export const byName = new Intl.Collator('en', { numeric: true }).compare;
+
+/**
+ * One device's row: every inventory port (free unless a connection holds it) and every tracked
+ * connection on the device, in port order, with the count per state.
+ */
+export function deviceRow(
+  id: string,
+  inventoryPorts: readonly string[],
+  cells: Iterable<ConnectionCell>,
+  polled: boolean,
+): { id: string; ports: FleetPort[]; counts: Record<FleetState, number> } {
+  const ports = new Map<string, FleetPort>();
+  for (const port of inventoryPorts) {
     ports.set(port, {
       port,
-      connectionId,
-      state: cellState(s, { drift: f.drift, trendOpen: f.trendOpen, polled: polled.has(device) }),
-      healthy: pollHealthy(s),
-      updatedAt: s?.lastPoll ? new Date(s.lastPoll.at).toISOString() : since,
-      rxDbm: s?.lastPoll?.ok ? s.lastPoll.lanes.map((l) => l.rxDbm) : [],
-      description: f.description,
+      connectionId: null,
+      state: 'free',
+      healthy: null,
+      updatedAt: null,
+      rxDbm: [],
+      description: null,
     });
   }
-  const counts = emptyCounts();
-  const out: Fleet['devices'] = [];
-  for (const [id, ports] of devices) {
-    const list = [...ports.values()].sort((a, b) => a.port.localeCompare(b.port, 'en', { numeric: true }));
-    for (const p of list) counts[p.state] += 1;
-    out.push({ id, ports: list });
+  for (const c of cells) {
+    ports.set(c.port, {
+      port: c.port,
+      connectionId: c.connectionId,
+      state: polled ? c.polledState : c.unpolledState,
+      healthy: c.healthy,
+      updatedAt: c.updatedAt,
+      rxDbm: c.rxDbm,
+      description: c.description,
+    });
   }
-  out.sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }));
-  return { devices: out, counts, at: new Date(now).toISOString() };
+  const list = [...ports.values()].sort((a, b) => byName(a.port, b.port));
+  const counts = emptyCounts();
+  for (const p of list) counts[p.state] += 1;
+  return { id, ports: list, counts };
 }
 
 export function parseTrackState(raw: unknown): PortTrackState | undefined {
@@ -158,32 +184,51 @@ export function parseTrackState(raw: unknown): PortTrackState | undefined {
   return parsed.success ? parsed.data : undefined;
 }
 
-/** Every tracked connection's facts, read in pipelined pages (the full read behind the model). */
-export async function readAllFacts(redis: RedisClient, keys: RedisKeys): Promise<ConnectionFacts[]> {
-  const tracked = await new ConnectionStore(redis, keys).list();
-  const trendOpen = new Set<string>();
-  for (let i = 0; i < tracked.length; i += 1000) {
-    const page = tracked.slice(i, i + 1000);
+/**
+ * Every tracked connection's cell (the full read behind the model), a page at a time, so what is
+ * held at once is one page of tracker states and the cells, not ten thousand states.
+ */
+export async function readAllCells(
+  redis: RedisClient,
+  keys: RedisKeys,
+  inventoryDevices: readonly string[],
+): Promise<ConnectionCell[]> {
+  // A device's intents and audits (description, drift), read once per device: the inventory's up
+  // front, together; a device that left the inventory but still has tracked connections on demand.
+  const records = new Map<string, Promise<{ drifted: Set<string>; descriptions: Map<string, string> }>>();
+  const recordsOf = (device: string) => {
+    let r = records.get(device);
+    if (!r) {
+      r = readDeviceRecords(redis, keys, device).then(({ intents, audits }) => ({
+        drifted: new Set([...audits].filter(([, a]) => a.drifts.length > 0).map(([id]) => id)),
+        descriptions: new Map(
+          [...intents].flatMap(([id, i]) => (i.description ? [[id, i.description] as const] : [])),
+        ),
+      }));
+      records.set(device, r);
+    }
+    return r;
+  };
+  await Promise.all(inventoryDevices.map(recordsOf));
+  const cells: ConnectionCell[] = [];
+  for await (const page of new ConnectionStore(redis, keys).pages()) {
     const pipe = redis.pipeline();
     for (const t of page) pipe.exists(keys.opticsTrend(t.record.connectionId));
-    ((await pipe.exec()) ?? []).forEach(([err, n], j) => {
-      if (!err && Number(n) > 0) trendOpen.add(page[j]!.record.connectionId);
-    });
+    const trends = (await pipe.exec()) ?? [];
+    for (const [j, t] of page.entries()) {
+      const [err, n] = trends[j] ?? [null, 0];
+      const id = t.record.connectionId;
+      const { drifted, descriptions } = await recordsOf(t.record.device);
+      cells.push(
+        connectionCell({
+          record: t.record,
+          state: parseTrackState(t.tracker),
+          trendOpen: !err && Number(n) > 0,
+          drift: drifted.has(id),
+          description: descriptions.get(id) ?? null,
+        }),
+      );
+    }
   }
-  const drifted = new Set<string>();
-  const descriptions = new Map<string, string>();
-  await Promise.all(
-    [...new Set(tracked.map((t) => t.record.device))].map(async (device) => {
-      const { intents, audits } = await readDeviceRecords(redis, keys, device);
-      for (const [id, intent] of intents) if (intent.description) descriptions.set(id, intent.description);
-      for (const [id, audit] of audits) if (audit.drifts.length > 0) drifted.add(id);
-    }),
-  );
-  return tracked.map((t) => ({
-    record: t.record,
-    state: parseTrackState(t.tracker),
-    trendOpen: trendOpen.has(t.record.connectionId),
-    drift: drifted.has(t.record.connectionId),
-    description: descriptions.get(t.record.connectionId) ?? null,
-  }));
+  return cells;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { initialState, lastPollOf, type PortTrackState } from '../../../agent/health/track-state.js';
-import { cellState, pollHealthy } from '../../../console/fleet.js';
+import { cellState, connectionCell, deviceRow, pollHealthy } from '../../../console/fleet.js';
+import { PORT_TYPES } from '../../../contract/port-types.js';
 
 const bounds = {
   rx: { lowAlarm: -14, lowWarning: -12, highWarning: 0, highAlarm: 1 },
@@ -55,5 +56,48 @@ describe('a fleet cell', () => {
     expect(pollHealthy(polled({}, -3, 'down'))).toBe(false);
     expect(pollHealthy(polled({ lastPoll: { ok: false, at: 1, reason: 'snmp-timeout' } }))).toBeNull();
     expect(pollHealthy(undefined)).toBeNull();
+  });
+});
+
+describe('a device row', () => {
+  const cell = (port: string, connectionId: string) =>
+    connectionCell({
+      record: {
+        connectionId,
+        device: 'sw',
+        port,
+        portType: PORT_TYPES[0],
+        since: '2026-01-01T00:00:00.000Z',
+      },
+      state: polled({}),
+      trendOpen: false,
+      drift: false,
+      description: `d ${connectionId}`,
+    });
+
+  it('holds every inventory port, free unless a connection holds it, in the order engineers sort', () => {
+    const row = deviceRow(
+      'sw',
+      ['10GE1/0/10', '10GE1/0/2', '10GE1/0/1'],
+      [cell('10GE1/0/2', 'dxcon-a')],
+      true,
+    );
+    expect(row.ports.map((p) => [p.port, p.state, p.connectionId])).toEqual([
+      ['10GE1/0/1', 'free', null],
+      ['10GE1/0/2', 'available', 'dxcon-a'],
+      ['10GE1/0/10', 'free', null],
+    ]);
+    expect(row.ports[1]?.description).toBe('d dxcon-a');
+    expect(row.counts.free).toBe(2);
+    expect(row.counts.available).toBe(1);
+  });
+
+  it('draws a connection on a port outside the inventory too, and turns stale when nobody polls it', () => {
+    const row = deviceRow('sw', ['p1'], [cell('p9', 'dxcon-b')], false);
+    expect(row.ports.map((p) => [p.port, p.state])).toEqual([
+      ['p1', 'free'],
+      ['p9', 'stale'],
+    ]);
+    expect(row.counts.stale).toBe(1);
   });
 });
