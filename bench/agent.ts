@@ -22,7 +22,7 @@
 // The last line is one JSON object:
 // {"bench":"agent","ports":…,"cpuUsPerPortPoll":…,"redisCmdsPerPortPoll":…,"rssMb":…,"cycleMs":…,
 //  "detectTrapP50Ms":…,"detectTrapP99Ms":…,"detectPollP50Ms":…,"detectPollP99Ms":…}
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -34,6 +34,7 @@ import { parse, stringify } from 'yaml';
 import { readNew } from '../agent/events/stream.js';
 import { RedisKeys } from '../core/redis-keys.js';
 import { freePort, startPrivateRedis } from '../tools/demo/redis-server.js';
+import { spawnOwned } from './owned-child.js';
 
 const { values } = parseArgs({
   options: {
@@ -167,7 +168,7 @@ function startLabProcess(
   configPath: string,
   trapTarget: string,
 ): Promise<{ child: ChildProcess; ready: LabReady }> {
-  const child = spawn(
+  const child = spawnOwned(
     process.execPath,
     [
       '--import',
@@ -320,7 +321,7 @@ async function main(): Promise<void> {
     // BENCH_CPU_PROF_DIR as bench:audit takes it, or --cpu-prof.
     const profDir = values['cpu-prof'] ?? process.env.BENCH_CPU_PROF_DIR;
     const profile = profDir ? ['--cpu-prof', '--cpu-prof-dir', resolve(profDir)] : [];
-    agent = spawn(
+    agent = spawnOwned(
       process.execPath,
       [...profile, join(ROOT, 'bin/dcagent.js'), 'run', '--config', configPath],
       {

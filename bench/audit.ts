@@ -22,7 +22,7 @@
 //
 // The last line is one JSON object:
 // {"bench":"audit","devices":…,"ports":…,"wallMs":…,"cpuMsPerDevice":…,"warmWallMs":…,"warmCpuMsPerDevice":…,"failed":…}
-import { spawn } from 'node:child_process';
+
 import { mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -39,6 +39,7 @@ import { createQueue } from '../jobs/pipeline/queue.js';
 import type { IntentRecord } from '../jobs/ports.js';
 import { startLab } from '../lab/index.js';
 import { freePort, startPrivateRedis } from '../tools/demo/redis-server.js';
+import { spawnOwned } from './owned-child.js';
 import { cpuMs } from './proc-cpu.js';
 
 const { values } = parseArgs({
@@ -131,7 +132,7 @@ for (const d of lab.devices) {
 console.log(`seeded ${DEVICES * PORTS} ports and intent records in ${Date.now() - tSeed} ms`);
 
 const log = openSync(join(dir, 'agent.log'), 'a');
-const agent = spawn(
+const agent = spawnOwned(
   process.execPath,
   [
     ...(process.env.BENCH_CPU_PROF_DIR

@@ -20,7 +20,7 @@
 //
 // The last line is one JSON object:
 // {"bench":"console","ports":…,"fleetApiP50Ms":…,"fleetApiP99Ms":…,"fleetKb":…,"firstRenderMs":…,"firstRenderWallMs":…,"eventsPerSecondApplied":…,"eventsDropped":…,"liveUpdateMs":…,"consoleRssMb":…,"rssAtStartMb":…,"rssAfterRenderMb":…,"redisCmdsPerSecondIdle":…}
-import { spawn } from 'node:child_process';
+
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -34,6 +34,7 @@ import { buildConfig } from '../config/load.js';
 import { type DcEvent, eventSchema } from '../contract/events.js';
 import { RedisKeys } from '../core/redis-keys.js';
 import { freePort, startPrivateRedis } from '../tools/demo/redis-server.js';
+import { spawnOwned } from './owned-child.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 
@@ -140,7 +141,7 @@ const beating = setInterval(() => void heartbeat(), 1000);
 console.error(`[bench] seeded ${ports.length} tracked connections in ${Date.now() - seedStart} ms`);
 
 const consolePort = await freePort();
-const child = spawn(
+const child = spawnOwned(
   process.execPath,
   [
     resolve(ROOT, 'bin/dcagent.js'),

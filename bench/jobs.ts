@@ -11,7 +11,7 @@
 //
 // The last line is one JSON object:
 // {"bench":"jobs","jobs":…,"devices":…,"jobsPerSec":…,"agentCpuMsPerJob":…,"failed":…}
-import { spawn } from 'node:child_process';
+
 import { mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -21,6 +21,7 @@ import { Redis } from 'ioredis';
 import { parse, stringify } from 'yaml';
 import { startLab } from '../lab/index.js';
 import { freePort, startPrivateRedis } from '../tools/demo/redis-server.js';
+import { spawnOwned } from './owned-child.js';
 import { cpuMs } from './proc-cpu.js';
 
 const { values } = parseArgs({
@@ -62,7 +63,7 @@ doc.events = { spillFile: join(dir, 'spill.jsonl') };
 writeFileSync(configPath, stringify(doc, { lineWidth: 0 }));
 
 const log = openSync(join(dir, 'agent.log'), 'a');
-const agent = spawn(process.execPath, [join(ROOT, 'bin/dcagent.js'), 'run', '--config', configPath], {
+const agent = spawnOwned(process.execPath, [join(ROOT, 'bin/dcagent.js'), 'run', '--config', configPath], {
   cwd: ROOT,
   stdio: ['ignore', log, log],
 });

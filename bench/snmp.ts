@@ -14,7 +14,7 @@
 // Targets (printed, not asserted): ≤ 25 µs agent CPU per port-poll and no more than the
 // exporter's; a full cycle of 10,000 ports < 5 s; RSS ≤ 200 MB.
 // The last line is one JSON object for machines.
-import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, fork } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, get } from 'node:http';
 import { createServer } from 'node:net';
@@ -29,6 +29,7 @@ import type { LaneThresholds } from '../contract/optics.js';
 import { Semaphore } from '../core/semaphore.js';
 import type { PortPollResult } from '../drivers/snmp/poll-result.js';
 import { SnmpPoller } from '../drivers/snmp/poller.js';
+import { spawnOwned } from './owned-child.js';
 import { IF_INDEX_BASE, SIM_COMMUNITY, SIM_OIDS, simPortName, simReadings } from './snmp-sim-model.js';
 
 const DEVICES = Number(process.env.BENCH_DEVICES ?? 500);
@@ -275,7 +276,7 @@ async function benchExporter(simPorts: readonly number[]) {
   const file = join(dir, 'snmp.yml');
   writeFileSync(file, exporterYaml());
   const port = await freeTcpPort();
-  const proc = spawn(
+  const proc = spawnOwned(
     EXPORTER_BIN,
     [`--config.file=${file}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
     {
