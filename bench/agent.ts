@@ -27,13 +27,13 @@ import { createSocket } from 'node:dgram';
 import { mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { parse, stringify } from 'yaml';
 import { readNew } from '../agent/events/stream.js';
 import { RedisKeys } from '../core/redis-keys.js';
 import { freePort, startPrivateRedis } from '../tools/demo/redis-server.js';
+import { type LabReady, startLabProcess } from './lab-process.js';
 import { spawnOwned } from './owned-child.js';
 
 const { values } = parseArgs({
@@ -156,50 +156,6 @@ async function startTrapRelay(agentPort: number): Promise<TrapRelay> {
   return relay;
 }
 
-interface LabReady {
-  controlUrl: string;
-  startMs: number;
-  ports: { device: string; port: string; connectionId: string }[];
-}
-
-function startLabProcess(
-  dir: string,
-  redisUrl: string,
-  configPath: string,
-  trapTarget: string,
-): Promise<{ child: ChildProcess; ready: LabReady }> {
-  const child = spawnOwned(
-    process.execPath,
-    [
-      '--import',
-      './bench/register.mjs',
-      'bench/agent-lab.ts',
-      '--devices',
-      String(DEVICES),
-      '--ports',
-      String(PORTS),
-      '--redis-url',
-      redisUrl,
-      '--prefix',
-      PREFIX,
-      '--config-out',
-      configPath,
-      '--interval',
-      String(INTERVAL_S),
-      '--trap-target',
-      trapTarget,
-    ],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', openSync(join(dir, 'lab.log'), 'a')] },
-  );
-  return new Promise((resolveReady, reject) => {
-    const lines = createInterface({ input: child.stdout! });
-    lines.on('line', (line) => {
-      if (line.startsWith('{"ready"')) resolveReady({ child, ready: JSON.parse(line) as LabReady });
-    });
-    child.once('exit', (code) => reject(new Error(`lab exited ${code}; see ${join(dir, 'lab.log')}`)));
-  });
-}
-
 async function labAction(controlUrl: string, action: string, body: object): Promise<void> {
   const res = await fetch(`${controlUrl}/v1/${action}`, {
     method: 'POST',
@@ -296,7 +252,16 @@ async function main(): Promise<void> {
     const agentTrapPort = await freeUdpPort();
     relay = await startTrapRelay(agentTrapPort);
     const tLab = Date.now();
-    const started = await startLabProcess(dir, redisServer.url, configPath, `127.0.0.1:${relay.port}`);
+    const started = await startLabProcess({
+      dir,
+      redisUrl: redisServer.url,
+      prefix: PREFIX,
+      configPath,
+      devices: DEVICES,
+      ports: PORTS,
+      intervalSeconds: INTERVAL_S,
+      trapTargets: [`127.0.0.1:${relay.port}`],
+    });
     lab = started.child;
     const fleet = started.ready;
     const total = fleet.ports.length;
