@@ -32,6 +32,13 @@ redis.call('HSET', KEYS[1], 'tracker', ARGV[1], ARGV[4], ARGV[3])
 return 1
 `;
 
+/** A field beside the record, written only while the connection is still tracked. */
+const SAVE_IF_TRACKED = `
+if redis.call('HEXISTS', KEYS[1], 'record') == 0 then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return 1
+`;
+
 export type SaveOutcome = 'saved' | 'stale' | 'gone';
 
 /** What the store needs of a tracker state: its version. */
@@ -43,6 +50,8 @@ export interface TrackedConnection {
   record: ConnectionRecord;
   /** The health tracker's serialised state, or undefined before the first poll. */
   tracker: unknown;
+  /** The port's input error counter as last written (agent/health/error-counter.ts), if any. */
+  errors?: unknown;
 }
 
 export class ConnectionStore {
@@ -112,13 +121,22 @@ export class ConnectionStore {
     return Number(reply) === 1 ? 'saved' : Number(reply) === -1 ? 'stale' : 'gone';
   }
 
+  /** The port's error counter record; false when the connection is no longer tracked. */
+  async saveErrorCounter(connectionId: string, value: unknown): Promise<boolean> {
+    const reply = await this.redis.eval(
+      SAVE_IF_TRACKED,
+      1,
+      this.keys.connection(connectionId),
+      'errors',
+      JSON.stringify(value),
+    );
+    return Number(reply) === 1;
+  }
+
   /** One connection as stored (undefined when it is no longer tracked). */
   async get(connectionId: string): Promise<TrackedConnection | undefined> {
-    const [record, tracker] = await this.redis.hmget(this.keys.connection(connectionId), 'record', 'tracker');
-    if (!record) return undefined;
-    const parsed = connectionRecordSchema.safeParse(JSON.parse(record));
-    if (!parsed.success) return undefined;
-    return { record: parsed.data, tracker: tracker ? JSON.parse(tracker) : undefined };
+    const fields = await this.redis.hmget(this.keys.connection(connectionId), ...STORED_FIELDS);
+    return fromFields(fields);
   }
 
   async list(): Promise<TrackedConnection[]> {
@@ -136,18 +154,30 @@ export class ConnectionStore {
     for (let i = 0; i < ids.length; i += size) {
       const page = ids.slice(i, i + size);
       const pipe = this.redis.pipeline();
-      for (const id of page) pipe.hmget(this.keys.connection(id), 'record', 'tracker');
+      for (const id of page) pipe.hmget(this.keys.connection(id), ...STORED_FIELDS);
       const replies = (await pipe.exec()) ?? [];
       const out: TrackedConnection[] = [];
-      replies.forEach(([err, value]) => {
-        if (err) return;
-        const [record, tracker] = value as [string | null, string | null];
-        if (!record) return;
-        const parsed = connectionRecordSchema.safeParse(JSON.parse(record));
-        if (!parsed.success) return;
-        out.push({ record: parsed.data, tracker: tracker ? JSON.parse(tracker) : undefined });
-      });
+      for (const [err, value] of replies) {
+        const tracked = err ? undefined : fromFields(value as (string | null)[]);
+        if (tracked) out.push(tracked);
+      }
       yield out;
     }
   }
+}
+
+const STORED_FIELDS = ['record', 'tracker', 'errors'] as const;
+
+/** A connection from its hash's STORED_FIELDS; undefined without a valid record. */
+function fromFields([record, tracker, errors]: readonly (string | null | undefined)[]):
+  | TrackedConnection
+  | undefined {
+  if (!record) return undefined;
+  const parsed = connectionRecordSchema.safeParse(JSON.parse(record));
+  if (!parsed.success) return undefined;
+  return {
+    record: parsed.data,
+    tracker: tracker ? JSON.parse(tracker) : undefined,
+    ...(errors ? { errors: JSON.parse(errors) } : {}),
+  };
 }

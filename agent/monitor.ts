@@ -12,6 +12,7 @@ import type { PollOptions, PortPollResult } from '../drivers/snmp/poll-result.js
 import type { ConnectionWatch, WatchedPort } from '../jobs/ports.js';
 import type { ConnectionRecord, ConnectionStore } from './connections.js';
 import type { EventOutbox } from './events/outbox.js';
+import { type ErrorCounterRecord, nextErrorCounter, parseErrorCounter } from './health/error-counter.js';
 import { type ResolvedThresholds, resolveThresholds } from './health/lane-state.js';
 import { errorCountedPorts } from './health/qualification.js';
 import {
@@ -74,6 +75,8 @@ interface Tracked {
   port: PortConfig;
   /** The state in memory is newer than Redis's (a save failed or had to wait): the next poll saves it. */
   unsaved?: boolean;
+  /** The port's input error counter as last written to Redis. */
+  errors?: ErrorCounterRecord;
   /** What this port's series hold now; undefined once they are removed. */
   shown?: Shown;
   /** The port's series labels, built once (its record's device and port never change). */
@@ -340,7 +343,8 @@ export class Monitor implements ConnectionWatch {
       const state = stored.success
         ? stored.data
         : initialState(record.device, record.port, { underConstruction: true });
-      this.tracked.set(record.connectionId, { record, state, port });
+      const errors = parseErrorCounter(row.errors);
+      this.tracked.set(record.connectionId, { record, state, port, ...(errors ? { errors } : {}) });
       this.byDevice = undefined;
     }
     for (const [id, t] of [...this.tracked]) {
@@ -456,11 +460,12 @@ export class Monitor implements ConnectionWatch {
             errorFreePolls,
           )
         : undefined;
+    const counted = this.errorSweepDue(deviceId) ? ports : qualifying;
     const t0 = performance.now();
     let results: PortPollResult[];
     try {
-      results = qualifying
-        ? await this.deps.poller.poll(deviceId, ports, { errorCounters: qualifying })
+      results = counted
+        ? await this.deps.poller.poll(deviceId, ports, { errorCounters: counted })
         : await this.deps.poller.poll(deviceId, ports);
     } catch (err) {
       // The poller reports per-port failures itself; a throw here is unexpected, so treat every port as failed.
@@ -482,7 +487,39 @@ export class Monitor implements ConnectionWatch {
     const byPort = new Map(results.map((r) => [r.port, r]));
     for (const c of conns) {
       const r = byPort.get(c.record.port);
-      if (r) await this.apply(c, r, source);
+      if (!r) continue;
+      await this.apply(c, r, source);
+      if (r.ok && typeof r.inErrors === 'number') await this.noteErrors(c, r.inErrors, r.at, r.countersReset);
+    }
+  }
+
+  /** Per device, polls since every tracked port's error counter was last read. */
+  private readonly sinceErrorSweep = new Map<string, number>();
+
+  /** True on one poll of a device in `monitoring.errorCounters.everyPolls`, its first one included. */
+  private errorSweepDue(deviceId: string): boolean {
+    const every = this.inventory.monitoring.errorCounters.everyPolls;
+    if (every === 0) return false;
+    const polls = this.sinceErrorSweep.get(deviceId) ?? every;
+    const due = polls >= every;
+    this.sinceErrorSweep.set(deviceId, due ? 1 : polls + 1);
+    return due;
+  }
+
+  /** Writes the port's error counter when it moved; a read that changed nothing writes nothing. */
+  private async noteErrors(c: Tracked, value: number, at: number, reset: boolean | undefined): Promise<void> {
+    const next = nextErrorCounter(c.errors, value, at, reset === true);
+    if (!next) return;
+    try {
+      await this.deps.store.saveErrorCounter(c.record.connectionId, next);
+      // Only once stored: a failed write leaves the old record, so the next read writes again.
+      c.errors = next;
+    } catch (err) {
+      this.logLimit.warn(
+        'errors',
+        { err: (err as Error).message },
+        'monitor: error counter not saved (Redis away); the next read retries',
+      );
     }
   }
 

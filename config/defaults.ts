@@ -74,6 +74,8 @@ export const DEFAULTS = Object.freeze({
   warningHysteresisDb: 0.5,
   // Polls without ifInErrors growth before construction.completed; 0 = no qualification.
   qualificationErrorFreePolls: 0,
+  /** One poll in six: once a minute at the default interval. */
+  errorCounterEveryPolls: 6,
   snmpVarbindsV2c: 50,
   snmpVarbindsV3: 30,
   auditIntervalSeconds: 900,

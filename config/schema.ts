@@ -473,6 +473,16 @@ export const configSchema = z
             errorFreePolls: z.number().int().min(0).max(10_000).default(DEFAULTS.qualificationErrorFreePolls),
           })
           .prefault({}),
+        /**
+         * Extension: IF-MIB ifInErrors of every tracked port is read on one poll in `everyPolls`
+         * and kept in Redis when it moved, for the console (0 = only while under construction,
+         * as qualification needs).
+         */
+        errorCounters: z
+          .strictObject({
+            everyPolls: z.number().int().min(0).max(10_000).default(DEFAULTS.errorCounterEveryPolls),
+          })
+          .prefault({}),
         /** Comparing each device's tracked ports with the recorded intent (CONTRACT §5). */
         audit: z
           .strictObject({

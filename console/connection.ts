@@ -1,6 +1,7 @@
 import { ConnectionStore } from '../agent/connections.js';
 import { readSubjectNewest } from '../agent/events/stream.js';
 import { diagnose, rxHoursByLane } from '../agent/health/diagnosis.js';
+import { type ErrorCounterRecord, parseErrorCounter } from '../agent/health/error-counter.js';
 import { type PortTrackState, portTrackStateSchema } from '../agent/health/track-state.js';
 import { readDeviceRecords } from '../agent/intents.js';
 import { readOpticsHistory } from '../agent/optics-history.js';
@@ -56,8 +57,10 @@ export interface ConnectionPage {
   thresholdSource: string | null;
   verdict: string | null;
   degraded: ConnectionView['degraded'];
-  /** Input errors counted while under construction (qualification on), the only error counter kept in Redis. */
+  /** Input errors counted while under construction (qualification on). */
   qualification: { errors: number; erroredPolls: number; errorFreeStreak: number } | null;
+  /** The port's ifInErrors as the agent last saw it move (`monitoring.errorCounters`); null before its first read. */
+  errorCounter: ErrorCounterRecord | null;
   jobs: string[];
 }
 
@@ -211,6 +214,7 @@ export async function readConnection(
     verdict: diagnosis?.verdict ?? null,
     degraded: view?.degraded ?? null,
     qualification: qualificationOf(s),
+    errorCounter: parseErrorCounter(tracked?.errors) ?? null,
     jobs,
   };
 }

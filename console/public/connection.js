@@ -18,6 +18,13 @@ window.dcagentCharts = {};
 
 const fmt = (v) => (v === null || v === undefined ? '—' : Number(v).toFixed(2));
 
+/** The port's ifInErrors: its value, the last rise the agent saw, and since when it has counted. */
+function errorCounterText(c) {
+  if (!c) return null;
+  const rise = c.lastGrowth ? `last rose by ${c.lastGrowth.by} at ${when(c.lastGrowth.at)}` : 'no rise seen';
+  return `ifInErrors ${c.value}: ${rise}; counting since ${when(c.since)}`;
+}
+
 function kv(rows) {
   return el(
     'table',
@@ -265,6 +272,7 @@ async function render() {
               ? `${doc.qualification.errors} in ${doc.qualification.erroredPolls} polls`
               : null,
           ],
+          ['input errors', errorCounterText(doc.errorCounter)],
           ['jobs', doc.jobs.length ? doc.jobs.join(', ') : null],
         ]),
       ),

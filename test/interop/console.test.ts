@@ -118,6 +118,8 @@ describe('dcagent console: fleet, connection, plan, jobs and events, in a real b
         doc.monitoring = {
           ...doc.monitoring,
           damping: { windowSeconds: 600, maxFlaps: 100, holdSeconds: 300 },
+          // Every port's input errors read every other poll, so a burst shows within seconds.
+          errorCounters: { everyPolls: 2 },
         };
       },
       lab: {
@@ -310,6 +312,44 @@ describe('dcagent console: fleet, connection, plan, jobs and events, in a real b
     expect(resumed.map((e) => e.id).slice(0, missed.length)).toEqual(missed);
     expect(new Set(resumed.map((e) => e.id)).size).toBe(resumed.length);
     expect(resumed.filter((e) => e.type === 'availability.changed' && e.subject === CONN).length).toBe(2);
+  });
+
+  it('input errors on a live port: the agent’s periodic read puts the rise on the connection page', {
+    timeout: 60_000,
+  }, async () => {
+    type Counter = { value: number; since: string; lastGrowth: { by: number; at: string } | null };
+    const counterOf = async () =>
+      (
+        (await (await fetch(`${plain.url}api/connections/${CONN}`)).json()) as {
+          errorCounter: Counter | null;
+        }
+      ).errorCounter;
+    const waitFor = async (what: string, ok: (c: Counter | null) => boolean) => {
+      const until = Date.now() + 30_000;
+      for (;;) {
+        const c = await counterOf();
+        if (ok(c)) return c!;
+        if (Date.now() > until) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(c)}`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    };
+    // Read already, with nothing to show yet: the lab's counter starts at 0 and nothing rose.
+    const before = await waitFor('a first read', (c) => c !== null);
+    const sim = stack.lab.devices[0]!.sim;
+    sim.errors(ports[0]!, 50);
+    let after: Counter;
+    try {
+      after = await waitFor('a rise', (c) => (c?.value ?? 0) > before.value && c?.lastGrowth !== null);
+    } finally {
+      sim.errors(ports[0]!, 0);
+    }
+    expect(after.lastGrowth!.by).toBeGreaterThan(0);
+    expect(after.since).toBe(before.since);
+    const p = await page(`/connections/${CONN}`);
+    await p.waitForSelector('main table');
+    expect(await p.locator('main').textContent()).toMatch(/input errorsifInErrors \d+: last rose by \d+ at /);
+    expect((p as Page & { errors?: string[] }).errors).toEqual([]);
+    await p.close();
   });
 
   it('the connection page: chart series per lane with points, bands at the module thresholds, text not markup (Redis history)', {
