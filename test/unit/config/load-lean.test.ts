@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, loadConfigLean, parseConfigText } from '../../../config/load.js';
 import { ConfigError } from '../../../core/errors.js';
+import { rejection, thrown } from '../../helpers/rejection.js';
 
 // The long-running commands parse their YAML in a worker thread; what they get must be what every
 // other command gets, errors included.
@@ -15,23 +16,10 @@ const env = {
   SNMP_PRIV: 'priv-key-xyz-123',
 };
 
-async function issuesOfAsync(p: Promise<unknown>): Promise<{ path: string; message: string }[]> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
+/** The issues of the ConfigError a load threw or rejected with. */
+function issuesIn(err: unknown): { path: string; message: string }[] {
   expect(err).toBeInstanceOf(ConfigError);
   return [...(err as ConfigError).issues];
-}
-
-function issuesOf(fn: () => unknown): { path: string; message: string }[] {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return [...(err as ConfigError).issues];
-  }
-  throw new Error('expected a ConfigError');
 }
 
 describe('the lean config load (YAML parsed in a worker thread)', () => {
@@ -49,14 +37,14 @@ describe('the lean config load (YAML parsed in a worker thread)', () => {
     const path = join(dir, 'agent.yaml');
     const text = 'redis:\n  url: redis://x\ndevices:\n  - id: a\n    id: b\n  - {url: [\n';
     writeFileSync(path, text);
-    const lean = await issuesOfAsync(loadConfigLean({ path, env: {} }));
-    expect(lean).toEqual(issuesOf(() => parseConfigText(text, { env: {} })));
+    const lean = issuesIn(await rejection(loadConfigLean({ path, env: {} })));
+    expect(lean).toEqual(issuesIn(thrown(() => parseConfigText(text, { env: {} }))));
     expect(lean[0]?.path).toBe('(yaml line 5, column 5)');
     expect(lean[0]?.message).toMatch(/unique/i);
   });
 
   it('a missing file is a config error naming the path', async () => {
-    const issues = await issuesOfAsync(loadConfigLean({ path: '/nonexistent/agent.yaml', env: {} }));
+    const issues = issuesIn(await rejection(loadConfigLean({ path: '/nonexistent/agent.yaml', env: {} })));
     expect(issues[0]?.message).toBe('cannot read /nonexistent/agent.yaml: file not found');
   });
 });
