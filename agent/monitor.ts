@@ -489,7 +489,11 @@ export class Monitor implements ConnectionWatch {
       const r = byPort.get(c.record.port);
       if (!r) continue;
       await this.apply(c, r, source);
-      if (r.ok && typeof r.inErrors === 'number') await this.noteErrors(c, r.inErrors, r.at, r.countersReset);
+      if (r.ok && typeof r.inErrors === 'number') {
+        // Decided here, without an await: on almost every read nothing moved.
+        const next = nextErrorCounter(c.errors, r.inErrors, r.at, r.countersReset === true);
+        if (next) await this.saveErrors(c, next);
+      }
     }
   }
 
@@ -506,10 +510,8 @@ export class Monitor implements ConnectionWatch {
     return due;
   }
 
-  /** Writes the port's error counter when it moved; a read that changed nothing writes nothing. */
-  private async noteErrors(c: Tracked, value: number, at: number, reset: boolean | undefined): Promise<void> {
-    const next = nextErrorCounter(c.errors, value, at, reset === true);
-    if (!next) return;
+  /** Writes the port's error counter record, which moved. */
+  private async saveErrors(c: Tracked, next: ErrorCounterRecord): Promise<void> {
     try {
       await this.deps.store.saveErrorCounter(c.record.connectionId, next);
       // Only once stored: a failed write leaves the old record, so the next read writes again.

@@ -37,9 +37,10 @@ export function nextErrorCounter(
   at: number,
   countersReset = false,
 ): ErrorCounterRecord | undefined {
+  // First, as it is the answer on almost every read, before anything is allocated.
+  if (prev && value === prev.value && !countersReset) return undefined;
   const iso = new Date(at).toISOString();
   if (!prev) return { counter: 'ifInErrors', value, changedAt: iso, since: iso, lastGrowth: null };
-  if (value === prev.value && !countersReset) return undefined;
   const by = countersReset ? null : counter32Delta(prev.value, value);
   if (by === null) return { ...prev, value, changedAt: iso, since: iso };
   return { ...prev, value, changedAt: iso, lastGrowth: { by, at: iso } };
