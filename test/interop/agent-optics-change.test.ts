@@ -3,97 +3,53 @@
 // and the fibre is patched; a pulled or swapped optic is reported (`optics.changed`) and its
 // readings are used from then on. Lab switch with Huawei's entity-indexed optics MIB, one
 // `dcagent run`.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { parse, stringify } from 'yaml';
 import type { DcEvent } from '../../contract/events.js';
-import { enqueueJob } from '../../jobs/pipeline/queue.js';
 import { labModel } from '../../lab/catalog.js';
-import { type Lab, startLab } from '../../lab/index.js';
-import { AgentProcess, EventWatcher } from '../helpers/agent-proc.js';
+import { type LabAgent, startLabAgent } from '../helpers/lab-agent.js';
 
 const EMPTY = labModel('ietf-interfaces').platform.portName('10GBASE-LR', 1);
 
 describe('a transceiver inserted, pulled and swapped after the port was provisioned', () => {
   const peers = inject('peers');
-  const prefix = `optics${Date.now()}`;
-  const dir = mkdtempSync(join(tmpdir(), 'dcagent-optics-'));
-  let lab: Lab;
-  let agent: AgentProcess;
-  let events: EventWatcher;
-  let queue: Queue;
-  let queueRedis: Redis;
+  let stack: LabAgent;
 
   beforeAll(async () => {
-    const configPath = join(dir, 'agent.yaml');
-    lab = await startLab({
-      devices: 1,
-      ports: 2,
-      optics: 'huawei',
-      emptyPorts: [EMPTY],
-      linkUpDelayMs: 200,
-      configOut: configPath,
-      secrets: 'files',
+    stack = await startLabAgent({
       redisUrl: peers.redis.url,
-      monitoringIntervalSeconds: 1,
-      controlPort: false,
+      name: 'optics',
+      tune: (doc) => {
+        doc.agent = { ...doc.agent, logLevel: 'info' };
+        // The rate-limited rediscovery is kept long, so what the test shows is the entLastChangeTime path.
+        doc.monitoring = { ...doc.monitoring, opticsRediscoverySeconds: 3600 };
+      },
+      lab: {
+        devices: 1,
+        ports: 2,
+        optics: 'huawei',
+        emptyPorts: [EMPTY],
+        linkUpDelayMs: 200,
+        monitoringIntervalSeconds: 1,
+        controlPort: false,
+      },
     });
-    const doc = parse(readFileSync(configPath, 'utf8')) as Record<string, Record<string, unknown>>;
-    doc.redis = { ...doc.redis, prefix };
-    doc.agent = {
-      ...doc.agent,
-      id: 'optics-agent',
-      httpPort: 0,
-      logLevel: 'info',
-      shutdownTimeoutSeconds: 10,
-    };
-    // The rate-limited rediscovery is kept long, so what the test shows is the entLastChangeTime path.
-    doc.monitoring = {
-      ...doc.monitoring,
-      intervalSeconds: 1,
-      upPolls: 2,
-      downPolls: 2,
-      opticsRediscoverySeconds: 3600,
-    };
-    doc.queues = { attempts: 3, backoffMs: 200 };
-    doc.events = { spillFile: join(dir, 'spill.jsonl') };
-    writeFileSync(configPath, stringify(doc, { lineWidth: 0 }), { mode: 0o600 });
-    agent = AgentProcess.start(configPath);
-    await agent.waitForLog('dcagent running', 30_000);
-    events = new EventWatcher(peers.redis.url, prefix);
-    queueRedis = new Redis(peers.redis.url, { maxRetriesPerRequest: null });
-    queue = new Queue('dc-port-jobs', { connection: queueRedis, prefix });
   });
 
   afterAll(async () => {
-    const code = await agent?.stop('SIGTERM');
-    await queue?.close();
-    queueRedis?.disconnect();
-    events?.close();
-    await lab?.stop();
-    rmSync(dir, { recursive: true, force: true });
-    expect(code).toBe(0);
+    expect(await stack?.stop()).toBe(0);
   });
 
   it('provision with no optic → insert → patch: construction.completed; pull → unavailable; swap in → available', {
     timeout: 90_000,
   }, async () => {
-    const device = lab.devices[0]!;
+    const { agent, events } = stack;
+    const device = stack.lab.devices[0]!;
     const sim = device.sim;
     const conn = 'hc-optics-1';
     const next = (pred: (e: DcEvent) => boolean) => events.waitFor(conn, pred, 30_000);
     expect(sim.port(EMPTY).optic).toBeNull();
 
-    await enqueueJob(
-      queue,
-      'provision',
-      { schemaVersion: 1, connectionId: conn, device: device.id, port: EMPTY, description: 'optic later' },
-      `provision-${conn}-1`,
-    );
+    await stack.provision(conn, EMPTY, 'optic later');
     await next((e) => e.type === 'provision.succeeded');
     // Watched while the cage is empty: polled, dark, under construction.
     const polls = () => agent.metric('dcagent_poll_duration_seconds_count', 'device');

@@ -2,78 +2,45 @@
 // polls in a row in which ifInErrors did not grow. A CRC burst on a lab port under construction
 // holds completion back for as long as it lasts, and completion comes N error-free polls after
 // it ends, with the errors in its evidence. Lab switch, one `dcagent run`.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { parse, stringify } from 'yaml';
-import { enqueueJob } from '../../jobs/pipeline/queue.js';
 import { labModel } from '../../lab/catalog.js';
-import { type Lab, startLab } from '../../lab/index.js';
-import { AgentProcess, EventWatcher } from '../helpers/agent-proc.js';
+import { type LabAgent, startLabAgent } from '../helpers/lab-agent.js';
 
 const PORT = labModel('ietf-interfaces').platform.portName('10GBASE-LR', 1);
 const ERROR_FREE_POLLS = 4;
 
 describe('qualification: an error burst during construction holds construction.completed back', () => {
   const peers = inject('peers');
-  const prefix = `qual${Date.now()}`;
-  const dir = mkdtempSync(join(tmpdir(), 'dcagent-qual-'));
-  let lab: Lab;
-  let agent: AgentProcess;
-  let events: EventWatcher;
-  let queue: Queue;
-  let queueRedis: Redis;
+  let stack: LabAgent;
 
   beforeAll(async () => {
-    const configPath = join(dir, 'agent.yaml');
-    lab = await startLab({
-      devices: 1,
-      ports: 2,
-      optics: 'huawei',
-      linkUpDelayMs: 200,
-      configOut: configPath,
-      secrets: 'files',
+    stack = await startLabAgent({
       redisUrl: peers.redis.url,
-      monitoringIntervalSeconds: 1,
-      controlPort: false,
+      name: 'qual',
+      tune: (doc) => {
+        doc.agent = { ...doc.agent, logLevel: 'info' };
+        doc.monitoring = { ...doc.monitoring, qualification: { errorFreePolls: ERROR_FREE_POLLS } };
+      },
+      lab: {
+        devices: 1,
+        ports: 2,
+        optics: 'huawei',
+        linkUpDelayMs: 200,
+        monitoringIntervalSeconds: 1,
+        controlPort: false,
+      },
     });
-    const doc = parse(readFileSync(configPath, 'utf8')) as Record<string, Record<string, unknown>>;
-    doc.redis = { ...doc.redis, prefix };
-    doc.agent = { ...doc.agent, id: 'qual-agent', httpPort: 0, logLevel: 'info', shutdownTimeoutSeconds: 10 };
-    doc.monitoring = {
-      ...doc.monitoring,
-      intervalSeconds: 1,
-      upPolls: 2,
-      downPolls: 2,
-      qualification: { errorFreePolls: ERROR_FREE_POLLS },
-    };
-    doc.queues = { attempts: 3, backoffMs: 200 };
-    doc.events = { spillFile: join(dir, 'spill.jsonl') };
-    writeFileSync(configPath, stringify(doc, { lineWidth: 0 }), { mode: 0o600 });
-    agent = AgentProcess.start(configPath);
-    await agent.waitForLog('dcagent running', 30_000);
-    events = new EventWatcher(peers.redis.url, prefix);
-    queueRedis = new Redis(peers.redis.url, { maxRetriesPerRequest: null });
-    queue = new Queue('dc-port-jobs', { connection: queueRedis, prefix });
   });
 
   afterAll(async () => {
-    const code = await agent?.stop('SIGTERM');
-    await queue?.close();
-    queueRedis?.disconnect();
-    events?.close();
-    await lab?.stop();
-    rmSync(dir, { recursive: true, force: true });
-    expect(code).toBe(0);
+    expect(await stack?.stop()).toBe(0);
   });
 
   it('no completion while CRC errors arrive; completion N error-free polls after they stop, errors in the evidence', {
     timeout: 90_000,
   }, async () => {
-    const device = lab.devices[0]!;
+    const { agent, events } = stack;
+    const device = stack.lab.devices[0]!;
     const sim = device.sim;
     const conn = 'hc-qual-1';
     const polls = async () =>
@@ -89,12 +56,7 @@ describe('qualification: an error burst during construction holds construction.c
     // The light is good from the start: only the errors can hold completion back.
     sim.errors(PORT, 200);
     sim.patch(PORT);
-    await enqueueJob(
-      queue,
-      'provision',
-      { schemaVersion: 1, connectionId: conn, device: device.id, port: PORT, description: 'qualify me' },
-      `provision-${conn}-1`,
-    );
+    await stack.provision(conn, PORT, 'qualify me');
     await events.waitFor(conn, (e) => e.type === 'provision.succeeded', 30_000);
     // Well past upPolls + errorFreePolls polls of good light: without the errors it would be complete.
     await waitPolls(2 * (2 + ERROR_FREE_POLLS));
