@@ -32,10 +32,21 @@ redis.call('HSET', KEYS[1], 'tracker', ARGV[1], ARGV[4], ARGV[3])
 return 1
 `;
 
-/** A field beside the record, written only while the connection is still tracked. */
-const SAVE_IF_TRACKED = `
+/**
+ * The error counter record beside the tracker state: written only while the connection is still
+ * tracked (0), and only over the record it follows, named by its changedAt ('' for none), so a
+ * replica that polled late cannot put an older record back (-1).
+ */
+const SAVE_ERROR_COUNTER = `
 if redis.call('HEXISTS', KEYS[1], 'record') == 0 then return 0 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+local stored = redis.call('HGET', KEYS[1], 'errors')
+local at = ''
+if stored then
+  local ok, doc = pcall(cjson.decode, stored)
+  if ok and type(doc) == 'table' and type(doc.changedAt) == 'string' then at = doc.changedAt end
+end
+if at ~= ARGV[2] then return -1 end
+redis.call('HSET', KEYS[1], 'errors', ARGV[1])
 return 1
 `;
 
@@ -121,16 +132,28 @@ export class ConnectionStore {
     return Number(reply) === 1 ? 'saved' : Number(reply) === -1 ? 'stale' : 'gone';
   }
 
-  /** The port's error counter record; false when the connection is no longer tracked. */
-  async saveErrorCounter(connectionId: string, value: unknown): Promise<boolean> {
+  /**
+   * The port's error counter record, over the one whose changedAt is `follows` (null: none yet).
+   * 'stale' when Redis holds another (another replica wrote it); 'gone' when no longer tracked.
+   */
+  async saveErrorCounter(
+    connectionId: string,
+    value: { changedAt: string },
+    follows: string | null,
+  ): Promise<SaveOutcome> {
     const reply = await this.redis.eval(
-      SAVE_IF_TRACKED,
+      SAVE_ERROR_COUNTER,
       1,
       this.keys.connection(connectionId),
-      'errors',
       JSON.stringify(value),
+      follows ?? '',
     );
-    return Number(reply) === 1;
+    return Number(reply) === 1 ? 'saved' : Number(reply) === -1 ? 'stale' : 'gone';
+  }
+
+  /** The port's error counter record as stored, unparsed (undefined when absent or unreadable). */
+  async readErrorCounter(connectionId: string): Promise<unknown> {
+    return safeJson(await this.redis.hget(this.keys.connection(connectionId), 'errors'));
   }
 
   /** One connection as stored (undefined when it is no longer tracked). */
@@ -168,16 +191,30 @@ export class ConnectionStore {
 
 const STORED_FIELDS = ['record', 'tracker', 'errors'] as const;
 
-/** A connection from its hash's STORED_FIELDS; undefined without a valid record. */
+/** JSON text as data; undefined for none or for text that is not JSON. */
+function safeJson(text: string | null | undefined): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A connection from its hash's STORED_FIELDS; undefined without a valid record. The error counter
+ * is only a reading for display: if it cannot be read it is left out, and the next read rewrites it.
+ */
 function fromFields([record, tracker, errors]: readonly (string | null | undefined)[]):
   | TrackedConnection
   | undefined {
   if (!record) return undefined;
   const parsed = connectionRecordSchema.safeParse(JSON.parse(record));
   if (!parsed.success) return undefined;
+  const errorsDoc = safeJson(errors);
   return {
     record: parsed.data,
     tracker: tracker ? JSON.parse(tracker) : undefined,
-    ...(errors ? { errors: JSON.parse(errors) } : {}),
+    ...(errorsDoc !== undefined ? { errors: errorsDoc } : {}),
   };
 }

@@ -77,6 +77,8 @@ interface Tracked {
   unsaved?: boolean;
   /** The port's input error counter as last written to Redis. */
   errors?: ErrorCounterRecord;
+  /** A device restart was seen since the counter was last read. */
+  errorsReset?: boolean;
   /** What this port's series hold now; undefined once they are removed. */
   shown?: Shown;
   /** The port's series labels, built once (its record's device and port never change). */
@@ -229,7 +231,12 @@ export class Monitor implements ConnectionWatch {
       if (mine.has(d)) continue;
       for (const t of this.tracked.values()) if (t.record.device === d) this.forgetMetrics(t);
     }
-    for (const d of this.held) if (!mine.has(d)) this.failureLog.forget(d);
+    for (const d of this.held) {
+      if (mine.has(d)) continue;
+      this.failureLog.forget(d);
+      // Held again later, its first poll reads the counters afresh (from the record reloaded then).
+      this.sinceErrorSweep.delete(d);
+    }
     this.held = new Set(mine);
   }
 
@@ -460,7 +467,9 @@ export class Monitor implements ConnectionWatch {
             errorFreePolls,
           )
         : undefined;
-    const counted = this.errorSweepDue(deviceId) ? ports : qualifying;
+    // Trap-led and confirmation polls are extra: they neither read the counters nor use up a turn.
+    const sweep = source === 'poll' && this.errorSweepDue(deviceId);
+    const counted = sweep ? ports : qualifying;
     const t0 = performance.now();
     let results: PortPollResult[];
     try {
@@ -489,9 +498,15 @@ export class Monitor implements ConnectionWatch {
       const r = byPort.get(c.record.port);
       if (!r) continue;
       await this.apply(c, r, source);
-      if (r.ok && typeof r.inErrors === 'number') {
+      if (!r.ok) continue;
+      // A restart seen on any poll holds until the next counter read: the counters start again.
+      if (r.countersReset) c.errorsReset = true;
+      // Only the periodic read is kept: qualification's reads are its own, and a record written
+      // from them would stand unrefreshed with the periodic read off.
+      if (sweep && typeof r.inErrors === 'number') {
         // Decided here, without an await: on almost every read nothing moved.
-        const next = nextErrorCounter(c.errors, r.inErrors, r.at, r.countersReset === true);
+        const next = nextErrorCounter(c.errors, r.inErrors, r.at, c.errorsReset === true);
+        c.errorsReset = undefined;
         if (next) await this.saveErrors(c, next);
       }
     }
@@ -510,13 +525,20 @@ export class Monitor implements ConnectionWatch {
     return due;
   }
 
-  /** Writes the port's error counter record, which moved. */
+  /**
+   * Writes the port's error counter record, which moved. Refused when the record in Redis is not
+   * the one this one follows (another replica wrote meanwhile): that one is read back instead,
+   * and the next read compares with it.
+   */
   private async saveErrors(c: Tracked, next: ErrorCounterRecord): Promise<void> {
+    const { connectionId } = c.record;
     try {
-      await this.deps.store.saveErrorCounter(c.record.connectionId, next);
-      // Only once stored: a failed write leaves the old record, so the next read writes again.
-      c.errors = next;
+      const outcome = await this.deps.store.saveErrorCounter(connectionId, next, c.errors?.changedAt ?? null);
+      if (outcome === 'saved') c.errors = next;
+      else if (outcome === 'stale')
+        c.errors = parseErrorCounter(await this.deps.store.readErrorCounter(connectionId));
     } catch (err) {
+      // The old record stays in memory, so the next read writes again.
       this.logLimit.warn(
         'errors',
         { err: (err as Error).message },

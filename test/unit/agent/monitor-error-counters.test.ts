@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { ErrorCounterRecord } from '../../../agent/health/error-counter.js';
 import { initialState } from '../../../agent/health/track-state.js';
 import { Monitor, type MonitorDeps } from '../../../agent/monitor.js';
@@ -12,6 +12,12 @@ import { testConfig } from '../../helpers/device-config.js';
 
 const FP = 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 const PORTS = ['XGE1/0/1', 'XGE1/0/2'];
+
+const running: Monitor[] = [];
+afterEach(async () => {
+  // Each round's wake() arms the next turn's timer: stopped, no monitor outlives its test.
+  for (const m of running.splice(0)) await m.stop();
+});
 
 function setup(everyPolls: number, stored?: ErrorCounterRecord) {
   const cfg = testConfig(
@@ -44,7 +50,10 @@ function setup(everyPolls: number, stored?: ErrorCounterRecord) {
   }));
   const asked: (readonly string[] | undefined)[] = [];
   const saved: { id: string; value: ErrorCounterRecord }[] = [];
+  /** What Redis holds, per connection: the compare-and-set the store does. */
+  const inRedis = new Map<string, ErrorCounterRecord>(stored ? [['hc-1', stored]] : []);
   let errors = 0;
+  let restarted = false;
   let t = 0;
   const deps: MonitorDeps = {
     cfg,
@@ -68,6 +77,7 @@ function setup(everyPolls: number, stored?: ErrorCounterRecord) {
             opticPresent: true,
             at: t,
             ...(counted.has(port) ? { inErrors: port === PORTS[0] ? errors : 0 } : {}),
+            ...(restarted ? { countersReset: true } : {}),
           }),
         );
       },
@@ -76,10 +86,13 @@ function setup(everyPolls: number, stored?: ErrorCounterRecord) {
       version: async () => '1',
       list: async () => rows,
       saveTracker: async () => 'saved',
-      saveErrorCounter: async (id: string, value: ErrorCounterRecord) => {
+      saveErrorCounter: async (id: string, value: ErrorCounterRecord, follows: string | null) => {
+        if ((inRedis.get(id)?.changedAt ?? null) !== follows) return 'stale';
+        inRedis.set(id, value);
         saved.push({ id, value });
-        return true;
+        return 'saved';
       },
+      readErrorCounter: async (id: string) => inRedis.get(id),
       trackerWrite: () => ({ key: 'k', field: 'tracker', value: '{}', onlyIfField: 'record' }),
     } as never,
     leases: { claim: async () => new Set(['sw1']), releaseAll: async () => {} } as never,
@@ -87,11 +100,16 @@ function setup(everyPolls: number, stored?: ErrorCounterRecord) {
     clock: () => (t += 20_000),
   };
   const monitor = new Monitor(deps);
+  running.push(monitor);
   return {
     asked,
     saved,
+    inRedis,
     setErrors: (n: number) => {
       errors = n;
+    },
+    setRestarted: (r: boolean) => {
+      restarted = r;
     },
     async round() {
       const m = monitor as unknown as {
@@ -146,5 +164,40 @@ describe('error counters of tracked ports', () => {
     for (let i = 0; i < 3; i++) await t.round();
     expect(t.asked).toEqual([undefined, undefined, undefined]);
     expect(t.saved).toEqual([]);
+  });
+
+  it('a device restart seen between two reads makes the next read start the count again, not a rise', async () => {
+    const t = setup(3);
+    // A counter that merely went from 5 to 7 would read as a rise of 2: the restart says otherwise.
+    t.setErrors(5);
+    await t.round(); // read: 5
+    t.setRestarted(true);
+    t.setErrors(7);
+    await t.round(); // the restart, on a poll that reads no counter
+    t.setRestarted(false);
+    await t.round();
+    await t.round(); // read: 7, after the restart
+    const last = t.saved.filter((s) => s.id === 'hc-1').at(-1)!.value;
+    expect(last).toMatchObject({ value: 7, lastGrowth: null });
+    expect(last.since).toBe(last.changedAt);
+  });
+
+  it('a record another replica wrote meanwhile is not overwritten: it is read back and followed', async () => {
+    const t = setup(1);
+    await t.round(); // hc-1 at 0
+    const theirs: ErrorCounterRecord = {
+      counter: 'ifInErrors',
+      value: 30,
+      changedAt: '2099-01-01T00:00:00.000Z',
+      since: '2099-01-01T00:00:00.000Z',
+      lastGrowth: null,
+    };
+    t.inRedis.set('hc-1', theirs);
+    t.setErrors(30);
+    await t.round(); // ours would be 0 → 30; refused, theirs read back
+    expect(t.inRedis.get('hc-1')).toEqual(theirs);
+    t.setErrors(35);
+    await t.round();
+    expect(t.inRedis.get('hc-1')).toMatchObject({ value: 35, since: theirs.since, lastGrowth: { by: 5 } });
   });
 });
