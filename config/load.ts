@@ -263,6 +263,7 @@ export function pollShapeOf(
     portLanes: d.ports.map((p) => p.lanes),
     varbindsPerPdu: d.snmp.version === '3' ? m.varbindsPerPduV3 : m.varbindsPerPduV2c,
     maxInFlightPerDevice: m.maxInFlightPerDevice,
+    countsErrors: m.errorCounters.everyPolls > 0 || m.qualification.errorFreePolls > 0,
   };
 }
 

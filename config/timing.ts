@@ -30,19 +30,25 @@ export interface PollShape {
   readonly portLanes: readonly number[];
   readonly varbindsPerPdu: number;
   readonly maxInFlightPerDevice: number;
+  /** Some polls also read each port's ifInErrors (error counters, or qualification). */
+  readonly countsErrors?: boolean;
 }
 
 /**
- * Varbinds a poll reads per port: ifAdminStatus, ifOperStatus, then Rx and Tx per lane (the
- * optics adapters read one value per lane and direction). Plus sysUpTime once per poll.
+ * Varbinds the largest poll reads: sysUpTime and entLastChangeTime once, then per port
+ * ifAdminStatus, ifOperStatus, its name read back, Rx and Tx per lane (the optics adapters read one
+ * value per lane and direction), and ifInErrors on the polls that count errors.
  */
-export function pollVarbinds(portLanes: readonly number[]): number {
-  return 1 + portLanes.reduce((n, lanes) => n + 2 + 2 * lanes, 0);
+export function pollVarbinds(portLanes: readonly number[], countsErrors = false): number {
+  const perPortExtra = countsErrors ? 1 : 0;
+  return 2 + portLanes.reduce((n, lanes) => n + 3 + 2 * lanes + perPortExtra, 0);
 }
 
 /** The PDUs of a full poll go out `maxInFlightPerDevice` at a time: that many waves, one after another. */
 export function pollWaves(shape: PollShape): number {
-  const pdus = Math.ceil(pollVarbinds(shape.portLanes) / Math.max(1, shape.varbindsPerPdu));
+  const pdus = Math.ceil(
+    pollVarbinds(shape.portLanes, shape.countsErrors) / Math.max(1, shape.varbindsPerPdu),
+  );
   return Math.max(1, Math.ceil(pdus / Math.max(1, shape.maxInFlightPerDevice)));
 }
 

@@ -129,6 +129,8 @@ function labSnmpTiming(d: ConfigDevice, intervalSeconds: number): SnmpTiming | u
     portLanes: d.ports.map((p) => PORT_TYPE_FACTS[p.portType].lanes),
     varbindsPerPdu: DEFAULTS.snmpVarbindsV2c,
     maxInFlightPerDevice: DEFAULTS.snmpMaxInFlightPerDevice,
+    // The agent's default reads error counters on some polls: size for those.
+    countsErrors: true,
   };
   const defaults = {
     timeoutMs: DEFAULTS.snmpTimeoutMs,

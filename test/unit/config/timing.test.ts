@@ -38,11 +38,15 @@ describe('worst-case poll time', () => {
     expect(snmpRequestWorstMs({ timeoutMs: 400, retries: 0, backoff: 3 })).toBe(400);
   });
 
-  it('counts waves of PDUs: 1 + (2 + 2 × lanes) per port varbinds, maxInFlightPerDevice at a time', () => {
+  it('counts waves of PDUs: 2 + (3 + 2 × lanes) per port varbinds, maxInFlightPerDevice at a time', () => {
     const shape = { portLanes: Array(30).fill(1), varbindsPerPdu: 50, maxInFlightPerDevice: 2 };
-    // 1 + 30 × 4 = 121 varbinds → 3 PDUs → 2 waves.
+    // 2 + 30 × 5 = 152 varbinds → 4 PDUs → 2 waves.
     expect(pollWaves(shape)).toBe(2);
     expect(worstCasePollMs({ timeoutMs: 1000, retries: 1, backoff: 2 }, shape)).toBe(6000);
+    // 19 ports: 2 + 19 × 5 = 97 → 2 PDUs, one wave; with ifInErrors 2 + 19 × 6 = 116 → 3 PDUs, two.
+    const small = { ...shape, portLanes: Array(19).fill(1) };
+    expect(pollWaves(small)).toBe(1);
+    expect(pollWaves({ ...small, countsErrors: true })).toBe(2);
   });
 
   it('the lease outlives the worst-case poll and one renewal period', () => {
@@ -74,6 +78,7 @@ describe('worst-case poll time', () => {
 
   it('names the PDU knobs when many ports need several waves', () => {
     const ports = Array.from({ length: 60 }, (_, i) => `p${i}`);
+    // 2 + 60 × 6 (error counters on by default) = 362 varbinds → 37 PDUs of 10 → 19 waves of 2.
     expect(() =>
       buildConfig(
         config({ timeoutMs: 1000, retries: 0 }, { intervalSeconds: 2, varbindsPerPduV2c: 10 }, ports),
@@ -81,7 +86,7 @@ describe('worst-case poll time', () => {
           env,
         },
       ),
-    ).toThrow(/× 13 waves of PDUs.*raise monitoring\.maxInFlightPerDevice or varbindsPerPdu/);
+    ).toThrow(/× 19 waves of PDUs.*raise monitoring\.maxInFlightPerDevice or varbindsPerPdu/);
   });
 
   it('accepts a fast config on a short interval', () => {
