@@ -3,7 +3,10 @@ import { Worker } from 'node:worker_threads';
 import { parseDocument } from 'yaml';
 import { ConfigError, DcAgentError, type FieldIssue } from '../core/errors.js';
 
-/** What the YAML parser said, in a form that crosses a thread: the offset and the first line. */
+/**
+ * What the YAML parser said, in a form that crosses a thread: the offset (-1 when the parser
+ * threw without naming one, e.g. too many aliases) and the first line.
+ */
 interface YamlProblem {
   offset: number;
   message: string;
@@ -11,17 +14,27 @@ interface YamlProblem {
 
 type Parsed = { value: unknown } | { problems: YamlProblem[] };
 
-// Self-contained (the parser comes in as an argument), because the worker runs its source text.
+// The worker runs this function's source text (`parsed.toString()`), so it must stay
+// self-contained: the parser comes in as an argument, and it may use no import, no helper defined
+// outside it, and nothing a coverage tool would inject (this file is not instrumented for that).
 function parsed(parse: typeof parseDocument, text: string): Parsed {
-  const doc = parse(text, { uniqueKeys: true, prettyErrors: false });
-  if (doc.errors.length === 0) return { value: doc.toJS() ?? {} };
-  return {
-    problems: doc.errors.map((e) => ({ offset: e.pos[0], message: e.message.split('\n')[0] ?? e.message })),
-  };
+  try {
+    const doc = parse(text, { uniqueKeys: true, prettyErrors: false });
+    if (doc.errors.length === 0) return { value: doc.toJS() ?? {} };
+    return {
+      problems: doc.errors.map((e) => ({ offset: e.pos[0], message: e.message.split('\n')[0] ?? e.message })),
+    };
+  } catch (err) {
+    // toJS() throws on what the document holds (an alias bomb, say): the file's fault all the same.
+    return {
+      problems: [{ offset: -1, message: String((err as Error)?.message ?? err).split('\n')[0] ?? '' }],
+    };
+  }
 }
 
 function issues(text: string, problems: readonly YamlProblem[]): FieldIssue[] {
   return problems.map(({ offset, message }) => {
+    if (offset < 0) return { path: '(yaml)', message };
     const before = text.slice(0, offset).split('\n');
     const column = (before.at(-1)?.length ?? 0) + 1;
     return { path: `(yaml line ${before.length}, column ${column})`, message };
@@ -67,6 +80,14 @@ export async function parseYamlInWorker(text: string, timeoutMs = 30_000): Promi
         new DcAgentError('internal', `the configuration's YAML parser failed: ${err.message}`, {
           cause: err,
         }),
+      );
+    });
+    // A worker that ends without a word (killed, out of memory) is not left to the timeout; after
+    // a message this comes too, and changes nothing.
+    worker.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(
+        new DcAgentError('internal', `the configuration's YAML parser ended (exit ${code}) without a result`),
       );
     });
   });

@@ -47,4 +47,17 @@ describe('the lean config load (YAML parsed in a worker thread)', () => {
     const issues = issuesIn(await rejection(loadConfigLean({ path: '/nonexistent/agent.yaml', env: {} })));
     expect(issues[0]?.message).toBe('cannot read /nonexistent/agent.yaml: file not found');
   });
+
+  it('a document the parser throws on (an alias bomb) is a config error, in the worker as in process', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dcagent-lean-'));
+    const path = join(dir, 'agent.yaml');
+    // Each level doubles the last: far past the parser's alias limit once resolved.
+    const levels = Array.from({ length: 30 }, (_, i) => `l${i + 1}: &l${i + 1} [*l${i}, *l${i}]`);
+    const text = ['l0: &l0 [x]', ...levels, 'redis: *l30', ''].join('\n');
+    writeFileSync(path, text);
+    const lean = issuesIn(await rejection(loadConfigLean({ path, env: {} })));
+    expect(lean).toEqual(issuesIn(thrown(() => parseConfigText(text, { env: {} }))));
+    expect(lean[0]?.path).toBe('(yaml)');
+    expect(lean[0]?.message).toMatch(/alias/i);
+  });
 });
