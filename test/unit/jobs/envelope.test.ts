@@ -209,4 +209,31 @@ describe('the envelope', () => {
     await expect(run('frobnicate', {})).rejects.toMatchObject({ name: 'UnrecoverableError' });
     expect(published).toMatchObject([{ type: 'provision.failed', data: { code: 'invalid-job' } }]);
   });
+
+  it('an unexpected error after the device was touched is retryable (every job is idempotent); before, it is final', async () => {
+    const data = { schemaVersion: 1, connectionId: 'hc-mine', device: 'sw1', port: '10GE1/0/1' };
+    const after = rig();
+    after.driver.apply = async () => {
+      throw new Error('a library failed in the middle of the edit');
+    };
+    const errAfter = await after.run('provision', data, 3).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    // Not an UnrecoverableError: BullMQ tries again, and the next attempt finishes the port.
+    expect(errAfter?.name).not.toBe('UnrecoverableError');
+    expect(after.published).toMatchObject([
+      { type: 'provision.failed', data: { code: 'rpc-error', retryable: true, final: false } },
+    ]);
+
+    const before = rig();
+    before.driver.readPortConfig = async () => {
+      throw new Error('a library failed reading the port');
+    };
+    await expect(before.run('provision', data, 3)).rejects.toMatchObject({ name: 'UnrecoverableError' });
+    expect(before.published).toMatchObject([
+      { type: 'provision.failed', data: { code: 'rpc-error', retryable: false, final: true } },
+    ]);
+    expect(before.driver.calls).not.toContain('apply');
+  });
 });
