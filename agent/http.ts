@@ -28,6 +28,34 @@ async function runCheck(fn: () => Promise<boolean>): Promise<boolean> {
   }
 }
 
+/** Resolves once the socket takes more, or is gone (a scraper that left mid-body). */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+/**
+ * The registry's families, then the per-port ones piece by piece: at 10,000 ports the whole text
+ * is tens of MB, and built as one string it outlived the scrape in the heap.
+ */
+async function sendMetrics(res: ServerResponse, metrics: Metrics): Promise<void> {
+  const head = await metrics.registry.metrics();
+  res.writeHead(200, { 'content-type': metrics.registry.contentType, 'cache-control': 'no-store' });
+  res.write(head);
+  for (const piece of metrics.ports.render()) {
+    if (res.destroyed) return;
+    if (!res.write(piece)) await drained(res);
+  }
+  res.end();
+}
+
 function send(res: ServerResponse, status: number, type: string, body: string): void {
   res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
   res.end(body);
@@ -47,7 +75,7 @@ export function createHttpServer(o: {
     void (async () => {
       try {
         if (path === '/metrics') {
-          return send(res, 200, o.metrics.registry.contentType, await o.metrics.registry.metrics());
+          return await sendMetrics(res, o.metrics);
         }
         if (path === '/healthz') {
           const alive = o.lifecycle.state !== 'stopped';

@@ -1,9 +1,9 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { DbmRange, Thresholds } from '../config/defaults.js';
 import { JOB_NAMES } from '../contract/jobs.js';
-import { OBSERVED_CONNECTION_STATES, type ObservedConnectionState } from '../contract/lifecycle.js';
 import type { Bounds, LaneThresholds } from '../contract/optics.js';
 import { agentVersion } from '../core/version.js';
+import { type LaneBounds, PORT_SERIES_NAMES, PortSeries } from './port-series.js';
 
 /**
  * The `name` label of the job series. A job's name is whatever the producer wrote; each new
@@ -13,22 +13,14 @@ export function jobNameLabel(name: string): string {
   return (JOB_NAMES as readonly string[]).includes(name) ? name : 'other';
 }
 
-/** The bounds of CONTRACT §8's threshold series. */
-export const THRESHOLD_BOUNDS = ['low-alarm', 'low-warning', 'high-warning', 'high-alarm'] as const;
-export type ThresholdBound = (typeof THRESHOLD_BOUNDS)[number];
-/** One lane's bounds in dBm; a bound the source does not give is absent, not guessed. */
-export type LaneBounds = Partial<Record<ThresholdBound, number>>;
-
 /**
  * The Prometheus series of CONTRACT §8, on a registry of our own (not the global one) so tests
- * and several agents in one process never share counters.
+ * and several agents in one process never share counters. The per-port families are not in the
+ * registry: `ports` keeps them (see port-series.ts), and a scrape is the registry's text, then theirs.
  */
 export interface Metrics {
   registry: Registry;
-  portRxDbm: Gauge<'device' | 'port' | 'lane'>;
-  portTxDbm: Gauge<'device' | 'port' | 'lane'>;
-  portOperUp: Gauge<'device' | 'port'>;
-  portHealthy: Gauge<'device' | 'port'>;
+  ports: PortSeries;
   jobsTotal: Counter<'name' | 'outcome'>;
   jobDuration: Histogram<'name'>;
   pollDuration: Histogram<'device'>;
@@ -39,11 +31,6 @@ export interface Metrics {
   eventsPublished: Counter<'type'>;
   eventsRefused: Counter<'type'>;
   outboxDepth: Gauge;
-  connectionState: Gauge<'connection' | 'device' | 'port' | 'state'>;
-  portRxThreshold: Gauge<'device' | 'port' | 'lane' | 'bound'>;
-  portTxThreshold: Gauge<'device' | 'port' | 'lane' | 'bound'>;
-  portOpticPresent: Gauge<'device' | 'port'>;
-  portRxDark: Gauge<'device' | 'port' | 'lane'>;
   trapsReceived: Counter<'device' | 'type' | 'result'>;
   detection: Histogram<'source'>;
   trapHintsActive: Gauge;
@@ -69,31 +56,8 @@ export function createMetrics(): Metrics {
     registry.removeSingleMetric(name);
   const m: Metrics = {
     registry,
+    ports: new PortSeries(),
     readiness: () => false,
-    portRxDbm: new Gauge({
-      name: 'dcagent_port_rx_dbm',
-      help: 'Optical receive power per lane, dBm',
-      labelNames: ['device', 'port', 'lane'],
-      ...opts,
-    }),
-    portTxDbm: new Gauge({
-      name: 'dcagent_port_tx_dbm',
-      help: 'Optical transmit power per lane, dBm',
-      labelNames: ['device', 'port', 'lane'],
-      ...opts,
-    }),
-    portOperUp: new Gauge({
-      name: 'dcagent_port_oper_up',
-      help: '1 when ifOperStatus is up',
-      labelNames: ['device', 'port'],
-      ...opts,
-    }),
-    portHealthy: new Gauge({
-      name: 'dcagent_port_healthy',
-      help: '1 when the port is healthy by CONTRACT §5',
-      labelNames: ['device', 'port'],
-      ...opts,
-    }),
     jobsTotal: new Counter({
       name: 'dcagent_jobs_total',
       help: 'Jobs finished, by outcome',
@@ -155,36 +119,6 @@ export function createMetrics(): Metrics {
       help: 'Events waiting in the local spill for Redis',
       ...opts,
     }),
-    connectionState: new Gauge({
-      name: 'dcagent_connection_state',
-      help: 'Lifecycle state of a tracked connection as this agent sees it: 1 for the current state, 0 for the others',
-      labelNames: ['connection', 'device', 'port', 'state'],
-      ...opts,
-    }),
-    portRxThreshold: new Gauge({
-      name: 'dcagent_port_rx_threshold_dbm',
-      help: 'Receive power bound per lane in use for the health verdict, dBm',
-      labelNames: ['device', 'port', 'lane', 'bound'],
-      ...opts,
-    }),
-    portTxThreshold: new Gauge({
-      name: 'dcagent_port_tx_threshold_dbm',
-      help: 'Transmit power bound per lane in use for the health verdict, dBm',
-      labelNames: ['device', 'port', 'lane', 'bound'],
-      ...opts,
-    }),
-    portOpticPresent: new Gauge({
-      name: 'dcagent_port_optic_present',
-      help: '1 when a transceiver was found for the port, 0 when none (only for devices whose optics are read)',
-      labelNames: ['device', 'port'],
-      ...opts,
-    }),
-    portRxDark: new Gauge({
-      name: 'dcagent_port_rx_dark',
-      help: '1 when the lane gives no Rx reading (no light, a vendor sentinel, no transceiver), else 0',
-      labelNames: ['device', 'port', 'lane'],
-      ...opts,
-    }),
     trapsReceived: new Counter({
       name: 'dcagent_traps_received_total',
       help: 'SNMP traps received, by sender device ("" when unknown), trap type and what became of them',
@@ -227,34 +161,6 @@ export function alarmBounds(range: DbmRange): LaneBounds {
   return { 'low-alarm': range[0], 'high-alarm': range[1] };
 }
 
-export interface PortLabels {
-  device: string;
-  port: string;
-}
-
-/**
- * Sets every lane's threshold series. A bound missing from `perLane` has its series removed, so
- * a port whose thresholds lose a bound (a module replaced) does not keep the old one.
- */
-export function setPortThresholds(
-  m: Metrics,
-  labels: PortLabels,
-  perLane: readonly { rx: LaneBounds; tx: LaneBounds }[],
-): void {
-  perLane.forEach((b, i) => {
-    const lane = String(i + 1);
-    for (const bound of THRESHOLD_BOUNDS) {
-      const l = { ...labels, lane, bound };
-      const rx = b.rx[bound];
-      const tx = b.tx[bound];
-      if (rx === undefined) m.portRxThreshold.remove(l);
-      else m.portRxThreshold.set(l, rx);
-      if (tx === undefined) m.portTxThreshold.remove(l);
-      else m.portTxThreshold.set(l, tx);
-    }
-  });
-}
-
 /** The per-lane bounds today's config gives: the same alarm bounds on every lane. */
 export function configLaneBounds(
   thresholds: Thresholds,
@@ -278,31 +184,12 @@ export function thresholdLaneBounds(b: LaneThresholds, lanes: number): { rx: Lan
   return Array.from({ length: Math.max(1, lanes) }, () => one);
 }
 
-/** Sets the connection's state series: 1 for `state`, 0 for the others, so a change never leaves two at 1. */
-export function setConnectionState(
-  m: Metrics,
-  labels: PortLabels & { connection: string },
-  state: ObservedConnectionState,
-): void {
-  for (const s of OBSERVED_CONNECTION_STATES)
-    m.connectionState.set({ ...labels, state: s }, s === state ? 1 : 0);
+/** The whole exposition as one string: the registry's families, then the per-port ones. */
+export async function metricsText(m: Metrics): Promise<string> {
+  return (await m.registry.metrics()) + m.ports.text();
 }
 
-/** Removes every series of one port (and its connection), for a port no longer watched here. */
-export function forgetPort(m: Metrics, labels: PortLabels & { connection: string }, lanes: number): void {
-  const port = { device: labels.device, port: labels.port };
-  m.portOperUp.remove(port);
-  m.portHealthy.remove(port);
-  m.portOpticPresent.remove(port);
-  for (const s of OBSERVED_CONNECTION_STATES) m.connectionState.remove({ ...labels, state: s });
-  for (let i = 1; i <= Math.max(1, lanes); i++) {
-    const lane = { ...port, lane: String(i) };
-    m.portRxDbm.remove(lane);
-    m.portTxDbm.remove(lane);
-    m.portRxDark.remove(lane);
-    for (const bound of THRESHOLD_BOUNDS) {
-      m.portRxThreshold.remove({ ...lane, bound });
-      m.portTxThreshold.remove({ ...lane, bound });
-    }
-  }
+/** Every family name the agent exports, for checks against dashboards, alerts and CONTRACT §8. */
+export function exportedNames(m: Metrics): string[] {
+  return [...m.registry.getMetricsAsArray().map((x) => x.name), ...PORT_SERIES_NAMES];
 }

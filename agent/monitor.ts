@@ -3,7 +3,6 @@ import type { AgentConfig, PortConfig } from '../config/load.js';
 import { findDevice, findPort } from '../config/load.js';
 import { leaseRenewMs } from '../config/timing.js';
 import type { EventType } from '../contract/events.js';
-import type { ObservedConnectionState } from '../contract/lifecycle.js';
 import type { LaneThresholds } from '../contract/optics.js';
 import { LogLimiter } from '../core/log-limit.js';
 import type { Logger } from '../core/logger.js';
@@ -13,7 +12,7 @@ import type { ConnectionWatch, WatchedPort } from '../jobs/ports.js';
 import type { ConnectionRecord, ConnectionStore } from './connections.js';
 import type { EventOutbox } from './events/outbox.js';
 import { type ErrorCounterRecord, nextErrorCounter, parseErrorCounter } from './health/error-counter.js';
-import { type ResolvedThresholds, resolveThresholds } from './health/lane-state.js';
+import { type ResolvedThresholds, resolveThresholds, sameLaneThresholds } from './health/lane-state.js';
 import { errorCountedPorts } from './health/qualification.js';
 import {
   initialState,
@@ -24,17 +23,12 @@ import {
   type TrackerConfig,
 } from './health/track-state.js';
 import { step } from './health/tracker.js';
-import {
-  forgetPort,
-  type Metrics,
-  setConnectionState,
-  setPortThresholds,
-  thresholdLaneBounds,
-} from './metrics.js';
+import { type Metrics, thresholdLaneBounds } from './metrics.js';
 import type { OpticsWatch } from './optics-watch.js';
 import { PollFailureLog } from './poll-failure-log.js';
 import type { PollLeases } from './poll-leases.js';
 import { PollSchedule } from './poll-schedule.js';
+import type { ConnectionSeries } from './port-series.js';
 import type { PollNowResult } from './traps/hints.js';
 
 /**
@@ -79,16 +73,17 @@ interface Tracked {
   errors?: ErrorCounterRecord;
   /** A device restart was seen since the counter was last read. */
   errorsReset?: boolean;
-  /** What this port's series hold now; undefined once they are removed. */
-  shown?: Shown;
-  /** The port's series labels, built once (its record's device and port never change). */
-  labels?: { readonly device: string; readonly port: string };
+  /** The connection's series and its port's (metrics.ports); undefined once they are removed. */
+  series?: ConnectionSeries;
+  /** The judged bounds the row's threshold series were last built from. */
+  seriesBounds?: Tracked['judged'];
   /**
    * The bounds this port is judged by, resolved from its module's thresholds (kept from the last
    * reading that had them) and its configured ones; rebuilt only when either changes.
    */
   judged?: {
-    readonly module: LaneThresholds | undefined;
+    /** Moved on to an equal module's object, so the next poll's compare is by identity again. */
+    module: LaneThresholds | undefined;
     readonly port: PortConfig;
     readonly resolved: ResolvedThresholds;
     /** What the trend forecast is judged against, built once. */
@@ -107,19 +102,6 @@ interface DeviceConns {
   readonly ports: string[];
 }
 const NO_CONNS: DeviceConns = { conns: [], ports: [] };
-
-/**
- * The values a port's series were last set to. A gauge keeps its value, so a steady port's poll
- * sets nothing: prom-client hashes the labels on every set, which cost more than the poll.
- */
-interface Shown {
-  state?: ObservedConnectionState;
-  thresholds?: boolean;
-  operUp?: number;
-  healthy?: number;
-  opticPresent?: number;
-  lanes: { rx: number | null; tx: number | null }[];
-}
 
 /**
  * Polls every tracked connection's port and turns poll results into lifecycle events
@@ -376,8 +358,7 @@ export class Monitor implements ConnectionWatch {
       const device = findDevice(cfg, t.record.device);
       const port = device && findPort(device, t.record.port);
       if (port) {
-        // Its thresholds may have changed with the file.
-        if (t.port !== port && t.shown) t.shown.thresholds = false;
+        // Its thresholds may have changed with the file: the next poll judges it anew.
         t.port = port;
         continue;
       }
@@ -497,7 +478,9 @@ export class Monitor implements ConnectionWatch {
     for (const c of conns) {
       const r = byPort.get(c.record.port);
       if (!r) continue;
-      await this.apply(c, r, source);
+      // Most polls change nothing: those return no promise, so a steady port costs no await.
+      const work = this.apply(c, r, source);
+      if (work) await work;
       if (!r.ok) continue;
       // A restart seen on any poll holds until the next counter read: the counters start again.
       if (r.countersReset) c.errorsReset = true;
@@ -547,8 +530,8 @@ export class Monitor implements ConnectionWatch {
     }
   }
 
-  private async apply(c: Tracked, r: PortPollResult, source: PollSource): Promise<void> {
-    const { device, port, connectionId } = c.record;
+  /** One poll's result for one connection; a promise only when there is something to write. */
+  private apply(c: Tracked, r: PortPollResult, source: PollSource): Promise<void> | undefined {
     const base = c.state.ver;
     const now = this.clock();
     const judged = this.judge(c, r);
@@ -562,8 +545,27 @@ export class Monitor implements ConnectionWatch {
     this.observeMetrics(c, r, state);
     // Every poll feeds the hour in memory; Redis only hears of a closed hour or a completion.
     const history = this.deps.optics?.observe(c.record, judged.trend, r, stepped.events, this.clock());
-    if (history) await history;
     // A poll that changed nothing writes nothing (the state in Redis is this very one).
+    if (!history && state === c.state && !c.unsaved) return undefined;
+    return this.record(c, r, source, { base, judged, events: stepped.events, state, history });
+  }
+
+  /** The writing half of `apply`: the hour of history, then the events and the state. */
+  private async record(
+    c: Tracked,
+    r: PortPollResult,
+    source: PollSource,
+    o: {
+      base: number;
+      judged: NonNullable<Tracked['judged']>;
+      events: ReturnType<typeof step>['events'];
+      state: PortTrackState;
+      history: Promise<void> | undefined;
+    },
+  ): Promise<void> {
+    const { device, port, connectionId } = c.record;
+    const { base, judged, state } = o;
+    if (o.history) await o.history;
     if (state === c.state && !c.unsaved) return;
     // Kept with the state and saved when the state is (on a change, not per poll), so
     // `dcagent connections` shows the poll that last changed something. Only a state about to be
@@ -571,8 +573,8 @@ export class Monitor implements ConnectionWatch {
     state.lastPoll = lastPollOf(r, judged.resolved);
     // A transceiver that came, went or was swapped is reported before what its readings caused.
     const events: { type: EventType; data: unknown }[] = r.opticsChange
-      ? [{ type: 'optics.changed', data: { device, port, ...r.opticsChange } }, ...stepped.events]
-      : stepped.events;
+      ? [{ type: 'optics.changed', data: { device, port, ...r.opticsChange } }, ...o.events]
+      : o.events;
     // The last event carries the new state, written in the same script (or spilled with it), so
     // the stored state never lags the events: a restart cannot repeat or miss a transition. Every
     // event is checked against the stored version: a replica whose copy is older (it slept
@@ -619,16 +621,21 @@ export class Monitor implements ConnectionWatch {
 
   /**
    * The port's bounds for this poll. A failed poll carries no module thresholds, so the last ones
-   * seen stay; a reading's are the binding's own object, so an unchanged module costs a compare.
+   * seen stay. A reading's are its binding's object, so an unchanged module mostly costs one
+   * compare; a plan of its own (the error-counter poll's) binds the same module anew, equal in value.
    */
   private judge(c: Tracked, r: PortPollResult): NonNullable<Tracked['judged']> {
     const module = r.ok ? r.moduleThresholds : c.judged?.module;
     const j = c.judged;
-    if (j && j.port === c.port && j.module === module) return j;
+    if (j && j.port === c.port) {
+      if (j.module === module) return j;
+      if (sameLaneThresholds(j.module, module)) {
+        j.module = module;
+        return j;
+      }
+    }
     const resolved = resolveThresholds(c.port.thresholds, module);
     c.judged = { module, port: c.port, resolved, trend: { thresholds: resolved.alarm } };
-    // The exported bounds follow: alerts compare each lane with the bounds it is judged by.
-    if (c.shown) c.shown.thresholds = false;
     return c.judged;
   }
 
@@ -666,66 +673,36 @@ export class Monitor implements ConnectionWatch {
   private observeMetrics(c: Tracked, r: PortPollResult, state: PortTrackState): void {
     const m = this.deps.metrics;
     if (!m) return;
-    // Kept with the port: a steady poll sets no series, so it should not build their labels either.
-    c.labels ??= { device: c.record.device, port: c.record.port };
-    const labels = c.labels;
-    c.shown ??= { lanes: [] };
-    const shown = c.shown;
-    const observed = observedState(state);
-    if (shown.state !== observed) {
-      setConnectionState(m, { ...labels, connection: c.record.connectionId }, observed);
-      shown.state = observed;
+    if (!c.series) {
+      c.series = m.ports.hold(c.record.connectionId, c.record.device, c.record.port);
+      c.seriesBounds = undefined;
     }
-    if (!shown.thresholds && c.judged) {
+    c.series.state = observedState(state);
+    const row = c.series.port;
+    if (c.judged && c.seriesBounds !== c.judged) {
       // The bounds the verdict uses, so alerts compare each lane against its own thresholds.
-      setPortThresholds(m, labels, thresholdLaneBounds(c.judged.resolved.bounds, c.port.lanes));
-      shown.thresholds = true;
+      row.bounds = thresholdLaneBounds(c.judged.resolved.bounds, c.port.lanes);
+      c.seriesBounds = c.judged;
     }
     if (!r.ok) {
       m.pollFailures.inc({ device: c.record.device, reason: r.reason });
       return;
     }
-    const operUp = r.operStatus === 'up' ? 1 : 0;
-    if (shown.operUp !== operUp) {
-      m.portOperUp.set(labels, operUp);
-      shown.operUp = operUp;
-    }
+    row.operUp = r.operStatus === 'up' ? 1 : 0;
     // The step has judged this poll already: a healthy one leaves a healthy streak, an unhealthy one none.
-    const healthy = state.healthyStreak > 0 ? 1 : 0;
-    if (shown.healthy !== healthy) {
-      m.portHealthy.set(labels, healthy);
-      shown.healthy = healthy;
-    }
+    row.healthy = state.healthyStreak > 0 ? 1 : 0;
     if (!r.opticsRead) return;
-    if (r.opticPresent !== undefined) {
-      const present = r.opticPresent ? 1 : 0;
-      if (shown.opticPresent !== present) {
-        m.portOpticPresent.set(labels, present);
-        shown.opticPresent = present;
-      }
-    }
-    r.lanes.forEach((l, i) => {
-      const was = shown.lanes[i];
-      if (was && was.rx === l.rxDbm && was.tx === l.txDbm) return;
-      shown.lanes[i] = { rx: l.rxDbm, tx: l.txDbm };
-      const ll = { ...labels, lane: String(i + 1) };
-      // No reading is no sample: a gap in the graph, not a fake number. The dark series stays,
-      // so an alert on a lane does not resolve just because its light went out.
-      m.portRxDark.set(ll, l.rxDbm === null ? 1 : 0);
-      if (l.rxDbm === null) m.portRxDbm.remove(ll);
-      else m.portRxDbm.set(ll, l.rxDbm);
-      if (l.txDbm === null) m.portTxDbm.remove(ll);
-      else m.portTxDbm.set(ll, l.txDbm);
-    });
+    if (r.opticPresent !== undefined) row.opticPresent = r.opticPresent ? 1 : 0;
+    // No reading is no sample: a gap in the graph, not a fake number (port-series.ts).
+    row.lanes = r.lanes;
   }
 
   private forgetMetrics(t: Tracked): void {
-    t.shown = undefined;
+    t.series = undefined;
+    t.seriesBounds = undefined;
     // Not polled here any more: its partial hour of optics history goes with its series.
     this.deps.optics?.forget(t.record.connectionId);
-    if (!this.deps.metrics) return;
-    const labels = { device: t.record.device, port: t.record.port, connection: t.record.connectionId };
-    forgetPort(this.deps.metrics, labels, t.port.lanes);
+    this.deps.metrics?.ports.forget(t.record.connectionId);
   }
 
   async watch(p: WatchedPort): Promise<void> {

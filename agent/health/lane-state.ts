@@ -43,6 +43,18 @@ function merge(module: Bounds, fallback: Bounds): Bounds {
   };
 }
 
+/** Two modules' thresholds are the same numbers (both absent counts as the same). */
+export function sameLaneThresholds(a: LaneThresholds | undefined, b: LaneThresholds | undefined): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined) return false;
+  const same = (x: Bounds, y: Bounds) =>
+    x.lowAlarm === y.lowAlarm &&
+    x.lowWarning === y.lowWarning &&
+    x.highWarning === y.highWarning &&
+    x.highAlarm === y.highAlarm;
+  return same(a.rx, b.rx) && same(a.tx, b.tx);
+}
+
 export function resolveThresholds(
   port: PortThresholds,
   module: LaneThresholds | undefined,

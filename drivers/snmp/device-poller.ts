@@ -59,6 +59,8 @@ interface Slot {
   readonly lanes: number;
   /** The name (ifName, else ifDescr) this ifIndex had when resolved; read back at offset + 2. */
   readonly expectName: string | undefined;
+  /** The bytes last read back that spelt `expectName`: the same bytes again need no decoding. */
+  nameBytes?: Buffer;
   /** Index of this port's ifInErrors when the poll counts its errors. */
   readonly errorsAt: number | undefined;
 }
@@ -75,6 +77,20 @@ interface Plan {
   chunkSize: number;
   readonly slots: readonly Slot[];
   /** Ports the device does not have (by name). */
+  readonly missing: readonly string[];
+}
+
+/**
+ * A port set mapped to ifIndex and bound to its optics: what every plan for these ports starts
+ * from. The steady poll and the error-counter poll share it, so the counter poll neither
+ * discovers optics again nor binds the same module to new objects.
+ */
+interface Bound {
+  readonly generation: number;
+  readonly optics: number;
+  readonly ports: readonly OpticsPort[];
+  readonly names: ReadonlyMap<string, { readonly oid: string; readonly text: string } | undefined>;
+  readonly bindings: ReadonlyMap<string, OpticsBinding> | undefined;
   readonly missing: readonly string[];
 }
 
@@ -168,6 +184,7 @@ export class DevicePoller {
   readonly #lanes: Map<string, number>;
   readonly #allPorts: readonly string[];
   readonly #plans = new LruCache<string, Plan>(MAX_PLANS);
+  readonly #bound = new LruCache<string, Bound>(MAX_PLANS);
   #stale = false;
   readonly #rediscoveryMs: number;
   readonly #onRestart: ((deviceId: string) => void) | undefined;
@@ -256,8 +273,14 @@ export class DevicePoller {
     if (s.expectName === undefined) return false;
     const vb = vbs[s.offset + 2];
     if (isMissing(vb) || vb?.type !== VarbindType.OctetString) return false;
-    const name = interfaceName(vb.value);
-    return name !== null && name !== s.expectName;
+    const raw = vb.value;
+    if (s.nameBytes && Buffer.isBuffer(raw) && s.nameBytes.equals(raw)) return false;
+    const name = interfaceName(raw);
+    if (name === null) return false;
+    if (name !== s.expectName) return true;
+    // A copy: the value is a view of the whole response, which should not stay alive for it.
+    if (Buffer.isBuffer(raw)) s.nameBytes = Buffer.from(raw);
+    return false;
   }
 
   /** Notes entLastChangeTime; true when it moved since the last poll that read it. */
@@ -293,10 +316,60 @@ export class DevicePoller {
       }
       return cached;
     }
-    if (this.#stale) {
+    const stale = this.#stale;
+    if (stale) {
       this.#stale = false;
       this.#resolver.markStale();
     }
+    const had = stale ? undefined : this.#bound.get(portsKey);
+    const bound =
+      had && had.generation === this.#resolver.generation && had.optics === this.#opticsGeneration
+        ? had
+        : await this.#bind(ports, portsKey);
+    const { generation, names, bindings, missing } = bound;
+    const oids: string[] = [OID.sysUpTime];
+    const entLastChange = this.#adapter.entityIndexed ? oids.push(OID.entLastChangeTime) - 1 : undefined;
+    const slots: Slot[] = [];
+    for (const p of bound.ports) {
+      const binding = bindings?.get(p.name);
+      const named = names.get(p.name);
+      slots.push({
+        name: p.name,
+        ifIndex: p.ifIndex,
+        offset: oids.length,
+        binding,
+        lanes: p.lanes,
+        expectName: named?.text,
+        errorsAt: counted.has(p.name) ? oids.length + 3 + (binding?.oids.length ?? 0) : undefined,
+      });
+      // The name is read back every poll: a device that rebooted while another replica held its
+      // lease (so sysUpTime never went back for us) may have renumbered its interfaces, and this
+      // ifIndex would then be another port. The status OID stands in when there is no name.
+      oids.push(
+        `${OID.ifAdminStatus}.${p.ifIndex}`,
+        `${OID.ifOperStatus}.${p.ifIndex}`,
+        named ? `${named.oid}.${p.ifIndex}` : `${OID.ifOperStatus}.${p.ifIndex}`,
+      );
+      if (binding) for (const o of binding.oids) oids.push(o);
+      if (counted.has(p.name)) oids.push(`${OID.ifInErrors}.${p.ifIndex}`);
+    }
+    const chunkSize = this.#fetcher.pduSize;
+    const plan: Plan = {
+      generation,
+      optics: bound.optics,
+      entLastChange,
+      oids,
+      chunks: chunk(oids, chunkSize),
+      chunkSize,
+      slots,
+      missing,
+    };
+    this.#plans.set(key, plan);
+    return plan;
+  }
+
+  /** Maps `ports` to ifIndex and discovers their optics: once per port set until either moves. */
+  async #bind(ports: readonly string[], portsKey: string): Promise<Bound> {
     const resolved = await this.#resolver.resolve(ports);
     const generation = this.#resolver.generation;
     const missing: string[] = [];
@@ -331,45 +404,16 @@ export class DevicePoller {
     for (const note of discovery?.notes ?? [])
       this.#log.info({ device: this.#device.id, adapter: this.#adapter.id }, note);
     if (discovery && this.#adapter.readsOptics) await this.#modules.note(opticsPorts, discovery.bindings);
-    const oids: string[] = [OID.sysUpTime];
-    const entLastChange = this.#adapter.entityIndexed ? oids.push(OID.entLastChangeTime) - 1 : undefined;
-    const slots: Slot[] = [];
-    for (const p of opticsPorts) {
-      const binding = discovery?.bindings.get(p.name);
-      const named = names.get(p.name);
-      slots.push({
-        name: p.name,
-        ifIndex: p.ifIndex,
-        offset: oids.length,
-        binding,
-        lanes: p.lanes,
-        expectName: named?.text,
-        errorsAt: counted.has(p.name) ? oids.length + 3 + (binding?.oids.length ?? 0) : undefined,
-      });
-      // The name is read back every poll: a device that rebooted while another replica held its
-      // lease (so sysUpTime never went back for us) may have renumbered its interfaces, and this
-      // ifIndex would then be another port. The status OID stands in when there is no name.
-      oids.push(
-        `${OID.ifAdminStatus}.${p.ifIndex}`,
-        `${OID.ifOperStatus}.${p.ifIndex}`,
-        named ? `${named.oid}.${p.ifIndex}` : `${OID.ifOperStatus}.${p.ifIndex}`,
-      );
-      if (binding) for (const o of binding.oids) oids.push(o);
-      if (counted.has(p.name)) oids.push(`${OID.ifInErrors}.${p.ifIndex}`);
-    }
-    const chunkSize = this.#fetcher.pduSize;
-    const plan: Plan = {
+    const bound: Bound = {
       generation,
       optics: opticsGeneration,
-      entLastChange,
-      oids,
-      chunks: chunk(oids, chunkSize),
-      chunkSize,
-      slots,
+      ports: opticsPorts,
+      names,
+      bindings: discovery?.bindings,
       missing,
     };
-    this.#plans.set(key, plan);
-    return plan;
+    this.#bound.set(portsKey, bound);
+    return bound;
   }
 
   /**

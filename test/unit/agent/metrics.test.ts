@@ -4,14 +4,12 @@ import {
   alarmBounds,
   configLaneBounds,
   createMetrics,
-  forgetPort,
   type Metrics,
-  setConnectionState,
-  setPortThresholds,
+  metricsText,
 } from '../../../agent/metrics.js';
 import { DEFAULT_THRESHOLDS } from '../../../config/defaults.js';
 
-const text = (m: Metrics) => m.registry.metrics();
+const text = (m: Metrics) => metricsText(m);
 
 /** The sample lines of one series name, label order as prom-client prints it. */
 async function samples(m: Metrics, name: string): Promise<string[]> {
@@ -47,13 +45,13 @@ describe('agent metrics (CONTRACT §8)', () => {
 
   it('a connection has exactly one state at 1, and a change moves the 1', async () => {
     const m = createMetrics();
-    const l = { connection: 'hc-1', device: 'sw1', port: '10GE1/0/1' };
-    setConnectionState(m, l, 'under-construction');
+    const c = m.ports.hold('hc-1', 'sw1', '10GE1/0/1');
+    c.state = 'under-construction';
     const ones = async () => (await samples(m, 'dcagent_connection_state')).filter((s) => s.endsWith(' 1'));
     expect(await ones()).toEqual([
       'dcagent_connection_state{connection="hc-1",device="sw1",port="10GE1/0/1",state="under-construction"} 1',
     ]);
-    setConnectionState(m, l, 'unavailable');
+    c.state = 'unavailable';
     expect(await ones()).toEqual([
       'dcagent_connection_state{connection="hc-1",device="sw1",port="10GE1/0/1",state="unavailable"} 1',
     ]);
@@ -62,8 +60,10 @@ describe('agent metrics (CONTRACT §8)', () => {
 
   it('exports a 100G port its own alarm bounds on every lane, not the 10G ones', async () => {
     const m = createMetrics();
-    const port = { device: 'sw1', port: '100GE1/0/5' };
-    setPortThresholds(m, port, configLaneBounds(DEFAULT_THRESHOLDS['100GBASE-LR4'], 4));
+    m.ports.hold('hc-1', 'sw1', '100GE1/0/5').port.bounds = configLaneBounds(
+      DEFAULT_THRESHOLDS['100GBASE-LR4'],
+      4,
+    );
     const rx = await samples(m, 'dcagent_port_rx_threshold_dbm');
     expect(rx).toHaveLength(8);
     expect(rx).toContain(
@@ -79,33 +79,93 @@ describe('agent metrics (CONTRACT §8)', () => {
 
   it('warning bounds slot in per lane, and a bound that goes away loses its series', async () => {
     const m = createMetrics();
-    const port = { device: 'sw1', port: 'p1' };
-    setPortThresholds(m, port, [
-      { rx: { ...alarmBounds([-14.4, 0.5]), 'low-warning': -12 }, tx: alarmBounds([-8.2, 0.5]) },
-    ]);
+    const row = m.ports.hold('hc-1', 'sw1', 'p1').port;
+    row.bounds = [{ rx: { ...alarmBounds([-14.4, 0.5]), 'low-warning': -12 }, tx: alarmBounds([-8.2, 0.5]) }];
     expect(await samples(m, 'dcagent_port_rx_threshold_dbm')).toContain(
       'dcagent_port_rx_threshold_dbm{device="sw1",port="p1",lane="1",bound="low-warning"} -12',
     );
-    setPortThresholds(m, port, [{ rx: alarmBounds([-14.4, 0.5]), tx: alarmBounds([-8.2, 0.5]) }]);
+    row.bounds = [{ rx: alarmBounds([-14.4, 0.5]), tx: alarmBounds([-8.2, 0.5]) }];
     expect((await samples(m, 'dcagent_port_rx_threshold_dbm')).join('\n')).not.toContain('low-warning');
   });
 
-  it('forgetting a port removes every series it had', async () => {
+  it('a dark lane keeps its dark series and has no Rx sample; a lane count that shrinks takes its series with it', async () => {
     const m = createMetrics();
-    const l = { connection: 'hc-1', device: 'sw1', port: '100GE1/0/5' };
-    const port = { device: l.device, port: l.port };
-    setConnectionState(m, l, 'available');
-    setPortThresholds(m, port, configLaneBounds(DEFAULT_THRESHOLDS['100GBASE-LR4'], 4));
-    m.portOperUp.set(port, 1);
-    m.portHealthy.set(port, 1);
-    m.portOpticPresent.set(port, 1);
-    for (let lane = 1; lane <= 4; lane++) {
-      m.portRxDbm.set({ ...port, lane: String(lane) }, -3);
-      m.portTxDbm.set({ ...port, lane: String(lane) }, -1);
-      m.portRxDark.set({ ...port, lane: String(lane) }, 0);
+    const row = m.ports.hold('hc-1', 'sw1', 'p1').port;
+    row.lanes = [
+      { rxDbm: -3.5, txDbm: 1 },
+      { rxDbm: null, txDbm: null },
+    ];
+    expect(await samples(m, 'dcagent_port_rx_dbm')).toEqual([
+      'dcagent_port_rx_dbm{device="sw1",port="p1",lane="1"} -3.5',
+    ]);
+    expect(await samples(m, 'dcagent_port_tx_dbm')).toEqual([
+      'dcagent_port_tx_dbm{device="sw1",port="p1",lane="1"} 1',
+    ]);
+    expect(await samples(m, 'dcagent_port_rx_dark')).toEqual([
+      'dcagent_port_rx_dark{device="sw1",port="p1",lane="1"} 0',
+      'dcagent_port_rx_dark{device="sw1",port="p1",lane="2"} 1',
+    ]);
+    row.lanes = [{ rxDbm: -4, txDbm: 1 }];
+    expect(await samples(m, 'dcagent_port_rx_dark')).toEqual([
+      'dcagent_port_rx_dark{device="sw1",port="p1",lane="1"} 0',
+    ]);
+  });
+
+  it('two connections on one port: one set of port series, a state series each, and the port stays until both are gone', async () => {
+    const m = createMetrics();
+    m.ports.hold('hc-1', 'sw1', 'p1').port.operUp = 1;
+    const b = m.ports.hold('hc-2', 'sw1', 'p1');
+    b.state = 'available';
+    b.port.healthy = 1;
+    expect(await samples(m, 'dcagent_port_oper_up')).toEqual([
+      'dcagent_port_oper_up{device="sw1",port="p1"} 1',
+    ]);
+    expect(await samples(m, 'dcagent_port_healthy')).toEqual([
+      'dcagent_port_healthy{device="sw1",port="p1"} 1',
+    ]);
+    m.ports.forget('hc-1');
+    expect(await samples(m, 'dcagent_port_oper_up')).toHaveLength(1);
+    m.ports.forget('hc-2');
+    expect(await samples(m, 'dcagent_port_oper_up')).toEqual([]);
+    expect(await samples(m, 'dcagent_connection_state')).toEqual([]);
+  });
+
+  it('escapes label values as the text format wants, so a port name cannot break a line', async () => {
+    const m = createMetrics();
+    m.ports.hold('hc-"1"', 'sw\\1', 'p\n1').port.operUp = 0;
+    expect(await samples(m, 'dcagent_port_oper_up')).toEqual([
+      'dcagent_port_oper_up{device="sw\\\\1",port="p\\n1"} 0',
+    ]);
+  });
+
+  it('a large fleet is served in pieces that add up to the whole text', () => {
+    const m = createMetrics();
+    for (let i = 0; i < 2_000; i++) {
+      const c = m.ports.hold(`hc-${i}`, `sw${i % 50}`, `p${i}`);
+      c.state = 'available';
+      c.port.operUp = 1;
+      c.port.lanes = [{ rxDbm: -2, txDbm: 1 }];
+      c.port.bounds = configLaneBounds(DEFAULT_THRESHOLDS['100GBASE-LR4'], 1);
     }
+    const pieces = [...m.ports.render()];
+    expect(pieces.length).toBeGreaterThan(5);
+    expect(pieces.every((p) => p.length < 80 * 1024)).toBe(true);
+    const whole = pieces.join('');
+    expect(whole).toBe(m.ports.text());
+    expect(whole.split('\n').filter((l) => l.startsWith('dcagent_connection_state{'))).toHaveLength(8_000);
+  });
+
+  it('forgetting a connection removes every series it had', async () => {
+    const m = createMetrics();
+    const c = m.ports.hold('hc-1', 'sw1', '100GE1/0/5');
+    c.state = 'available';
+    c.port.bounds = configLaneBounds(DEFAULT_THRESHOLDS['100GBASE-LR4'], 4);
+    c.port.operUp = 1;
+    c.port.healthy = 1;
+    c.port.opticPresent = 1;
+    c.port.lanes = [1, 2, 3, 4].map(() => ({ rxDbm: -3, txDbm: -1 }));
     expect(await text(m)).toContain('100GE1/0/5');
-    forgetPort(m, l, 4);
+    m.ports.forget('hc-1');
     expect(await text(m)).not.toContain('100GE1/0/5');
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { initialState } from '../../../agent/health/track-state.js';
-import { createMetrics } from '../../../agent/metrics.js';
+import { createMetrics, metricsText } from '../../../agent/metrics.js';
 import { Monitor, type MonitorDeps } from '../../../agent/monitor.js';
 import { createLogger } from '../../../core/logger.js';
 import type { PortPollResult } from '../../../drivers/snmp/poller.js';
@@ -90,7 +90,7 @@ function setup(o: { tracker?: unknown; clock?: () => number } = {}) {
       })(),
   };
   const monitor = new Monitor(deps);
-  const text = () => metrics.registry.metrics();
+  const text = () => metricsText(metrics);
   return {
     monitor,
     text,

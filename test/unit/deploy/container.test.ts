@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { healthUrl } from '../../../agent/healthcheck.js';
-import { createMetrics } from '../../../agent/metrics.js';
+import { createMetrics, exportedNames } from '../../../agent/metrics.js';
 
 // Neither the image nor the compose file can be built here (no Docker engine), so their
 // essentials are asserted from the files themselves.
@@ -96,11 +96,7 @@ describe('docker-compose.yml', () => {
 });
 
 describe('monitoring assets', () => {
-  const exported = new Set(
-    createMetrics()
-      .registry.getMetricsAsArray()
-      .map((m) => m.name),
-  );
+  const exported = new Set(exportedNames(createMetrics()));
   // Histograms expose _bucket/_sum/_count series under their base name.
   const known = (name: string) =>
     exported.has(name) || exported.has(name.replace(/_(bucket|sum|count)$/, ''));

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { laneState, resolveThresholds, warningMargin } from '../../../../agent/health/lane-state.js';
+import {
+  laneState,
+  resolveThresholds,
+  sameLaneThresholds,
+  warningMargin,
+} from '../../../../agent/health/lane-state.js';
 import type { PortThresholds } from '../../../../config/defaults.js';
 import type { Bounds, LaneThresholds } from '../../../../contract/optics.js';
 
@@ -86,5 +91,22 @@ describe('resolveThresholds: module, then config, then defaults', () => {
     const r = resolveThresholds(DEFAULT_10G, { rx: junk.rx, tx: b(1, null, null, -1) });
     expect(r.source).toBe('default');
     expect(r.alarm).toEqual({ rx: [-14.4, 0.5], tx: [-8.2, 0.5] });
+  });
+});
+
+describe('sameLaneThresholds', () => {
+  const module: LaneThresholds = {
+    rx: { lowAlarm: -13, lowWarning: -10, highWarning: 3, highAlarm: 5 },
+    tx: { lowAlarm: -6, lowWarning: -4, highWarning: 3, highAlarm: 5 },
+  };
+  it('a module bound anew (another poll plan) with the same numbers is the same', () => {
+    expect(sameLaneThresholds(module, structuredClone(module))).toBe(true);
+    expect(sameLaneThresholds(undefined, undefined)).toBe(true);
+  });
+  it('any bound that differs, or one side absent, is not', () => {
+    expect(sameLaneThresholds(module, { ...module, tx: { ...module.tx, highWarning: null } })).toBe(false);
+    expect(sameLaneThresholds(module, { ...module, rx: { ...module.rx, lowAlarm: -14 } })).toBe(false);
+    expect(sameLaneThresholds(module, undefined)).toBe(false);
+    expect(sameLaneThresholds(undefined, module)).toBe(false);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { OID } from '../../../../drivers/mib/mib.js';
-import { H3C_OIDS } from '../../../../drivers/optics/h3c.js';
+import { H3C_OIDS, H3C_THRESHOLD_COLUMNS } from '../../../../drivers/optics/h3c.js';
 import { DevicePoller } from '../../../../drivers/snmp/device-poller.js';
 import type { PortReading } from '../../../../drivers/snmp/poll-result.js';
 import { VarbindType } from '../../../../drivers/transport/snmp.js';
@@ -70,5 +70,26 @@ describe('ifInErrors for qualification', () => {
     mem.ticks(OID.sysUpTime, 80);
     const [next] = await poller.poll(['Eth1'], { errorCounters: ['Eth1'] });
     expect(reading(next).countersReset).toBeUndefined();
+  });
+});
+
+describe('the counter poll beside the steady poll', () => {
+  it('binds no optics anew: no discovery GETs, and the same module thresholds object as the steady poll', async () => {
+    const { mem, poller } = device();
+    // The module's own bounds in hundredths of a dBm, so readings carry moduleThresholds.
+    for (const ifIndex of [101, 102])
+      H3C_THRESHOLD_COLUMNS.slice(0, 8).forEach((col, i) => {
+        mem.int(`${col}.${ifIndex}`, [-1400, -1100, 200, 400, -800, -600, 200, 400][i]!);
+      });
+    const steady = reading((await poller.poll())[1]);
+    expect(steady.moduleThresholds?.rx.lowAlarm).toBe(-14);
+    const before = mem.gets.length;
+    const counted = reading((await poller.poll(undefined, { errorCounters: ['Eth2'] }))[1]);
+    // One PDU for the poll itself: no discovery of its own.
+    expect(mem.gets.length - before).toBe(1);
+    expect(counted.inErrors).toBe(42);
+    expect(counted.moduleThresholds).toBe(steady.moduleThresholds);
+    const again = reading((await poller.poll())[1]);
+    expect(again.moduleThresholds).toBe(steady.moduleThresholds);
   });
 });
