@@ -652,6 +652,7 @@ export class Monitor implements ConnectionWatch {
       else if (!row) {
         this.tracked.delete(c.record.connectionId);
         this.byDevice = undefined;
+        this.forgetMetrics(c);
       }
     } catch (err) {
       // The next refresh of a device we do not hold reads it anyway; until then no write lands.

@@ -144,8 +144,18 @@ export class PortSeries {
     if (held.holders.size === 0) this.ports.delete(portKey);
   }
 
-  /** The families in the text exposition format, in pieces of about 64 KB. */
-  *render(): Generator<string> {
+  /**
+   * The families in the text exposition format, in pieces of about 64 KB, all made in one
+   * synchronous pass: a scrape is one point in time (no poll lands between two families), and
+   * the caller may then write the pieces out at the socket's pace.
+   */
+  pieces(): string[] {
+    const out: string[] = [];
+    for (const piece of this.#render()) out.push(piece);
+    return out;
+  }
+
+  *#render(): Generator<string> {
     const ports = [...this.ports.values()];
     const header = (f: Family) => `\n# HELP ${f.name} ${f.help}\n# TYPE ${f.name} gauge\n`;
     let buf = '';
@@ -222,6 +232,6 @@ export class PortSeries {
 
   /** The whole text at once, for callers that want a string (tests, small fleets). */
   text(): string {
-    return [...this.render()].join('');
+    return this.pieces().join('');
   }
 }

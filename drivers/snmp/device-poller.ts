@@ -321,11 +321,13 @@ export class DevicePoller {
       this.#stale = false;
       this.#resolver.markStale();
     }
-    const had = stale ? undefined : this.#bound.get(portsKey);
-    const bound =
-      had && had.generation === this.#resolver.generation && had.optics === this.#opticsGeneration
-        ? had
-        : await this.#bind(ports, portsKey);
+    let had = stale ? undefined : this.#bound.get(portsKey);
+    // A port the device lacked may have been added since: asking walks again (rate-limited), and
+    // a walk that finds it moves the generation, so the ports are bound anew.
+    if (had && had.missing.length > 0) await this.#resolver.resolve(had.missing);
+    if (had && (had.generation !== this.#resolver.generation || had.optics !== this.#opticsGeneration))
+      had = undefined;
+    const bound = had ?? (await this.#bind(ports, portsKey));
     const { generation, names, bindings, missing } = bound;
     const oids: string[] = [OID.sysUpTime];
     const entLastChange = this.#adapter.entityIndexed ? oids.push(OID.entLastChangeTime) - 1 : undefined;

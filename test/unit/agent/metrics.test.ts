@@ -147,7 +147,7 @@ describe('agent metrics (CONTRACT §8)', () => {
       c.port.lanes = [{ rxDbm: -2, txDbm: 1 }];
       c.port.bounds = configLaneBounds(DEFAULT_THRESHOLDS['100GBASE-LR4'], 1);
     }
-    const pieces = [...m.ports.render()];
+    const pieces = m.ports.pieces();
     expect(pieces.length).toBeGreaterThan(5);
     expect(pieces.every((p) => p.length < 80 * 1024)).toBe(true);
     const whole = pieces.join('');

@@ -93,3 +93,35 @@ describe('the counter poll beside the steady poll', () => {
     expect(again.moduleThresholds).toBe(steady.moduleThresholds);
   });
 });
+
+describe('a port the device lacked', () => {
+  it('is looked for again when a new poll plan is made, as before the plans shared their binding', async () => {
+    const mem = new MemorySnmp();
+    mem.ticks(OID.sysUpTime, 100_000);
+    mem.str(`${OID.ifName}.101`, 'Eth1');
+    mem.int(`${OID.ifAdminStatus}.101`, 1).int(`${OID.ifOperStatus}.101`, 1);
+    mem.set(`${OID.ifInErrors}.101`, VarbindType.Counter32, 1);
+    let now = 0;
+    const poller = new DevicePoller(
+      {
+        id: 'sw1',
+        optics: 'none',
+        ports: [
+          { name: 'Eth1', lanes: 1 },
+          { name: 'Eth2', lanes: 1 },
+        ],
+      },
+      mem,
+      { varbindsPerPdu: 50, clock: () => now, resolver: { now: () => now, missRefreshMs: 60_000 } },
+    );
+    expect((await poller.poll()).map((r) => r.ok)).toEqual([true, false]);
+    // Added on the device; a minute on, the counter poll (a plan of its own) finds it.
+    mem.str(`${OID.ifName}.102`, 'Eth2');
+    mem.int(`${OID.ifAdminStatus}.102`, 1).int(`${OID.ifOperStatus}.102`, 1);
+    mem.set(`${OID.ifInErrors}.102`, VarbindType.Counter32, 5);
+    now = 61_000;
+    const res = await poller.poll(undefined, { errorCounters: ['Eth1', 'Eth2'] });
+    expect(res.map((r) => r.ok)).toEqual([true, true]);
+    expect(reading(res[1]).inErrors).toBe(5);
+  });
+});
