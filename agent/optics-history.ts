@@ -179,33 +179,56 @@ interface Acc {
 const accStats = (a: Acc | undefined): LaneStats | null =>
   a && a.n > 0 ? { min: a.min, avg: a.sum / a.n, max: a.max } : null;
 
-function accAdd(a: Acc | undefined, v: number | null): Acc | undefined {
+/** `v` counted `times` times. */
+function accAdd(a: Acc | undefined, v: number | null, times: number): Acc | undefined {
   if (v === null || !Number.isFinite(v)) return a;
-  if (!a) return { n: 1, sum: v, min: v, max: v };
-  a.n++;
-  a.sum += v;
+  if (!a) return { n: times, sum: v * times, min: v, max: v };
+  a.n += times;
+  a.sum += v * times;
   if (v < a.min) a.min = v;
   if (v > a.max) a.max = v;
   return a;
 }
 
+type Lanes = readonly { readonly rxDbm: number | null; readonly txDbm: number | null }[];
+
 /**
  * One connection's current hour in memory: a fixed few numbers per lane however often it is
  * polled. `add` returns the previous hour's bucket when a reading starts a new hour.
+ *
+ * A settled port's poller hands back the same (read-only) lanes poll after poll, so a reading
+ * that is the last one again is only counted, and added in when the reading changes.
  */
 export class HourAggregator {
   private hour: number | undefined;
   private lanes: { rx?: Acc; tx?: Acc }[] = [];
+  private last: Lanes | undefined;
+  private repeats = 0;
 
-  add(now: number, lanes: readonly { rxDbm: number | null; txDbm: number | null }[]): HourBucket | undefined {
+  add(now: number, lanes: Lanes): HourBucket | undefined {
     const hour = Math.floor(now / HOUR_MS) * HOUR_MS;
     let done: HourBucket | undefined;
     if (this.hour !== undefined && hour !== this.hour) {
       // A clock stepped back lands in an older hour: that hour is closed, so it restarts rather than reopening it.
       done = this.bucket();
       this.lanes = [];
+      this.last = undefined;
+      this.repeats = 0;
     }
     this.hour = hour;
+    if (lanes === this.last) {
+      this.repeats++;
+      return done;
+    }
+    this.flush();
+    this.last = lanes;
+    this.repeats = 1;
+    return done;
+  }
+
+  private flush(): void {
+    const lanes = this.last;
+    if (!lanes) return;
     const n = Math.min(lanes.length, MAX_HISTORY_LANES);
     for (let i = 0; i < n; i++) {
       const l = lanes[i]!;
@@ -214,15 +237,18 @@ export class HourAggregator {
         acc = {};
         this.lanes[i] = acc;
       }
-      acc.rx = accAdd(acc.rx, l.rxDbm);
-      acc.tx = accAdd(acc.tx, l.txDbm);
+      acc.rx = accAdd(acc.rx, l.rxDbm, this.repeats);
+      acc.tx = accAdd(acc.tx, l.txDbm, this.repeats);
     }
-    return done;
+    this.last = undefined;
+    this.repeats = 0;
   }
 
   /** The hour collected so far; undefined before the first reading or when it had none at all. */
   bucket(): HourBucket | undefined {
     if (this.hour === undefined) return undefined;
+    // Counted in, and counted afresh from here: the same lanes again start a new run.
+    this.flush();
     const lanes = this.lanes.map((l) => ({ rx: accStats(l.rx), tx: accStats(l.tx) }));
     if (lanes.every((l) => l.rx === null && l.tx === null)) return undefined;
     return { t: this.hour, lanes };

@@ -33,6 +33,20 @@ describe('HourAggregator', () => {
     expect(a.bucket()?.lanes[1]?.rx).toEqual({ min: -9, avg: -9, max: -9 });
   });
 
+  it('the same lanes handed back poll after poll count once per poll, around a change', () => {
+    const a = new HourAggregator();
+    const steady = [{ rxDbm: -4, txDbm: -1 }];
+    for (let i = 0; i < 3; i++) a.add(T0 + i * 10_000, steady);
+    a.add(T0 + 30_000, [{ rxDbm: -8, txDbm: -1 }]);
+    // Read mid-run: what was counted so far, and the run goes on after it.
+    expect(a.bucket()?.lanes[0]?.rx).toEqual({ min: -8, avg: -5, max: -4 });
+    a.add(T0 + 40_000, steady);
+    a.add(T0 + 50_000, steady);
+    const done = a.add(T0 + HOUR_MS, steady);
+    // -4 × 5 and -8 once: avg -28/6.
+    expect(done?.lanes[0]?.rx).toEqual({ min: -8, avg: -28 / 6, max: -4 });
+  });
+
   it('an hour with no light at all is no bucket', () => {
     const a = new HourAggregator();
     a.add(T0, [{ rxDbm: null, txDbm: null }]);
