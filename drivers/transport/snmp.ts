@@ -9,6 +9,7 @@ import { DcAgentError, type ErrorCode, type ErrorOptions } from '../../core/erro
 import { type Logger, silentLogger } from '../../core/logger.js';
 import { Semaphore } from '../../core/semaphore.js';
 import { EncodedRequestCache, encodeThrough } from './snmp-request-cache.js';
+import { ResponseDecoder } from './snmp-response-decode.js';
 
 /**
  * net-snmp sessions, one per device, wrapped so that every library failure leaves as one
@@ -228,6 +229,8 @@ export class SnmpSession implements SnmpReader {
   #lastMalformed = '';
   /** v1/v2c GETs: encoded once per OID set, then only the request id is written (snmp-request-cache.ts). */
   readonly #encoded = new EncodedRequestCache();
+  /** v1/v2c GetResponses read without an OID string per varbind (snmp-response-decode.ts). */
+  readonly #decoder = new ResponseDecoder();
 
   constructor(target: SnmpTarget, options: SnmpSessionOptions = {}) {
     const s = target.snmp;
@@ -270,6 +273,7 @@ export class SnmpSession implements SnmpReader {
         version: netSnmp.Version2c,
       });
       encodeThrough(this.#session, this.#encoded);
+      this.#decoder.attach(this.#session);
     }
     // An unparsable datagram surfaces as an 'error' event, which would crash the process if
     // nobody listened. It cannot be tied to a request (its request id is unreadable), so it is
@@ -288,6 +292,11 @@ export class SnmpSession implements SnmpReader {
   /** GET requests sent from an encoded template rather than encoded again (tests, benches). */
   get reusedRequests(): number {
     return this.#encoded.hits;
+  }
+
+  /** GetResponses read by the plain-case reader rather than net-snmp's (tests, benches). */
+  get plainResponses(): number {
+    return this.#decoder.hits;
   }
 
   get(oids: readonly string[]): Promise<Varbind[]> {

@@ -1,0 +1,221 @@
+import { createRequire } from 'node:module';
+
+/**
+ * GetResponses to our own v1/v2c GETs, read without an OID string per varbind. net-snmp turns
+ * every answered OID into a string (asn1-ber's `readOID`: an array of arcs, then a join) only to
+ * compare it with the OID asked; at 10,000 ports that was half of everything the agent allocated,
+ * and most of its garbage collection (docs/decisions/0008). Here asn1-ber still reads every
+ * element; the OID's bytes are compared with the string asked, arc by arc, and the varbind
+ * carries the asked string itself.
+ *
+ * Only the plain case is read here: a v1/v2c GetResponse with error-status 0 to a pending simple
+ * GET of this session, the same version and community, every OID the one asked at its place, and
+ * each value of a type below. Anything else (an error status, a mismatch, an unknown type, a
+ * malformed datagram, SNMPv3) goes to net-snmp's own `onMsg` untouched, so its errors and checks
+ * stay the only ones.
+ */
+
+interface BerReader {
+  readonly offset: number;
+  readSequence(tag?: number): number | null;
+  readInt(): number | null;
+  readString(tag?: number | null, retbuf?: boolean): Buffer | string | null;
+  readByte(peek?: boolean): number | null;
+  peek(): number | null;
+}
+const require = createRequire(import.meta.url);
+const { BerReader } = require('asn1-ber') as { BerReader: new (data: Buffer) => BerReader };
+
+/** The slice of net-snmp's Session (internal) this touches. */
+interface NetSnmpSessionInternals {
+  dgram?: { listeners(event: 'message'): ((...args: unknown[]) => void)[] } & NodeJS.EventEmitter;
+  reqs?: Record<number, PendingRequest | undefined>;
+  proxy?: unknown;
+  onSimpleGetResponse?: (req: PendingRequest, message: unknown) => void;
+  unregisterRequest?: (id: number) => PendingRequest | null;
+}
+
+interface PendingRequest {
+  message: {
+    version: number;
+    community?: string;
+    pdu: { type: number; varbinds: readonly { oid: string }[] };
+  };
+  onResponse: (req: PendingRequest, message: unknown) => void;
+}
+
+const SEQUENCE = 0x30;
+const GET_REQUEST = 0xa0;
+const GET_RESPONSE = 0xa2;
+const OID_TAG = 0x06;
+const T = {
+  integer: 0x02,
+  octetString: 0x04,
+  null: 0x05,
+  counter32: 0x41,
+  gauge32: 0x42,
+  timeTicks: 0x43,
+  noSuchObject: 0x80,
+  noSuchInstance: 0x81,
+  endOfMibView: 0x82,
+} as const;
+
+/** Thrown inside the reader to hand the datagram to net-snmp; never leaves this module. */
+const NOT_PLAIN = Symbol('not plain');
+
+/**
+ * The OID's content bytes (X.690 §8.19) spell exactly `oid` ("1.3.6…"): the first two arcs share
+ * the first sub-identifier as 40 × first + second, each sub-identifier is base 128 with the high
+ * bit marking more bytes. No string and no array is built.
+ */
+export function oidBytesAre(bytes: Uint8Array, oid: string): boolean {
+  let pos = 0;
+  const arc = (): number => {
+    if (pos >= oid.length) return -1;
+    let n = 0;
+    let digits = 0;
+    while (pos < oid.length) {
+      const c = oid.charCodeAt(pos);
+      if (c === 0x2e) break;
+      if (c < 0x30 || c > 0x39) return -1;
+      n = n * 10 + (c - 0x30);
+      digits++;
+      pos++;
+    }
+    pos++; // the dot, or past the end
+    return digits > 0 ? n : -1;
+  };
+  const first = arc();
+  const second = arc();
+  if (first < 0 || second < 0 || first > 2) return false;
+  let expect = first * 40 + second;
+  let i = 0;
+  for (;;) {
+    let got = 0;
+    let b: number;
+    let read = 0;
+    do {
+      if (i >= bytes.length || read === 5) return false;
+      b = bytes[i++]!;
+      got = got * 128 + (b & 0x7f);
+      read++;
+    } while (b & 0x80);
+    if (got !== expect) return false;
+    if (i === bytes.length) return pos >= oid.length;
+    expect = arc();
+    if (expect < 0) return false;
+  }
+}
+
+function integer(r: BerReader, unsigned: boolean): number {
+  const v = r.readInt();
+  if (v === null || !Number.isInteger(v)) throw NOT_PLAIN;
+  return unsigned ? v >>> 0 : v;
+}
+
+/** Reads the value of type `type` as net-snmp's readVarbindValue would, for the plain types. */
+function value(r: BerReader, type: number): unknown {
+  switch (type) {
+    case T.integer:
+      return integer(r, false);
+    case T.counter32:
+    case T.gauge32:
+    case T.timeTicks:
+      return integer(r, true);
+    case T.octetString: {
+      const s = r.readString(null, true);
+      if (s === null) throw NOT_PLAIN;
+      return s;
+    }
+    case T.null:
+    case T.noSuchObject:
+    case T.noSuchInstance:
+    case T.endOfMibView:
+      // Tag and a zero length, as net-snmp reads them.
+      if (r.readByte() === null || r.readByte() !== 0) throw NOT_PLAIN;
+      return null;
+    default:
+      throw NOT_PLAIN;
+  }
+}
+
+/** What `read` found: the pending request and its varbinds, or nothing (net-snmp's turn). */
+interface Plain {
+  readonly id: number;
+  readonly req: PendingRequest;
+  readonly varbinds: { oid: string; type: number; value: unknown }[];
+}
+
+function read(session: NetSnmpSessionInternals, buffer: Buffer): Plain | undefined {
+  const r = new BerReader(buffer);
+  if (r.readSequence(SEQUENCE) === null) return undefined;
+  const version = r.readInt();
+  if (version !== 0 && version !== 1) return undefined;
+  const community = r.readString();
+  if (typeof community !== 'string' || r.peek() !== GET_RESPONSE) return undefined;
+  r.readSequence(GET_RESPONSE);
+  const id = r.readInt();
+  if (id === null || r.readInt() !== 0 || r.readInt() !== 0) return undefined;
+  const req = session.reqs?.[id];
+  if (
+    !req ||
+    req.onResponse !== session.onSimpleGetResponse ||
+    req.message.pdu.type !== GET_REQUEST ||
+    req.message.version !== version ||
+    req.message.community !== community
+  )
+    return undefined;
+  const asked = req.message.pdu.varbinds;
+  const varbinds: Plain['varbinds'] = new Array(asked.length);
+  if (r.readSequence(SEQUENCE) === null) return undefined;
+  for (let i = 0; i < asked.length; i++) {
+    if (r.readSequence(SEQUENCE) === null || r.peek() !== OID_TAG) return undefined;
+    const bytes = r.readString(OID_TAG, true);
+    const oid = asked[i]!.oid;
+    if (!Buffer.isBuffer(bytes) || !oidBytesAre(bytes, oid)) return undefined;
+    const type = r.peek();
+    if (type === null) return undefined;
+    varbinds[i] = { oid, type, value: value(r, type) };
+  }
+  // More varbinds than asked: net-snmp's check reports that.
+  if (r.offset !== buffer.length) return undefined;
+  return { id, req, varbinds };
+}
+
+/**
+ * Routes one net-snmp v1/v2c session's datagrams through the plain-case reader. A net-snmp
+ * without the internals this needs is left as it is.
+ */
+export class ResponseDecoder {
+  /** Responses read here rather than by net-snmp, for tests and the docs' figures. */
+  hits = 0;
+
+  attach(session: object): void {
+    const s = session as NetSnmpSessionInternals;
+    const dgram = s.dgram;
+    if (!dgram || typeof s.onSimpleGetResponse !== 'function' || typeof s.unregisterRequest !== 'function')
+      return;
+    const listeners = dgram.listeners('message');
+    if (listeners.length !== 1) return;
+    const fallback = listeners[0]!;
+    dgram.removeListener('message', fallback);
+    dgram.on('message', (buffer: Buffer, rinfo: unknown) => {
+      let plain: Plain | undefined;
+      try {
+        plain = s.proxy ? undefined : read(s, buffer);
+      } catch {
+        plain = undefined;
+      }
+      if (!plain) return fallback.call(dgram, buffer, rinfo);
+      this.hits++;
+      // What net-snmp's onMsg does for a v1/v2c GetResponse once it has parsed it.
+      const req = s.unregisterRequest!(plain.id);
+      if (!req) return;
+      req.onResponse(req, {
+        version: req.message.version,
+        community: req.message.community,
+        pdu: { type: GET_RESPONSE, id: plain.id, errorStatus: 0, errorIndex: 0, varbinds: plain.varbinds },
+      });
+    });
+  }
+}

@@ -1,0 +1,192 @@
+// The plain-case GetResponse reader (drivers/transport/snmp-response-decode.ts) against net-snmp's
+// own: the same GETs, answered by one loopback agent, through a session with the reader and one
+// without, must end alike, values and errors. The fake agent is there to send what a real agent
+// will not on demand: wrong OIDs, error statuses, extra varbinds, truncated datagrams.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { netSnmp } from '../../../../drivers/transport/snmp.js';
+import { oidBytesAre, ResponseDecoder } from '../../../../drivers/transport/snmp-response-decode.js';
+import { FakeMib, FakeSnmpAgent } from '../../../../testkit/fakes/snmp-agent.js';
+import {
+  type DecodedRequest,
+  encodeInteger,
+  encodeMessage,
+  encodeNull,
+  encodeOctets,
+  encodeOid,
+  oidContent,
+  TAG,
+  tlv,
+  varbind,
+} from '../../../fakes/snmp-ber.js';
+
+const B = '1.3.6.1.4.1.99999.1';
+const o = (i: number) => `${B}.${i}`;
+
+/** One object per type and edge: what both readers must agree on. */
+function mib(): FakeMib {
+  return (
+    new FakeMib()
+      .setRaw(o(1), encodeInteger(-2_147_483_648))
+      .setRaw(o(2), encodeInteger(2_147_483_647))
+      .setRaw(o(3), encodeInteger(-3))
+      .setRaw(o(4), encodeInteger(4_294_967_295, TAG.Counter32))
+      .setRaw(o(5), encodeInteger(0, TAG.Gauge32))
+      .setRaw(o(6), encodeInteger(123_456, TAG.TimeTicks))
+      .setRaw(o(7), encodeOctets('100GE1/0/5'))
+      .setRaw(o(8), encodeOctets(Buffer.alloc(0)))
+      .setRaw(o(9), encodeOctets(Buffer.from([0, 0xff, 0x80])))
+      .setRaw(o(10), encodeNull(TAG.NoSuchObject))
+      .setRaw(o(11), encodeNull(TAG.NoSuchInstance))
+      .setRaw(o(12), encodeNull(TAG.EndOfMibView))
+      .setRaw(o(13), encodeNull())
+      // Four bytes with the top bit set, as some agents send a Counter32: unsigned all the same.
+      .setRaw(o(14), tlv(TAG.Counter32, Buffer.from([0xff, 0xff, 0xff, 0xfe])))
+      .setRaw(o(20), tlv(TAG.IpAddress, Buffer.from([10, 0, 0, 1])))
+      .setRaw(o(21), tlv(TAG.Counter64, Buffer.from([1, 0, 0, 0, 0, 0, 0, 0, 1])))
+      .setRaw(o(22), encodeOid('1.3.6.1.2.1.1.1'))
+  );
+}
+
+type Get = (oids: string[]) => Promise<{ vbs?: unknown[]; err?: string }>;
+
+function session(port: number, decoder?: ResponseDecoder): { get: Get; close(): void } {
+  const s = netSnmp.createSession('127.0.0.1', 'public', {
+    port,
+    version: netSnmp.Version2c,
+    timeout: 300,
+    retries: 0,
+    reportOidMismatchErrors: true,
+  }) as unknown as {
+    get(oids: string[], cb: (err: Error | null, vbs?: unknown[]) => void): void;
+    close(): void;
+  };
+  decoder?.attach(s);
+  return {
+    get: (oids) =>
+      new Promise((resolve) =>
+        s.get(oids, (err, vbs) =>
+          resolve(err ? { err: `${err.constructor.name}: ${err.message}` } : { vbs }),
+        ),
+      ),
+    close: () => s.close(),
+  };
+}
+
+describe('oidBytesAre', () => {
+  it('matches an OID by its encoded bytes, and nothing else', () => {
+    for (const oid of ['1.3.6.1.2.1.2.2.1.8.5', '1.3.6.1.4.1.2011.5.25.31.1.1.3.1.8.16842753', '0.0'])
+      expect(oidBytesAre(oidContent(oid), oid), oid).toBe(true);
+    // 2.999: the first sub-identifier (2 × 40 + 999 = 1079) takes two bytes (X.690 §8.19.4).
+    expect(oidBytesAre(Buffer.from([0x88, 0x37, 0x03]), '2.999.3')).toBe(true);
+    const bytes = oidContent('1.3.6.1.2.1.2.2.1.8.5');
+    for (const other of [
+      '1.3.6.1.2.1.2.2.1.8.50',
+      '1.3.6.1.2.1.2.2.1.8',
+      '1.3.6.1.2.1.2.2.1.8.5.0',
+      '1.3.6.1.2.1.2.2.1.7.5',
+      '1.3.6.1.2.1.2.2.1.8.x',
+      '1.3.6.1.2.1.2.2.1.8.',
+      '',
+    ])
+      expect(oidBytesAre(bytes, other), other).toBe(false);
+    // A sub-identifier cut off mid-way (its last byte still says "more").
+    expect(oidBytesAre(Buffer.from([0x2b, 0x86]), '1.3.6')).toBe(false);
+  });
+});
+
+describe('GetResponses read without an OID string per varbind', () => {
+  let agent: FakeSnmpAgent;
+  let reply: ((req: DecodedRequest) => Buffer | undefined) | undefined;
+  beforeAll(async () => {
+    agent = await FakeSnmpAgent.start({
+      communities: { public: mib() },
+      intercept: (req) => reply?.(req),
+    });
+  });
+  afterAll(() => agent.close());
+
+  /** The same GET through net-snmp alone and through the reader: both outcomes, and the reader's hits. */
+  async function both(oids: string[]): Promise<{ plain: unknown; ours: unknown; hits: number }> {
+    const decoder = new ResponseDecoder();
+    const a = session(agent.port);
+    const b = session(agent.port, decoder);
+    try {
+      return { plain: await a.get(oids), ours: await b.get(oids), hits: decoder.hits };
+    } finally {
+      a.close();
+      b.close();
+    }
+  }
+
+  it('every plain type reads as net-snmp reads it, by the reader', async () => {
+    const oids = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14].map(o);
+    const r = await both(oids);
+    expect(r.ours).toEqual(r.plain);
+    expect((r.ours as { vbs: { oid: string }[] }).vbs.map((v) => v.oid)).toEqual(oids);
+    expect(r.hits).toBe(1);
+  });
+
+  it('other types are left to net-snmp, with the same result', async () => {
+    for (const i of [20, 21, 22]) {
+      const r = await both([o(1), o(i)]);
+      expect(r.ours, String(i)).toEqual(r.plain);
+      expect(r.hits, String(i)).toBe(0);
+    }
+  });
+
+  it('faults end as net-snmp ends them: wrong OID, error status, extra or missing varbinds, wrong community, garbage', async () => {
+    const asked = [o(1), o(3)];
+    const answer = (req: DecodedRequest, over: Partial<Parameters<typeof encodeMessage>[0]>) =>
+      encodeMessage({
+        version: req.version,
+        community: req.community,
+        requestId: req.requestId,
+        varbinds: asked.map((x) => varbind(encodeOid(x), encodeInteger(7))),
+        ...over,
+      });
+    const cases: [string, (req: DecodedRequest) => Buffer][] = [
+      [
+        'wrong OID',
+        (req) => answer(req, { varbinds: [o(1), o(4)].map((x) => varbind(encodeOid(x), encodeInteger(7))) }),
+      ],
+      ['error status', (req) => answer(req, { errorStatus: 5, errorIndex: 2 })],
+      [
+        'an extra varbind',
+        (req) =>
+          answer(req, { varbinds: [...asked, o(9)].map((x) => varbind(encodeOid(x), encodeInteger(7))) }),
+      ],
+      [
+        'a missing varbind',
+        (req) => answer(req, { varbinds: [varbind(encodeOid(asked[0]!), encodeInteger(7))] }),
+      ],
+      ['truncated', (req) => answer(req, {}).subarray(0, 30)],
+    ];
+    try {
+      for (const [name, make] of cases) {
+        reply = make;
+        const r = await both(asked);
+        expect(r.ours, name).toEqual(r.plain);
+        expect(r.hits, name).toBe(0);
+      }
+    } finally {
+      reply = undefined;
+    }
+  });
+
+  it('a reply for another community is not taken as the answer', async () => {
+    reply = (req) =>
+      encodeMessage({
+        version: req.version,
+        community: 'other',
+        requestId: req.requestId,
+        varbinds: [varbind(encodeOid(o(1)), encodeInteger(7))],
+      });
+    try {
+      const r = await both([o(1)]);
+      expect(r.ours).toEqual(r.plain);
+      expect(r.hits).toBe(0);
+    } finally {
+      reply = undefined;
+    }
+  });
+});
