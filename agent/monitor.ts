@@ -226,8 +226,9 @@ export class Monitor implements ConnectionWatch {
   private wake(): void {
     if (this.stopped) return;
     clearTimeout(this.pollTimer);
-    const pollable = new Set<string>();
-    for (const t of this.tracked.values()) if (this.held.has(t.record.device)) pollable.add(t.record.device);
+    // By device, not by connection: the monitor wakes several times an interval (poll-schedule.ts).
+    const pollable: string[] = [];
+    for (const device of this.devicesIndexed()) if (this.held.has(device)) pollable.push(device);
     const { start, overruns } = this.schedule.take(pollable, this.clock());
     for (const [device, n] of overruns) {
       this.deps.metrics?.pollOverruns.inc({ device }, n);
@@ -418,6 +419,12 @@ export class Monitor implements ConnectionWatch {
       );
     }
     return port;
+  }
+
+  /** The devices of the tracked connections, from the per-device index (no set built per call). */
+  private devicesIndexed(): Iterable<string> {
+    this.connectionsOf('');
+    return (this.byDevice as Map<string, DeviceConns>).keys();
   }
 
   private connectionsOf(device: string): DeviceConns {

@@ -8,12 +8,37 @@
  * A turn that comes while the device's previous poll still runs is skipped, never queued: a
  * queue behind a slow device only grows, and two polls of one device in flight would double the
  * load on a control plane that is already slow to answer. Every skipped turn is counted.
+ *
+ * Devices are spread over the interval: a device's first turn is at once, and its grid then sits
+ * at a phase of its own (from a hash of its id, in steps of `PHASE_STEP_MS`), at least one
+ * interval after the first turn. Polled all at once, a fleet sent its every request in one burst
+ * each interval, and held hundreds of half-done polls at the same moment: the garbage collector
+ * promoted them, and the heap grew between major collections by what one burst left behind.
  */
 
 interface Slot {
   /** Epoch ms of the next turn on the grid. */
   next: number;
   busy: boolean;
+  /** Set until the first turn is taken: the grid is placed then (`secondTurnAt`). */
+  phase: boolean | undefined;
+}
+
+/** Phases are multiples of this, so a fleet wakes the monitor a few times a second at most. */
+export const PHASE_STEP_MS = 250;
+
+/**
+ * Where in each interval a device's grid sits, in ms: a stable spread of ids (FNV-1a) over the
+ * interval's steps, so a device keeps its phase across restarts and replicas.
+ */
+export function gridPhaseMs(device: string, intervalMs: number): number {
+  const steps = Math.max(1, Math.floor(intervalMs / PHASE_STEP_MS));
+  let h = 0x811c9dc5;
+  for (let i = 0; i < device.length; i++) {
+    h ^= device.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return (h % steps) * PHASE_STEP_MS;
 }
 
 export interface Turns {
@@ -21,6 +46,14 @@ export interface Turns {
   readonly start: string[];
   /** Turns skipped per device since the last call (a poll still running, or the process late). */
   readonly overruns: ReadonlyMap<string, number>;
+}
+
+const mod = (a: number, m: number) => ((a % m) + m) % m;
+
+/** A device's second turn, for a first turn at `firstAt`: its phase, an interval or more on. */
+export function secondTurnAt(device: string, firstAt: number, intervalMs: number): number {
+  const after = firstAt + intervalMs;
+  return after + mod(gridPhaseMs(device, intervalMs) - after, intervalMs);
 }
 
 export class PollSchedule {
@@ -44,10 +77,18 @@ export class PollSchedule {
     for (const d of wanted) {
       let slot = this.#slots.get(d);
       if (!slot) {
-        slot = { next: now, busy: false };
+        slot = { next: now, busy: false, phase: true };
         this.#slots.set(d, slot);
       }
       if (now < slot.next) continue;
+      if (slot.phase !== undefined) {
+        // The first turn, taken now; the grid starts at the device's phase, an interval or more on.
+        slot.next = secondTurnAt(d, now, this.#intervalMs);
+        slot.phase = undefined;
+        slot.busy = true;
+        start.push(d);
+        continue;
+      }
       // Every turn from slot.next up to now has come; all but one of them passed unpolled.
       const turns = Math.floor((now - slot.next) / this.#intervalMs) + 1;
       slot.next += turns * this.#intervalMs;

@@ -17,6 +17,12 @@ import { createRequire } from 'node:module';
 
 interface BerReader {
   readonly offset: number;
+  /** The length read by the last `readLength` (asn1-ber's getter). */
+  readonly length: number;
+  /** asn1-ber's own position, moved here past an OID read in place. */
+  _offset: number;
+  /** The offset just past the length octets that start at `offset`; sets `length`. */
+  readLength(offset: number): number | null;
   readSequence(tag?: number): number | null;
   readInt(): number | null;
   readString(tag?: number | null, retbuf?: boolean): Buffer | string | null;
@@ -64,46 +70,50 @@ const T = {
 const NOT_PLAIN = Symbol('not plain');
 
 /**
- * The OID's content bytes (X.690 §8.19) spell exactly `oid` ("1.3.6…"): the first two arcs share
- * the first sub-identifier as 40 × first + second, each sub-identifier is base 128 with the high
- * bit marking more bytes. No string and no array is built.
+ * The OID's content bytes `bytes[start…end)` (X.690 §8.19) spell exactly `oid` ("1.3.6…"): the
+ * first two arcs share the first sub-identifier as 40 × first + second, each sub-identifier is
+ * base 128 with the high bit marking more bytes. Nothing is allocated: this runs per varbind.
  */
-export function oidBytesAre(bytes: Uint8Array, oid: string): boolean {
+export function oidBytesAre(bytes: Uint8Array, oid: string, start = 0, end = bytes.length): boolean {
+  // The string side: `pos` walks `oid`, one decimal arc per step.
   let pos = 0;
-  const arc = (): number => {
-    if (pos >= oid.length) return -1;
-    let n = 0;
-    let digits = 0;
-    while (pos < oid.length) {
-      const c = oid.charCodeAt(pos);
-      if (c === 0x2e) break;
-      if (c < 0x30 || c > 0x39) return -1;
-      n = n * 10 + (c - 0x30);
-      digits++;
-      pos++;
+  let expect = -1;
+  let i = start;
+  for (let sub = 0; ; sub++) {
+    // Next arc of the string (the first sub-identifier takes two).
+    let arcs = sub === 0 ? 2 : 1;
+    let want = 0;
+    while (arcs-- > 0) {
+      if (pos >= oid.length) return false;
+      let n = 0;
+      const from = pos;
+      while (pos < oid.length) {
+        const c = oid.charCodeAt(pos);
+        if (c === 0x2e) break;
+        if (c < 0x30 || c > 0x39) return false;
+        n = n * 10 + (c - 0x30);
+        pos++;
+      }
+      if (pos === from) return false;
+      pos++; // the dot, or past the end
+      if (sub === 0 && arcs === 1) {
+        if (n > 2) return false;
+        want = n * 40;
+      } else want += n;
     }
-    pos++; // the dot, or past the end
-    return digits > 0 ? n : -1;
-  };
-  const first = arc();
-  const second = arc();
-  if (first < 0 || second < 0 || first > 2) return false;
-  let expect = first * 40 + second;
-  let i = 0;
-  for (;;) {
+    expect = want;
+    // The same sub-identifier from the bytes.
     let got = 0;
-    let b: number;
     let read = 0;
+    let b: number;
     do {
-      if (i >= bytes.length || read === 5) return false;
+      if (i >= end || read === 5) return false;
       b = bytes[i++]!;
       got = got * 128 + (b & 0x7f);
       read++;
     } while (b & 0x80);
     if (got !== expect) return false;
-    if (i === bytes.length) return pos >= oid.length;
-    expect = arc();
-    if (expect < 0) return false;
+    if (i === end) return pos >= oid.length;
   }
 }
 
@@ -170,9 +180,12 @@ function read(session: NetSnmpSessionInternals, buffer: Buffer): Plain | undefin
   if (r.readSequence(SEQUENCE) === null) return undefined;
   for (let i = 0; i < asked.length; i++) {
     if (r.readSequence(SEQUENCE) === null || r.peek() !== OID_TAG) return undefined;
-    const bytes = r.readString(OID_TAG, true);
+    // Compared where it lies, not sliced out: a view per varbind was a sixth of the garbage.
+    const at = r.readLength(r.offset + 1);
+    if (at === null || at + r.length > buffer.length) return undefined;
     const oid = asked[i]!.oid;
-    if (!Buffer.isBuffer(bytes) || !oidBytesAre(bytes, oid)) return undefined;
+    if (!oidBytesAre(buffer, oid, at, at + r.length)) return undefined;
+    r._offset = at + r.length;
     const type = r.peek();
     if (type === null) return undefined;
     varbinds[i] = { oid, type, value: value(r, type) };

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { initialState } from '../../../agent/health/track-state.js';
 import { createMetrics, metricsText } from '../../../agent/metrics.js';
 import { Monitor, type MonitorDeps } from '../../../agent/monitor.js';
+import { secondTurnAt } from '../../../agent/poll-schedule.js';
 import { createLogger } from '../../../core/logger.js';
 import type { PortPollResult } from '../../../drivers/snmp/poller.js';
 import { testConfig } from '../../helpers/device-config.js';
@@ -195,15 +196,13 @@ describe('monitor metrics', () => {
       for (let i = 1; i < downPolls; i++) {
         await round(t.monitor);
         expect(await samples(await t.text())).toEqual({ count: 0, sum: 0 });
-        now += intervalMs;
+        // The next turn: the device's grid is placed after its first (poll-schedule.ts).
+        now = i === 1 ? secondTurnAt('sw1', now, intervalMs) : now + intervalMs;
       }
       await round(t.monitor);
       expect(await t.text()).toMatch(/connection="hc-1"[^}]*state="unavailable"\} 1/);
-      // The poll that crossed the line came downPolls - 1 intervals after the first that saw it.
-      expect(await samples(await t.text())).toEqual({
-        count: 1,
-        sum: ((downPolls - 1) * intervalMs) / 1000,
-      });
+      // From the first poll that saw it to the poll that crossed the line.
+      expect(await samples(await t.text())).toEqual({ count: 1, sum: (now - 1_000_000) / 1000 });
     });
 
     it('a change published by a trap-led poll is not sampled as poll', async () => {

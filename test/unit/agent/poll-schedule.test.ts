@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { PollSchedule } from '../../../agent/poll-schedule.js';
+import { gridPhaseMs, PHASE_STEP_MS, PollSchedule } from '../../../agent/poll-schedule.js';
 
 const I = 2_000;
+// A multiple of the interval: a device's grid is then T0 + I + its phase + k × I.
 const T0 = 1_700_000_000_000;
+/** The k-th turn (0 = the first, at once) of `device` first taken at T0. */
+const turn = (device: string, k: number) => (k === 0 ? T0 : T0 + gridPhaseMs(device, I) + k * I);
 
 interface Run {
   starts: number[];
@@ -52,44 +55,76 @@ describe('PollSchedule: fixed rate, skip on overrun', () => {
   it('polls that fit the interval keep the exact period, with no skips', () => {
     for (const [d, run] of simulate([0.1 * I, 0.5 * I, 0.99 * I], 100)) {
       expect(run.overruns, d).toBe(0);
-      expect(run.starts).toHaveLength(101);
-      expect(run.starts).toEqual(run.starts.map((_, k) => T0 + k * I));
+      // Turns up to the end of the run: 101, or 100 when the phase puts the last past it.
+      expect(run.starts).toHaveLength(turn(d, 100) <= T0 + 100 * I ? 101 : 100);
+      expect(run.starts).toEqual(run.starts.map((_, k) => turn(d, k)));
     }
+  });
+
+  it('spreads devices over the interval: first turn at once, then each on its own phase, an interval or more later', () => {
+    const devices = Array.from({ length: 500 }, (_, i) => `sw-${String(i).padStart(3, '0')}`);
+    const s = new PollSchedule(I);
+    expect(s.take(devices, T0).start).toHaveLength(500);
+    for (const d of devices) s.done(d);
+    const phases = new Map<number, number>();
+    for (const d of devices) {
+      const p = gridPhaseMs(d, I);
+      expect(p % PHASE_STEP_MS).toBe(0);
+      expect(p).toBeGreaterThanOrEqual(0);
+      expect(p).toBeLessThan(I);
+      phases.set(p, (phases.get(p) ?? 0) + 1);
+    }
+    // Every step of the interval is used, none by more than twice its share.
+    expect(phases.size).toBe(I / PHASE_STEP_MS);
+    for (const n of phases.values()) expect(n).toBeLessThan((2 * 500) / (I / PHASE_STEP_MS));
+    // Each step's devices come due together, at their phase, and no sooner.
+    let started = 0;
+    for (let t = T0 + I; t < T0 + 2 * I; t += PHASE_STEP_MS) {
+      const due = s.take(devices, t).start;
+      expect(due.every((d) => turn(d, 1) === t)).toBe(true);
+      started += due.length;
+      for (const d of due) s.done(d);
+    }
+    expect(started).toBe(500);
   });
 
   it('polls of 0.1 to 3 intervals: every start on the grid, never two at once, skipped turns counted', () => {
     const runs = simulate([0.1 * I, 0.9 * I, 1.5 * I, 2.2 * I, 3 * I], 300);
     for (const [d, run] of runs) {
-      // Every start sits on the grid of the first one: nothing drifts.
-      for (const t of run.starts) expect((t - T0) % I, d).toBe(0);
+      // Every start after the first sits on the device's grid: nothing drifts.
+      for (const t of run.starts.slice(1)) expect((t - turn(d, 1)) % I, d).toBe(0);
       // A poll starts only after the previous one ended, on the first turn at or after its end.
+      // (The second start may come up to two intervals after the first: the grid is placed then.)
       for (let k = 1; k < run.starts.length; k++) {
         const prevEnd = run.ends[k - 1]!;
         expect(run.starts[k]!).toBeGreaterThanOrEqual(prevEnd);
-        expect(run.starts[k]! - prevEnd).toBeLessThan(I);
+        expect(run.starts[k]! - prevEnd).toBeLessThan(k === 1 ? 2 * I : I);
       }
-      // Each turn either polled or was counted as an overrun.
-      expect(run.starts.length + run.overruns).toBe(301);
+      // Each turn either polled or was counted as an overrun (the grid has 300 turns in the run
+      // after the first, or 299 when the device's phase puts its last one past the end).
+      expect(run.starts.length + run.overruns).toBe(turn(d, 300) <= T0 + 300 * I ? 301 : 300);
       expect(run.overruns).toBeGreaterThan(0);
     }
   });
 
   it('a poll of exactly 3 intervals skips the two turns inside it and polls at its end', () => {
-    const [, run] = [...simulate([3 * I], 30)][0]!;
-    expect(run.starts.slice(0, 4)).toEqual([T0, T0 + 3 * I, T0 + 6 * I, T0 + 9 * I]);
-    expect(run.overruns).toBe(20);
+    const [d, run] = [...simulate([3 * I], 30)][0]!;
+    // Ends at T0 + 3I, between turns 2 and 3: the next start is turn 3, then every third turn.
+    expect(run.starts.slice(0, 4)).toEqual([0, 3, 6, 9].map((k) => turn(d, k)));
+    expect(run.overruns).toBeGreaterThanOrEqual(19);
   });
 
   it('a late wake-up skips the turns it missed instead of catching up with a burst', () => {
     const s = new PollSchedule(I);
     expect(s.take(['a'], T0).start).toEqual(['a']);
     s.done('a');
-    const late = s.take(['a'], T0 + 3.5 * I);
+    // Turns 1, 2 and 3 have come by 3.5 turns on: one polls now, two are skipped.
+    const late = s.take(['a'], turn('a', 3) + 0.5 * I);
     expect(late.start).toEqual(['a']);
     expect(late.overruns.get('a')).toBe(2);
     s.done('a');
-    expect(s.take(['a'], T0 + 3.9 * I).start).toEqual([]);
-    expect(s.nextTurn()).toBe(T0 + 4 * I);
+    expect(s.take(['a'], turn('a', 3) + 0.9 * I).start).toEqual([]);
+    expect(s.nextTurn()).toBe(turn('a', 4));
   });
 
   it('a device no longer wanted is forgotten once idle and starts a fresh grid when it returns', () => {
@@ -100,6 +135,10 @@ describe('PollSchedule: fixed rate, skip on overrun', () => {
     const back = s.take(['a'], T0 + 10.5 * I);
     expect(back.start).toEqual(['a']);
     expect(back.overruns.size).toBe(0);
-    expect(s.nextTurn()).toBe(T0 + 11.5 * I);
+    // A fresh grid: an interval or more after this first turn, at the device's phase.
+    const next = s.nextTurn()!;
+    expect(next - (T0 + 10.5 * I)).toBeGreaterThanOrEqual(I);
+    expect(next - (T0 + 10.5 * I)).toBeLessThan(2 * I);
+    expect((next - T0) % I).toBe(gridPhaseMs('a', I));
   });
 });
