@@ -80,8 +80,9 @@ export function createMetrics(): Metrics {
     }),
     pollRound: new Histogram({
       name: 'dcagent_poll_round_seconds',
-      help: 'From the start of the polls that came due together to the end of the last of them',
-      buckets: [0.1, 0.25, 0.5, 1, 2, 3, 5, 7.5, 10, 20, 30, 60],
+      help: 'From the start of the polls that came due together (one phase step of the interval, or every device at start-up) to the end of the last of them',
+      // Small buckets too: with devices spread over the interval a round is one step's devices.
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 7.5, 10, 20, 30, 60],
       ...opts,
     }),
     pollOverruns: new Counter({

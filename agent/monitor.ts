@@ -262,7 +262,7 @@ export class Monitor implements ConnectionWatch {
   async pollNow(deviceId: string): Promise<PollNowResult | undefined> {
     if (this.stopped || !this.held.has(deviceId)) return undefined;
     const conns = () => [...this.tracked.values()].filter((t) => t.record.device === deviceId);
-    // Ahead of the round's queued devices: behind them a trap's poll would wait most of a round.
+    // Ahead of queued polls (a start-up round queues every device): behind them it would wait for them all.
     return this.devicesInFlight.run(
       () =>
         this.serial(deviceId, async () => {

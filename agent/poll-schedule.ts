@@ -10,8 +10,8 @@
  * load on a control plane that is already slow to answer. Every skipped turn is counted.
  *
  * Devices are spread over the interval: a device's first turn is at once, and its grid then sits
- * at a phase of its own (from a hash of its id, in steps of `PHASE_STEP_MS`), at least one
- * interval after the first turn. Polled all at once, a fleet sent its every request in one burst
+ * at a phase of its own (from a hash of its id, in steps of `PHASE_STEP_MS`), the first gap
+ * between half an interval and one and a half. Polled all at once, a fleet sent its every request in one burst
  * each interval, and held hundreds of half-done polls at the same moment: the garbage collector
  * promoted them, and the heap grew between major collections by what one burst left behind.
  */
@@ -50,10 +50,14 @@ export interface Turns {
 
 const mod = (a: number, m: number) => ((a % m) + m) % m;
 
-/** A device's second turn, for a first turn at `firstAt`: its phase, an interval or more on. */
+/**
+ * A device's second turn, for a first turn at `firstAt`: the point of its phase nearest to one
+ * interval on, so the first gap is between half an interval and one and a half.
+ */
 export function secondTurnAt(device: string, firstAt: number, intervalMs: number): number {
-  const after = firstAt + intervalMs;
-  return after + mod(gridPhaseMs(device, intervalMs) - after, intervalMs);
+  const target = firstAt + intervalMs;
+  const ahead = mod(gridPhaseMs(device, intervalMs) - target, intervalMs);
+  return ahead * 2 < intervalMs ? target + ahead : target + ahead - intervalMs;
 }
 
 export class PollSchedule {
@@ -82,7 +86,7 @@ export class PollSchedule {
       }
       if (now < slot.next) continue;
       if (slot.phase !== undefined) {
-        // The first turn, taken now; the grid starts at the device's phase, an interval or more on.
+        // The first turn, taken now; the grid starts at the device's phase, about an interval on.
         slot.next = secondTurnAt(d, now, this.#intervalMs);
         slot.phase = undefined;
         slot.busy = true;

@@ -29,8 +29,10 @@ interface BerReader {
   readByte(peek?: boolean): number | null;
   peek(): number | null;
 }
-const require = createRequire(import.meta.url);
-const { BerReader } = require('asn1-ber') as { BerReader: new (data: Buffer) => BerReader };
+// net-snmp's own copy of asn1-ber, resolved from net-snmp: the reader that must agree with it
+// is the one it parses with, whatever version an upgrade gives it.
+const fromNetSnmp = createRequire(createRequire(import.meta.url).resolve('net-snmp'));
+const { BerReader } = fromNetSnmp('asn1-ber') as { BerReader: new (data: Buffer) => BerReader };
 
 /** The slice of net-snmp's Session (internal) this touches. */
 interface NetSnmpSessionInternals {
@@ -75,6 +77,9 @@ const NOT_PLAIN = Symbol('not plain');
  * base 128 with the high bit marking more bytes. Nothing is allocated: this runs per varbind.
  */
 export function oidBytesAre(bytes: Uint8Array, oid: string, start = 0, end = bytes.length): boolean {
+  // Only the standard spelling is compared (no empty arc, no leading zero), as net-snmp's own
+  // string would be: anything else is not a match, and net-snmp then has its say.
+  if (oid.length === 0 || oid.charCodeAt(oid.length - 1) === 0x2e) return false;
   // The string side: `pos` walks `oid`, one decimal arc per step.
   let pos = 0;
   let expect = -1;
@@ -94,12 +99,16 @@ export function oidBytesAre(bytes: Uint8Array, oid: string, start = 0, end = byt
         n = n * 10 + (c - 0x30);
         pos++;
       }
-      if (pos === from) return false;
+      if (pos === from || (pos - from > 1 && oid.charCodeAt(from) === 0x30)) return false;
       pos++; // the dot, or past the end
       if (sub === 0 && arcs === 1) {
         if (n > 2) return false;
         want = n * 40;
-      } else want += n;
+      } else {
+        // Under 0 and 1 the second arc is below 40 (X.690 §8.19.4).
+        if (sub === 0 && want < 80 && n >= 40) return false;
+        want += n;
+      }
     }
     expect = want;
     // The same sub-identifier from the bytes.
@@ -203,13 +212,15 @@ export class ResponseDecoder {
   /** Responses read here rather than by net-snmp, for tests and the docs' figures. */
   hits = 0;
 
-  attach(session: object): void {
+  /** False when this net-snmp lacks what the reader needs: the session then reads as before. */
+  attach(session: object): boolean {
     const s = session as NetSnmpSessionInternals;
     const dgram = s.dgram;
     if (!dgram || typeof s.onSimpleGetResponse !== 'function' || typeof s.unregisterRequest !== 'function')
-      return;
+      return false;
+    if (typeof (new BerReader(Buffer.alloc(1)) as Partial<BerReader>)._offset !== 'number') return false;
     const listeners = dgram.listeners('message');
-    if (listeners.length !== 1) return;
+    if (listeners.length !== 1) return false;
     const fallback = listeners[0]!;
     dgram.removeListener('message', fallback);
     dgram.on('message', (buffer: Buffer, rinfo: unknown) => {
@@ -230,5 +241,6 @@ export class ResponseDecoder {
         pdu: { type: GET_RESPONSE, id: plain.id, errorStatus: 0, errorIndex: 0, varbinds: plain.varbinds },
       });
     });
+    return true;
   }
 }

@@ -273,7 +273,11 @@ export class SnmpSession implements SnmpReader {
         version: netSnmp.Version2c,
       });
       encodeThrough(this.#session, this.#encoded);
-      this.#decoder.attach(this.#session);
+      if (!this.#decoder.attach(this.#session))
+        this.#log.warn(
+          { device: target.id },
+          'this net-snmp lacks what the plain-answer reader needs; answers are read by net-snmp alone (slower)',
+        );
     }
     // An unparsable datagram surfaces as an 'error' event, which would crash the process if
     // nobody listened. It cannot be tied to a request (its request id is unreadable), so it is

@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { gridPhaseMs, PHASE_STEP_MS, PollSchedule } from '../../../agent/poll-schedule.js';
+import { gridPhaseMs, PHASE_STEP_MS, PollSchedule, secondTurnAt } from '../../../agent/poll-schedule.js';
 
 const I = 2_000;
-// A multiple of the interval: a device's grid is then T0 + I + its phase + k × I.
 const T0 = 1_700_000_000_000;
 /** The k-th turn (0 = the first, at once) of `device` first taken at T0. */
-const turn = (device: string, k: number) => (k === 0 ? T0 : T0 + gridPhaseMs(device, I) + k * I);
+const turn = (device: string, k: number) => (k === 0 ? T0 : secondTurnAt(device, T0, I) + (k - 1) * I);
 
 interface Run {
   starts: number[];
@@ -61,7 +60,7 @@ describe('PollSchedule: fixed rate, skip on overrun', () => {
     }
   });
 
-  it('spreads devices over the interval: first turn at once, then each on its own phase, an interval or more later', () => {
+  it('spreads devices over the interval: first turn at once, then each on its own phase, about an interval later', () => {
     const devices = Array.from({ length: 500 }, (_, i) => `sw-${String(i).padStart(3, '0')}`);
     const s = new PollSchedule(I);
     expect(s.take(devices, T0).start).toHaveLength(500);
@@ -77,9 +76,15 @@ describe('PollSchedule: fixed rate, skip on overrun', () => {
     // Every step of the interval is used, none by more than twice its share.
     expect(phases.size).toBe(I / PHASE_STEP_MS);
     for (const n of phases.values()) expect(n).toBeLessThan((2 * 500) / (I / PHASE_STEP_MS));
-    // Each step's devices come due together, at their phase, and no sooner.
+    // Each step's devices come due together, at their phase, and no sooner; the first gap is
+    // between half an interval and one and a half.
+    for (const d of devices) {
+      expect(turn(d, 1) - T0).toBeGreaterThanOrEqual(I / 2);
+      expect(turn(d, 1) - T0).toBeLessThan(1.5 * I);
+      expect((turn(d, 1) - T0) % PHASE_STEP_MS).toBe(0);
+    }
     let started = 0;
-    for (let t = T0 + I; t < T0 + 2 * I; t += PHASE_STEP_MS) {
+    for (let t = T0 + I / 2; t < T0 + 1.5 * I; t += PHASE_STEP_MS) {
       const due = s.take(devices, t).start;
       expect(due.every((d) => turn(d, 1) === t)).toBe(true);
       started += due.length;
@@ -94,11 +99,11 @@ describe('PollSchedule: fixed rate, skip on overrun', () => {
       // Every start after the first sits on the device's grid: nothing drifts.
       for (const t of run.starts.slice(1)) expect((t - turn(d, 1)) % I, d).toBe(0);
       // A poll starts only after the previous one ended, on the first turn at or after its end.
-      // (The second start may come up to two intervals after the first: the grid is placed then.)
+      // (The second start may come up to 1.5 intervals after the first: the grid is placed then.)
       for (let k = 1; k < run.starts.length; k++) {
         const prevEnd = run.ends[k - 1]!;
         expect(run.starts[k]!).toBeGreaterThanOrEqual(prevEnd);
-        expect(run.starts[k]! - prevEnd).toBeLessThan(k === 1 ? 2 * I : I);
+        expect(run.starts[k]! - prevEnd).toBeLessThan(k === 1 ? 1.5 * I : I);
       }
       // Each turn either polled or was counted as an overrun (the grid has 300 turns in the run
       // after the first, or 299 when the device's phase puts its last one past the end).
@@ -109,8 +114,11 @@ describe('PollSchedule: fixed rate, skip on overrun', () => {
 
   it('a poll of exactly 3 intervals skips the two turns inside it and polls at its end', () => {
     const [d, run] = [...simulate([3 * I], 30)][0]!;
-    // Ends at T0 + 3I, between turns 2 and 3: the next start is turn 3, then every third turn.
-    expect(run.starts.slice(0, 4)).toEqual([0, 3, 6, 9].map((k) => turn(d, k)));
+    // Each poll ends 3I after it started; the next start is the first turn at or after that end.
+    const expected = [T0];
+    for (let k = 1; expected.length < 4; k++)
+      if (turn(d, k) >= expected.at(-1)! + 3 * I) expected.push(turn(d, k));
+    expect(run.starts.slice(0, 4)).toEqual(expected);
     expect(run.overruns).toBeGreaterThanOrEqual(19);
   });
 
@@ -135,10 +143,11 @@ describe('PollSchedule: fixed rate, skip on overrun', () => {
     const back = s.take(['a'], T0 + 10.5 * I);
     expect(back.start).toEqual(['a']);
     expect(back.overruns.size).toBe(0);
-    // A fresh grid: an interval or more after this first turn, at the device's phase.
+    // A fresh grid, placed from this first turn at the device's phase.
     const next = s.nextTurn()!;
-    expect(next - (T0 + 10.5 * I)).toBeGreaterThanOrEqual(I);
-    expect(next - (T0 + 10.5 * I)).toBeLessThan(2 * I);
+    expect(next).toBe(secondTurnAt('a', T0 + 10.5 * I, I));
+    expect(next - (T0 + 10.5 * I)).toBeGreaterThanOrEqual(I / 2);
+    expect(next - (T0 + 10.5 * I)).toBeLessThan(1.5 * I);
     expect((next - T0) % I).toBe(gridPhaseMs('a', I));
   });
 });

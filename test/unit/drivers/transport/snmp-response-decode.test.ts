@@ -89,6 +89,14 @@ describe('oidBytesAre', () => {
       '',
     ])
       expect(oidBytesAre(bytes, other), other).toBe(false);
+    // Only the standard spelling: the same bytes under another spelling are not a match.
+    const short = oidContent('1.3.6.1');
+    expect(oidBytesAre(short, '1.3.6.1')).toBe(true);
+    for (const odd of ['1.3.6.1.', '1.3.06.1', '01.3.6.1', '1..3.6.1'])
+      expect(oidBytesAre(short, odd), odd).toBe(false);
+    // 0.40 would encode as 40, which is 1.0: under 0 and 1 the second arc is below 40.
+    expect(oidBytesAre(Buffer.from([40]), '1.0')).toBe(true);
+    expect(oidBytesAre(Buffer.from([40]), '0.40')).toBe(false);
     // A sub-identifier cut off mid-way (its last byte still says "more").
     expect(oidBytesAre(Buffer.from([0x2b, 0x86]), '1.3.6')).toBe(false);
   });
