@@ -11,6 +11,7 @@ export interface Readiness {
 }
 
 const CHECK_TIMEOUT_MS = 1_000;
+const METRICS_WRITE_IDLE_MS = 30_000;
 
 async function runCheck(fn: () => Promise<boolean>): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
@@ -46,7 +47,15 @@ function drained(res: ServerResponse): Promise<void> {
  * about 12 MB, and built as one string through prom-client's arrays of lines it was several
  * times that in garbage.
  */
-async function sendMetrics(req: IncomingMessage, res: ServerResponse, metrics: Metrics): Promise<void> {
+async function sendMetrics(
+  req: IncomingMessage,
+  res: ServerResponse,
+  metrics: Metrics,
+  writeIdleMs: number,
+): Promise<void> {
+  // A scraper that stops reading would hold the pieces and the socket for good: past this long
+  // without the socket taking a byte, the response is cut off.
+  res.setTimeout(writeIdleMs, () => res.destroy());
   const headers = { 'content-type': metrics.registry.contentType, 'cache-control': 'no-store' };
   if (req.method === 'HEAD') return void res.writeHead(200, headers).end();
   const head = await metrics.registry.metrics();
@@ -71,6 +80,8 @@ export function createHttpServer(o: {
   lifecycle: AgentLifecycle;
   readiness: Readiness;
   logger: Logger;
+  /** How long a `/metrics` response may wait for its scraper to read (tests shorten it). */
+  metricsWriteIdleMs?: number;
 }): Server {
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -79,7 +90,7 @@ export function createHttpServer(o: {
     void (async () => {
       try {
         if (path === '/metrics') {
-          return await sendMetrics(req, res, o.metrics);
+          return await sendMetrics(req, res, o.metrics, o.metricsWriteIdleMs ?? METRICS_WRITE_IDLE_MS);
         }
         if (path === '/healthz') {
           const alive = o.lifecycle.state !== 'stopped';

@@ -35,7 +35,9 @@ interface ConnRow extends ConnectionSeries {
   readonly portKey: string;
 }
 
-/** The per-port families: name, help, and how to print a port's samples of it. */
+type Lane = NonNullable<PortRow['lanes']>[number];
+
+/** A per-port family: its name and help. */
 interface Family {
   readonly name: string;
   readonly help: string;
@@ -151,83 +153,70 @@ export class PortSeries {
    */
   pieces(): string[] {
     const out: string[] = [];
-    for (const piece of this.#render()) out.push(piece);
-    return out;
-  }
-
-  *#render(): Generator<string> {
-    const ports = [...this.ports.values()];
-    const header = (f: Family) => `\n# HELP ${f.name} ${f.help}\n# TYPE ${f.name} gauge\n`;
     let buf = '';
-    // One port's lines at a time; the piece is handed on once it is large enough.
-    const perPort = function* (f: Family, lines: (p: HeldPort) => string): Generator<string> {
-      buf += header(f);
+    // Lines go into the current piece, which is handed on once it is large enough.
+    const add = (text: string) => {
+      buf += text;
+      if (buf.length >= CHUNK_CHARS) {
+        out.push(buf);
+        buf = '';
+      }
+    };
+    const header = (f: Family) => add(`\n# HELP ${f.name} ${f.help}\n# TYPE ${f.name} gauge\n`);
+    const ports = [...this.ports.values()];
+    /** Each port's lanes, one line each where `value` gives one. */
+    const perLane = (f: Family, value: (l: Lane) => number | null) => {
+      header(f);
       for (const p of ports) {
-        buf += lines(p);
-        if (buf.length >= CHUNK_CHARS) {
-          yield buf;
-          buf = '';
+        const lanes = p.row.lanes ?? [];
+        for (let i = 0; i < lanes.length; i++) {
+          const v = value(lanes[i] as Lane);
+          if (v !== null) add(`${f.name}{${p.labels},lane="${i + 1}"} ${sampleValue(v)}\n`);
         }
       }
     };
-    const lanes = (p: HeldPort, line: (lane: string, l: NonNullable<PortRow['lanes']>[number]) => string) => {
-      let s = '';
-      const all = p.row.lanes ?? [];
-      for (let i = 0; i < all.length; i++)
-        s += line(`${p.labels},lane="${i + 1}"`, all[i] as (typeof all)[number]);
-      return s;
-    };
-    yield* perPort(FAMILIES.rx, (p) =>
-      lanes(p, (l, v) => (v.rxDbm === null ? '' : `${FAMILIES.rx.name}{${l}} ${sampleValue(v.rxDbm)}\n`)),
-    );
-    yield* perPort(FAMILIES.tx, (p) =>
-      lanes(p, (l, v) => (v.txDbm === null ? '' : `${FAMILIES.tx.name}{${l}} ${sampleValue(v.txDbm)}\n`)),
-    );
+    perLane(FAMILIES.rx, (l) => l.rxDbm);
+    perLane(FAMILIES.tx, (l) => l.txDbm);
     // A dark lane keeps a series (CONTRACT §8), so an alert on it does not resolve with the light.
-    yield* perPort(FAMILIES.rxDark, (p) =>
-      lanes(p, (l, v) => `${FAMILIES.rxDark.name}{${l}} ${v.rxDbm === null ? 1 : 0}\n`),
-    );
+    perLane(FAMILIES.rxDark, (l) => (l.rxDbm === null ? 1 : 0));
     for (const [f, field] of [
       [FAMILIES.operUp, 'operUp'],
       [FAMILIES.healthy, 'healthy'],
       [FAMILIES.opticPresent, 'opticPresent'],
     ] as const) {
-      yield* perPort(f, (p) => {
+      header(f);
+      for (const p of ports) {
         const v = p.row[field];
-        return v === undefined ? '' : `${f.name}{${p.labels}} ${v}\n`;
-      });
+        if (v !== undefined) add(`${f.name}{${p.labels}} ${v}\n`);
+      }
     }
     for (const [f, side] of [
       [FAMILIES.rxThreshold, 'rx'],
       [FAMILIES.txThreshold, 'tx'],
     ] as const) {
-      yield* perPort(f, (p) => {
-        let s = '';
+      header(f);
+      for (const p of ports) {
         const all = p.row.bounds ?? [];
         for (let i = 0; i < all.length; i++) {
           const b = (all[i] as (typeof all)[number])[side];
           for (const bound of THRESHOLD_BOUNDS) {
             const v = b[bound];
             if (v !== undefined)
-              s += `${f.name}{${p.labels},lane="${i + 1}",bound="${bound}"} ${sampleValue(v)}\n`;
+              add(`${f.name}{${p.labels},lane="${i + 1}",bound="${bound}"} ${sampleValue(v)}\n`);
           }
         }
-        return s;
-      });
+      }
     }
     // 0 for the states it is not in, so an alert can ask for one state without an absent() dance.
-    buf += header(FAMILIES.state);
+    header(FAMILIES.state);
     for (const c of this.conns.values()) {
       const current = c.state;
       if (current === undefined) continue;
       for (const s of OBSERVED_CONNECTION_STATES)
-        buf += `${FAMILIES.state.name}{${c.labels},state="${s}"} ${s === current ? 1 : 0}\n`;
-      if (buf.length >= CHUNK_CHARS) {
-        yield buf;
-        buf = '';
-      }
+        add(`${FAMILIES.state.name}{${c.labels},state="${s}"} ${s === current ? 1 : 0}\n`);
     }
-    if (buf.length > 0) yield buf;
+    if (buf.length > 0) out.push(buf);
+    return out;
   }
 
   /** The whole text at once, for callers that want a string (tests, small fleets). */

@@ -33,6 +33,8 @@ interface BerReader {
 // is the one it parses with, whatever version an upgrade gives it.
 const fromNetSnmp = createRequire(createRequire(import.meta.url).resolve('net-snmp'));
 const { BerReader } = fromNetSnmp('asn1-ber') as { BerReader: new (data: Buffer) => BerReader };
+/** The asn1-ber internal the reader moves past an OID read in place; checked once. */
+const READER_HAS_OFFSET = typeof (new BerReader(Buffer.alloc(1)) as Partial<BerReader>)._offset === 'number';
 
 /** The slice of net-snmp's Session (internal) this touches. */
 interface NetSnmpSessionInternals {
@@ -82,7 +84,6 @@ export function oidBytesAre(bytes: Uint8Array, oid: string, start = 0, end = byt
   if (oid.length === 0 || oid.charCodeAt(oid.length - 1) === 0x2e) return false;
   // The string side: `pos` walks `oid`, one decimal arc per step.
   let pos = 0;
-  let expect = -1;
   let i = start;
   for (let sub = 0; ; sub++) {
     // Next arc of the string (the first sub-identifier takes two).
@@ -110,7 +111,6 @@ export function oidBytesAre(bytes: Uint8Array, oid: string, start = 0, end = byt
         want += n;
       }
     }
-    expect = want;
     // The same sub-identifier from the bytes.
     let got = 0;
     let read = 0;
@@ -121,7 +121,7 @@ export function oidBytesAre(bytes: Uint8Array, oid: string, start = 0, end = byt
       got = got * 128 + (b & 0x7f);
       read++;
     } while (b & 0x80);
-    if (got !== expect) return false;
+    if (got !== want) return false;
     if (i === end) return pos >= oid.length;
   }
 }
@@ -218,7 +218,7 @@ export class ResponseDecoder {
     const dgram = s.dgram;
     if (!dgram || typeof s.onSimpleGetResponse !== 'function' || typeof s.unregisterRequest !== 'function')
       return false;
-    if (typeof (new BerReader(Buffer.alloc(1)) as Partial<BerReader>)._offset !== 'number') return false;
+    if (!READER_HAS_OFFSET) return false;
     const listeners = dgram.listeners('message');
     if (listeners.length !== 1) return false;
     const fallback = listeners[0]!;

@@ -1,5 +1,6 @@
 import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHttpServer } from '../../../agent/http.js';
 import type { AgentLifecycle } from '../../../agent/lifecycle.js';
@@ -14,9 +15,10 @@ afterEach(() => {
   for (const s of servers.splice(0)) s.close();
 });
 
-async function serve(metrics: Metrics): Promise<number> {
+async function serve(metrics: Metrics, metricsWriteIdleMs?: number): Promise<number> {
   const server = createHttpServer({
     metrics,
+    ...(metricsWriteIdleMs !== undefined ? { metricsWriteIdleMs } : {}),
     lifecycle: { state: 'running' } as AgentLifecycle,
     readiness: { checks: {} },
     logger: createLogger({ level: 'silent' }),
@@ -87,5 +89,24 @@ describe('GET /metrics', () => {
     expect(calls).toBe(1);
     m.ports.pieces = pieces;
     expect((await get(port)).status).toBe(200);
+  });
+
+  it('a scraper that stops reading is cut off after the idle limit, not held for good', async () => {
+    // Far more text than the loopback socket buffers hold, so the server has to wait for it.
+    const m = fleet(40_000);
+    const port = await serve(m, 300);
+    const server = servers.at(-1)!;
+    const client = connect(port, '127.0.0.1');
+    await new Promise<void>((r) => client.once('connect', () => r()));
+    client.write('GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n');
+    client.pause();
+    const open = () => new Promise<number>((r) => server.getConnections((_, n) => r(n)));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await open()).toBe(1);
+    // Without the limit the socket stays open (the body never drains, or keep-alive holds it 5 s).
+    const t0 = Date.now();
+    while ((await open()) > 0 && Date.now() - t0 < 3_000) await new Promise((r) => setTimeout(r, 50));
+    expect(await open()).toBe(0);
+    client.destroy();
   });
 });

@@ -53,13 +53,17 @@ function session(port: number, decoder?: ResponseDecoder): { get: Get; close(): 
   const s = netSnmp.createSession('127.0.0.1', 'public', {
     port,
     version: netSnmp.Version2c,
-    timeout: 300,
+    // Long enough that a loaded machine never turns an answer into a timeout on one side only;
+    // the faults that get no answer at all (a truncated datagram) wait it out on both.
+    timeout: 2_000,
     retries: 0,
     reportOidMismatchErrors: true,
   }) as unknown as {
     get(oids: string[], cb: (err: Error | null, vbs?: unknown[]) => void): void;
     close(): void;
   };
+  // net-snmp emits a datagram it cannot parse as 'error'; both sessions must survive it alike.
+  (s as unknown as { on(e: 'error', f: () => void): void }).on('error', () => {});
   decoder?.attach(s);
   return {
     get: (oids) =>
