@@ -171,8 +171,31 @@ export function configLaneBounds(
   return Array.from({ length: Math.max(1, lanes) }, () => one);
 }
 
-/** Every lane's bounds as series values: alarm and warning, where given. */
-export function thresholdLaneBounds(b: LaneThresholds, lanes: number): { rx: LaneBounds; tx: LaneBounds }[] {
+type SeriesBounds = readonly { readonly rx: LaneBounds; readonly tx: LaneBounds }[];
+
+/** Per shared LaneThresholds (core/intern.ts), its series bounds by lane count. */
+const seriesBoundsOf = new WeakMap<LaneThresholds, SeriesBounds[]>();
+
+/**
+ * Every lane's bounds as series values: alarm and warning, where given. One frozen array for
+ * every port with these thresholds and lanes, so 10,000 ports do not each hold their own.
+ */
+export function thresholdLaneBounds(b: LaneThresholds, lanes: number): SeriesBounds {
+  let byLanes = seriesBoundsOf.get(b);
+  if (!byLanes) {
+    byLanes = [];
+    seriesBoundsOf.set(b, byLanes);
+  }
+  const n = Math.max(1, lanes);
+  let made = byLanes[n];
+  if (!made) {
+    made = Object.freeze(laneBoundsOf(b, n));
+    byLanes[n] = made;
+  }
+  return made;
+}
+
+function laneBoundsOf(b: LaneThresholds, lanes: number): { rx: LaneBounds; tx: LaneBounds }[] {
   const side = (x: Bounds): LaneBounds => {
     const out: LaneBounds = {};
     if (x.lowAlarm !== null) out['low-alarm'] = x.lowAlarm;
@@ -181,8 +204,8 @@ export function thresholdLaneBounds(b: LaneThresholds, lanes: number): { rx: Lan
     if (x.highAlarm !== null) out['high-alarm'] = x.highAlarm;
     return out;
   };
-  const one = { rx: side(b.rx), tx: side(b.tx) };
-  return Array.from({ length: Math.max(1, lanes) }, () => one);
+  const one = Object.freeze({ rx: Object.freeze(side(b.rx)), tx: Object.freeze(side(b.tx)) });
+  return Array.from({ length: lanes }, () => one);
 }
 
 /** The whole exposition as one string: the registry's families, then the per-port ones. */

@@ -1,5 +1,12 @@
 #!/usr/bin/env node
 // Thin launcher: the CLI is compiled to dist/ by `npm ci` (prepare).
+import { setFlagsFromString } from 'node:v8';
+
+// Before any of our code is compiled: V8 must not learn to allocate the monitor's per-poll objects
+// straight into the old generation from the start-up burst (decision 0009). Measured at 10,000
+// ports, it cut what the old generation gains between major collections about fourfold.
+setFlagsFromString('--no-allocation-site-pretenuring');
+
 let cli;
 try {
   cli = await import('../dist/agent/commands/main.js');

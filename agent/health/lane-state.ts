@@ -1,5 +1,6 @@
 import type { DbmRange, PortThresholds, Thresholds } from '../../config/defaults.js';
 import type { Bounds, LaneState, LaneThresholds, ThresholdSource } from '../../contract/optics.js';
+import { boundsKey, InternTable, internLaneThresholds } from '../../core/intern.js';
 
 /**
  * A lane's judgement by the bounds that apply to it (CONTRACT §5 "Module thresholds"): the
@@ -63,15 +64,25 @@ export function resolveThresholds(
   const tx = fromRanges(port.tx, port.txWarning);
   const useRx = module !== undefined && sane(module.rx);
   const useTx = module !== undefined && sane(module.tx);
-  if (!useRx && !useTx) return { bounds: { rx, tx }, source: port.source, alarm: alarmOf(rx, tx) };
-  const mrx = useRx ? merge(module.rx, rx) : rx;
-  const mtx = useTx ? merge(module.tx, tx) : tx;
-  return { bounds: { rx: mrx, tx: mtx }, source: 'module', alarm: alarmOf(mrx, mtx) };
+  if (!useRx && !useTx) return shared(port.source, rx, tx);
+  return shared('module', useRx ? merge(module.rx, rx) : rx, useTx ? merge(module.tx, tx) : tx);
+}
+
+/** Every connection judged by the same bounds holds the one object (core/intern.ts). */
+const resolvedTable = new InternTable<ResolvedThresholds>();
+
+function shared(source: ThresholdSource, rx: Bounds, tx: Bounds): ResolvedThresholds {
+  return resolvedTable.get(`${source}|${boundsKey(rx)}|${boundsKey(tx)}`, () => ({
+    bounds: internLaneThresholds(rx, tx),
+    source,
+    alarm: alarmOf(rx, tx),
+  }));
 }
 
 function alarmOf(rx: Bounds, tx: Bounds): Thresholds {
   // Both alarm bounds are always set here: the configured ranges fill what a module leaves out.
-  return { rx: [rx.lowAlarm!, rx.highAlarm!], tx: [tx.lowAlarm!, tx.highAlarm!] };
+  const range = (b: Bounds) => Object.freeze([b.lowAlarm!, b.highAlarm!]) as [number, number];
+  return Object.freeze({ rx: range(rx), tx: range(tx) });
 }
 
 /**

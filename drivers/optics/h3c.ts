@@ -1,5 +1,5 @@
 import type { LaneThresholds } from '../../contract/optics.js';
-import { intValue, isMissing } from '../mib/mib.js';
+import { instanceOid, intValue, isMissing } from '../mib/mib.js';
 import type { SnmpReader, Varbind } from '../transport/snmp.js';
 import {
   ifIndexRows,
@@ -91,7 +91,7 @@ export function decodeH3cThresholds(vbs: readonly (Varbind | undefined)[]): Lane
 export function h3cBinding(ifIndex: number, thresholds?: LaneThresholds): OpticsBinding {
   return {
     ...(thresholds ? { thresholds } : {}),
-    oids: [`${H3C_OIDS.curRxPower}.${ifIndex}`, `${H3C_OIDS.curTxPower}.${ifIndex}`],
+    oids: [instanceOid(H3C_OIDS.curRxPower, ifIndex), instanceOid(H3C_OIDS.curTxPower, ifIndex)],
     decode: (vbs, at) => decodeH3c(intValue(vbs[at]), intValue(vbs[at + 1])),
   };
 }

@@ -1,6 +1,6 @@
 import type { LaneThresholds } from '../../contract/optics.js';
 import { errorMessage } from '../../core/errors.js';
-import { intValue, isMissing, rowIndex, textValue } from '../mib/mib.js';
+import { instanceOid, intValue, isMissing, rowIndex, textValue } from '../mib/mib.js';
 import type { SnmpReader, Varbind } from '../transport/snmp.js';
 import {
   getMany,
@@ -134,8 +134,8 @@ export function huaweiBinding(
   unit: HuaweiPowerUnit,
   thresholds?: LaneThresholds,
 ): OpticsBinding {
-  const rx = `${HUAWEI_OIDS.rxPower}.${entity}`;
-  const tx = `${HUAWEI_OIDS.txPower}.${entity}`;
+  const rx = instanceOid(HUAWEI_OIDS.rxPower, entity);
+  const tx = instanceOid(HUAWEI_OIDS.txPower, entity);
   const own = thresholds ? { thresholds } : {};
   if (lanes <= 1) {
     return { entity, ...own, oids: [rx, tx], decode: (vbs, at) => decodeHuawei(unit, vbs[at], vbs[at + 1]) };
@@ -143,7 +143,12 @@ export function huaweiBinding(
   return {
     entity,
     ...own,
-    oids: [rx, tx, `${HUAWEI_OIDS.laneRxPower}.${entity}`, `${HUAWEI_OIDS.laneTxPower}.${entity}`],
+    oids: [
+      rx,
+      tx,
+      instanceOid(HUAWEI_OIDS.laneRxPower, entity),
+      instanceOid(HUAWEI_OIDS.laneTxPower, entity),
+    ],
     decode: (vbs, at) => decodeHuawei(unit, vbs[at], vbs[at + 1], vbs[at + 2], vbs[at + 3]),
   };
 }

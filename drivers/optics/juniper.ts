@@ -1,5 +1,5 @@
 import type { LaneThresholds } from '../../contract/optics.js';
-import { intValue, isMissing, rowIndex } from '../mib/mib.js';
+import { instanceOid, intValue, isMissing, rowIndex } from '../mib/mib.js';
 import type { SnmpReader, Varbind } from '../transport/snmp.js';
 import {
   ifIndexRows,
@@ -76,8 +76,8 @@ export function juniperBinding(
     return {
       ...own,
       oids: [
-        `${JUNIPER_OIDS.currentRxLaserPower}.${ifIndex}`,
-        `${JUNIPER_OIDS.currentTxLaserOutputPower}.${ifIndex}`,
+        instanceOid(JUNIPER_OIDS.currentRxLaserPower, ifIndex),
+        instanceOid(JUNIPER_OIDS.currentTxLaserOutputPower, ifIndex),
       ],
       decode: (vbs, at) => [
         { lane: 1, rxDbm: centiDbm(intValue(vbs[at])), txDbm: centiDbm(intValue(vbs[at + 1])) },
@@ -87,8 +87,8 @@ export function juniperBinding(
   const oids: string[] = [];
   for (const l of laneIndexes) {
     oids.push(
-      `${JUNIPER_OIDS.laneRxLaserPower}.${ifIndex}.${l}`,
-      `${JUNIPER_OIDS.laneTxLaserOutputPower}.${ifIndex}.${l}`,
+      instanceOid(JUNIPER_OIDS.laneRxLaserPower, ifIndex, l),
+      instanceOid(JUNIPER_OIDS.laneTxLaserOutputPower, ifIndex, l),
     );
   }
   const lanes = [...laneIndexes];

@@ -1,6 +1,6 @@
 import type { Bounds, LaneThresholds } from '../../contract/optics.js';
 import { errorMessage } from '../../core/errors.js';
-import { intValue, isMissing, rowIndex } from '../mib/mib.js';
+import { instanceOid, intValue, isMissing, rowIndex } from '../mib/mib.js';
 import type { SnmpReader, Varbind } from '../transport/snmp.js';
 import {
   getMany,
@@ -90,7 +90,7 @@ export function sensorBinding(
       if (sensor === undefined || !fmt) continue;
       entry[dir] = oids.length;
       entry[`${dir}Fmt`] = fmt;
-      oids.push(`${spec.columns.value}.${sensor}`, `${spec.columns.status}.${sensor}`);
+      oids.push(instanceOid(spec.columns.value, sensor), instanceOid(spec.columns.status, sensor));
     }
     plan.push(entry);
   }

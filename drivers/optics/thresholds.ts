@@ -1,4 +1,5 @@
 import type { Bounds, LaneThresholds } from '../../contract/optics.js';
+import { internLaneThresholds } from '../../core/intern.js';
 import { cleanDbm } from './units.js';
 
 /**
@@ -39,5 +40,6 @@ function empty(b: Bounds): boolean {
  * rather than "four nulls" so the agent falls back to the config and then the defaults.
  */
 export function laneThresholds(rx: Bounds, tx: Bounds): LaneThresholds | undefined {
-  return empty(rx) && empty(tx) ? undefined : { rx, tx };
+  // Shared: every module of one model reports the same bounds (core/intern.ts).
+  return empty(rx) && empty(tx) ? undefined : internLaneThresholds(rx, tx);
 }

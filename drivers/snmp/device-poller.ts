@@ -3,7 +3,7 @@ import { DEFAULTS } from '../../config/defaults.js';
 import type { DeviceConfig } from '../../config/load.js';
 import { errorMessage } from '../../core/errors.js';
 import { type Logger, silentLogger } from '../../core/logger.js';
-import { ifStatusWord, intValue, isMissing, OID } from '../mib/mib.js';
+import { ifStatusWord, instanceOid, intValue, isMissing, OID } from '../mib/mib.js';
 import {
   darkLanes,
   type LaneReading,
@@ -89,9 +89,24 @@ interface Bound {
   readonly generation: number;
   readonly optics: number;
   readonly ports: readonly OpticsPort[];
-  readonly names: ReadonlyMap<string, { readonly oid: string; readonly text: string } | undefined>;
+  readonly oids: ReadonlyMap<string, PortOids>;
   readonly bindings: ReadonlyMap<string, OpticsBinding> | undefined;
   readonly missing: readonly string[];
+}
+
+/** One port's own OIDs: built once per binding, as flat strings, and shared by every plan of it. */
+interface PortOids {
+  readonly admin: string;
+  readonly oper: string;
+  /**
+   * Read back every poll: a device that rebooted while another replica held its lease (so
+   * sysUpTime never went back for us) may have renumbered its interfaces, and this ifIndex would
+   * then be another port. ifName, else ifDescr; the status OID stands in when there is no name.
+   */
+  readonly name: string;
+  /** What `name` answered when mapped (undefined: no name to compare). */
+  readonly expectName: string | undefined;
+  readonly inErrors: string;
 }
 
 /** Plans kept per device: the port sets the monitor polls, which change as connections come and go. */
@@ -328,32 +343,25 @@ export class DevicePoller {
     if (had && (had.generation !== this.#resolver.generation || had.optics !== this.#opticsGeneration))
       had = undefined;
     const bound = had ?? (await this.#bind(ports, portsKey));
-    const { generation, names, bindings, missing } = bound;
+    const { generation, bindings, missing } = bound;
     const oids: string[] = [OID.sysUpTime];
     const entLastChange = this.#adapter.entityIndexed ? oids.push(OID.entLastChangeTime) - 1 : undefined;
     const slots: Slot[] = [];
     for (const p of bound.ports) {
       const binding = bindings?.get(p.name);
-      const named = names.get(p.name);
+      const own = bound.oids.get(p.name)!;
       slots.push({
         name: p.name,
         ifIndex: p.ifIndex,
         offset: oids.length,
         binding,
         lanes: p.lanes,
-        expectName: named?.text,
+        expectName: own.expectName,
         errorsAt: counted.has(p.name) ? oids.length + 3 + (binding?.oids.length ?? 0) : undefined,
       });
-      // The name is read back every poll: a device that rebooted while another replica held its
-      // lease (so sysUpTime never went back for us) may have renumbered its interfaces, and this
-      // ifIndex would then be another port. The status OID stands in when there is no name.
-      oids.push(
-        `${OID.ifAdminStatus}.${p.ifIndex}`,
-        `${OID.ifOperStatus}.${p.ifIndex}`,
-        named ? `${named.oid}.${p.ifIndex}` : `${OID.ifOperStatus}.${p.ifIndex}`,
-      );
+      oids.push(own.admin, own.oper, own.name);
       if (binding) for (const o of binding.oids) oids.push(o);
-      if (counted.has(p.name)) oids.push(`${OID.ifInErrors}.${p.ifIndex}`);
+      if (counted.has(p.name)) oids.push(own.inErrors);
     }
     const chunkSize = this.#fetcher.pduSize;
     const plan: Plan = {
@@ -376,21 +384,28 @@ export class DevicePoller {
     const generation = this.#resolver.generation;
     const missing: string[] = [];
     const opticsPorts: OpticsPort[] = [];
-    const names = new Map<string, { oid: string; text: string } | undefined>();
+    const oids = new Map<string, PortOids>();
     for (const name of ports) {
       const info = resolved.get(name);
       if (!info) {
         missing.push(name);
         continue;
       }
-      names.set(
-        name,
+      const i = info.ifIndex;
+      const oper = instanceOid(OID.ifOperStatus, i);
+      const [nameColumn, expectName] =
         info.ifName !== undefined
-          ? { oid: OID.ifName, text: info.ifName }
+          ? [OID.ifName, info.ifName]
           : info.ifDescr !== undefined
-            ? { oid: OID.ifDescr, text: info.ifDescr }
-            : undefined,
-      );
+            ? [OID.ifDescr, info.ifDescr]
+            : [undefined, undefined];
+      oids.set(name, {
+        admin: instanceOid(OID.ifAdminStatus, i),
+        oper,
+        name: nameColumn ? instanceOid(nameColumn, i) : oper,
+        expectName,
+        inErrors: instanceOid(OID.ifInErrors, i),
+      });
       opticsPorts.push({
         name,
         ifIndex: info.ifIndex,
@@ -410,7 +425,7 @@ export class DevicePoller {
       generation,
       optics: opticsGeneration,
       ports: opticsPorts,
-      names,
+      oids,
       bindings: discovery?.bindings,
       missing,
     };

@@ -156,10 +156,12 @@ function sameOids(oids: readonly string[], varbinds: readonly { oid: string }[])
   return true;
 }
 
+/**
+ * One flat string (join): built by `+=` it was a rope of two objects per OID, and the templates'
+ * keys alone were a tenth of the agent's live objects at 10,000 ports.
+ */
 function oidKey(varbinds: readonly { oid: string }[]): string {
-  let key = '';
-  for (const vb of varbinds) key += `${vb.oid} `;
-  return key;
+  return varbinds.map((vb) => vb.oid).join(' ');
 }
 
 type Send = (req: { message: NetSnmpMessage }, noWait?: boolean) => unknown;

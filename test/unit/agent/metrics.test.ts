@@ -6,8 +6,10 @@ import {
   createMetrics,
   type Metrics,
   metricsText,
+  thresholdLaneBounds,
 } from '../../../agent/metrics.js';
 import { DEFAULT_THRESHOLDS } from '../../../config/defaults.js';
+import { internLaneThresholds } from '../../../core/intern.js';
 
 const text = (m: Metrics) => metricsText(m);
 
@@ -86,6 +88,26 @@ describe('agent metrics (CONTRACT §8)', () => {
     );
     row.bounds = [{ rx: alarmBounds([-14.4, 0.5]), tx: alarmBounds([-8.2, 0.5]) }];
     expect((await samples(m, 'dcagent_port_rx_threshold_dbm')).join('\n')).not.toContain('low-warning');
+  });
+
+  it('ports with the same thresholds and lanes share one frozen bounds array, in the series as before', async () => {
+    const t = internLaneThresholds(
+      { lowAlarm: -16, lowWarning: -13, highWarning: null, highAlarm: 2 },
+      { lowAlarm: -9, lowWarning: null, highWarning: null, highAlarm: 1 },
+    );
+    const four = thresholdLaneBounds(t, 4);
+    expect(thresholdLaneBounds(t, 4)).toBe(four);
+    expect(thresholdLaneBounds(t, 1)).not.toBe(four);
+    expect(Object.isFrozen(four)).toBe(true);
+    expect(four).toHaveLength(4);
+    const m = createMetrics();
+    m.ports.hold('hc-1', 'sw1', 'p1').port.bounds = four;
+    m.ports.hold('hc-2', 'sw1', 'p2').port.bounds = thresholdLaneBounds(t, 4);
+    const rx = await samples(m, 'dcagent_port_rx_threshold_dbm');
+    expect(rx).toContain(
+      'dcagent_port_rx_threshold_dbm{device="sw1",port="p2",lane="4",bound="low-warning"} -13',
+    );
+    expect(rx.filter((l) => l.includes('port="p1"'))).toHaveLength(12);
   });
 
   it('a dark lane keeps its dark series and has no Rx sample; a lane count that shrinks takes its series with it', async () => {

@@ -53,6 +53,20 @@ describe('lane states (CONTRACT §5 "Module thresholds")', () => {
 });
 
 describe('resolveThresholds: module, then config, then defaults', () => {
+  it('connections judged by equal bounds share one frozen result (10,000 ports, a few threshold sets)', () => {
+    const one = resolveThresholds({ ...DEFAULT_10G }, structuredClone(MODULE));
+    const two = resolveThresholds({ ...DEFAULT_10G }, structuredClone(MODULE));
+    expect(two).toBe(one);
+    expect(Object.isFrozen(one)).toBe(true);
+    expect(Object.isFrozen(one.bounds.rx)).toBe(true);
+    expect(Object.isFrozen(one.alarm.rx)).toBe(true);
+    // Another source or other numbers is another object.
+    expect(resolveThresholds(DEFAULT_10G, undefined)).not.toBe(one);
+    expect(resolveThresholds({ ...DEFAULT_10G, source: 'config' }, undefined)).not.toBe(
+      resolveThresholds(DEFAULT_10G, undefined),
+    );
+  });
+
   it('the module wins and health uses its alarm bounds', () => {
     const r = resolveThresholds(DEFAULT_10G, MODULE);
     expect(r.source).toBe('module');
