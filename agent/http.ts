@@ -59,10 +59,14 @@ async function sendMetrics(
   const headers = { 'content-type': metrics.registry.contentType, 'cache-control': 'no-store' };
   if (req.method === 'HEAD') return void res.writeHead(200, headers).end();
   const head = await metrics.registry.metrics();
-  const pieces = metrics.ports.pieces();
+  const text = metrics.ports.render();
+  // The pieces are pooled slabs: reusable once the response is done with them, which 'close'
+  // says (after the last byte went to the socket, or when it was cut off), never before.
+  if (res.closed) text.release();
+  else res.once('close', () => text.release());
   res.writeHead(200, headers);
   res.write(head);
-  for (const piece of pieces) {
+  for (const piece of text.pieces) {
     if (res.destroyed) return;
     if (!res.write(piece)) await drained(res);
   }

@@ -1,14 +1,17 @@
 // bench:agent — the whole agent monitoring a fleet: its CPU and Redis traffic per port-poll, its
 // memory, the length of a poll round, and how long a fibre cut takes to become an event.
 //
-//   npm run bench:agent [-- --devices 500 --ports 20 --interval 10 --window 60 --cuts 50 --cpu-prof DIR --heap-snapshot DIR --node-args='--trace-gc']
+//   npm run bench:agent [-- --devices 500 --ports 20 --interval 10 --window 300 --scrape 0 --cuts 50 --cpu-prof DIR --heap-snapshot DIR --node-args='--trace-gc']
 //   BENCH_CPU_PROF_DIR=DIR npm run bench:agent   (the same as --cpu-prof DIR, as bench:audit takes it)
 //
 // Three processes: a private redis-server, the lab (bench/agent-lab.ts: switches patched and
 // provisioned, one tracked-connection record per port seeded directly in Redis, which is what
 // the agent loads its tracked set from at start) and one `dcagent run` (the built binary).
 // 1. Steady state: every port built (construction.completed), then one more interval.
-// 2. A window of ≥ `window` seconds in which the bench leaves the agent and Redis alone. Agent
+// 2. A window of ≥ `window` seconds (300 by default: long enough to hold several major
+//    collections, which a 60 s window holds or misses by chance) in which the bench leaves the
+//    agent and Redis alone, but for a scrape of /metrics every `scrape` seconds (0: none) as a
+//    Prometheus server would make. Agent
 //    CPU from /proc/<pid>/stat, Redis commands from INFO commandstats (every command, those run
 //    inside scripts included, INFO itself left out), both before and after; port-polls and the
 //    poll round from the agent's own metrics, read just outside the window.
@@ -42,7 +45,9 @@ const { values } = parseArgs({
     devices: { type: 'string', default: '500' },
     ports: { type: 'string', default: '20' },
     interval: { type: 'string', default: '10' },
-    window: { type: 'string', default: '60' },
+    window: { type: 'string', default: '300' },
+    /** Read the agent's /metrics every this many seconds in the window, as Prometheus would (0: never). */
+    scrape: { type: 'string', default: '0' },
     cuts: { type: 'string', default: '50' },
     /** A folder for the agent's V8 CPU profile (node --cpu-prof), written when it exits. */
     'cpu-prof': { type: 'string' },
@@ -56,6 +61,7 @@ const DEVICES = Number(values.devices);
 const PORTS = Number(values.ports);
 const INTERVAL_S = Number(values.interval);
 const WINDOW_S = Math.max(60, Number(values.window));
+const SCRAPE_S = Number(values.scrape);
 const CUTS = Math.min(Number(values.cuts), DEVICES);
 const DOWN_POLLS = 2;
 /** The trap path's confirmation polls (issue 14's target is stated for 1000 ms). */
@@ -321,12 +327,35 @@ async function main(): Promise<void> {
     if (toNextHour < WINDOW_S * 1000 + 15_000) {
       console.log(`waiting ${Math.ceil(toNextHour / 1000) + 5} s for the top of the hour to pass`);
       await sleep(toNextHour + 5_000);
+      // The hour's writes take longer than the interval on a loaded machine: wait for them to end.
+      const quietBy = Date.now() + 5 * 60_000;
+      for (;;) {
+        const before = await redisCalls(redis);
+        await sleep(5_000);
+        const during = callsBetween(before, await redisCalls(redis)).reduce((n, [, c]) => n + c, 0);
+        if (during < 100 || Date.now() > quietBy) break;
+      }
     }
     const m0 = await metrics();
     const cpu0 = cpuSplitMs(pid);
     const calls0 = await redisCalls(redis);
     const t0 = performance.now();
-    await sleep(WINDOW_S * 1000);
+    let scrapes = 0;
+    let scrapeBytes = 0;
+    while (performance.now() - t0 < WINDOW_S * 1000) {
+      const left = WINDOW_S * 1000 - (performance.now() - t0);
+      if (SCRAPE_S <= 0 || left < SCRAPE_S * 1000) {
+        await sleep(left);
+        break;
+      }
+      await sleep(SCRAPE_S * 1000);
+      scrapeBytes += (await metrics()).length;
+      scrapes++;
+    }
+    if (scrapes > 0)
+      console.log(
+        `${scrapes} scrapes of /metrics in the window, ${(scrapeBytes / scrapes / 2 ** 20).toFixed(1)} MB each`,
+      );
     const seconds = (performance.now() - t0) / 1000;
     const cpu1 = cpuSplitMs(pid);
     const cpuUser = cpu1.user - cpu0.user;

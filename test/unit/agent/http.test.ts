@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createHttpServer } from '../../../agent/http.js';
 import type { AgentLifecycle } from '../../../agent/lifecycle.js';
 import { createMetrics, type Metrics } from '../../../agent/metrics.js';
@@ -78,17 +78,65 @@ describe('GET /metrics', () => {
   it('a failure after the headers cuts the body short and leaves the agent running', async () => {
     const m = fleet(10);
     const port = await serve(m);
-    const pieces = m.ports.pieces.bind(m.ports);
+    const render = m.ports.render.bind(m.ports);
     let calls = 0;
-    m.ports.pieces = () => {
+    let released = 0;
+    m.ports.render = () => {
       calls++;
-      return ['dcagent_x 1\n', null as unknown as string];
+      return { pieces: [Buffer.from('dcagent_x 1\n'), null as unknown as Buffer], release: () => released++ };
     };
     // The write of a non-string throws mid-body: the scraper must see a broken response, not a 200 it trusts.
     await expect(get(port)).rejects.toThrow();
     expect(calls).toBe(1);
-    m.ports.pieces = pieces;
+    await vi.waitFor(() => expect(released).toBe(1));
+    m.ports.render = render;
     expect((await get(port)).status).toBe(200);
+  });
+
+  it('two scrapes at once each get their own whole text; a slab goes back only when its response is done', async () => {
+    // Far more text than the loopback socket buffers hold, so the slow scrape stays mid-body.
+    const m = fleet(20_000);
+    const port = await serve(m);
+    const render = m.ports.render.bind(m.ports);
+    const released: number[] = [];
+    let rendered = 0;
+    m.ports.render = () => {
+      const t = render();
+      const id = rendered++;
+      return {
+        pieces: t.pieces,
+        release: () => {
+          released.push(id);
+          t.release();
+        },
+      };
+    };
+    const slow = connect(port, '127.0.0.1');
+    await new Promise<void>((r) => slow.once('connect', () => r()));
+    const chunks: Buffer[] = [];
+    slow.on('data', (d: Buffer) => chunks.push(d));
+    const ended = new Promise<void>((r) => slow.once('end', () => r()));
+    slow.write('GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    slow.pause();
+    await vi.waitFor(() => expect(rendered).toBe(1));
+    for (let i = 0; i < 20_000; i++)
+      m.ports.hold(`hc-${i}`, `sw${i % 40}`, `100GE1/0/${i}`).state = 'unavailable';
+    const fast = await get(port);
+    expect(fast.body).toContain(
+      'dcagent_connection_state{connection="hc-7",device="sw7",port="100GE1/0/7",state="unavailable"} 1',
+    );
+    await vi.waitFor(() => expect(released).toEqual([1]));
+    slow.resume();
+    await ended;
+    const body = Buffer.concat(chunks).toString('utf8');
+    // The slow scrape is the fleet as it was when it began, every line of it.
+    expect(body).toContain(
+      'dcagent_connection_state{connection="hc-7",device="sw7",port="100GE1/0/7",state="available"} 1',
+    );
+    expect(body).not.toContain('state="unavailable"} 1');
+    expect(body.split('\n').filter((l) => l.startsWith('dcagent_port_rx_dbm{'))).toHaveLength(80_000);
+    await vi.waitFor(() => expect(released).toEqual([1, 0]));
+    slow.destroy();
   });
 
   it('a scraper that stops reading is cut off after the idle limit, not held for good', async () => {

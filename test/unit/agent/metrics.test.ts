@@ -169,12 +169,59 @@ describe('agent metrics (CONTRACT §8)', () => {
       c.port.lanes = [{ rxDbm: -2, txDbm: 1 }];
       c.port.bounds = configLaneBounds(DEFAULT_THRESHOLDS['100GBASE-LR4'], 1);
     }
-    const pieces = m.ports.pieces();
+    const { pieces, release } = m.ports.render();
     expect(pieces.length).toBeGreaterThan(5);
-    expect(pieces.every((p) => p.length < 80 * 1024)).toBe(true);
-    const whole = pieces.join('');
+    // Bytes outside the JS heap, so a slow scraper's pieces are never promoted (port-series.ts).
+    expect(pieces.every((p) => Buffer.isBuffer(p) && p.length < 80 * 1024)).toBe(true);
+    const whole = Buffer.concat(pieces).toString('utf8');
+    release();
     expect(whole).toBe(m.ports.text());
     expect(whole.split('\n').filter((l) => l.startsWith('dcagent_connection_state{'))).toHaveLength(8_000);
+  });
+
+  it('a scrape reuses the slabs of one released before it, and never those of one still being written', () => {
+    const m = createMetrics();
+    const state = (s: 'available' | 'unavailable') => {
+      for (let i = 0; i < 2_000; i++) {
+        const c = m.ports.hold(`hc-${i}`, 'sw1', `p${i}`);
+        c.state = s;
+        c.port.operUp = s === 'available' ? 1 : 0;
+      }
+    };
+    state('available');
+    const first = m.ports.render();
+    const firstText = Buffer.concat(first.pieces).toString('utf8');
+    // Not released: a second scrape now must leave the first's bytes alone.
+    state('unavailable');
+    const second = m.ports.render();
+    expect(Buffer.concat(first.pieces).toString('utf8')).toBe(firstText);
+    const slabsOf = (t: { pieces: readonly Buffer[] }) => new Set(t.pieces.map((p) => p.buffer));
+    const firstSlabs = slabsOf(first);
+    expect([...slabsOf(second)].some((b) => firstSlabs.has(b))).toBe(false);
+    expect(Buffer.concat(second.pieces).toString('utf8')).toContain(
+      'dcagent_port_oper_up{device="sw1",port="p7"} 0',
+    );
+    first.release();
+    first.release(); // twice is once
+    second.release();
+    const third = m.ports.render();
+    const before = new Set([...firstSlabs, ...slabsOf(second)]);
+    const reused = [...slabsOf(third)].filter((b) => before.has(b));
+    expect(reused.length).toBeGreaterThan(0);
+    // A slab appears once in one scrape, however often it was released.
+    expect(third.pieces.map((p) => p.buffer)).toHaveLength(slabsOf(third).size);
+    third.release();
+  });
+
+  it('a piece that would not fit a slab in UTF-8 is a buffer of its own, whole', () => {
+    const m = createMetrics();
+    // Three bytes per character: 64 K characters of it are far more than a slab.
+    const wide = '\u20ac'.repeat(40);
+    for (let i = 0; i < 2_000; i++) m.ports.hold(`hc-${i}`, wide, `p${i}`).state = 'available';
+    const text = m.ports.render();
+    expect(Buffer.concat(text.pieces).toString('utf8')).toContain(`device="${wide}",port="p1999"`);
+    expect(text.pieces.some((p) => p.length > 96 * 1024)).toBe(true);
+    text.release();
   });
 
   it('forgetting a connection removes every series it had', async () => {
