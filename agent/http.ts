@@ -44,7 +44,7 @@ function drained(res: ServerResponse): Promise<void> {
 
 /**
  * The registry's families, then the per-port ones piece by piece: at 10,000 ports the text is
- * about 12 MB, and built as one string through prom-client's arrays of lines it was several
+ * about 17 MB, and built as one string through prom-client's arrays of lines it was several
  * times that in garbage.
  */
 async function sendMetrics(

@@ -628,8 +628,8 @@ export class Monitor implements ConnectionWatch {
 
   /**
    * The port's bounds for this poll. A failed poll carries no module thresholds, so the last ones
-   * seen stay. A reading's are its binding's object, so an unchanged module mostly costs one
-   * compare; a plan of its own (the error-counter poll's) binds the same module anew, equal in value.
+   * seen stay. A reading's are its binding's object, shared by equal values (core/intern.ts), so an
+   * unchanged module mostly costs one compare; other equal numbers are found by value.
    */
   private judge(c: Tracked, r: PortPollResult): NonNullable<Tracked['judged']> {
     const module = r.ok ? r.moduleThresholds : c.judged?.module;

@@ -62,6 +62,8 @@ const PORTS = Number(values.ports);
 const INTERVAL_S = Number(values.interval);
 const WINDOW_S = Math.max(60, Number(values.window));
 const SCRAPE_S = Number(values.scrape);
+if (!Number.isFinite(SCRAPE_S) || SCRAPE_S < 0)
+  throw new Error(`--scrape: seconds (0 or more), not ${values.scrape}`);
 const CUTS = Math.min(Number(values.cuts), DEVICES);
 const DOWN_POLLS = 2;
 /** The trap path's confirmation polls (issue 14's target is stated for 1000 ms). */
@@ -325,15 +327,20 @@ async function main(): Promise<void> {
     const HOUR_MS = 3_600_000;
     const toNextHour = HOUR_MS - (Date.now() % HOUR_MS);
     if (toNextHour < WINDOW_S * 1000 + 15_000) {
-      console.log(`waiting ${Math.ceil(toNextHour / 1000) + 5} s for the top of the hour to pass`);
-      await sleep(toNextHour + 5_000);
-      // The hour's writes take longer than the interval on a loaded machine: wait for them to end.
+      console.log(
+        `waiting ${Math.ceil(toNextHour / 1000) + INTERVAL_S} s for the top of the hour to pass, then for its writes to end`,
+      );
+      // Every connection closes its hour at its first poll past it: one interval, then the writes.
+      await sleep(toNextHour + INTERVAL_S * 1000);
+      // They take longer than the interval on a loaded machine: wait until Redis sees no more than
+      // the target rate (0.05 commands per port-poll) over 5 s.
+      const quiet = Math.max(100, ((0.05 * DEVICES * PORTS) / INTERVAL_S) * 5);
       const quietBy = Date.now() + 5 * 60_000;
       for (;;) {
         const before = await redisCalls(redis);
         await sleep(5_000);
         const during = callsBetween(before, await redisCalls(redis)).reduce((n, [, c]) => n + c, 0);
-        if (during < 100 || Date.now() > quietBy) break;
+        if (during <= quiet || Date.now() > quietBy) break;
       }
     }
     const m0 = await metrics();
@@ -349,7 +356,7 @@ async function main(): Promise<void> {
         break;
       }
       await sleep(SCRAPE_S * 1000);
-      scrapeBytes += (await metrics()).length;
+      scrapeBytes += Buffer.byteLength(await metrics());
       scrapes++;
     }
     if (scrapes > 0)

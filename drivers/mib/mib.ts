@@ -28,7 +28,7 @@ export const OID = Object.freeze({
  * The OID of a table cell: `column` then the row index's arcs. Built by join, which gives one flat
  * string: a template literal gives a rope of two or three objects that V8 flattens on first use
  * into yet another, and a poll plan keeps tens of thousands of these alive, so every major
- * collection marks them (docs/operations.md, "Live heap").
+ * collection marks them (decision 0009).
  */
 export function instanceOid(column: string, ...index: readonly (number | string)[]): string {
   return [column, ...index].join('.');

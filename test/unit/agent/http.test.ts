@@ -88,7 +88,7 @@ describe('GET /metrics', () => {
     // The write of a non-string throws mid-body: the scraper must see a broken response, not a 200 it trusts.
     await expect(get(port)).rejects.toThrow();
     expect(calls).toBe(1);
-    await vi.waitFor(() => expect(released).toBe(1));
+    await vi.waitFor(() => expect(released).toBe(1), { timeout: 30_000 });
     m.ports.render = render;
     expect((await get(port)).status).toBe(200);
   });
@@ -118,14 +118,14 @@ describe('GET /metrics', () => {
     const ended = new Promise<void>((r) => slow.once('end', () => r()));
     slow.write('GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
     slow.pause();
-    await vi.waitFor(() => expect(rendered).toBe(1));
+    await vi.waitFor(() => expect(rendered).toBe(1), { timeout: 30_000 });
     for (let i = 0; i < 20_000; i++)
       m.ports.hold(`hc-${i}`, `sw${i % 40}`, `100GE1/0/${i}`).state = 'unavailable';
     const fast = await get(port);
     expect(fast.body).toContain(
       'dcagent_connection_state{connection="hc-7",device="sw7",port="100GE1/0/7",state="unavailable"} 1',
     );
-    await vi.waitFor(() => expect(released).toEqual([1]));
+    await vi.waitFor(() => expect(released).toEqual([1]), { timeout: 30_000 });
     slow.resume();
     await ended;
     const body = Buffer.concat(chunks).toString('utf8');
@@ -135,7 +135,7 @@ describe('GET /metrics', () => {
     );
     expect(body).not.toContain('state="unavailable"} 1');
     expect(body.split('\n').filter((l) => l.startsWith('dcagent_port_rx_dbm{'))).toHaveLength(80_000);
-    await vi.waitFor(() => expect(released).toEqual([1, 0]));
+    await vi.waitFor(() => expect(released).toEqual([1, 0]), { timeout: 30_000 });
     slow.destroy();
   });
 
