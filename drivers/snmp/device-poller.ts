@@ -115,8 +115,6 @@ const MAX_PLANS = 32;
 /** Lanes of a polled port the device's config does not list: one, the common case. */
 const UNLISTED_PORT_LANES = 1;
 
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-
 type DecodedValue = { readonly type: number; readonly value: unknown } | undefined;
 
 /** A port's optics values of one poll and their lanes; shared by later polls that read the same. */
@@ -157,17 +155,7 @@ function failure(
   reason: PollFailureReason,
   message: string,
 ): PortPollFailure {
-  const f: Mutable<PortPollFailure> = {
-    ok: false,
-    device,
-    port: s.name,
-    ifIndex: s.ifIndex,
-    reason,
-    message,
-    at,
-  };
-  if (opticsChange) f.opticsChange = opticsChange;
-  return f;
+  return { ok: false, device, port: s.name, ifIndex: s.ifIndex, reason, message, at, opticsChange };
 }
 
 /** A Counter32 reading; anything else (a noSuch*, a wrong type) is no reading. */
@@ -558,7 +546,11 @@ export class DevicePoller {
         this.#opticsSuspect = true;
       }
       const { lanes, rxDbm, txDbm } = this.#lanesOf(s, vbs, readsOptics);
-      const reading: Mutable<PortReading> = {
+      // One literal with every field, those not set as undefined: an object given a property
+      // after it was made takes a map V8 holds weakly, and as readings live for one poll, each
+      // major collection freed those maps and threw away the optimised code of every function a
+      // reading passes through (recompiled at once, at a few milliseconds each).
+      out.push({
         ok: true,
         device,
         port: s.name,
@@ -569,18 +561,15 @@ export class DevicePoller {
         rxDbm,
         txDbm,
         opticsRead: readsOptics,
+        opticPresent: readsOptics ? s.binding !== undefined : undefined,
         at,
-      };
-      // Set, not spread from a temporary object: this runs for every port of every poll.
-      if (readsOptics) reading.opticPresent = s.binding !== undefined;
-      // Read with the binding at discovery; a rediscovery (optics change) makes a new binding.
-      if (s.binding?.thresholds) reading.moduleThresholds = s.binding.thresholds;
-      if (opticsChange) reading.opticsChange = opticsChange;
-      const module = readsOptics ? this.#modules.identity(s.name) : undefined;
-      if (module) reading.module = module;
-      if (s.errorsAt !== undefined) reading.inErrors = counter32(vbs[s.errorsAt]);
-      if (restarted) reading.countersReset = true;
-      out.push(reading);
+        // Read with the binding at discovery; a rediscovery (optics change) makes a new binding.
+        moduleThresholds: s.binding?.thresholds,
+        module: readsOptics ? this.#modules.identity(s.name) : undefined,
+        opticsChange,
+        inErrors: s.errorsAt !== undefined ? counter32(vbs[s.errorsAt]) : undefined,
+        countersReset: restarted || undefined,
+      });
     }
     for (const name of plan.missing) {
       out.push({

@@ -37,7 +37,7 @@ describe('ifInErrors for qualification', () => {
   it('is not read on the steady path', async () => {
     const { mem, poller } = device();
     const res = await poller.poll();
-    expect(res.map((r) => 'inErrors' in r)).toEqual([false, false]);
+    expect(res.map((r) => reading(r).inErrors)).toEqual([undefined, undefined]);
     expect(mem.gets.flat().some((o) => o.startsWith(`${OID.ifInErrors}.`))).toBe(false);
   });
 
