@@ -202,7 +202,7 @@ export class Monitor implements ConnectionWatch {
     if (version !== undefined && version !== this.seenVersion && (await this.refresh())) {
       this.seenVersion = version;
     }
-    const devices = [...new Set([...this.tracked.values()].map((t) => t.record.device))];
+    const devices = [...this.deviceIndex().keys()];
     const mine = await this.deps.leases.claim(devices, this.clock());
     // A device still being polled keeps its in-memory state: reloading it under the running
     // poll would let that poll's result land on a state it was not computed from.
@@ -226,10 +226,7 @@ export class Monitor implements ConnectionWatch {
   private wake(): void {
     if (this.stopped) return;
     clearTimeout(this.pollTimer);
-    // By device, not by connection: the monitor wakes several times an interval (poll-schedule.ts).
-    const pollable: string[] = [];
-    for (const device of this.devicesIndexed()) if (this.held.has(device)) pollable.push(device);
-    const { start, overruns } = this.schedule.take(pollable, this.clock());
+    const { start, overruns } = this.schedule.take(this.pollable(), this.clock());
     for (const [device, n] of overruns) {
       this.deps.metrics?.pollOverruns.inc({ device }, n);
       this.deps.logger.debug({ device, skipped: n }, 'poll still running at its next turn; turn skipped');
@@ -253,6 +250,24 @@ export class Monitor implements ConnectionWatch {
     if (next !== undefined) {
       this.pollTimer = setTimeout(() => this.wake(), Math.max(1, next - this.clock()));
     }
+  }
+
+  /** The held devices with tracked ports, in one array kept until either set changes. */
+  private pollableList: { held: ReadonlySet<string>; index: Map<string, DeviceConns>; list: string[] } | undefined;
+
+  /**
+   * The devices to poll, by device and not by connection. The monitor wakes several times an
+   * interval (poll-schedule.ts), and the list, built anew at each wake, was a tenth of what the
+   * agent allocated.
+   */
+  private pollable(): readonly string[] {
+    const index = this.deviceIndex();
+    const kept = this.pollableList;
+    if (kept && kept.held === this.held && kept.index === index) return kept.list;
+    const list: string[] = [];
+    for (const device of index.keys()) if (this.held.has(device)) list.push(device);
+    this.pollableList = { held: this.held, index, list };
+    return list;
   }
 
   /**
@@ -422,9 +437,10 @@ export class Monitor implements ConnectionWatch {
   }
 
   /** The devices of the tracked connections, from the per-device index (no set built per call). */
-  private devicesIndexed(): Iterable<string> {
+  /** Tracked connections by device, built when first asked after the tracked set changed. */
+  private deviceIndex(): Map<string, DeviceConns> {
     this.connectionsOf('');
-    return (this.byDevice as Map<string, DeviceConns>).keys();
+    return this.byDevice as Map<string, DeviceConns>;
   }
 
   private connectionsOf(device: string): DeviceConns {

@@ -48,6 +48,8 @@ export interface Turns {
   readonly overruns: ReadonlyMap<string, number>;
 }
 
+const NO_OVERRUNS: ReadonlyMap<string, number> = new Map();
+
 const mod = (a: number, m: number) => ((a % m) + m) % m;
 
 /**
@@ -63,6 +65,10 @@ export function secondTurnAt(device: string, firstAt: number, intervalMs: number
 export class PollSchedule {
   readonly #intervalMs: number;
   readonly #slots = new Map<string, Slot>();
+  /** The `devices` of the last `take`, whose others are forgotten already. */
+  #wanted: readonly string[] | undefined;
+  /** A slot outside `#wanted` was kept because its poll ran: look again at the next `take`. */
+  #stray = false;
 
   constructor(intervalMs: number) {
     if (!(intervalMs > 0)) throw new RangeError(`poll interval must be positive, got ${intervalMs}`);
@@ -72,13 +78,16 @@ export class PollSchedule {
   /**
    * The devices due at `now` among `devices`; the others are forgotten (a device no longer held
    * starts a fresh grid when it comes back, so a turn long past is not counted as skipped).
+   *
+   * The monitor asks several times a second with the same held set: `devices` is kept, and the
+   * same array again skips finding the forgotten ones. Pass a new array when the set changes,
+   * never the old one changed.
    */
-  take(devices: Iterable<string>, now: number): Turns {
+  take(devices: readonly string[], now: number): Turns {
+    if (devices !== this.#wanted || this.#stray) this.#forgetOthers(devices);
     const start: string[] = [];
-    const overruns = new Map<string, number>();
-    const wanted = new Set(devices);
-    for (const [d, slot] of this.#slots) if (!wanted.has(d) && !slot.busy) this.#slots.delete(d);
-    for (const d of wanted) {
+    let overruns: Map<string, number> | undefined;
+    for (const d of devices) {
       let slot = this.#slots.get(d);
       if (!slot) {
         slot = { next: now, busy: false, phase: true };
@@ -97,13 +106,25 @@ export class PollSchedule {
       const turns = Math.floor((now - slot.next) / this.#intervalMs) + 1;
       slot.next += turns * this.#intervalMs;
       const skipped = slot.busy ? turns : turns - 1;
-      if (skipped > 0) overruns.set(d, skipped);
+      if (skipped > 0) (overruns ??= new Map()).set(d, skipped);
       if (!slot.busy) {
         slot.busy = true;
         start.push(d);
       }
     }
-    return { start, overruns };
+    return { start, overruns: overruns ?? NO_OVERRUNS };
+  }
+
+  /** Drops the slots of devices not in `devices`, but for those whose poll still runs. */
+  #forgetOthers(devices: readonly string[]): void {
+    const wanted = new Set(devices);
+    this.#stray = false;
+    for (const [d, slot] of this.#slots) {
+      if (wanted.has(d)) continue;
+      if (slot.busy) this.#stray = true;
+      else this.#slots.delete(d);
+    }
+    this.#wanted = devices;
   }
 
   /** The poll of `device` ended (well or not). */

@@ -150,4 +150,20 @@ describe('PollSchedule: fixed rate, skip on overrun', () => {
     expect(next - (T0 + 10.5 * I)).toBeLessThan(1.5 * I);
     expect((next - T0) % I).toBe(gridPhaseMs('a', I));
   });
+  it('the same array again: a device dropped while its poll ran is forgotten once it ended', () => {
+    const s = new PollSchedule(I);
+    expect(s.take(['a', 'b'], T0).start).toEqual(['a', 'b']);
+    s.done('a');
+    const onlyA = ['a'];
+    // b's poll still runs: its slot stays for now.
+    s.take(onlyA, T0 + 0.1 * I);
+    expect(s.busy('b')).toBe(true);
+    s.done('b');
+    // Asked with the very same array, b is forgotten now that it is idle: back later, it starts
+    // a fresh grid at once rather than waiting for its old one.
+    s.take(onlyA, T0 + 0.2 * I);
+    const back = s.take(['a', 'b'], T0 + 0.3 * I);
+    expect(back.start).toEqual(['b']);
+    expect(back.overruns.size).toBe(0);
+  });
 });
