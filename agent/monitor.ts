@@ -253,7 +253,9 @@ export class Monitor implements ConnectionWatch {
   }
 
   /** The held devices with tracked ports, in one array kept until either set changes. */
-  private pollableList: { held: ReadonlySet<string>; index: Map<string, DeviceConns>; list: string[] } | undefined;
+  private pollableList:
+    | { held: ReadonlySet<string>; index: Map<string, DeviceConns>; list: string[] }
+    | undefined;
 
   /**
    * The devices to poll, by device and not by connection. The monitor wakes several times an

@@ -52,12 +52,15 @@ interface PendingRequest {
     pdu: { type: number; varbinds: readonly { oid: string }[] };
   };
   onResponse: (req: PendingRequest, message: unknown) => void;
+  /** The caller's callback (Session.get's `responseCb`), which its feedCb calls on success. */
+  responseCb: (err: Error | null, varbinds?: unknown) => void;
 }
 
 const SEQUENCE = 0x30;
 const GET_REQUEST = 0xa0;
 const GET_RESPONSE = 0xa2;
 const OID_TAG = 0x06;
+const OCTET_STRING = 0x04;
 const T = {
   integer: 0x02,
   octetString: 0x04,
@@ -165,13 +168,31 @@ interface Plain {
   readonly varbinds: { oid: string; type: number; value: unknown }[];
 }
 
+/**
+ * `bytes[start…end)` are `text`, an ASCII string, byte for byte. A text with any other character is
+ * never a match here: net-snmp decodes the community as UTF-8 and compares, so that case is its.
+ */
+function asciiBytesAre(bytes: Uint8Array, start: number, end: number, text: string | undefined): boolean {
+  if (text === undefined || end - start !== text.length) return false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 0x7f || bytes[start + i] !== c) return false;
+  }
+  return true;
+}
+
 function read(session: NetSnmpSessionInternals, buffer: Buffer): Plain | undefined {
   const r = new BerReader(buffer);
   if (r.readSequence(SEQUENCE) === null) return undefined;
   const version = r.readInt();
   if (version !== 0 && version !== 1) return undefined;
-  const community = r.readString();
-  if (typeof community !== 'string' || r.peek() !== GET_RESPONSE) return undefined;
+  // The community is compared where it lies once the request is known, not read into a string.
+  if (r.peek() !== OCTET_STRING) return undefined;
+  const communityAt = r.readLength(r.offset + 1);
+  if (communityAt === null || communityAt + r.length > buffer.length) return undefined;
+  const communityEnd = communityAt + r.length;
+  r._offset = communityEnd;
+  if (r.peek() !== GET_RESPONSE) return undefined;
   r.readSequence(GET_RESPONSE);
   const id = r.readInt();
   if (id === null || r.readInt() !== 0 || r.readInt() !== 0) return undefined;
@@ -179,9 +200,10 @@ function read(session: NetSnmpSessionInternals, buffer: Buffer): Plain | undefin
   if (
     !req ||
     req.onResponse !== session.onSimpleGetResponse ||
+    typeof req.responseCb !== 'function' ||
     req.message.pdu.type !== GET_REQUEST ||
     req.message.version !== version ||
-    req.message.community !== community
+    !asciiBytesAre(buffer, communityAt, communityEnd, req.message.community)
   )
     return undefined;
   const asked = req.message.pdu.varbinds;
@@ -232,14 +254,12 @@ export class ResponseDecoder {
       }
       if (!plain) return fallback.call(dgram, buffer, rinfo);
       this.hits++;
-      // What net-snmp's onMsg does for a v1/v2c GetResponse once it has parsed it.
+      // What net-snmp's onMsg, onSimpleGetResponse and Session.get's feedCb do with a v1/v2c
+      // GetResponse with error-status 0 and the OIDs asked, in order (all checked by `read`):
+      // unregister the request, then hand the varbinds to its callback.
       const req = s.unregisterRequest!(plain.id);
       if (!req) return;
-      req.onResponse(req, {
-        version: req.message.version,
-        community: req.message.community,
-        pdu: { type: GET_RESPONSE, id: plain.id, errorStatus: 0, errorIndex: 0, varbinds: plain.varbinds },
-      });
+      req.responseCb(null, plain.varbinds);
     });
     return true;
   }
