@@ -499,9 +499,17 @@ export class Monitor implements ConnectionWatch {
     if (recovery && recovery.failedPolls >= this.trackerCfg.downPolls) {
       this.deps.onRecovered?.(deviceId, recovery.since);
     }
-    const byPort = new Map(results.map((r) => [r.port, r]));
+    // Results come in the order of `ports`, which is that of `conns`: matched in step, with a map
+    // only for what is out of step (a port the device lacks comes last, two connections on a port).
+    let byPort: Map<string, PortPollResult> | undefined;
+    let next = 0;
     for (const c of conns) {
-      const r = byPort.get(c.record.port);
+      let r = results[next];
+      if (r?.port === c.record.port) next++;
+      else {
+        byPort ??= new Map(results.map((x) => [x.port, x]));
+        r = byPort.get(c.record.port);
+      }
       if (!r) continue;
       // Most polls change nothing: those return no promise, so a steady port costs no await.
       const work = this.apply(c, r, source);

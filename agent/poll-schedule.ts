@@ -106,7 +106,10 @@ export class PollSchedule {
       const turns = Math.floor((now - slot.next) / this.#intervalMs) + 1;
       slot.next += turns * this.#intervalMs;
       const skipped = slot.busy ? turns : turns - 1;
-      if (skipped > 0) (overruns ??= new Map()).set(d, skipped);
+      if (skipped > 0) {
+        overruns ??= new Map();
+        overruns.set(d, skipped);
+      }
       if (!slot.busy) {
         slot.busy = true;
         start.push(d);
