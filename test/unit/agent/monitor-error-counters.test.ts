@@ -4,13 +4,12 @@ import { initialState } from '../../../agent/health/track-state.js';
 import { Monitor, type MonitorDeps } from '../../../agent/monitor.js';
 import { createLogger } from '../../../core/logger.js';
 import type { PollOptions, PortPollResult } from '../../../drivers/snmp/poller.js';
-import { testConfig } from '../../helpers/device-config.js';
+import { switchConfig } from '../../helpers/monitor-stubs.js';
 
 // Every tracked port's ifInErrors is read on one poll in `monitoring.errorCounters.everyPolls`
 // and written to Redis only when it moved. The poller and the store are stand-ins that record
 // what the monitor asked of them.
 
-const FP = 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 const PORTS = ['XGE1/0/1', 'XGE1/0/2'];
 
 const running: Monitor[] = [];
@@ -20,23 +19,7 @@ afterEach(async () => {
 });
 
 function setup(everyPolls: number, stored?: ErrorCounterRecord) {
-  const cfg = testConfig(
-    {
-      monitoring: { errorCounters: { everyPolls } },
-      devices: [
-        {
-          id: 'sw1',
-          platform: 'ietf-interfaces',
-          portType: '10GBASE-LR',
-          ports: PORTS,
-          netconf: { username: 'netops', passwordEnv: 'SW_PASS', hostKey: FP },
-          snmp: { version: '2c', communityEnv: 'SW_COMM' },
-          optics: 'huawei',
-        },
-      ],
-    },
-    { SW_PASS: 'pa55-word-xyz', SW_COMM: 'comm-unity-xyz' },
-  );
+  const cfg = switchConfig(PORTS, '10GBASE-LR', { monitoring: { errorCounters: { everyPolls } } });
   const rows = PORTS.map((port, i) => ({
     record: {
       connectionId: `hc-${i + 1}`,

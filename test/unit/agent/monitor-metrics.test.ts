@@ -5,29 +5,13 @@ import { Monitor, type MonitorDeps } from '../../../agent/monitor.js';
 import { secondTurnAt } from '../../../agent/poll-schedule.js';
 import { createLogger } from '../../../core/logger.js';
 import type { PortPollResult } from '../../../drivers/snmp/poller.js';
-import { testConfig } from '../../helpers/device-config.js';
+import { storeStub, switchConfig } from '../../helpers/monitor-stubs.js';
 
 // The monitor's series for one port: what a poll sets, and that a device handed to another
 // replica (or a connection removed) leaves no stale series behind. Redis-backed parts (store,
 // leases, outbox) are replaced by minimal stand-ins: only the metrics are under test here.
 
-const FP = 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
-const cfg = testConfig(
-  {
-    devices: [
-      {
-        id: 'sw1',
-        platform: 'ietf-interfaces',
-        portType: '100GBASE-LR4',
-        ports: ['100GE1/0/5'],
-        netconf: { username: 'netops', passwordEnv: 'SW_PASS', hostKey: FP },
-        snmp: { version: '2c', communityEnv: 'SW_COMM' },
-        optics: 'huawei',
-      },
-    ],
-  },
-  { SW_PASS: 'pa55-word-xyz', SW_COMM: 'comm-unity-xyz' },
-);
+const cfg = switchConfig(['100GE1/0/5'], '100GBASE-LR4');
 
 const record = {
   connectionId: 'hc-1',
@@ -67,14 +51,10 @@ function setup(o: { tracker?: unknown; clock?: () => number } = {}) {
     metrics,
     logger: createLogger({ level: 'silent' }),
     poller: { poll: async () => [result] },
-    store: {
-      version: async () => String(version),
-      list: async () => rows,
-      saveTracker: async () => {},
-      trackerWrite: () => ({ key: 'k', field: 'tracker', value: '{}', onlyIfField: 'record' }),
-      add: async () => true,
-      remove: async () => {},
-    } as never,
+    store: storeStub(
+      () => rows,
+      () => String(version),
+    ) as never,
     leases: { claim: async () => mine, releaseAll: async () => {} } as never,
     events: {
       publish: async (e: { type: string; id: string; data: unknown }) => {

@@ -3,30 +3,14 @@ import { initialState } from '../../../agent/health/track-state.js';
 import { Monitor, type MonitorDeps } from '../../../agent/monitor.js';
 import { createLogger } from '../../../core/logger.js';
 import type { PortPollResult } from '../../../drivers/snmp/poller.js';
-import { testConfig } from '../../helpers/device-config.js';
+import { storeStub, switchConfig } from '../../helpers/monitor-stubs.js';
 
 // A device poll's results reach each connection by port, whatever their order: the poller gives
 // them in the order asked but for a port the device lacks, which comes last. Redis-backed parts
 // are minimal stand-ins: only which connection hears which result is under test.
 
-const FP = 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 const PORTS = ['100GE1/0/1', '100GE1/0/2', '100GE1/0/3'];
-const cfg = testConfig(
-  {
-    devices: [
-      {
-        id: 'sw1',
-        platform: 'ietf-interfaces',
-        portType: '100GBASE-LR4',
-        ports: PORTS,
-        netconf: { username: 'netops', passwordEnv: 'SW_PASS', hostKey: FP },
-        snmp: { version: '2c', communityEnv: 'SW_COMM' },
-        optics: 'huawei',
-      },
-    ],
-  },
-  { SW_PASS: 'pa55-word-xyz', SW_COMM: 'comm-unity-xyz' },
-);
+const cfg = switchConfig(PORTS, '100GBASE-LR4');
 
 const record = (n: number) => ({
   connectionId: `hc-${n}`,
@@ -66,14 +50,7 @@ async function run(results: PortPollResult[], rounds: number) {
     cfg,
     logger: createLogger({ level: 'silent' }),
     poller: { poll: async () => results },
-    store: {
-      version: async () => '1',
-      list: async () => rows,
-      saveTracker: async () => {},
-      trackerWrite: () => ({ key: 'k', field: 'tracker', value: '{}', onlyIfField: 'record' }),
-      add: async () => true,
-      remove: async () => {},
-    } as never,
+    store: storeStub(() => rows) as never,
     leases: { claim: async () => new Set(['sw1']), releaseAll: async () => {} } as never,
     events: {
       publish: async (e: { type: string; subject: string }) => {
