@@ -438,7 +438,6 @@ export class Monitor implements ConnectionWatch {
     return port;
   }
 
-  /** The devices of the tracked connections, from the per-device index (no set built per call). */
   /** Tracked connections by device, built when first asked after the tracked set changed. */
   private deviceIndex(): Map<string, DeviceConns> {
     this.connectionsOf('');
