@@ -113,12 +113,26 @@ function percentile(sorted: readonly number[], p: number): number {
 }
 
 /** A UDP port free now (bound and let go), for the agent's trap receiver. */
+/**
+ * A free UDP port below the kernel's ephemeral range, for the agent's trap receiver. A port the
+ * kernel handed out (bind to 0) can be handed out again before the agent binds it, and the lab
+ * binds a socket per switch that sends traps: one run lost its agent to EADDRINUSE that way.
+ */
 async function freeUdpPort(): Promise<number> {
-  const s = createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
-  const { port } = s.address();
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
+  const range = /^(\d+)/.exec(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8'));
+  const ephemeralFrom = Number(range?.[1] ?? 32_768);
+  const from = 10_000;
+  for (let tries = 0; tries < 200; tries++) {
+    const port = from + Math.floor(Math.random() * Math.max(1, ephemeralFrom - from));
+    const s = createSocket('udp4');
+    const bound = await new Promise<boolean>((r) => {
+      s.once('error', () => r(false));
+      s.bind(port, '127.0.0.1', () => r(true));
+    });
+    await new Promise<void>((r) => s.close(() => r()));
+    if (bound) return port;
+  }
+  throw new Error(`no free UDP port between ${from} and ${ephemeralFrom}`);
 }
 
 interface TrapRelay {
@@ -313,11 +327,20 @@ async function main(): Promise<void> {
     // 1. Steady: every port built, then one more interval.
     const tSteady = Date.now();
     let built = 0;
-    await follow(redis, keys, '0', Date.now() + 10 * 60_000, (type) => {
+    // An agent that dies before its first event (a port taken, a bad config) ends the run now,
+    // not when the ten minutes are up.
+    const exited = new Promise<never>((_, reject) =>
+      agent?.once('exit', () => reject(new Error(`agent exited; see ${join(dir, 'agent.log')}`))),
+    );
+    const steady = follow(redis, keys, '0', Date.now() + 10 * 60_000, (type) => {
       if (type === 'construction.completed') built++;
       if (agent?.exitCode !== null) throw new Error(`agent exited; see ${join(dir, 'agent.log')}`);
       return built === total;
     });
+    // The loser's later rejection is the race's to report, not an unhandled one.
+    exited.catch(() => {});
+    steady.catch(() => {});
+    await Promise.race([exited, steady]);
     console.log(`steady: ${total} construction.completed in ${Date.now() - tSteady} ms; ${load()}`);
     await sleep(INTERVAL_S * 1000);
 
