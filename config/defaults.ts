@@ -76,7 +76,7 @@ export const DEFAULTS = Object.freeze({
   qualificationErrorFreePolls: 0,
   /** One poll in six: once a minute at the default interval. */
   errorCounterEveryPolls: 6,
-  snmpVarbindsV2c: 50,
+  snmpVarbindsV2c: 60,
   snmpVarbindsV3: 30,
   auditIntervalSeconds: 900,
   // SNMP traps (monitoring.traps). 1162, not 162: an unprivileged process cannot bind below 1024.

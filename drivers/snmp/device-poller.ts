@@ -16,6 +16,13 @@ import { isSnmpError, type SnmpReader, type Varbind, VarbindType } from '../tran
 import { LruCache } from './lru-cache.js';
 import { ModuleWatch } from './module-watch.js';
 import { type Chunk, chunk, PduFetcher } from './pdu-fetcher.js';
+import {
+  budgetFor,
+  INTEGER_VALUE_BYTES,
+  stringValueBytes,
+  varbindAnswerBytes,
+  varbindsThatFit,
+} from './pdu-size.js';
 import type {
   PollFailureReason,
   PollOptions,
@@ -33,8 +40,14 @@ export interface PolledDevice {
 }
 
 export interface DevicePollerOptions {
-  /** Varbinds per GET PDU (config monitoring.varbindsPerPduV2c / V3). */
+  /** Varbinds per GET PDU at most (config monitoring.varbindsPerPduV2c / V3). */
   varbindsPerPdu: number;
+  /**
+   * Bytes an answer's varbinds may take, so that it fits one frame (pdu-size.ts); fewer varbinds
+   * go in a PDU when its answer could be larger. Default: a frame less a v2c header with a
+   * 32-byte community (SnmpPoller passes the device's own, `answerBudget`).
+   */
+  answerBytes?: number;
   adapter?: OpticsAdapter;
   logger?: Logger;
   /** Epoch ms, for result timestamps. */
@@ -73,6 +86,8 @@ interface Plan {
   /** Index of entLastChangeTime in `oids`, for entity-indexed adapters. */
   readonly entLastChange: number | undefined;
   readonly oids: readonly string[];
+  /** The most varbinds of `oids` in a row whose answer fits a frame (pdu-size.ts). */
+  readonly fit: number;
   chunks: readonly Chunk[];
   chunkSize: number;
   readonly slots: readonly Slot[];
@@ -111,6 +126,9 @@ interface PortOids {
 
 /** Plans kept per device: the port sets the monitor polls, which change as connections come and go. */
 const MAX_PLANS = 32;
+
+/** A v2c session with a 32-byte community (tests and benches make pollers without a session's settings). */
+const DEFAULT_ANSWER_BYTES = budgetFor('2c', 32);
 
 /** Lanes of a polled port the device's config does not list: one, the common case. */
 const UNLISTED_PORT_LANES = 1;
@@ -190,6 +208,8 @@ export class DevicePoller {
   readonly #bound = new LruCache<string, Bound>(MAX_PLANS);
   #stale = false;
   readonly #rediscoveryMs: number;
+  readonly #varbindsPerPdu: number;
+  readonly #answerBytes: number;
   readonly #onRestart: ((deviceId: string) => void) | undefined;
   /** Bumped to make every plan discover optics again. */
   #opticsGeneration = 0;
@@ -208,6 +228,8 @@ export class DevicePoller {
     this.#log = options.logger ?? silentLogger;
     this.#clock = options.clock ?? Date.now;
     this.#fetcher = new PduFetcher(session, options.varbindsPerPdu, this.#log, device.id);
+    this.#varbindsPerPdu = options.varbindsPerPdu;
+    this.#answerBytes = options.answerBytes ?? DEFAULT_ANSWER_BYTES;
     this.#modules = new ModuleWatch(session, this.#log, device.id);
     this.#rediscoveryMs = options.opticsRediscoveryMs ?? DEFAULTS.opticsRediscoverySeconds * 1000;
     this.#onRestart = options.onRestart;
@@ -312,7 +334,7 @@ export class DevicePoller {
       cached.generation === this.#resolver.generation &&
       cached.optics === this.#opticsGeneration
     ) {
-      const size = this.#fetcher.pduSize;
+      const size = Math.min(this.#fetcher.pduSize, cached.fit);
       if (cached.chunkSize !== size) {
         cached.chunks = chunk(cached.oids, size);
         cached.chunkSize = size;
@@ -351,12 +373,34 @@ export class DevicePoller {
       if (binding) for (const o of binding.oids) oids.push(o);
       if (counted.has(p.name)) oids.push(own.inErrors);
     }
-    const chunkSize = this.#fetcher.pduSize;
+    // Every value is an integer but the name read back, whose size the name it was mapped by gives.
+    const bytes = oids.map((o) => varbindAnswerBytes(o, INTEGER_VALUE_BYTES));
+    for (const s of slots) {
+      if (s.expectName !== undefined)
+        bytes[s.offset + 2] = varbindAnswerBytes(oids[s.offset + 2]!, stringValueBytes(s.expectName));
+    }
+    const fit = varbindsThatFit(bytes, this.#varbindsPerPdu, this.#answerBytes);
+    const byCount = Math.ceil(oids.length / this.#varbindsPerPdu);
+    if (Math.ceil(oids.length / fit) > byCount) {
+      // The worst-case check (config/timing.ts) counts PDUs by varbindsPerPdu: say what it misses.
+      this.#log.info(
+        {
+          device: this.#device.id,
+          varbinds: oids.length,
+          varbindsPerPdu: fit,
+          pdus: Math.ceil(oids.length / fit),
+          byCount,
+        },
+        'answers would exceed one frame at varbindsPerPdu; fewer varbinds a PDU (set varbindsPerPdu to this for an exact worst-case check)',
+      );
+    }
+    const chunkSize = Math.min(this.#fetcher.pduSize, fit);
     const plan: Plan = {
       generation,
       optics: bound.optics,
       entLastChange,
       oids,
+      fit,
       chunks: chunk(oids, chunkSize),
       chunkSize,
       slots,

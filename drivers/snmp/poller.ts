@@ -4,6 +4,7 @@ import type { Logger } from '../../core/logger.js';
 import { Semaphore } from '../../core/semaphore.js';
 import { SnmpError, type SnmpReader, SnmpSession } from '../transport/snmp.js';
 import { DevicePoller } from './device-poller.js';
+import { answerBudget } from './pdu-size.js';
 import type { PollOptions, PortPollResult } from './poll-result.js';
 import type { PortResolverOptions } from './port-resolver.js';
 
@@ -70,6 +71,7 @@ export class SnmpPoller {
       });
     const poller = new DevicePoller(device, session, {
       varbindsPerPdu: device.snmp.version === '3' ? m.varbindsPerPduV3 : m.varbindsPerPduV2c,
+      answerBytes: answerBudget(device.snmp),
       ...(this.#options.logger ? { logger: this.#options.logger } : {}),
       ...(this.#options.clock ? { clock: this.#options.clock } : {}),
       ...(this.#options.resolver ? { resolver: this.#options.resolver } : {}),
