@@ -4,12 +4,17 @@ import { ErrorStatus, isSnmpError, type SnmpReader, type Varbind } from '../tran
 /** One GET PDU's OIDs and where its answers go in the poll's flat varbind list. */
 export interface Chunk {
   readonly start: number;
-  readonly oids: string[];
+  readonly oids: readonly string[];
 }
 
+/**
+ * Frozen: the same array is asked every poll for as long as the plan lives, and a frozen one lets
+ * the encoded-request cache trust it without comparing its OIDs each time (snmp-request-cache.ts).
+ */
 export function chunk(oids: readonly string[], size: number): Chunk[] {
   const out: Chunk[] = [];
-  for (let i = 0; i < oids.length; i += size) out.push({ start: i, oids: oids.slice(i, i + size) });
+  for (let i = 0; i < oids.length; i += size)
+    out.push({ start: i, oids: Object.freeze(oids.slice(i, i + size)) as string[] });
   return out;
 }
 

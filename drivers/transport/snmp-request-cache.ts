@@ -109,7 +109,15 @@ export class EncodedRequestCache {
     const asked = this.#asked;
     // What the array held when its template was made: an array changed since is not trusted.
     const known = asked && this.#byArray.get(asked);
-    let template = known && sameOids(known.oids, message.pdu.varbinds) ? known.template : undefined;
+    // A frozen array cannot have changed since its template was made: only its length is checked
+    // (net-snmp's varbinds were built from it); any other is compared OID by OID.
+    let template =
+      known &&
+      (known.oids === asked
+        ? asked.length === message.pdu.varbinds.length
+        : sameOids(known.oids, message.pdu.varbinds))
+        ? known.template
+        : undefined;
     if (template === undefined) {
       const key = oidKey(message.pdu.varbinds);
       template = this.#templates.get(key);
@@ -119,7 +127,7 @@ export class EncodedRequestCache {
         this.#templates.set(key, template);
       }
       if (asked && sameOids(asked, message.pdu.varbinds)) {
-        this.#byArray.set(asked, { oids: [...asked], template });
+        this.#byArray.set(asked, { oids: Object.isFrozen(asked) ? asked : [...asked], template });
       }
     }
     if (template === null) return;
