@@ -93,6 +93,32 @@ interface Tracked {
   unhealthySince?: number;
 }
 
+/**
+ * A tracked connection with every field present from the start. Fields given later (the series at
+ * the first poll, the error record at the first counter sweep) would each move the object to
+ * another map, in an order that differs between connections; the per-port code of every poll
+ * would then meet several maps where it could meet one.
+ */
+function trackedEntry(
+  record: ConnectionRecord,
+  state: PortTrackState,
+  port: PortConfig,
+  errors: ErrorCounterRecord | undefined,
+): Tracked {
+  return {
+    record,
+    state,
+    port,
+    unsaved: false,
+    errors,
+    errorsReset: undefined,
+    series: undefined,
+    seriesBounds: undefined,
+    judged: undefined,
+    unhealthySince: undefined,
+  };
+}
+
 /** Which path's poll published a change: trap-led polls are timed by agent/traps/ from the trap. */
 type PollSource = 'poll' | 'trap';
 
@@ -351,7 +377,7 @@ export class Monitor implements ConnectionWatch {
         ? stored.data
         : initialState(record.device, record.port, { underConstruction: true });
       const errors = parseErrorCounter(row.errors);
-      this.tracked.set(record.connectionId, { record, state, port, ...(errors ? { errors } : {}) });
+      this.tracked.set(record.connectionId, trackedEntry(record, state, port, errors));
       this.byDevice = undefined;
     }
     for (const [id, t] of [...this.tracked]) {
