@@ -24,6 +24,7 @@ import {
 } from './health/track-state.js';
 import { step } from './health/tracker.js';
 import { type Metrics, thresholdLaneBounds } from './metrics.js';
+import type { HourAggregator } from './optics-history.js';
 import type { OpticsWatch } from './optics-watch.js';
 import { PollFailureLog } from './poll-failure-log.js';
 import type { PollLeases } from './poll-leases.js';
@@ -60,7 +61,7 @@ export interface MonitorDeps {
    */
   onRecovered?(device: string, outageSince: number): void;
   /** Baseline, hourly history and Rx trend (issue 15 §3); absent, none are kept. */
-  optics?: Pick<OpticsWatch, 'observe' | 'forget' | 'baselineDbm'>;
+  optics?: Pick<OpticsWatch, 'hourOf' | 'observe' | 'forget' | 'baselineDbm'>;
 }
 
 interface Tracked {
@@ -89,6 +90,8 @@ interface Tracked {
     /** What the trend forecast is judged against, built once. */
     readonly trend: { readonly thresholds: ResolvedThresholds['alarm'] };
   };
+  /** The connection's hour of optics history in memory (OpticsWatch.hourOf), kept to skip a lookup per poll. */
+  hour?: HourAggregator;
   /** When the current unhealthy streak began (the first poll that saw the port go bad), for dcagent_detection_seconds. */
   unhealthySince?: number;
 }
@@ -116,6 +119,7 @@ function trackedEntry(
     seriesBounds: undefined,
     judged: undefined,
     unhealthySince: undefined,
+    hour: undefined,
   };
 }
 
@@ -602,7 +606,9 @@ export class Monitor implements ConnectionWatch {
     // Before any await, so a scrape never sees this poll's health without the state it led to.
     this.observeMetrics(c, r, state);
     // Every poll feeds the hour in memory; Redis only hears of a closed hour or a completion.
-    const history = this.deps.optics?.observe(c.record, judged.trend, r, stepped.events, this.clock());
+    const optics = this.deps.optics;
+    if (optics && !c.hour) c.hour = optics.hourOf(c.record.connectionId);
+    const history = optics?.observe(c.record, judged.trend, r, stepped.events, this.clock(), c.hour);
     // A poll that changed nothing writes nothing (the state in Redis is this very one).
     if (!history && state === c.state && !c.unsaved) return undefined;
     return this.record(c, r, source, { base, judged, events: stepped.events, state, history });
