@@ -127,7 +127,16 @@ export class PortSeries {
     let held = this.ports.get(key);
     if (!held) {
       held = {
-        row: {},
+        // Every field from the start, undefined until a poll sets it: fields added later, in an
+        // order that depends on the first polls, gave rows several maps and the monitor's writes
+        // to them megamorphic stores.
+        row: {
+          operUp: undefined,
+          healthy: undefined,
+          opticPresent: undefined,
+          lanes: undefined,
+          bounds: undefined,
+        },
         labels: flat('device="', escapeLabel(device), '",port="', escapeLabel(port), '"'),
         holders: new Set(),
       };
@@ -138,6 +147,7 @@ export class PortSeries {
     if (conn?.portKey === key) return conn;
     if (conn) this.release(connection, conn.portKey);
     const made: ConnRow = {
+      state: undefined,
       labels: flat('connection="', escapeLabel(connection), '",', held.labels),
       portKey: key,
       port: held.row,
