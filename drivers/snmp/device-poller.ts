@@ -73,7 +73,9 @@ interface Slot {
   /** The name (ifName, else ifDescr) this ifIndex had when resolved; read back at offset + 2. */
   readonly expectName: string | undefined;
   /** The bytes last read back that spelt `expectName`: the same bytes again need no decoding. */
-  nameBytes?: Buffer;
+  nameBytes: Buffer | undefined;
+  /** The optics values last decoded and what they decoded to (`#lanesOf`). */
+  decoded: Decoded | undefined;
   /** Index of this port's ifInErrors when the poll counts its errors. */
   readonly errorsAt: number | undefined;
 }
@@ -217,8 +219,6 @@ export class DevicePoller {
   #opticsSuspect = false;
   #discoveredAt = Number.NEGATIVE_INFINITY;
   #entLastChange: number | undefined;
-  /** Per port of the current plans, the optics values last decoded and what they decoded to. */
-  readonly #decoded = new WeakMap<Slot, Decoded>();
 
   constructor(device: PolledDevice, session: SnmpReader, options: DevicePollerOptions) {
     this.#device = device;
@@ -368,6 +368,8 @@ export class DevicePoller {
         lanes: p.lanes,
         expectName: own.expectName,
         errorsAt: counted.has(p.name) ? oids.length + 3 + (binding?.oids.length ?? 0) : undefined,
+        nameBytes: undefined,
+        decoded: undefined,
       });
       oids.push(own.admin, own.oper, own.name);
       if (binding) for (const o of binding.oids) oids.push(o);
@@ -477,7 +479,7 @@ export class DevicePoller {
       return { values: [], lanes, rxDbm: lanes.map((l) => l.rxDbm), txDbm: lanes.map((l) => l.txDbm) };
     }
     const at = s.offset + 3;
-    const last = this.#decoded.get(s);
+    const last = s.decoded;
     if (last && sameValues(last.values, vbs, at)) return last;
     let lanes: LaneReading[];
     try {
@@ -503,7 +505,7 @@ export class DevicePoller {
       values.push(vb ? { type: vb.type, value: vb.value } : undefined);
     }
     const decoded = { values, lanes, rxDbm, txDbm };
-    this.#decoded.set(s, decoded);
+    s.decoded = decoded;
     return decoded;
   }
 
