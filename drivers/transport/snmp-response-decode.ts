@@ -5,8 +5,9 @@ import { createRequire } from 'node:module';
  * every answered OID into a string (asn1-ber's `readOID`: an array of arcs, then a join) only to
  * compare it with the OID asked; at 10,000 ports that was half of everything the agent allocated,
  * and most of its garbage collection (docs/decisions/0008). Here asn1-ber still reads every
- * element; the OID's bytes are compared with the string asked, arc by arc, and the varbind
- * carries the asked string itself.
+ * element; each answered OID's bytes are compared with those of the OID the request carried at
+ * its place (net-snmp's encoding of the string asked), and the varbind carries the asked string
+ * itself.
  *
  * Only the plain case is read here: a v1/v2c GetResponse with error-status 0 to a pending simple
  * GET of this session, the same version and community, every OID the one asked at its place, and
@@ -50,6 +51,8 @@ interface PendingRequest {
     version: number;
     community?: string;
     pdu: { type: number; varbinds: readonly { oid: string }[] };
+    /** The request as sent (net-snmp's Message keeps its encoding once sent). */
+    buffer?: Buffer;
   };
   onResponse: (req: PendingRequest, message: unknown) => void;
   /** The caller's callback (Session.get's `responseCb`), which its feedCb calls on success. */
@@ -60,6 +63,7 @@ const SEQUENCE = 0x30;
 const GET_REQUEST = 0xa0;
 const GET_RESPONSE = 0xa2;
 const OID_TAG = 0x06;
+const NULL_TAG = 0x05;
 const OCTET_STRING = 0x04;
 const T = {
   integer: 0x02,
@@ -75,59 +79,6 @@ const T = {
 
 /** Thrown inside the reader to hand the datagram to net-snmp; never leaves this module. */
 const NOT_PLAIN = Symbol('not plain');
-
-/**
- * The OID's content bytes `bytes[start…end)` (X.690 §8.19) spell exactly `oid` ("1.3.6…"): the
- * first two arcs share the first sub-identifier as 40 × first + second, each sub-identifier is
- * base 128 with the high bit marking more bytes. Nothing is allocated: this runs per varbind.
- */
-export function oidBytesAre(bytes: Uint8Array, oid: string, start = 0, end = bytes.length): boolean {
-  // Only the standard spelling is compared (no empty arc, no leading zero), as net-snmp's own
-  // string would be: anything else is not a match, and net-snmp then has its say.
-  if (oid.length === 0 || oid.charCodeAt(oid.length - 1) === 0x2e) return false;
-  // The string side: `pos` walks `oid`, one decimal arc per step.
-  let pos = 0;
-  let i = start;
-  for (let sub = 0; ; sub++) {
-    // Next arc of the string (the first sub-identifier takes two).
-    let arcs = sub === 0 ? 2 : 1;
-    let want = 0;
-    while (arcs-- > 0) {
-      if (pos >= oid.length) return false;
-      let n = 0;
-      const from = pos;
-      while (pos < oid.length) {
-        const c = oid.charCodeAt(pos);
-        if (c === 0x2e) break;
-        if (c < 0x30 || c > 0x39) return false;
-        n = n * 10 + (c - 0x30);
-        pos++;
-      }
-      if (pos === from || (pos - from > 1 && oid.charCodeAt(from) === 0x30)) return false;
-      pos++; // the dot, or past the end
-      if (sub === 0 && arcs === 1) {
-        if (n > 2) return false;
-        want = n * 40;
-      } else {
-        // Under 0 and 1 the second arc is below 40 (X.690 §8.19.4).
-        if (sub === 0 && want < 80 && n >= 40) return false;
-        want += n;
-      }
-    }
-    // The same sub-identifier from the bytes.
-    let got = 0;
-    let read = 0;
-    let b: number;
-    do {
-      if (i >= end || read === 5) return false;
-      b = bytes[i++]!;
-      got = got * 128 + (b & 0x7f);
-      read++;
-    } while (b & 0x80);
-    if (got !== want) return false;
-    if (i === end) return pos >= oid.length;
-  }
-}
 
 function integer(r: BerReader, unsigned: boolean): number {
   const v = r.readInt();
@@ -181,6 +132,27 @@ function asciiBytesAre(bytes: Uint8Array, start: number, end: number, text: stri
   return true;
 }
 
+/** `a[aAt…aAt+n)` and `b[bAt…bAt+n)` hold the same bytes. */
+function sameBytes(a: Uint8Array, aAt: number, b: Uint8Array, bAt: number, n: number): boolean {
+  for (let i = 0; i < n; i++) if (a[aAt + i] !== b[bAt + i]) return false;
+  return true;
+}
+
+/**
+ * Moves `q`, a reader of a GetRequest this session sent, to its first varbind. The request was
+ * encoded by net-snmp (or copied from its encoding, snmp-request-cache.ts), so a failure here is
+ * only a net-snmp that encodes otherwise: the answer then goes to net-snmp.
+ */
+function toRequestVarbinds(q: BerReader): boolean {
+  if (q.readSequence(SEQUENCE) === null || q.readInt() === null || q.peek() !== OCTET_STRING) return false;
+  const at = q.readLength(q.offset + 1);
+  if (at === null) return false;
+  q._offset = at + q.length;
+  if (q.readSequence(GET_REQUEST) === null) return false;
+  if (q.readInt() === null || q.readInt() === null || q.readInt() === null) return false;
+  return q.readSequence(SEQUENCE) !== null;
+}
+
 function read(session: NetSnmpSessionInternals, buffer: Buffer): Plain | undefined {
   const r = new BerReader(buffer);
   if (r.readSequence(SEQUENCE) === null) return undefined;
@@ -207,15 +179,29 @@ function read(session: NetSnmpSessionInternals, buffer: Buffer): Plain | undefin
   )
     return undefined;
   const asked = req.message.pdu.varbinds;
+  // Each answered OID is compared, byte for byte where it lies, with the OID the request carried
+  // at its place: the bytes net-snmp encoded from the very string asked, so equal bytes are that
+  // OID, with no decoding on either side.
+  const sent = req.message.buffer;
+  if (!sent) return undefined;
+  const q = new BerReader(sent);
+  if (!toRequestVarbinds(q)) return undefined;
   const varbinds: Plain['varbinds'] = new Array(asked.length);
   if (r.readSequence(SEQUENCE) === null) return undefined;
   for (let i = 0; i < asked.length; i++) {
+    if (q.readSequence(SEQUENCE) === null || q.peek() !== OID_TAG) return undefined;
+    const askedAt = q.readLength(q.offset + 1);
+    if (askedAt === null || askedAt + q.length > sent.length) return undefined;
+    const askedLength = q.length;
+    // Past the OID and its NULL value, to the next varbind of the request.
+    q._offset = askedAt + askedLength;
+    if (q.readByte() !== NULL_TAG || q.readByte() !== 0) return undefined;
     if (r.readSequence(SEQUENCE) === null || r.peek() !== OID_TAG) return undefined;
     // Compared where it lies, not sliced out: a view per varbind was a sixth of the garbage.
     const at = r.readLength(r.offset + 1);
     if (at === null || at + r.length > buffer.length) return undefined;
+    if (r.length !== askedLength || !sameBytes(buffer, at, sent, askedAt, askedLength)) return undefined;
     const oid = asked[i]!.oid;
-    if (!oidBytesAre(buffer, oid, at, at + r.length)) return undefined;
     r._offset = at + r.length;
     const type = r.peek();
     if (type === null) return undefined;
