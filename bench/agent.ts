@@ -55,8 +55,26 @@ const { values } = parseArgs({
     'heap-snapshot': { type: 'string' },
     /** More options for the agent's node, space-separated (`--trace-gc`, `--max-semi-space-size=32`). */
     'node-args': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
   },
 });
+if (values.help) {
+  console.log(`npm run bench:agent [-- options]: the whole agent monitoring a lab fleet (docs/operations.md)
+
+  --devices N          lab switches (500)
+  --ports N            ports per switch (20)
+  --interval S         monitoring interval in seconds (10)
+  --window S           steady window measured, at least 60 (300)
+  --scrape S           read /metrics every S seconds in the window, as Prometheus would; 0: never (0)
+  --cuts N             fibre cuts timed after the window, with traps and with every trap dropped (50)
+  --cpu-prof DIR       write the agent's V8 CPU profile to DIR when it exits
+  --heap-snapshot DIR  write a heap snapshot of the agent to DIR at the window's end
+  --node-args '…'      more options for the agent's node (--trace-gc, --perf-basic-prof)
+
+The last line is one JSON object with cpuUsPerPortPoll, redisCmdsPerPortPoll, rssMb, cycleMs and
+the detection percentiles.`);
+  process.exit(0);
+}
 const DEVICES = Number(values.devices);
 const PORTS = Number(values.ports);
 const INTERVAL_S = Number(values.interval);
