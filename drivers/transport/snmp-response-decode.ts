@@ -153,29 +153,7 @@ function toRequestVarbinds(q: BerReader): boolean {
   return q.readSequence(SEQUENCE) !== null;
 }
 
-/**
- * An answer read before, kept with the request it answered. A settled port answers the same values
- * poll after poll, so most answers are byte for byte the last one to the same OIDs but for the
- * request id: those get the varbinds read then, which nobody changes (every reader of a GET's
- * varbinds only reads them), with no parse and nothing allocated per varbind.
- */
-interface Remembered {
-  /** The request's varbinds as sent (OIDs and NULLs), from its varbind list on. */
-  readonly sent: Buffer;
-  /** The answer's varbinds, from its varbind list on. */
-  readonly answer: Buffer;
-  readonly varbinds: Plain['varbinds'];
-}
-
-/** Answers kept per session: a device's poll plans are a few PDUs each (and a counter sweep's). */
-const REMEMBERED = 8;
-
-/** `whole[from…]` is `part`, byte for byte. */
-function tailIs(whole: Buffer, from: number, part: Buffer): boolean {
-  return whole.length - from === part.length && whole.compare(part, 0, part.length, from) === 0;
-}
-
-function read(session: NetSnmpSessionInternals, buffer: Buffer, remembered: Remembered[]): Plain | undefined {
+function read(session: NetSnmpSessionInternals, buffer: Buffer): Plain | undefined {
   const r = new BerReader(buffer);
   if (r.readSequence(SEQUENCE) === null) return undefined;
   const version = r.readInt();
@@ -208,14 +186,8 @@ function read(session: NetSnmpSessionInternals, buffer: Buffer, remembered: Reme
   if (!sent) return undefined;
   const q = new BerReader(sent);
   if (!toRequestVarbinds(q)) return undefined;
-  if (r.readSequence(SEQUENCE) === null) return undefined;
-  const sentFrom = q.offset;
-  const answerFrom = r.offset;
-  for (const m of remembered) {
-    if (tailIs(sent, sentFrom, m.sent) && tailIs(buffer, answerFrom, m.answer))
-      return { id, req, varbinds: m.varbinds };
-  }
   const varbinds: Plain['varbinds'] = new Array(asked.length);
+  if (r.readSequence(SEQUENCE) === null) return undefined;
   for (let i = 0; i < asked.length; i++) {
     if (q.readSequence(SEQUENCE) === null || q.peek() !== OID_TAG) return undefined;
     const askedAt = q.readLength(q.offset + 1);
@@ -237,16 +209,7 @@ function read(session: NetSnmpSessionInternals, buffer: Buffer, remembered: Reme
   }
   // More varbinds than asked: net-snmp's check reports that.
   if (r.offset !== buffer.length) return undefined;
-  remember(remembered, { sent: sent.subarray(sentFrom), answer: buffer.subarray(answerFrom), varbinds });
   return { id, req, varbinds };
-}
-
-/** Keeps `m` as the answer to its request, in place of the one before it; the oldest goes first. */
-function remember(remembered: Remembered[], m: Remembered): void {
-  const same = remembered.findIndex((x) => x.sent.equals(m.sent));
-  if (same >= 0) remembered.splice(same, 1);
-  else if (remembered.length >= REMEMBERED) remembered.shift();
-  remembered.push(m);
 }
 
 /**
@@ -256,7 +219,6 @@ function remember(remembered: Remembered[], m: Remembered): void {
 export class ResponseDecoder {
   /** Responses read here rather than by net-snmp, for tests and the docs' figures. */
   hits = 0;
-  readonly #remembered: Remembered[] = [];
 
   /** False when this net-snmp lacks what the reader needs: the session then reads as before. */
   attach(session: object): boolean {
@@ -272,7 +234,7 @@ export class ResponseDecoder {
     dgram.on('message', (buffer: Buffer, rinfo: unknown) => {
       let plain: Plain | undefined;
       try {
-        plain = s.proxy ? undefined : read(s, buffer, this.#remembered);
+        plain = s.proxy ? undefined : read(s, buffer);
       } catch {
         plain = undefined;
       }
