@@ -636,7 +636,7 @@ export class Monitor implements ConnectionWatch {
     // saved gets it: built on every poll it was most of a steady poll's garbage.
     state.lastPoll = lastPollOf(r, judged.resolved);
     // A transceiver that came, went or was swapped is reported before what its readings caused.
-    const events: { type: EventType; data: unknown }[] = r.opticsChange
+    const events: readonly { type: EventType; data: unknown }[] = r.opticsChange
       ? [{ type: 'optics.changed', data: { device, port, ...r.opticsChange } }, ...o.events]
       : o.events;
     // The last event carries the new state, written in the same script (or spilled with it), so

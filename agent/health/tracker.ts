@@ -76,9 +76,12 @@ export type Observation =
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** What most steps report: one shared empty list, nothing allocated per poll. */
+const NO_EVENTS: readonly TrackerEvent[] = Object.freeze([]);
+
 export interface StepResult {
   readonly state: PortTrackState;
-  readonly events: TrackerEvent[];
+  readonly events: readonly TrackerEvent[];
 }
 
 /**
@@ -96,7 +99,7 @@ export function step(
   const verdict = obs.ok ? evaluateHealth(obs, thresholds) : undefined;
   // Almost every poll of a settled fleet is this one: nothing to copy, compare or report.
   if (verdict && steadyUnder(prev, verdict, now, cfg) && warningsSteady(prev, obs, bounds))
-    return { state: prev, events: [] };
+    return { state: prev, events: NO_EVENTS };
   return stepFull(prev, obs, thresholds, now, cfg, verdict, bounds);
 }
 
@@ -241,8 +244,6 @@ function warn(
   else if (entries !== s.warnings) s.warnings = [...entries];
   for (const data of opened) events.push({ type: 'optics.degrading', data });
 }
-
-const NO_EVENTS: readonly TrackerEvent[] = Object.freeze([]);
 
 function emit(out: TrackerEvent[] | undefined, e: TrackerEvent): TrackerEvent[] {
   if (!out) return [e];
