@@ -3,7 +3,7 @@
 //
 // - The simulator (bench/snmp-sim.ts) is a child process, so its CPU is not the agent's.
 // - Agent side: what the monitor runs per device: SnmpPoller.poll (one net-snmp session per
-//   device, 50 varbinds per PDU, the configured in-flight caps) at most maxDevicesInFlight devices
+//   device, the default varbinds per PDU, the configured in-flight caps) at most maxDevicesInFlight devices
 //   at a time, and each port's result stepped through the health tracker, over full cycles after
 //   warm-up cycles.
 //   CPU is process.cpuUsage() of this process across the measured cycles.
@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { type ResolvedThresholds, resolveThresholds } from '../agent/health/lane-state.js';
 import { initialState, type PortTrackState } from '../agent/health/track-state.js';
 import { step } from '../agent/health/tracker.js';
-import type { PortThresholds } from '../config/defaults.js';
+import { DEFAULTS, type PortThresholds } from '../config/defaults.js';
 import { type AgentConfig, buildConfig } from '../config/load.js';
 import type { LaneThresholds } from '../contract/optics.js';
 import { Semaphore } from '../core/semaphore.js';
@@ -216,7 +216,8 @@ function exporterYaml(): string {
       ...(indexed ? ['      indexes:', '        - labelname: ifIndex', '          type: gauge'] : []),
     ].join('\n');
   // Written by hand: the Debian package ships no snmp.yml. Format of snmp_exporter 0.21; GETs
-  // are batched by max_repetitions, set to our PDU size so both sides send the same PDUs.
+  // are batched by max_repetitions, set to the agent's count (the agent also reads each port's
+  // name back, and cuts its PDUs smaller where an answer would not fit a frame: both send two).
   return [
     'dcagent_bench:',
     '  version: 2',
@@ -224,7 +225,7 @@ function exporterYaml(): string {
     `    community: ${SIM_COMMUNITY}`,
     '  timeout: 5s',
     '  retries: 1',
-    '  max_repetitions: 50',
+    `  max_repetitions: ${DEFAULTS.snmpVarbindsV2c}`,
     '  get:',
     ...get.map((o) => `    - ${o}`),
     '  metrics:',
