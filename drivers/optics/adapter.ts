@@ -37,6 +37,12 @@ export interface OpticsBinding {
   /** The transceiver's entPhysicalIndex, where the adapter knows it (its vendor, part and serial live there). */
   readonly entity?: number;
   readonly oids: readonly string[];
+  /**
+   * Bytes an answer's value to each of `oids` takes at most (tag and length included), where it
+   * can be more than an integer's (undefined: an integer): a lane list as an OCTET STRING. The
+   * poll sizes its PDUs by them (drivers/snmp/pdu-size.ts).
+   */
+  readonly valueBytes?: readonly (number | undefined)[];
   /** The module's own bounds, read with the binding at discovery (see PortReading.moduleThresholds). */
   readonly thresholds?: LaneThresholds;
   /**

@@ -149,8 +149,16 @@ export function huaweiBinding(
       instanceOid(HUAWEI_OIDS.laneRxPower, entity),
       instanceOid(HUAWEI_OIDS.laneTxPower, entity),
     ],
+    // The lane lists are text, "-2.31,-2.45,…": up to 7 characters a lane, a comma between.
+    valueBytes: [undefined, undefined, laneListBytes(lanes), laneListBytes(lanes)],
     decode: (vbs, at) => decodeHuawei(unit, vbs[at], vbs[at + 1], vbs[at + 2], vbs[at + 3]),
   };
+}
+
+/** An OCTET STRING of `lanes` values of up to 7 characters ("-40.00,"): tag, length, text. */
+function laneListBytes(lanes: number): number {
+  const text = 7 * lanes;
+  return 1 + (text < 0x80 ? 1 : 2) + text;
 }
 
 /** Pure: the optical module entity for a port, given the tables discovery read. */

@@ -17,6 +17,7 @@ import { LruCache } from './lru-cache.js';
 import { ModuleWatch } from './module-watch.js';
 import { type Chunk, chunk, PduFetcher } from './pdu-fetcher.js';
 import {
+  balancedPduSize,
   budgetFor,
   INTEGER_VALUE_BYTES,
   stringValueBytes,
@@ -88,8 +89,8 @@ interface Plan {
   /** Index of entLastChangeTime in `oids`, for entity-indexed adapters. */
   readonly entLastChange: number | undefined;
   readonly oids: readonly string[];
-  /** The most varbinds of `oids` in a row whose answer fits a frame (pdu-size.ts). */
-  readonly fit: number;
+  /** Varbinds a PDU: the plan's PDUs by `varbindsPerPdu`, filled evenly (pdu-size.ts). */
+  readonly balanced: number;
   chunks: readonly Chunk[];
   chunkSize: number;
   readonly slots: readonly Slot[];
@@ -334,7 +335,7 @@ export class DevicePoller {
       cached.generation === this.#resolver.generation &&
       cached.optics === this.#opticsGeneration
     ) {
-      const size = Math.min(this.#fetcher.pduSize, cached.fit);
+      const size = Math.min(this.#fetcher.pduSize, cached.balanced);
       if (cached.chunkSize !== size) {
         cached.chunks = chunk(cached.oids, size);
         cached.chunkSize = size;
@@ -375,34 +376,31 @@ export class DevicePoller {
       if (binding) for (const o of binding.oids) oids.push(o);
       if (counted.has(p.name)) oids.push(own.inErrors);
     }
-    // Every value is an integer but the name read back, whose size the name it was mapped by gives.
+    // Integers, but the name read back (as long as the name it was mapped by) and what a binding
+    // says is longer (a lane list).
     const bytes = oids.map((o) => varbindAnswerBytes(o, INTEGER_VALUE_BYTES));
     for (const s of slots) {
       if (s.expectName !== undefined)
         bytes[s.offset + 2] = varbindAnswerBytes(oids[s.offset + 2]!, stringValueBytes(s.expectName));
+      s.binding?.valueBytes?.forEach((v, i) => {
+        if (v !== undefined) bytes[s.offset + 3 + i] = varbindAnswerBytes(oids[s.offset + 3 + i]!, v);
+      });
     }
     const fit = varbindsThatFit(bytes, this.#varbindsPerPdu, this.#answerBytes);
-    const byCount = Math.ceil(oids.length / this.#varbindsPerPdu);
-    if (Math.ceil(oids.length / fit) > byCount) {
-      // The worst-case check (config/timing.ts) counts PDUs by varbindsPerPdu: say what it misses.
+    const balanced = balancedPduSize(oids.length, this.#varbindsPerPdu);
+    if (fit < balanced) {
       this.#log.info(
-        {
-          device: this.#device.id,
-          varbinds: oids.length,
-          varbindsPerPdu: fit,
-          pdus: Math.ceil(oids.length / fit),
-          byCount,
-        },
-        'answers would exceed one frame at varbindsPerPdu; fewer varbinds a PDU (set varbindsPerPdu to this for an exact worst-case check)',
+        { device: this.#device.id, varbinds: oids.length, varbindsPerPdu: balanced, fits: fit },
+        'answers may exceed one frame (IP fragments); a varbindsPerPdu of the `fits` count or less avoids that',
       );
     }
-    const chunkSize = Math.min(this.#fetcher.pduSize, fit);
+    const chunkSize = Math.min(this.#fetcher.pduSize, balanced);
     const plan: Plan = {
       generation,
       optics: bound.optics,
       entLastChange,
       oids,
-      fit,
+      balanced,
       chunks: chunk(oids, chunkSize),
       chunkSize,
       slots,

@@ -14,7 +14,7 @@ export interface Chunk {
 export function chunk(oids: readonly string[], size: number): Chunk[] {
   const out: Chunk[] = [];
   for (let i = 0; i < oids.length; i += size)
-    out.push({ start: i, oids: Object.freeze(oids.slice(i, i + size)) as string[] });
+    out.push({ start: i, oids: Object.freeze(oids.slice(i, i + size)) });
   return out;
 }
 

@@ -91,3 +91,13 @@ export function varbindsThatFit(bytes: readonly number[], cap: number, budget: n
   while (n > 1 && !fits(n)) n--;
   return n;
 }
+
+/**
+ * Varbinds a PDU when `total` varbinds go in as few PDUs as `cap` allows, filled evenly: 102
+ * varbinds at 60 are two PDUs of 51, not 60 and 42; 101 at 50 are 34, 34 and 33, not a third PDU of
+ * one varbind. The PDU count stays the one config/timing.ts counts for the worst case.
+ */
+export function balancedPduSize(total: number, cap: number): number {
+  const pdus = Math.max(1, Math.ceil(total / Math.max(1, cap)));
+  return Math.max(1, Math.ceil(total / pdus));
+}

@@ -112,7 +112,7 @@ describe('tooBig', () => {
       expect(res.every((r) => r.ok)).toBe(true);
       expect(res[19]).toMatchObject({ port: 'Eth20', rxDbm: [-4.2], txDbm: [-1.2] });
       const sizes = agent.received.filter((r) => r.pduType === TAG.GetRequest).map((r) => r.varbinds.length);
-      // 81 varbinds: 50 (tooBig) → 25 (tooBig) → 13 + 12; the last 31 → 16 + 15.
+      // 81 varbinds: two PDUs of 41 and 40 (tooBig) → 21 + 20 and 20 + 20 (tooBig) → 11 + 10 …
       expect(sizes.filter((n) => n > 24).length).toBeGreaterThan(0);
       agent.received.length = 0;
       const again = await poller.poll();

@@ -1,9 +1,12 @@
 import { createRequire } from 'node:module';
+import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { createLogger, type Logger } from '../../../../core/logger.js';
 import { OID } from '../../../../drivers/mib/mib.js';
 import { H3C_OIDS } from '../../../../drivers/optics/h3c.js';
 import { DevicePoller } from '../../../../drivers/snmp/device-poller.js';
 import {
+  balancedPduSize,
   budgetFor,
   FRAME_PAYLOAD_BYTES,
   oidContentBytes,
@@ -116,24 +119,10 @@ describe('DevicePoller: PDUs sized to fit a frame', () => {
     return { mem, device: { id: 'sw1', optics: 'h3c' as const, ports } };
   }
 
-  it('asks fewer varbinds a PDU than the count allows when the answer would not fit, and every answer fits', async () => {
-    const community = 'c'.repeat(20);
-    const name = (i: number) => `TwentyFiveGigabitEthernet1/0/${i} to customer cross-connect`;
-    const { mem, device } = longNames(24, name);
-    const poller = new DevicePoller(device, mem, {
-      varbindsPerPdu: 60,
-      answerBytes: budgetFor('2c', community.length),
-    });
-    await poller.poll();
-    mem.gets.length = 0;
-    const res = await poller.poll();
-    expect(res.every((r) => r.ok)).toBe(true);
-    const sizes = mem.gets.map((g) => g.length);
-    // 1 + 24 × 5 = 121 varbinds: three PDUs by count alone; by size, more.
-    expect(sizes.reduce((a, b) => a + b, 0)).toBe(121);
-    expect(sizes.length).toBeGreaterThan(3);
-    for (const oids of mem.gets) {
-      const answer = encodedAnswer(
+  /** Each GET the device was asked, encoded as its answer with every integer at its longest. */
+  function answers(mem: MemorySnmp, community: string): Buffer[] {
+    return mem.gets.map((oids) =>
+      encodedAnswer(
         community,
         oids.map((oid) => {
           const v = mem.values.get(oid);
@@ -145,17 +134,89 @@ describe('DevicePoller: PDUs sized to fit a frame', () => {
                 : { kind: 'uint32max' },
           };
         }),
-      );
-      expect(answer.length).toBeLessThanOrEqual(FRAME_PAYLOAD_BYTES);
-    }
-  });
+      ),
+    );
+  }
 
-  it('short names and OIDs: the count is the limit', async () => {
-    const { mem, device } = longNames(10, (i) => `Eth${i}`);
-    const poller = new DevicePoller(device, mem, { varbindsPerPdu: 20 });
+  function logLines(): { logger: Logger; lines: () => Record<string, unknown>[] } {
+    const chunks: string[] = [];
+    const destination = new Writable({
+      write(chunk, _enc, cb) {
+        chunks.push(String(chunk));
+        cb();
+      },
+    });
+    return {
+      logger: createLogger({ destination, level: 'info' }),
+      lines: () =>
+        chunks
+          .join('')
+          .split('\n')
+          .filter((l) => l !== '')
+          .map((l) => JSON.parse(l) as Record<string, unknown>),
+    };
+  }
+
+  it('as few PDUs as the count allows, filled evenly; with short names each answer fits a frame', async () => {
+    const community = 'c'.repeat(20);
+    const { mem, device } = longNames(20, (i) => `Eth${i}`);
+    const log = logLines();
+    const poller = new DevicePoller(device, mem, {
+      varbindsPerPdu: 60,
+      answerBytes: budgetFor('2c', community.length),
+      logger: log.logger,
+    });
     await poller.poll();
     mem.gets.length = 0;
     await poller.poll();
-    expect(mem.gets.map((g) => g.length)).toEqual([20, 20, 11]);
+    // 1 + 20 × 5 = 101 varbinds: two PDUs by the count, of 51 and 50 rather than 60 and 41.
+    expect(mem.gets.map((g) => g.length)).toEqual([51, 50]);
+    for (const a of answers(mem, community)) expect(a.length).toBeLessThanOrEqual(FRAME_PAYLOAD_BYTES);
+    expect(log.lines().filter((l) => String(l.msg).includes('one frame'))).toEqual([]);
+  });
+
+  it('long names: the PDUs the count gives, and a log line with the count that would fit a frame', async () => {
+    const community = 'c'.repeat(20);
+    const name = (i: number) => `TwentyFiveGigabitEthernet1/0/${i} to customer cross-connect`;
+    const { mem, device } = longNames(24, name);
+    const log = logLines();
+    const poller = new DevicePoller(device, mem, {
+      varbindsPerPdu: 60,
+      answerBytes: budgetFor('2c', community.length),
+      logger: log.logger,
+    });
+    await poller.poll();
+    mem.gets.length = 0;
+    const res = await poller.poll();
+    expect(res.every((r) => r.ok)).toBe(true);
+    // 1 + 24 × 5 = 121 varbinds: three PDUs, as config/timing.ts counts them.
+    expect(mem.gets.map((g) => g.length)).toEqual([41, 41, 39]);
+    const said = log.lines().filter((l) => String(l.msg).includes('one frame'));
+    expect(said).toHaveLength(1);
+    const fits = said[0]!.fits as number;
+    expect(fits).toBeLessThan(41);
+    // The count it names does fit: every run of that many varbinds, encoded, is within a frame.
+    const oids = mem.gets.flat();
+    for (let at = 0; at + fits <= oids.length; at++) {
+      mem.gets.length = 0;
+      mem.gets.push(oids.slice(at, at + fits));
+      expect(answers(mem, community)[0]!.length).toBeLessThanOrEqual(FRAME_PAYLOAD_BYTES);
+    }
+    // And one more does not, somewhere.
+    let over = false;
+    for (let at = 0; at + fits + 1 <= oids.length; at++) {
+      mem.gets.length = 0;
+      mem.gets.push(oids.slice(at, at + fits + 1));
+      over ||= answers(mem, community)[0]!.length > FRAME_PAYLOAD_BYTES;
+    }
+    expect(over).toBe(true);
+  });
+
+  it('a lane list counts at its own length, not as an integer', () => {
+    expect(varbindAnswerBytes(OIDS[3]!, 2 + 7 * 8)).toBeGreaterThan(varbindAnswerBytes(OIDS[3]!) + 50);
+    expect(balancedPduSize(101, 50)).toBe(34);
+    expect(balancedPduSize(102, 60)).toBe(51);
+    expect(balancedPduSize(60, 60)).toBe(60);
+    expect(balancedPduSize(1, 60)).toBe(1);
   });
 });

@@ -46,12 +46,12 @@ describe('DevicePoller batching', () => {
     });
     // Discovery: 20 ports × (rx, tx, 8 dBm threshold columns) in GETs of 40; none answers, so
     // 20 × (rx, tx, 8 microwatt columns) again. Then the poll:
-    // 1 sysUpTime + 20 × (admin, oper, ifName, rx, tx) = 101 varbinds → 3 PDUs of ≤ 50.
-    expect(mem.gets.map((g) => g.length)).toEqual([...new Array(10).fill(40), 50, 50, 1]);
+    // 1 sysUpTime + 20 × (admin, oper, ifName, rx, tx) = 101 varbinds → 3 PDUs of ≤ 50, filled evenly.
+    expect(mem.gets.map((g) => g.length)).toEqual([...new Array(10).fill(40), 34, 34, 33]);
     const walksAfterFirst = mem.walks.length;
     mem.gets.length = 0;
     await poller.poll();
-    expect(mem.gets.map((g) => g.length)).toEqual([50, 50, 1]);
+    expect(mem.gets.map((g) => g.length)).toEqual([34, 34, 33]);
     expect(mem.walks.length).toBe(walksAfterFirst);
   });
 
@@ -112,7 +112,8 @@ describe('DevicePoller batching', () => {
     expect(res.every((r) => r.ok)).toBe(true);
     mem.gets.length = 0;
     await poller.poll();
-    expect(mem.gets.map((g) => g.length)).toEqual([25, 25, 25, 25, 1]);
+    // 34 (tooBig) → 17 + 17 fit: 17 from now on.
+    expect(mem.gets.map((g) => g.length)).toEqual([17, 17, 17, 17, 17, 16]);
   });
 
   it('a port the device lacks is no-such-port; the others are read', async () => {
