@@ -1,3 +1,5 @@
+import { createRequire } from 'node:module';
+
 /**
  * Encoded SNMP GET requests, reused. A poll asks a device the same OIDs every interval, and
  * net-snmp encodes each request from scratch (one BER writer pass per OID), which was a seventh of
@@ -11,6 +13,18 @@
  * place and no length changes. Anything else (SNMPv3, GETBULK, a message net-snmp encoded another
  * way) goes through net-snmp unchanged.
  */
+
+interface BerReader {
+  readonly offset: number;
+  readSequence(tag?: number): number | null;
+  readInt(): number | null;
+  readString(): string | null;
+  readOID(): string | null;
+  readByte(): number | null;
+}
+// net-snmp's own copy of asn1-ber, the reader its messages are parsed with.
+const fromNetSnmp = createRequire(createRequire(import.meta.url).resolve('net-snmp'));
+const { BerReader } = fromNetSnmp('asn1-ber') as { BerReader: new (data: Buffer) => BerReader };
 
 /** The slice of net-snmp's Message (internal: `req.message` of Session.send) this touches. */
 export interface NetSnmpMessage {
@@ -65,7 +79,32 @@ export function templateOf(message: NetSnmpMessage): Template | undefined {
     last = i;
   }
   if (first === -1 || last - first !== 3 || a.readUInt32BE(first) !== PROBE_A) return undefined;
+  // Read back once: the answer reader compares answered OIDs with these bytes (not with the
+  // strings), so a template must be proven to spell the very OIDs asked.
+  if (!spells(a, message.pdu.varbinds)) return undefined;
   return { bytes: a, idOffset: first };
+}
+
+/** The encoded GetRequest `bytes` asks exactly `varbinds`' OIDs, in order, with NULL values. */
+function spells(bytes: Buffer, varbinds: readonly { oid: string }[]): boolean {
+  try {
+    const r = new BerReader(bytes);
+    r.readSequence();
+    r.readInt();
+    r.readString();
+    r.readSequence(PDU_GET_REQUEST);
+    r.readInt();
+    r.readInt();
+    r.readInt();
+    r.readSequence();
+    for (const vb of varbinds) {
+      r.readSequence();
+      if (r.readOID() !== vb.oid || r.readByte() !== 0x05 || r.readByte() !== 0) return false;
+    }
+    return r.offset === bytes.length;
+  } catch {
+    return false;
+  }
 }
 
 export class EncodedRequestCache {

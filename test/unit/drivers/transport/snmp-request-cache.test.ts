@@ -101,6 +101,8 @@ describe('encoded GET requests, reused', () => {
       expect(vbs.map((v) => v.value)).toEqual(IFS.flatMap((i) => [1, i % 2 ? 1 : 2]));
     }
     expect(s.reusedRequests).toBe(5);
+    // Every answer was read by the plain-answer reader, which walks the request's own bytes.
+    expect(s.plainResponses).toBe(5);
     const ids = raw.map((r) => r.id);
     expect(new Set(ids).size).toBe(5);
     for (const id of ids) expect(id).toBeGreaterThanOrEqual(0x80_0000);
@@ -162,6 +164,18 @@ describe('encoded GET requests, reused', () => {
     const vbs = await s.get(oids);
     expect(vbs.map((v) => v.oid)).toEqual([oper(501), admin(502), oper(503), oper(504)]);
     expect(vbs.map((v) => v.value)).toEqual([1, 1, 1, 2]);
+  });
+
+  it("trusts a frozen OID array as it is, the poll plan's PDUs", async () => {
+    const s = v2c(agent.port);
+    sessions.push(s);
+    const oids = Object.freeze(IFS.map(oper));
+    for (let round = 0; round < 3; round++) {
+      const vbs = await s.get(oids);
+      expect(vbs.map((v) => v.oid)).toEqual(oids);
+    }
+    expect(s.reusedRequests).toBe(3);
+    expect(s.plainResponses).toBe(3);
   });
 
   it('leaves GETBULK (walks) to net-snmp', async () => {
