@@ -607,7 +607,7 @@ export class Monitor implements ConnectionWatch {
     this.observeMetrics(c, r, state);
     // Every poll feeds the hour in memory; Redis only hears of a closed hour or a completion.
     const optics = this.deps.optics;
-    if (optics && !c.hour) c.hour = optics.hourOf(c.record.connectionId);
+    if (optics && !c.hour && r.ok && r.opticsRead) c.hour = optics.hourOf(c.record.connectionId);
     const history = optics?.observe(c.record, judged.trend, r, stepped.events, this.clock(), c.hour);
     // A poll that changed nothing writes nothing (the state in Redis is this very one).
     if (!history && state === c.state && !c.unsaved) return undefined;
@@ -765,8 +765,10 @@ export class Monitor implements ConnectionWatch {
   private forgetMetrics(t: Tracked): void {
     t.series = undefined;
     t.seriesBounds = undefined;
-    // Not polled here any more: its partial hour of optics history goes with its series.
+    // Not polled here any more: its partial hour of optics history goes with its series, and a
+    // lease won back starts a new one.
     this.deps.optics?.forget(t.record.connectionId);
+    t.hour = undefined;
     this.deps.metrics?.ports.forget(t.record.connectionId);
   }
 

@@ -67,11 +67,11 @@ export class OpticsWatch {
     r: PortPollResult,
     events: readonly StepEvent[],
     now: number,
-    hour: HourAggregator = this.hourOf(record.connectionId),
+    hour?: HourAggregator,
   ): Promise<void> | undefined {
     if (!r.ok || !r.opticsRead) return undefined;
     const t = this.deps.clock?.() ?? now;
-    const done = hour.add(t, r.lanes);
+    const done = (hour ?? this.hourOf(record.connectionId)).add(t, r.lanes);
     let completed: StepEvent | undefined;
     for (const e of events) {
       if (e.type !== 'construction.completed') continue;
