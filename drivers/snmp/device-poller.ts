@@ -44,8 +44,8 @@ export interface DevicePollerOptions {
   /** Varbinds per GET PDU at most (config monitoring.varbindsPerPduV2c / V3). */
   varbindsPerPdu: number;
   /**
-   * Bytes an answer's varbinds may take, so that it fits one frame (pdu-size.ts); fewer varbinds
-   * go in a PDU when its answer could be larger. Default: a frame less a v2c header with a
+   * Bytes an answer's varbinds may take to fit one frame (pdu-size.ts): a plan whose PDUs could
+   * exceed it is logged with the count that fits. Default: a frame less a v2c header with a
    * 32-byte community (SnmpPoller passes the device's own, `answerBudget`).
    */
   answerBytes?: number;

@@ -1,7 +1,9 @@
 import type { SnmpSettings } from '../../config/load.js';
 
 /**
- * How many varbinds a GET PDU may carry so that the answer fits one Ethernet frame. A count alone
+ * How many varbinds a GET PDU may carry so that the answer fits one Ethernet frame, and how a
+ * plan is spread over its PDUs. The poller names the first where it is below the second, and
+ * leaves the count to the operator: the worst-case check counts PDUs by it. A count alone
  * (`monitoring.varbindsPerPdu…`) says nothing about bytes: a port's answers are about 100 bytes
  * with short IF-MIB OIDs and a short name, twice that with an enterprise sensor OID per lane and a
  * long ifDescr. An answer larger than a frame is sent in IP fragments, which a lossy management
@@ -73,9 +75,9 @@ export function budgetFor(version: '2c' | '3', identityBytes: number): number {
 }
 
 /**
- * The largest count `n ≤ cap` such that any `n` consecutive varbinds of `bytes` fit `budget`, so
- * the plan may be cut at `n` or anything smaller (a tooBig lowers it later) and every PDU fits.
- * At least 1: a single varbind larger than the budget is asked alone.
+ * The largest count `n ≤ cap` such that any `n` consecutive varbinds of `bytes` fit `budget`: a
+ * plan cut at `n` or anything smaller has every answer in one frame. At least 1 (a single varbind
+ * larger than the budget can only be asked alone).
  */
 export function varbindsThatFit(bytes: readonly number[], cap: number, budget: number): number {
   const prefix = new Array<number>(bytes.length + 1);
