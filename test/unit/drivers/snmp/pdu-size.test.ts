@@ -157,28 +157,11 @@ describe('DevicePoller: PDUs sized to fit a frame', () => {
     };
   }
 
-  it('as few PDUs as the count allows, filled evenly; with short names each answer fits a frame', async () => {
-    const community = 'c'.repeat(20);
-    const { mem, device } = longNames(20, (i) => `Eth${i}`);
-    const log = logLines();
-    const poller = new DevicePoller(device, mem, {
-      varbindsPerPdu: 60,
-      answerBytes: budgetFor('2c', community.length),
-      logger: log.logger,
-    });
-    await poller.poll();
-    mem.gets.length = 0;
-    await poller.poll();
-    // 1 + 20 × 5 = 101 varbinds: two PDUs by the count, of 51 and 50 rather than 60 and 41.
-    expect(mem.gets.map((g) => g.length)).toEqual([51, 50]);
-    for (const a of answers(mem, community)) expect(a.length).toBeLessThanOrEqual(FRAME_PAYLOAD_BYTES);
-    expect(log.lines().filter((l) => String(l.msg).includes('one frame'))).toEqual([]);
-  });
+  const community = 'c'.repeat(20);
 
-  it('long names: the PDUs the count gives, and a log line with the count that would fit a frame', async () => {
-    const community = 'c'.repeat(20);
-    const name = (i: number) => `TwentyFiveGigabitEthernet1/0/${i} to customer cross-connect`;
-    const { mem, device } = longNames(24, name);
+  /** A device of `ports` ports named by `name`, at 60 varbinds a GET: its second poll, and the log. */
+  async function steadyPoll(ports: number, name: (i: number) => string) {
+    const { mem, device } = longNames(ports, name);
     const log = logLines();
     const poller = new DevicePoller(device, mem, {
       varbindsPerPdu: 60,
@@ -188,6 +171,20 @@ describe('DevicePoller: PDUs sized to fit a frame', () => {
     await poller.poll();
     mem.gets.length = 0;
     const res = await poller.poll();
+    return { mem, log, res };
+  }
+
+  it('as few PDUs as the count allows, filled evenly; with short names each answer fits a frame', async () => {
+    const { mem, log } = await steadyPoll(20, (i) => `Eth${i}`);
+    // 1 + 20 × 5 = 101 varbinds: two PDUs by the count, of 51 and 50 rather than 60 and 41.
+    expect(mem.gets.map((g) => g.length)).toEqual([51, 50]);
+    for (const a of answers(mem, community)) expect(a.length).toBeLessThanOrEqual(FRAME_PAYLOAD_BYTES);
+    expect(log.lines().filter((l) => String(l.msg).includes('one frame'))).toEqual([]);
+  });
+
+  it('long names: the PDUs the count gives, and a log line with the count that would fit a frame', async () => {
+    const name = (i: number) => `TwentyFiveGigabitEthernet1/0/${i} to customer cross-connect`;
+    const { mem, log, res } = await steadyPoll(24, name);
     expect(res.every((r) => r.ok)).toBe(true);
     // 1 + 24 × 5 = 121 varbinds: three PDUs, as config/timing.ts counts them.
     expect(mem.gets.map((g) => g.length)).toEqual([41, 41, 39]);
