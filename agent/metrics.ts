@@ -3,6 +3,7 @@ import type { DbmRange, Thresholds } from '../config/defaults.js';
 import { JOB_NAMES } from '../contract/jobs.js';
 import type { Bounds, LaneThresholds } from '../contract/optics.js';
 import { agentVersion } from '../core/version.js';
+import { DeviceHistogram } from './device-histogram.js';
 import { type LaneBounds, PORT_SERIES_NAMES, PortSeries } from './port-series.js';
 
 /**
@@ -23,7 +24,8 @@ export interface Metrics {
   ports: PortSeries;
   jobsTotal: Counter<'name' | 'outcome'>;
   jobDuration: Histogram<'name'>;
-  pollDuration: Histogram<'device'>;
+  /** Observed on every poll: kept by device in rows of its own (device-histogram.ts). */
+  pollDuration: DeviceHistogram;
   pollFailures: Counter<'device' | 'reason'>;
   pollOverruns: Counter<'device'>;
   pollRound: Histogram;
@@ -78,12 +80,11 @@ export function createMetrics(): Metrics {
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
       ...opts,
     }),
-    pollDuration: new Histogram({
+    pollDuration: new DeviceHistogram({
       name: 'dcagent_poll_duration_seconds',
       help: 'Duration of one SNMP poll of a device',
-      labelNames: ['device'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-      ...opts,
+      registry,
     }),
     pollRound: new Histogram({
       name: 'dcagent_poll_round_seconds',

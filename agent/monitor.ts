@@ -523,7 +523,7 @@ export class Monitor implements ConnectionWatch {
         at: this.clock(),
       }));
     }
-    this.deps.metrics?.pollDuration.observe({ device: deviceId }, (performance.now() - t0) / 1000);
+    this.deps.metrics?.pollDuration.observe(deviceId, (performance.now() - t0) / 1000);
     const recovery = this.failureLog.note(deviceId, results, this.clock());
     if (recovery && recovery.failedPolls >= this.trackerCfg.downPolls) {
       this.deps.onRecovered?.(deviceId, recovery.since);
