@@ -9,7 +9,7 @@ export interface Chunk {
 
 /**
  * Frozen: the same array is asked every poll for as long as the plan lives, and a frozen one lets
- * the encoded-request cache trust it without comparing its OIDs each time (snmp-request-cache.ts).
+ * the v2c GET client encode it once and copy those bytes on every later GET (snmp-community-get.ts).
  */
 export function chunk(oids: readonly string[], size: number): Chunk[] {
   const out: Chunk[] = [];

@@ -1,4 +1,4 @@
-// Over 400 lines: the agent's one seam to net-snmp (sessions, its types, its errors translated), kept whole.
+// Over 400 lines: the agent's one seam to net-snmp (sessions, its types, its errors translated) and to the v2c GET client, kept whole.
 import type { Socket } from 'node:dgram';
 import { createRequire } from 'node:module';
 import { isIPv6 } from 'node:net';
@@ -8,11 +8,11 @@ import { snmpRequestWorstMs } from '../../config/timing.js';
 import { DcAgentError, type ErrorCode, type ErrorOptions } from '../../core/errors.js';
 import { type Logger, silentLogger } from '../../core/logger.js';
 import { Semaphore } from '../../core/semaphore.js';
-import { EncodedRequestCache, encodeThrough } from './snmp-request-cache.js';
-import { ResponseDecoder } from './snmp-response-decode.js';
+import { CommunityGet } from './snmp-community-get.js';
 
 /**
- * net-snmp sessions, one per device, wrapped so that every library failure leaves as one
+ * One SNMP session per device: v2c GETs on a socket of our own (snmp-community-get.ts), walks,
+ * SNMPv3 and the answers that client does not read through net-snmp. Every failure leaves as one
  * SnmpError with a contract reason (`snmp-timeout`, `snmp-auth`, `snmp-error`) and every request
  * passes the device's and the agent's in-flight caps.
  *
@@ -217,7 +217,16 @@ export class SnmpSession implements SnmpReader {
   readonly timeoutMs: number;
   readonly retries: number;
   readonly backoff: number;
-  readonly #session: NetSnmpSession;
+  /**
+   * net-snmp's session. SNMPv3: every request, for the session's life. v2c: only walks and the
+   * answers CommunityGet leaves to it, so it is opened for those and closed once none runs (a
+   * socket per device is enough for the polls).
+   */
+  #session: NetSnmpSession | undefined;
+  #sessionUsers = 0;
+  readonly #openSession: () => NetSnmpSession;
+  /** v2c GETs: encoded once per OID set and read in place (snmp-community-get.ts). */
+  readonly #community: CommunityGet | undefined;
   readonly #deviceLimit: Semaphore;
   readonly #agentLimit: Semaphore | undefined;
   readonly #log: Logger;
@@ -227,10 +236,6 @@ export class SnmpSession implements SnmpReader {
   #answered = false;
   #lastMalformedAt = Number.NEGATIVE_INFINITY;
   #lastMalformed = '';
-  /** v1/v2c GETs: encoded once per OID set, then only the request id is written (snmp-request-cache.ts). */
-  readonly #encoded = new EncodedRequestCache();
-  /** v1/v2c GetResponses read without an OID string per varbind (snmp-response-decode.ts). */
-  readonly #decoder = new ResponseDecoder();
 
   constructor(target: SnmpTarget, options: SnmpSessionOptions = {}) {
     const s = target.snmp;
@@ -257,36 +262,53 @@ export class SnmpSession implements SnmpReader {
       reportOidMismatchErrors: true,
       transport: isIPv6(target.host) ? 'udp6' : 'udp4',
     };
+    // An unparsable datagram surfaces as an 'error' event, which would crash the process if
+    // nobody listened. It cannot be tied to a request (its request id is unreadable), so it is
+    // remembered and named when a request then times out.
+    const unreadable = (message: string) => {
+      this.#lastMalformedAt = this.#now();
+      this.#lastMalformed = message;
+      this.#log.warn({ device: this.deviceId, err: message }, 'malformed SNMP datagram dropped');
+    };
+    const listen = (session: NetSnmpSession) => {
+      session.on('error', (err) => unreadable(err instanceof Error ? err.message : String(err)));
+      return session;
+    };
     if (s.version === '3') {
-      this.#session = netSnmp.createV3Session(target.host, v3User(target), {
-        ...common,
-        version: netSnmp.Version3,
-        ...(s.context ? { context: s.context } : {}),
-      });
+      const user = v3User(target);
+      const options = { ...common, version: netSnmp.Version3, ...(s.context ? { context: s.context } : {}) };
+      this.#openSession = () => listen(netSnmp.createV3Session(target.host, user, options));
+      this.#session = this.#openSession();
+      this.#community = undefined;
     } else {
       // net-snmp defaults to SNMPv1; the version is always set explicitly.
       const community = s.community?.reveal();
       if (!community)
         throw new DcAgentError('invalid-config', `device ${target.id}: SNMP v2c needs a community`);
-      this.#session = netSnmp.createSession(target.host, community, {
-        ...common,
-        version: netSnmp.Version2c,
+      const options = { ...common, version: netSnmp.Version2c };
+      this.#openSession = () => listen(netSnmp.createSession(target.host, community, options));
+      this.#community = new CommunityGet({
+        host: target.host,
+        port: s.port,
+        community,
+        timeoutMs: s.timeoutMs,
+        retries: s.retries,
+        backoff: s.backoff,
+        fallback: (oids, cb) => {
+          const session = this.#borrow();
+          session.get(oids, (err, varbinds) => {
+            this.#giveBack();
+            cb(err, varbinds);
+          });
+        },
+        onUnreadable: unreadable,
+        onSocketError: (err) =>
+          this.#log.warn(
+            { device: this.deviceId, err: err.message },
+            'SNMP socket failed; a new one is opened',
+          ),
       });
-      encodeThrough(this.#session, this.#encoded);
-      if (!this.#decoder.attach(this.#session))
-        this.#log.warn(
-          { device: target.id },
-          'this net-snmp lacks what the plain-answer reader needs; answers are read by net-snmp alone (slower)',
-        );
     }
-    // An unparsable datagram surfaces as an 'error' event, which would crash the process if
-    // nobody listened. It cannot be tied to a request (its request id is unreadable), so it is
-    // remembered and named when a request then times out.
-    this.#session.on('error', (err) => {
-      this.#lastMalformedAt = this.#now();
-      this.#lastMalformed = err instanceof Error ? err.message : String(err);
-      this.#log.warn({ device: this.deviceId, err: this.#lastMalformed }, 'malformed SNMP datagram dropped');
-    });
   }
 
   get closed(): boolean {
@@ -295,20 +317,56 @@ export class SnmpSession implements SnmpReader {
 
   /** GET requests sent from an encoded template rather than encoded again (tests, benches). */
   get reusedRequests(): number {
-    return this.#encoded.hits;
+    return this.#community?.reused ?? 0;
   }
 
-  /** GetResponses read by the plain-case reader rather than net-snmp's (tests, benches). */
+  /** GetResponses read in place rather than by net-snmp (tests, benches). */
   get plainResponses(): number {
-    return this.#decoder.hits;
+    return this.#community?.plain ?? 0;
+  }
+
+  /** Whether net-snmp's session is open now (v2c: only while a walk or a fallback runs). */
+  get netSnmpOpen(): boolean {
+    return this.#session !== undefined;
   }
 
   get(oids: readonly string[]): Promise<Varbind[]> {
-    return this.#request((cb) => this.#encoded.asking(oids, () => this.#session.get(oids, cb)));
+    const community = this.#community;
+    if (community) return this.#request((cb) => community.get(oids, cb));
+    return this.#request((cb) => this.#session!.get(oids, cb));
   }
 
   getBulk(oids: readonly string[], nonRepeaters: number, maxRepetitions: number): Promise<Varbind[][]> {
-    return this.#request((cb) => this.#session.getBulk(oids, nonRepeaters, maxRepetitions, cb));
+    return this.#request((cb) => {
+      const session = this.#borrow();
+      session.getBulk(oids, nonRepeaters, maxRepetitions, (err, rows) => {
+        this.#giveBack();
+        cb(err, rows);
+      });
+    });
+  }
+
+  /** net-snmp's session, opened if need be; each borrow is given back once its request ended. */
+  #borrow(): NetSnmpSession {
+    this.#sessionUsers++;
+    this.#session ??= this.#openSession();
+    return this.#session;
+  }
+
+  #giveBack(): void {
+    if (--this.#sessionUsers > 0 || !this.#community || this.#closed) return;
+    // v2c: a socket held between walks would be a second one per device for nothing.
+    const session = this.#session;
+    this.#session = undefined;
+    this.#closeSession(session);
+  }
+
+  #closeSession(session: NetSnmpSession | undefined): void {
+    try {
+      session?.close();
+    } catch {
+      // Closing a socket that failed to open throws; there is nothing left to release.
+    }
   }
 
   /** Every object under `baseOid`, in order, by GETBULK. */
@@ -347,11 +405,8 @@ export class SnmpSession implements SnmpReader {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    try {
-      this.#session.close();
-    } catch {
-      // Closing a socket that failed to open throws; there is nothing left to release.
-    }
+    this.#community?.close();
+    this.#closeSession(this.#session);
   }
 
   async #request<T>(send: (cb: Callback<T>) => void): Promise<T> {
@@ -411,7 +466,7 @@ export class SnmpSession implements SnmpReader {
         // security reason: USM discards a wrong key or user silently in most agents (RFC 3414
         // only reports them when it can). Once a request has been answered, the same silence
         // is an outage instead.
-        if (this.version === '3' && !this.#answered && this.#session.msgSecurityParameters !== undefined) {
+        if (this.version === '3' && !this.#answered && this.#session?.msgSecurityParameters !== undefined) {
           return new SnmpError(
             'auth-failed',
             'snmp-auth',
