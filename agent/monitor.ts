@@ -129,7 +129,7 @@ type PollSource = 'poll' | 'trap';
 /** A device's tracked connections and their distinct ports (the poll's port list), rebuilt when `tracked` changes. */
 interface DeviceConns {
   readonly conns: Tracked[];
-  readonly ports: string[];
+  readonly ports: readonly string[];
 }
 const NO_CONNS: DeviceConns = { conns: [], ports: [] };
 
@@ -476,15 +476,19 @@ export class Monitor implements ConnectionWatch {
 
   private connectionsOf(device: string): DeviceConns {
     if (!this.byDevice) {
-      this.byDevice = new Map();
+      const built = new Map<string, { conns: Tracked[]; ports: string[] }>();
       for (const t of this.tracked.values()) {
-        const entry = this.byDevice.get(t.record.device);
-        if (!entry) this.byDevice.set(t.record.device, { conns: [t], ports: [t.record.port] });
+        const entry = built.get(t.record.device);
+        if (!entry) built.set(t.record.device, { conns: [t], ports: [t.record.port] });
         else {
           entry.conns.push(t);
           if (!entry.ports.includes(t.record.port)) entry.ports.push(t.record.port);
         }
       }
+      // Frozen: the poller knows an array that cannot change by its identity, and so finds the
+      // device's poll plan without a key built from the port names on every poll.
+      this.byDevice = new Map();
+      for (const [d, e] of built) this.byDevice.set(d, { conns: e.conns, ports: Object.freeze(e.ports) });
     }
     return this.byDevice.get(device) ?? NO_CONNS;
   }

@@ -220,6 +220,8 @@ export class DevicePoller {
   #opticsSuspect = false;
   #discoveredAt = Number.NEGATIVE_INFINITY;
   #entLastChange: number | undefined;
+  /** The last steady poll's port array and plan (`#steadyPlan`). */
+  #steady: { readonly ports: readonly string[]; readonly plan: Plan } | undefined;
 
   constructor(device: PolledDevice, session: SnmpReader, options: DevicePollerOptions) {
     this.#device = device;
@@ -247,7 +249,7 @@ export class DevicePoller {
     const errorPorts = options.errorCounters ?? [];
     let restarted = false;
     try {
-      let plan = await this.#planFor(ports, errorPorts);
+      let plan = this.#steadyPlan(ports, errorPorts) ?? (await this.#planFor(ports, errorPorts));
       let vbs = await this.#fetch(plan);
       const again = async (why: string) => {
         this.#log.info({ device: this.#device.id }, why);
@@ -319,7 +321,34 @@ export class DevicePoller {
     return before !== undefined && before !== t;
   }
 
+  /**
+   * The plan the last steady poll of this very port array used, while nothing has moved since: no
+   * key built from the port names, no lookup and no await, which every poll of every device paid.
+   * Only an array that cannot change is known by its identity (frozen, or the device's own list).
+   */
+  #steadyPlan(ports: readonly string[], errorPorts: readonly string[]): Plan | undefined {
+    const last = this.#steady;
+    if (!last || last.ports !== ports || errorPorts.length > 0) return undefined;
+    const plan = last.plan;
+    if (
+      this.#stale ||
+      (this.#opticsSuspect && this.#clock() - this.#discoveredAt >= this.#rediscoveryMs) ||
+      plan.generation !== this.#resolver.generation ||
+      plan.optics !== this.#opticsGeneration ||
+      plan.chunkSize !== Math.min(this.#fetcher.pduSize, plan.balanced)
+    )
+      return undefined;
+    return plan;
+  }
+
   async #planFor(ports: readonly string[], errorPorts: readonly string[]): Promise<Plan> {
+    const plan = await this.#buildOrFind(ports, errorPorts);
+    if (errorPorts.length === 0 && (ports === this.#allPorts || Object.isFrozen(ports)))
+      this.#steady = { ports, plan };
+    return plan;
+  }
+
+  async #buildOrFind(ports: readonly string[], errorPorts: readonly string[]): Promise<Plan> {
     const portsKey = ports === this.#allPorts ? '' : ports.join('\u0000');
     // The steady poll (no error counters) keeps the key it always had.
     const key = errorPorts.length === 0 ? portsKey : `${portsKey}\u0001${errorPorts.join('\u0000')}`;

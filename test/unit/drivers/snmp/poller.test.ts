@@ -90,6 +90,36 @@ describe('DevicePoller batching', () => {
     expect(new Set([...steady, ...counted, ...keysOf(restarted)]).size).toBe(1);
     expect(steady[0]).toContain('inErrors');
   });
+  it('a frozen port array keeps its plan only while the mapping holds, whoever moved it', async () => {
+    const { mem, device } = h3cDevice(3);
+    const poller = new DevicePoller(device, mem, {
+      varbindsPerPdu: 50,
+      clock: () => 1_000,
+      resolver: { missRefreshMs: 0 },
+    });
+    const steady = Object.freeze(['Eth1', 'Eth2']);
+    await poller.poll(steady);
+    expect(ok((await poller.poll(steady))[1]).ifIndex).toBe(102);
+    // Eth2 renumbered, and found so by a poll of other ports (one the device lacks walks again).
+    for (const col of [
+      OID.ifName,
+      OID.ifAdminStatus,
+      OID.ifOperStatus,
+      H3C_OIDS.curRxPower,
+      H3C_OIDS.curTxPower,
+    ])
+      mem.delete(`${col}.102`);
+    mem.str(`${OID.ifName}.202`, 'Eth2');
+    mem.int(`${OID.ifAdminStatus}.202`, 1).int(`${OID.ifOperStatus}.202`, 1);
+    mem.int(`${H3C_OIDS.curRxPower}.202`, -777).int(`${H3C_OIDS.curTxPower}.202`, -222);
+    const other = await poller.poll(['Eth3', 'Eth9']);
+    expect(other.map((r) => r.ok)).toEqual([true, false]);
+    // The steady array's next poll follows the new mapping at once: no poll of a vanished ifIndex.
+    const [eth1, eth2] = await poller.poll(steady);
+    expect(eth1?.ok).toBe(true);
+    expect(ok(eth2)).toMatchObject({ ok: true, ifIndex: 202, rxDbm: [-7.77] });
+  });
+
   it('keeps a bounded number of plans as the polled port sets change, the busy one included', async () => {
     const { mem, device } = h3cDevice(60);
     const poller = new DevicePoller(device, mem, { varbindsPerPdu: 50 });
