@@ -23,7 +23,8 @@ export default defineConfig({
           environment: 'node',
           globalSetup: ['test/interop/global-setup.ts'],
           // The peers are shared devices with state; files run one after another so a test
-          // never sees another file's half-done change. The machine has two cores anyway.
+          // never sees another file's half-done change. `npm test` runs two shards at once,
+          // each with peers of its own (scripts/test.mjs).
           fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 120_000,

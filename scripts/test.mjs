@@ -6,6 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { ensurePackages } from './peers-packages.mjs';
 import { sweepRun } from './peers-sweep.mjs';
@@ -56,13 +57,70 @@ if (needsPeers) {
   }
 }
 
-const runDir = mkdtempSync(join(tmpdir(), 'dcagent-peers-'));
+/**
+ * How many vitest runs at once. The interop files run one after another against one set of peers
+ * (they change shared devices), and most of their time is spent waiting on agents, devices and
+ * timers, so a plain run of the whole suite (or of the interop project) is split into shards by
+ * vitest's `--shard`: each shard is its own vitest with its own peers on their own free ports, so
+ * nothing is shared between them. Anything else (file filters, reporters, an explicit --shard) is
+ * one run, as asked. DCAGENT_TEST_SHARDS overrides the count (1: one run).
+ */
+const SHARDS_ENV = 'DCAGENT_TEST_SHARDS';
+const DEFAULT_SHARDS = 2;
+
+function shardCount(argv) {
+  const given = process.env[SHARDS_ENV];
+  if (given !== undefined && given !== '') {
+    const n = Number(given);
+    if (!Number.isInteger(n) || n < 1 || n > 8) {
+      console.error(`[test] ${SHARDS_ENV} must be a whole number from 1 to 8, not "${given}"`);
+      process.exit(2);
+    }
+    return n;
+  }
+  const plain =
+    argv.length === 0 ||
+    (argv.length === 2 && argv[0] === '--project' && argv[1] === 'interop') ||
+    (argv.length === 1 && argv[0] === '--project=interop');
+  return plain ? DEFAULT_SHARDS : 1;
+}
+
+const shards = shardCount(args);
 const t0 = Date.now();
-const child = spawn(process.execPath, [VITEST, 'run', ...args], {
-  cwd: ROOT,
-  stdio: 'inherit',
-  env: { ...process.env, [RUN_DIR_ENV]: runDir },
-});
+
+/** One vitest run; with shards, its lines are prefixed with its shard so the two can be told apart. */
+function startRun(index) {
+  const runDir = mkdtempSync(join(tmpdir(), 'dcagent-peers-'));
+  const shardArgs = shards > 1 ? [`--shard=${index}/${shards}`] : [];
+  const child = spawn(process.execPath, [VITEST, 'run', ...args, ...shardArgs], {
+    cwd: ROOT,
+    stdio: shards > 1 ? ['ignore', 'pipe', 'pipe'] : 'inherit',
+    env: { ...process.env, [RUN_DIR_ENV]: runDir },
+  });
+  if (shards > 1) {
+    const tag = `[${index}/${shards}] `;
+    for (const [from, to] of [
+      [child.stdout, process.stdout],
+      [child.stderr, process.stderr],
+    ]) {
+      createInterface({ input: from, crlfDelay: Number.POSITIVE_INFINITY }).on('line', (line) =>
+        to.write(`${tag}${line}\n`),
+      );
+    }
+  }
+  const done = new Promise((res) => {
+    child.once('error', (err) => {
+      console.error(`[test] cannot start vitest (${VITEST}): ${err.message}`);
+      res({ code: 2, signal: null });
+    });
+    child.once('exit', (c, sig) => res({ code: c, signal: sig }));
+  });
+  return { index, runDir, child, done };
+}
+
+const runs = Array.from({ length: shards }, (_, i) => startRun(i + 1));
+if (shards > 1)
+  console.log(`[test] ${shards} shards at once, each with its own peers (${SHARDS_ENV}=1: one run)`);
 
 let signalled = null;
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
@@ -70,41 +128,39 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
     if (signalled) return;
     signalled = sig;
     console.error(`\n[test] ${sig}: stopping vitest, then the peers`);
-    // A terminal Ctrl-C has reached vitest already; a SIGTERM from CI has not.
-    child.kill(sig);
-    setTimeout(() => child.kill('SIGKILL'), KILL_AFTER_SIGNAL_MS).unref();
+    for (const { child } of runs) {
+      // A terminal Ctrl-C has reached vitest already; a SIGTERM from CI has not.
+      child.kill(sig);
+      setTimeout(() => child.kill('SIGKILL'), KILL_AFTER_SIGNAL_MS).unref();
+    }
   });
 }
 
-const { code, signal } = await new Promise((res) => {
-  child.once('error', (err) => {
-    console.error(`[test] cannot start vitest (${VITEST}): ${err.message}`);
-    res({ code: 2, signal: null });
-  });
-  child.once('exit', (c, s) => res({ code: c, signal: s }));
-});
+const results = await Promise.all(runs.map((r) => r.done));
 
-const strays = await sweepRun(runDir);
-if (strays.length > 0) {
-  console.error(
-    `[test] stopped ${strays.length} peer process(es) still running after vitest: ` +
-      strays.map((s) => `${s.name}(${s.pid})`).join(', '),
-  );
+for (const { runDir, index } of runs) {
+  const strays = await sweepRun(runDir);
+  if (strays.length > 0) {
+    console.error(
+      `[test] stopped ${strays.length} peer process(es) of run ${index} still running after vitest: ` +
+        strays.map((s) => `${s.name}(${s.pid})`).join(', '),
+    );
+  }
 }
 
 const SIGNAL_CODES = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143, SIGKILL: 137 };
-const exitCode = signalled
-  ? (SIGNAL_CODES[signalled] ?? 1)
-  : signal
-    ? (SIGNAL_CODES[signal] ?? 1)
-    : (code ?? 1);
+const codeOf = ({ code, signal }) => (signal ? (SIGNAL_CODES[signal] ?? 1) : (code ?? 1));
+const exitCode = signalled ? (SIGNAL_CODES[signalled] ?? 1) : (results.map(codeOf).find((c) => c !== 0) ?? 0);
 
-if (exitCode === 0 && !process.env.DCAGENT_TEST_KEEP) {
-  rmSync(runDir, { recursive: true, force: true });
-} else if (needsPeers) {
-  console.error(`[test] peer folders and logs kept in ${runDir}`);
-} else {
-  rmSync(runDir, { recursive: true, force: true });
+for (const { runDir } of runs) {
+  if (exitCode === 0 && !process.env.DCAGENT_TEST_KEEP) {
+    rmSync(runDir, { recursive: true, force: true });
+  } else if (needsPeers) {
+    console.error(`[test] peer folders and logs kept in ${runDir}`);
+  } else {
+    rmSync(runDir, { recursive: true, force: true });
+  }
 }
-console.log(`[test] vitest finished in ${((Date.now() - t0) / 1000).toFixed(1)} s, exit ${exitCode}`);
+const each = shards > 1 ? ` (${results.map((r, i) => `shard ${i + 1}: exit ${codeOf(r)}`).join(', ')})` : '';
+console.log(`[test] vitest finished in ${((Date.now() - t0) / 1000).toFixed(1)} s, exit ${exitCode}${each}`);
 process.exit(exitCode);
