@@ -62,13 +62,15 @@ if (needsPeers) {
  * (they change shared devices), and most of their time is spent waiting on agents, devices and
  * timers, so a plain run of the whole suite (or of the interop project) is split into shards by
  * vitest's `--shard`: each shard is its own vitest with its own peers on their own free ports, so
- * nothing is shared between them. Anything else (file filters, reporters, an explicit --shard) is
- * one run, as asked. DCAGENT_TEST_SHARDS overrides the count (1: one run).
+ * nothing is shared between them. Anything else (file filters, reporters) is one run, as asked;
+ * DCAGENT_TEST_SHARDS sets the count for any run that does not name its own --shard.
  */
 const SHARDS_ENV = 'DCAGENT_TEST_SHARDS';
 const DEFAULT_SHARDS = 2;
 
 function shardCount(argv) {
+  // A run that names its own shard is that shard alone.
+  if (argv.some((a) => a === '--shard' || a.startsWith('--shard='))) return 1;
   const given = process.env[SHARDS_ENV];
   if (given !== undefined && given !== '') {
     const n = Number(given);
@@ -113,7 +115,8 @@ function startRun(index) {
       console.error(`[test] cannot start vitest (${VITEST}): ${err.message}`);
       res({ code: 2, signal: null });
     });
-    child.once('exit', (c, sig) => res({ code: c, signal: sig }));
+    // 'close', not 'exit': the last lines (a shard's summary, its failures) may still be in the pipe at exit.
+    child.once('close', (c, sig) => res({ code: c, signal: sig }));
   });
   return { index, runDir, child, done };
 }

@@ -1,3 +1,4 @@
+// Over 400 lines: one wire client (encoding, retries, the in-place reader and the hand-over to net-snmp), kept whole because the reader walks the bytes the encoder wrote.
 import { createSocket, type Socket } from 'node:dgram';
 import { createRequire } from 'node:module';
 import { isIPv6 } from 'node:net';
@@ -70,8 +71,13 @@ export interface CommunityGetOptions {
   readonly timeoutMs: number;
   readonly retries: number;
   readonly backoff: number;
-  /** Asks the same OIDs through net-snmp, for an answer this reader does not take as plain. */
-  readonly fallback: (oids: readonly string[], cb: GetCallback) => void;
+  /** The longest one GET may take, all tries (config/timing.ts's `snmpRequestWorstMs`). */
+  readonly worstMs: number;
+  /**
+   * Asks the same OIDs through net-snmp, for an answer this reader does not take as plain, within
+   * `leftMs`: what is left of the GET's worst case.
+   */
+  readonly fallback: (oids: readonly string[], cb: GetCallback, leftMs: number) => void;
   /** A datagram that is no SNMP message at all (net-snmp's session would emit it as 'error'). */
   readonly onUnreadable?: (message: string) => void;
   /** The socket failed (it is closed, and a new one is made by the next GET). */
@@ -181,6 +187,8 @@ interface Pending {
   readonly bytes: Buffer;
   readonly oids: readonly string[];
   readonly cb: GetCallback;
+  /** performance.now() when the GET was asked. */
+  readonly started: number;
   triesLeft: number;
   waitMs: number;
   timer: NodeJS.Timeout | undefined;
@@ -329,6 +337,7 @@ export class CommunityGet {
       bytes,
       oids,
       cb,
+      started: performance.now(),
       triesLeft: this.#o.retries,
       waitMs: this.#o.timeoutMs,
       timer: undefined,
@@ -375,13 +384,19 @@ export class CommunityGet {
   #send(p: Pending): void {
     const socket = this.#socket ?? this.#open();
     clearTimeout(p.timer);
-    // net-snmp's rule: each try waits `backoff` times longer than the one before, same id and bytes,
-    // so a late answer to an earlier try still lands while the next try is out.
+    // net-snmp's timeout, retries and backoff: each try waits `backoff` times longer than the one
+    // before, same id and bytes, so a late answer to an earlier try still lands while the next try
+    // is out. (The wait starts at the send, where net-snmp starts it once the send completed.)
     p.timer = setTimeout(() => this.#onTimeout(p), p.waitMs);
     p.waitMs *= Math.max(this.#o.backoff, 1);
-    socket.send(p.bytes, this.#o.port, this.#o.host, (err) => {
-      if (err && this.#pending.get(p.id) === p) this.#settle(p, err);
-    });
+    try {
+      socket.send(p.bytes, this.#o.port, this.#o.host, (err) => {
+        if (err && this.#pending.get(p.id) === p) this.#settle(p, err);
+      });
+    } catch (err) {
+      // A send refused at once (the socket closed under us): failed as net-snmp fails it.
+      this.#settle(p, err as Error);
+    }
   }
 
   #onTimeout(p: Pending): void {
@@ -421,6 +436,6 @@ export class CommunityGet {
     clearTimeout(p.timer);
     this.#pending.delete(p.id);
     if (this.#pending.size === 0) this.#socket?.unref();
-    this.#o.fallback(p.oids, p.cb);
+    this.#o.fallback(p.oids, p.cb, this.#o.worstMs - (performance.now() - p.started));
   }
 }

@@ -89,6 +89,7 @@ export interface NetSnmpModule {
   AuthProtocols: Record<'md5' | 'sha' | 'sha224' | 'sha256' | 'sha384' | 'sha512', number>;
   PrivProtocols: Record<'des' | 'aes' | 'aes256b' | 'aes256r', number>;
   ResponseInvalidCode: Record<string, number>;
+  RequestTimedOutError: new (message: string) => Error;
   createSession(host: string, community: string, options: Record<string, unknown>): NetSnmpSession;
   createV3Session(host: string, user: NetSnmpUser, options: Record<string, unknown>): NetSnmpSession;
   // biome-ignore lint/suspicious/noExplicitAny: test fakes use net-snmp's agent API as-is.
@@ -203,6 +204,12 @@ interface NodeSystemError extends Error {
   status?: number;
 }
 
+/** net-snmp's session lent to one request, and the function that gives it back (once). */
+interface Borrowed {
+  readonly session: NetSnmpSession;
+  readonly giveBack: () => void;
+}
+
 /** What the agent asks of an SNMP session: SnmpSession answers it, tests hand in fakes. */
 export interface SnmpReader {
   get(oids: readonly string[]): Promise<Varbind[]>;
@@ -294,13 +301,8 @@ export class SnmpSession implements SnmpReader {
         timeoutMs: s.timeoutMs,
         retries: s.retries,
         backoff: s.backoff,
-        fallback: (oids, cb) => {
-          const session = this.#borrow();
-          session.get(oids, (err, varbinds) => {
-            this.#giveBack();
-            cb(err, varbinds);
-          });
-        },
+        worstMs: snmpRequestWorstMs(s),
+        fallback: (oids, cb, leftMs) => this.#askAgain(oids, cb, leftMs),
         onUnreadable: unreadable,
         onSocketError: (err) =>
           this.#log.warn(
@@ -338,27 +340,85 @@ export class SnmpSession implements SnmpReader {
 
   getBulk(oids: readonly string[], nonRepeaters: number, maxRepetitions: number): Promise<Varbind[][]> {
     return this.#request((cb) => {
-      const session = this.#borrow();
+      const { session, giveBack } = this.#borrow();
       session.getBulk(oids, nonRepeaters, maxRepetitions, (err, rows) => {
-        this.#giveBack();
+        giveBack();
         cb(err, rows);
       });
     });
   }
 
-  /** net-snmp's session, opened if need be; each borrow is given back once its request ended. */
-  #borrow(): NetSnmpSession {
-    this.#sessionUsers++;
-    this.#session ??= this.#openSession();
-    return this.#session;
+  /**
+   * An answer CommunityGet does not read: the same GET through net-snmp, which judges that answer,
+   * within what is left of the GET's worst case (`leftMs`), so the bound config/timing.ts gives a
+   * poll (and the poll lease relies on) holds however the device answers.
+   */
+  #askAgain(oids: readonly string[], cb: Callback<Varbind[]>, leftMs: number): void {
+    let borrowed: Borrowed;
+    try {
+      borrowed = this.#borrow();
+    } catch (err) {
+      cb(err as Error);
+      return;
+    }
+    let settled = false;
+    const askedAt = this.#now();
+    const deadline = setTimeout(
+      () => {
+        if (settled) return;
+        settled = true;
+        // net-snmp's request runs on to its own end (and gives its session back then); its answer
+        // is dropped. An answer it could not parse is named as its timeout would name it (#translate).
+        if (this.#lastMalformedAt >= askedAt) {
+          cb(new netSnmp.RequestTimedOutError('Request timed out'));
+          return;
+        }
+        cb(
+          new SnmpError(
+            'timeout',
+            'snmp-timeout',
+            this.#where(
+              `answered in a form only net-snmp reads, and the same GET asked again got no answer within the rest of ${snmpRequestWorstMs(this)} ms`,
+            ),
+            { details: { device: this.deviceId } },
+          ),
+        );
+      },
+      Math.max(1, leftMs),
+    );
+    borrowed.session.get(oids, (err, varbinds) => {
+      borrowed.giveBack();
+      if (settled) return;
+      settled = true;
+      clearTimeout(deadline);
+      cb(err, varbinds);
+    });
   }
 
-  #giveBack(): void {
-    if (--this.#sessionUsers > 0 || !this.#community || this.#closed) return;
-    // v2c: a socket held between walks would be a second one per device for nothing.
-    const session = this.#session;
-    this.#session = undefined;
-    this.#closeSession(session);
+  /**
+   * net-snmp's session, opened if need be. Each borrow is given back once its request ended, at
+   * most once however often net-snmp calls back (a failed resend calls back and stays registered).
+   */
+  #borrow(): Borrowed {
+    if (this.#closed) throw new SnmpError('lifecycle', 'snmp-error', this.#where('session is closed'));
+    const giveBack = this.#hold();
+    this.#session ??= this.#openSession();
+    return { session: this.#session, giveBack };
+  }
+
+  /** Keeps net-snmp's session from closing until the returned function is called (once counts). */
+  #hold(): () => void {
+    this.#sessionUsers++;
+    let given = false;
+    return () => {
+      if (given) return;
+      given = true;
+      if (--this.#sessionUsers > 0 || !this.#community) return;
+      // v2c: a socket held between walks would be a second one per device for nothing.
+      const session = this.#session;
+      this.#session = undefined;
+      this.#closeSession(session);
+    };
   }
 
   #closeSession(session: NetSnmpSession | undefined): void {
@@ -375,7 +435,24 @@ export class SnmpSession implements SnmpReader {
     const maxRows = options.maxRows ?? WALK_MAX_ROWS;
     const prefix = `${baseOid}.`;
     const rows: Varbind[] = [];
-    let cursor = baseOid;
+    // One net-snmp session for every page of the walk, not one per GETBULK.
+    const release = this.#hold();
+    try {
+      return await this.#pages(baseOid, prefix, rows, baseOid, maxRepetitions, maxRows);
+    } finally {
+      release();
+    }
+  }
+
+  async #pages(
+    baseOid: string,
+    prefix: string,
+    rows: Varbind[],
+    from: string,
+    maxRepetitions: number,
+    maxRows: number,
+  ): Promise<Varbind[]> {
+    let cursor = from;
     for (;;) {
       const [column] = await this.getBulk([cursor], 0, maxRepetitions);
       if (!column || column.length === 0) return rows;
@@ -406,7 +483,9 @@ export class SnmpSession implements SnmpReader {
     if (this.#closed) return;
     this.#closed = true;
     this.#community?.close();
-    this.#closeSession(this.#session);
+    const session = this.#session;
+    this.#session = undefined;
+    this.#closeSession(session);
   }
 
   async #request<T>(send: (cb: Callback<T>) => void): Promise<T> {
@@ -422,11 +501,18 @@ export class SnmpSession implements SnmpReader {
         throw err;
       }
     }
+    if (this.#closed) {
+      // Closed while this request waited for a permit: nothing may open a socket now.
+      agent?.release();
+      this.#deviceLimit.release();
+      throw new SnmpError('lifecycle', 'snmp-error', this.#where('session is closed'));
+    }
     const started = this.#now();
     try {
       return await new Promise<T>((resolve, reject) => {
         send((err, result) => {
-          if (err) reject(this.#translate(err, started));
+          // Our own errors (a closed session, the second ask's deadline) are already the contract's.
+          if (err) reject(isSnmpError(err) ? err : this.#translate(err, started));
           else {
             this.#answered = true;
             resolve(result as T);

@@ -22,7 +22,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { type Lab, type LabDevice, startLab } from '../../lab/index.js';
-import { freeTcpPort } from '../../testkit/peers/process.js';
+import { CLOSED_TCP_PORT } from '../../testkit/peers/process.js';
 import { AgentProcess } from '../helpers/agent-proc.js';
 
 const QUEUE = 'dc-port-jobs';
@@ -257,7 +257,7 @@ describe('a control plane on BullMQ defaults and every job option hears exactly 
     const doc = parse(readFileSync(configPath, 'utf8')) as Record<string, unknown> & {
       devices: { id: string; netconf: Record<string, unknown> }[];
     };
-    const closedPort = await freeTcpPort();
+    const closedPort = CLOSED_TCP_PORT;
     const devices = doc.devices;
     OPTION_SETS.forEach((set, i) => {
       const ok = lab.devices[2 * i]!;

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { freeTcpPort, LOOPBACK } from '../../testkit/peers/process.js';
+import { CLOSED_TCP_PORT, freeTcpPort, LOOPBACK } from '../../testkit/peers/process.js';
 import { fastAgentConfig, ietfDevice, RawQueue, readPort, writeAgentConfig } from '../helpers/agent-env.js';
 import { AgentProcess, EventWatcher } from '../helpers/agent-proc.js';
 
@@ -77,7 +77,7 @@ describe.concurrent('dcagent run: start-up and signals', () => {
   it('SIGTERM during start-up: the process ends, nothing was started', async () => {
     const prefix = `sigstart${Date.now()}`;
     // Nothing listens there: start-up waits connectTimeoutMs for Redis, and the signal lands meanwhile.
-    const deadRedis = `redis://${LOOPBACK}:${await freeTcpPort()}`;
+    const deadRedis = `redis://${LOOPBACK}:${CLOSED_TCP_PORT}`;
     const path = config(prefix, { port: 'XGE12/0/2', redisUrl: deadRedis });
     const agent = start(path);
     await agent.waitForLog('dcagent starting');

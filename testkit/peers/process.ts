@@ -16,6 +16,13 @@ export const isRoot = (): boolean => typeof process.getuid === 'function' && pro
 
 export const currentUser = (): string => userInfo().username;
 
+/**
+ * A TCP port on which nothing listens, for a device or a Redis that must refuse connections: port
+ * 1 (tcpmux), which nothing here serves. A port found free a moment ago is no such port: `npm
+ * test`'s other shard starts its own peers on free ports and may take it meanwhile.
+ */
+export const CLOSED_TCP_PORT = 1;
+
 /** A port that was free a moment ago. The caller retries on a clash (see retryOnPortClash). */
 export function freeTcpPort(): Promise<number> {
   return new Promise((resolve, reject) => {

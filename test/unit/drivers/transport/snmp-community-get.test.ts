@@ -132,6 +132,7 @@ describe('v2c GETs on a socket of our own', () => {
       timeoutMs: 2_000,
       retries: 0,
       backoff: 1,
+      worstMs: 2_000,
       fallback: (x, cb) => behind.get(x, cb),
     });
     closers.push(a, behind, client);
@@ -327,6 +328,45 @@ describe('v2c GETs on a socket of our own', () => {
     closers.push(s);
     reply = () => Buffer.from('not snmp at all');
     await expect(s.get([oper(501)])).rejects.toThrow(/malformed reply/);
+  });
+
+  it('an answer asked again through net-snmp still ends within the GET’s worst case', async () => {
+    const s = v2c(agent.port, 100);
+    closers.push(s);
+    // Our GET is answered with an error status (so it is asked again); the second ask never is.
+    let first = true;
+    reply = (req) => {
+      if (!first) return null;
+      first = false;
+      return encodeMessage({
+        version: req.version,
+        community: req.community,
+        requestId: req.requestId,
+        errorStatus: 5,
+        errorIndex: 1,
+        varbinds: [varbind(encodeOid(oper(501)), encodeNull())],
+      });
+    };
+    await expect(s.get([oper(501)])).rejects.toThrow(/asked again got no answer within the rest of 300 ms/);
+  });
+
+  it('close while a walk waits for a permit: the walk fails and opens nothing', async () => {
+    const snmp = {
+      port: agent.port,
+      version: '2c',
+      community: new Secret('public'),
+      timeoutMs: 5_000,
+      retries: 0,
+      backoff: 1,
+    } as SnmpSettings;
+    const s = new SnmpSession({ id: 'fake', host: '127.0.0.1', snmp }, { maxInFlight: 1 });
+    reply = () => null;
+    const get = s.get([oper(501)]);
+    const walk = s.walk(OID.ifOperStatus);
+    s.close();
+    await expect(get).rejects.toMatchObject({ code: 'lifecycle' });
+    await expect(walk).rejects.toMatchObject({ code: 'lifecycle' });
+    expect(s.netSnmpOpen).toBe(false);
   });
 
   it('close fails a pending GET as a closed session', async () => {
