@@ -99,6 +99,10 @@ describe('XML input', () => {
   it('refuses a DTD and entity declarations before parsing', () => {
     expect(() => parseXml('<!DOCTYPE r [<!ENTITY x "boom">]><r>&x;</r>')).toThrow(XmlParseError);
     expect(() => parseXml(`<r>${' '.repeat(5000)}<!ENTITY x "y"></r>`)).toThrow(XmlParseError);
+    // In any case and anywhere, and beside markup that also starts with `<!`.
+    expect(() => parseXml('<!-- c --><!doctype r><r/>')).toThrow(/DTD/);
+    expect(() => parseXml(`<r><![CDATA[x]]>${'a'.repeat(100)}<!Entity x "y"></r>`)).toThrow(/DTD/);
+    expect(parseXml('<r><!-- <!x --><![CDATA[<!]]></r>').text).toBe('<!');
   });
 
   it('refuses undeclared entities instead of expanding or passing them on', () => {
