@@ -108,15 +108,16 @@ async function openRawChannel(
     client.subsys('netconf', (err, ch) => (err ? reject(err) : resolve(ch))),
   );
   let buf = '';
-  let waiter: (() => void) | undefined;
+  let waiter: ((reply: string) => void) | undefined;
   let marker = ']]>]]>';
   stream.on('data', (d: Buffer) => {
     buf += d.toString('latin1');
     if (waiter && buf.includes(marker)) {
+      const reply = buf;
       buf = '';
       const w = waiter;
       waiter = undefined;
-      w();
+      w(reply);
     }
   });
   // A peer that stops answering fails the run instead of hanging it.
@@ -126,9 +127,12 @@ async function openRawChannel(
         waiter = undefined;
         reject(new Error(`raw floor: no reply within ${timeoutMs} ms`));
       }, timeoutMs);
-      waiter = () => {
+      waiter = (reply) => {
         clearTimeout(timer);
-        resolve();
+        // A refused replay (a lock held, an edit rejected) would make the floor cheaper than
+        // the work it stands for; one search per reply is all the checking the floor does.
+        if (reply.includes('rpc-error>')) reject(new Error(`raw floor: the device refused: ${reply}`));
+        else resolve();
       };
       stream.write(bytes);
     });
