@@ -47,5 +47,6 @@ EXPOSE 9464
 # Probes /healthz where the config says the agent listens (agent.httpHost/httpPort, DCAGENT_HTTP_PORT).
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "/app/bin/dcagent-healthcheck.js"]
-ENTRYPOINT ["node", "/app/bin/dcagent.js"]
+# The launcher itself, so its first line's node options apply (decision 0013).
+ENTRYPOINT ["/app/bin/dcagent.js"]
 CMD ["run"]

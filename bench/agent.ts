@@ -34,6 +34,7 @@ import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { parse, stringify } from 'yaml';
 import { readNew } from '../agent/events/stream.js';
+import { AGENT_NODE_FLAGS } from '../agent/node-flags.js';
 import { RedisKeys } from '../core/redis-keys.js';
 import { freePort, startPrivateRedis } from '../tools/demo/redis-server.js';
 import { type LabReady, startLabProcess } from './lab-process.js';
@@ -328,7 +329,8 @@ async function main(): Promise<void> {
     profile.push(...(values['node-args'] ?? '').split(' ').filter(Boolean));
     agent = spawnOwned(
       process.execPath,
-      [...profile, join(ROOT, 'bin/dcagent.js'), 'run', '--config', configPath],
+      // As the launcher's first line starts it (decision 0013); --node-args come later and win.
+      [...AGENT_NODE_FLAGS, ...profile, join(ROOT, 'bin/dcagent.js'), 'run', '--config', configPath],
       {
         cwd: ROOT,
         stdio: ['ignore', log, log],

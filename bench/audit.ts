@@ -29,6 +29,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { parse, stringify } from 'yaml';
+import { AGENT_NODE_FLAGS } from '../agent/node-flags.js';
 import { loadConfig } from '../config/load.js';
 import { RedisKeys } from '../core/redis-keys.js';
 import type { PortIntent } from '../drivers/driver.js';
@@ -135,6 +136,7 @@ const log = openSync(join(dir, 'agent.log'), 'a');
 const agent = spawnOwned(
   process.execPath,
   [
+    ...AGENT_NODE_FLAGS,
     ...(process.env.BENCH_CPU_PROF_DIR
       ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`]
       : []),

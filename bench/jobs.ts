@@ -19,6 +19,7 @@ import { parseArgs } from 'node:util';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { parse, stringify } from 'yaml';
+import { AGENT_NODE_FLAGS } from '../agent/node-flags.js';
 import { startLab } from '../lab/index.js';
 import { freePort, startPrivateRedis } from '../tools/demo/redis-server.js';
 import { spawnOwned } from './owned-child.js';
@@ -63,10 +64,14 @@ doc.events = { spillFile: join(dir, 'spill.jsonl') };
 writeFileSync(configPath, stringify(doc, { lineWidth: 0 }));
 
 const log = openSync(join(dir, 'agent.log'), 'a');
-const agent = spawnOwned(process.execPath, [join(ROOT, 'bin/dcagent.js'), 'run', '--config', configPath], {
-  cwd: ROOT,
-  stdio: ['ignore', log, log],
-});
+const agent = spawnOwned(
+  process.execPath,
+  [...AGENT_NODE_FLAGS, join(ROOT, 'bin/dcagent.js'), 'run', '--config', configPath],
+  {
+    cwd: ROOT,
+    stdio: ['ignore', log, log],
+  },
+);
 const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
 const queue = new Queue('dc-port-jobs', { connection, prefix: 'dcagent' });
 

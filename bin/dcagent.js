@@ -1,5 +1,6 @@
-#!/usr/bin/env node
-// Thin launcher: the CLI is compiled to dist/ by `npm ci` (prepare).
+#!/usr/bin/env -S node --no-memory-reducer --heap-growing-percent=40
+// Thin launcher: the CLI is compiled to dist/ by `npm ci` (prepare). The first line's node options
+// are the agent's (agent/node-flags.ts, decision 0013): they only work on node's command line.
 import { setFlagsFromString } from 'node:v8';
 
 // Before any of our code is compiled: V8 must not learn to allocate the monitor's per-poll objects

@@ -22,7 +22,7 @@ if (!existsSync(join(ROOT, 'node_modules', '.package-lock.json'))) {
   say('installing npm dependencies (npm ci)');
   run('npm', ['ci'], 'npm ci');
 }
-if (!existsSync(join(ROOT, 'dist', 'agent', 'cli', 'main.js'))) {
+if (!existsSync(join(ROOT, 'dist', 'agent', 'commands', 'main.js'))) {
   say('building (tsc)');
   run('npm', ['run', 'build'], 'build');
 }
@@ -41,7 +41,8 @@ if (!process.env.REDIS_URL && spawnSync('redis-server', ['--version'], { stdio: 
     process.exit(2);
   }
 }
-const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'dcagent.js'), 'demo', ...process.argv.slice(2)], {
+// The launcher itself, not `node launcher`: its first line carries the agent's node options.
+const r = spawnSync(join(ROOT, 'bin', 'dcagent.js'), ['demo', ...process.argv.slice(2)], {
   cwd: ROOT,
   stdio: 'inherit',
 });

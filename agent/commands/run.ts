@@ -6,6 +6,7 @@ import { RedisAccessError } from '../../core/errors.js';
 import { Agent } from '../app.js';
 import { parseFlags } from '../command-line/flags.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Output, processOutput } from '../command-line/io.js';
+import { missingNodeFlags } from '../node-flags.js';
 import { ConfigReloader, watchConfigFile } from '../reload.js';
 import { configFrom, configFromLean } from './common.js';
 
@@ -42,6 +43,13 @@ export function registerRun(program: Command, io: Output = processOutput): void 
       // Reloads are rare and answer at once, so they parse here; the first load is the lean one.
       const load = () => withFlags(configFrom(flags));
       const agent = new Agent({ cfg: withFlags(await configFromLean(flags)), dryRun: flags.dryRun ?? false });
+      const missing = missingNodeFlags(process.execArgv);
+      if (missing.length > 0)
+        agent.logger.warn(
+          { missing },
+          "node started without the agent's options: start bin/dcagent.js itself (or npx dcagent), " +
+            'not `node bin/dcagent.js`; without them garbage collection costs more CPU (decision 0013)',
+        );
       const reloader = new ConfigReloader({
         load,
         current: () => agent.config,

@@ -433,26 +433,19 @@ export class SnmpSession implements SnmpReader {
   async walk(baseOid: string, options: WalkOptions = {}): Promise<Varbind[]> {
     const maxRepetitions = options.maxRepetitions ?? WALK_MAX_REPETITIONS;
     const maxRows = options.maxRows ?? WALK_MAX_ROWS;
-    const prefix = `${baseOid}.`;
-    const rows: Varbind[] = [];
     // One net-snmp session for every page of the walk, not one per GETBULK.
     const release = this.#hold();
     try {
-      return await this.#pages(baseOid, prefix, rows, baseOid, maxRepetitions, maxRows);
+      return await this.#pages(baseOid, maxRepetitions, maxRows);
     } finally {
       release();
     }
   }
 
-  async #pages(
-    baseOid: string,
-    prefix: string,
-    rows: Varbind[],
-    from: string,
-    maxRepetitions: number,
-    maxRows: number,
-  ): Promise<Varbind[]> {
-    let cursor = from;
+  async #pages(baseOid: string, maxRepetitions: number, maxRows: number): Promise<Varbind[]> {
+    const prefix = `${baseOid}.`;
+    const rows: Varbind[] = [];
+    let cursor = baseOid;
     for (;;) {
       const [column] = await this.getBulk([cursor], 0, maxRepetitions);
       if (!column || column.length === 0) return rows;

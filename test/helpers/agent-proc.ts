@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { stringify } from 'yaml';
 import { readRange } from '../../agent/events/stream.js';
+import { AGENT_NODE_FLAGS } from '../../agent/node-flags.js';
 import type { DcEvent } from '../../contract/events.js';
 import { RedisKeys } from '../../core/redis-keys.js';
 import { BIN, ROOT } from './cli.js';
@@ -23,10 +24,24 @@ export class AgentProcess {
     return path;
   }
 
-  static start(configPath: string, env: Record<string, string> = {}, args: string[] = []): AgentProcess {
+  /**
+   * `launch`: node with the options the launcher's first line gives it (decision 0013; the
+   * default), the launcher executed itself (its shebang), or plain `node bin/dcagent.js`.
+   */
+  static start(
+    configPath: string,
+    env: Record<string, string> = {},
+    args: string[] = [],
+    launch: 'node-with-options' | 'launcher' | 'plain-node' = 'node-with-options',
+  ): AgentProcess {
     const logPath = `${configPath}.${Date.now()}.log`;
     const fd = openSync(logPath, 'a');
-    const child = spawn(process.execPath, [BIN, 'run', '--config', configPath, ...args], {
+    const run = ['run', '--config', configPath, ...args];
+    const [command, argv] =
+      launch === 'launcher'
+        ? [BIN, run]
+        : [process.execPath, [...(launch === 'plain-node' ? [] : AGENT_NODE_FLAGS), BIN, ...run]];
+    const child = spawn(command, argv, {
       cwd: ROOT,
       env: { ...process.env, ...env },
       stdio: ['ignore', fd, fd],
