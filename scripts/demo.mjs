@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// `npm run demo`: the README's first command on a bare machine. It makes sure the npm
-// dependencies and the build exist, that a Redis is at hand (REDIS_URL, or Debian's
+// `npm run demo`: the README's first command on a bare machine. It installs the npm dependencies
+// when they are missing, builds dist/, makes sure a Redis is at hand (REDIS_URL, or Debian's
 // redis-server, installed when running as root), then runs `dcagent demo`.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -22,10 +22,9 @@ if (!existsSync(join(ROOT, 'node_modules', '.package-lock.json'))) {
   say('installing npm dependencies (npm ci)');
   run('npm', ['ci'], 'npm ci');
 }
-if (!existsSync(join(ROOT, 'dist', 'agent', 'commands', 'main.js'))) {
-  say('building (tsc)');
-  run('npm', ['run', 'build'], 'build');
-}
+// Always: a dist/ older than the sources would demo code that is not there any more.
+say('building (tsc)');
+run('npm', ['run', 'build'], 'build');
 if (!process.env.REDIS_URL && spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status !== 0) {
   if (typeof process.getuid === 'function' && process.getuid() === 0) {
     say('installing redis-server (apt-get)');
