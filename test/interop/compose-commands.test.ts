@@ -202,14 +202,16 @@ describe('docker-compose.yml run outside Docker: redis, the lab and two agents a
   /** Starts `service` the way the image's ENTRYPOINT would, as the image's user. */
   const start = (name: string): ChildProcess => {
     const service = compose.services[name]!;
-    const [cmd, script] = image.entrypoint;
-    expect(cmd).toBe('node');
-    const args = [hostPath(name, script!), ...(service.command ?? []).map((c) => translate(name, c))];
+    // The launcher itself (decision 0013): its first line finds node on PATH, as in the image.
+    const [launcher, ...rest] = image.entrypoint;
+    expect(rest).toEqual([]);
+    const args = (service.command ?? []).map((c) => translate(name, c));
     const fd = openSync(join(root, `${name}.log`), 'a');
-    const child = spawn(process.execPath, args, {
+    const child = spawn(hostPath(name, launcher!), args, {
       cwd: hostPath(name, image.workdir),
       env: {
-        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        // This node first, so env finds the one the suite runs on.
+        PATH: `${dirname(process.execPath)}:${process.env.PATH ?? '/usr/bin:/bin'}`,
         HOME: home,
         ...containerEnv(name),
         [RUN_MARKER_ENV]: peers.runDir,
@@ -347,6 +349,10 @@ describe('docker-compose.yml run outside Docker: redis, the lab and two agents a
         await fetch(`http://${LOOPBACK}:${hostPort}/metrics`, { signal: AbortSignal.timeout(5_000) })
       ).text();
       expect(metrics).toMatch(/^dcagent_ready 1$/m);
+      // The entrypoint gave node the agent's options (decision 0013): no warning that they lack.
+      expect(readFileSync(join(root, `${name}.log`), 'utf8')).not.toContain(
+        "node started without the agent's options",
+      );
     }
   });
 

@@ -21,7 +21,7 @@ describe('Dockerfile', () => {
     expect(runtime).not.toMatch(/npm run build/);
   });
 
-  it('runs node dist as a non-root user, with a HEALTHCHECK on /healthz and the config at /etc/dcagent/agent.yaml', () => {
+  it('runs the launcher as a non-root user, with a HEALTHCHECK on /healthz and the config at /etc/dcagent/agent.yaml', () => {
     const runtime = stages.at(-1) ?? '';
     const user = runtime.match(/^USER (\S+)/m)?.[1];
     expect(user).toBeDefined();
@@ -29,7 +29,8 @@ describe('Dockerfile', () => {
     // The script probes /healthz where the config says (test: the container healthcheck, below).
     expect(runtime).toMatch(/^HEALTHCHECK .*\n?.*dcagent-healthcheck\.js/m);
     expect(runtime).toMatch(/DCAGENT_CONFIG=\/etc\/dcagent\/agent\.yaml/);
-    expect(runtime).toMatch(/ENTRYPOINT \["node", "\/app\/bin\/dcagent\.js"\]/);
+    // The launcher itself, so its first line's node options apply (decision 0013).
+    expect(runtime).toMatch(/ENTRYPOINT \["\/app\/bin\/dcagent\.js"\]/);
     expect(runtime).toMatch(/EXPOSE 9464/);
   });
 
