@@ -29,7 +29,8 @@ COPY package.json package-lock.json ./
 # --ignore-scripts: `prepare` would try to compile, and the optional native accelerators are not needed.
 RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 COPY --from=build /src/dist ./dist
-COPY bin ./bin
+# Executable whatever the build context's modes: the entrypoint runs the launcher itself.
+COPY --chmod=0755 bin ./bin
 # The console's browser files are served as they are (dist/ holds only the compiled server).
 COPY console/public ./console/public
 # Both folders exist in the image and belong to `node`, so a named volume mounted on them starts

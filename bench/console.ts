@@ -36,6 +36,7 @@ import { Redis } from 'ioredis';
 import { chromium, type Page } from 'playwright-core';
 import { ConnectionStore } from '../agent/connections.js';
 import { initialState, lastPollOf } from '../agent/health/track-state.js';
+import { AGENT_NODE_FLAGS } from '../agent/node-flags.js';
 import { loadConfig } from '../config/load.js';
 import { type DcEvent, eventSchema } from '../contract/events.js';
 import { RedisKeys } from '../core/redis-keys.js';
@@ -142,6 +143,8 @@ const consolePort = await freePort();
 const child = spawnOwned(
   process.execPath,
   [
+    // As the launcher's first line starts every command (decision 0013).
+    ...AGENT_NODE_FLAGS,
     resolve(ROOT, 'bin/dcagent.js'),
     'console',
     '--config',

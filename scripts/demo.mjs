@@ -19,12 +19,13 @@ function run(cmd, args, what) {
 }
 
 if (!existsSync(join(ROOT, 'node_modules', '.package-lock.json'))) {
-  say('installing npm dependencies (npm ci)');
+  say('installing npm dependencies (npm ci, which builds dist/)');
   run('npm', ['ci'], 'npm ci');
+} else {
+  // Every time: a dist/ older than the sources would demo code that is not there any more.
+  say('building (tsc)');
+  run('npm', ['run', 'build'], 'build');
 }
-// Always: a dist/ older than the sources would demo code that is not there any more.
-say('building (tsc)');
-run('npm', ['run', 'build'], 'build');
 if (!process.env.REDIS_URL && spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status !== 0) {
   if (typeof process.getuid === 'function' && process.getuid() === 0) {
     say('installing redis-server (apt-get)');
@@ -45,4 +46,6 @@ const r = spawnSync(join(ROOT, 'bin', 'dcagent.js'), ['demo', ...process.argv.sl
   cwd: ROOT,
   stdio: 'inherit',
 });
+// A launcher that could not be executed (no exec bit, no `env -S`) has no status to pass on.
+if (r.error) console.error(`[demo] could not start bin/dcagent.js: ${r.error.message}`);
 process.exit(r.status ?? 1);

@@ -47,8 +47,9 @@ export function registerRun(program: Command, io: Output = processOutput): void 
       if (missing.length > 0)
         agent.logger.warn(
           { missing },
-          "node started without the agent's options: start bin/dcagent.js itself (or npx dcagent), " +
-            'not `node bin/dcagent.js`; without them garbage collection costs more CPU (decision 0013)',
+          "node is not running with the agent's options: start bin/dcagent.js itself (or npx dcagent) " +
+            'rather than `node bin/dcagent.js`, and do not override them; without them garbage ' +
+            'collection costs more CPU (decision 0013)',
         );
       const reloader = new ConfigReloader({
         load,

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Redis } from 'ioredis';
 import { stringify } from 'yaml';
 import { readRange } from '../../agent/events/stream.js';
@@ -37,13 +37,15 @@ export class AgentProcess {
     const logPath = `${configPath}.${Date.now()}.log`;
     const fd = openSync(logPath, 'a');
     const run = ['run', '--config', configPath, ...args];
+    // For the launcher, env finds this node first, the one the suite runs on.
+    const path = `${dirname(process.execPath)}:${process.env.PATH ?? ''}`;
     const [command, argv] =
       launch === 'launcher'
         ? [BIN, run]
         : [process.execPath, [...(launch === 'plain-node' ? [] : AGENT_NODE_FLAGS), BIN, ...run]];
     const child = spawn(command, argv, {
       cwd: ROOT,
-      env: { ...process.env, ...env },
+      env: { ...process.env, ...(launch === 'launcher' ? { PATH: path } : {}), ...env },
       stdio: ['ignore', fd, fd],
     });
     return new AgentProcess(child, logPath, configPath);

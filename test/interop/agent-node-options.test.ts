@@ -5,7 +5,7 @@ import { AGENT_NODE_FLAGS } from '../../agent/node-flags.js';
 import { fastAgentConfig, writeAgentConfig } from '../helpers/agent-env.js';
 import { AgentProcess } from '../helpers/agent-proc.js';
 
-const WARNING = "node started without the agent's options";
+const WARNING = "node is not running with the agent's options";
 
 describe('the agent node options', () => {
   const peers = inject('peers');

@@ -47,6 +47,8 @@ const NODE_UID = 1000;
 interface Service {
   image?: string;
   command?: string[];
+  /** Never set: one would replace the launcher and lose its node options (decision 0013). */
+  entrypoint?: unknown;
   environment?: Record<string, string>;
   volumes?: string[];
   ports?: string[];
@@ -203,6 +205,7 @@ describe('docker-compose.yml run outside Docker: redis, the lab and two agents a
   const start = (name: string): ChildProcess => {
     const service = compose.services[name]!;
     // The launcher itself (decision 0013): its first line finds node on PATH, as in the image.
+    expect(service.entrypoint, `${name} sets its own entrypoint`).toBeUndefined();
     const [launcher, ...rest] = image.entrypoint;
     expect(rest).toEqual([]);
     const args = (service.command ?? []).map((c) => translate(name, c));
@@ -351,7 +354,7 @@ describe('docker-compose.yml run outside Docker: redis, the lab and two agents a
       expect(metrics).toMatch(/^dcagent_ready 1$/m);
       // The entrypoint gave node the agent's options (decision 0013): no warning that they lack.
       expect(readFileSync(join(root, `${name}.log`), 'utf8')).not.toContain(
-        "node started without the agent's options",
+        "node is not running with the agent's options",
       );
     }
   });

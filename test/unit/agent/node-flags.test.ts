@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AGENT_NODE_FLAGS, missingNodeFlags } from '../../../agent/node-flags.js';
 import { ROOT } from '../../helpers/cli.js';
@@ -12,7 +12,7 @@ describe('the agent node options (decision 0013)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'dcagent-node-flags-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('names what is missing, reading _ and - alike', () => {
+  it('names what is not in effect, reading _ and - alike and the last occurrence as V8 does', () => {
     expect(missingNodeFlags([])).toEqual([...AGENT_NODE_FLAGS]);
     expect(missingNodeFlags([...AGENT_NODE_FLAGS, '--trace-gc'])).toEqual([]);
     expect(missingNodeFlags(['--no_memory_reducer', '--heap_growing_percent=40'])).toEqual([]);
@@ -20,6 +20,11 @@ describe('the agent node options (decision 0013)', () => {
     expect(missingNodeFlags(['--no-memory-reducer', '--heap-growing-percent=60'])).toEqual([
       '--heap-growing-percent=40',
     ]);
+    // A later option undoes an earlier one (bench:agent's --node-args for V8's defaults).
+    expect(missingNodeFlags([...AGENT_NODE_FLAGS, '--memory-reducer', '--heap-growing-percent=0'])).toEqual([
+      ...AGENT_NODE_FLAGS,
+    ]);
+    expect(missingNodeFlags(['--memory-reducer', ...AGENT_NODE_FLAGS])).toEqual([]);
   });
 
   it('are the launcher’s first line, so npx dcagent and bin/dcagent.js start with them', () => {
@@ -40,7 +45,14 @@ describe('the agent node options (decision 0013)', () => {
     const script = join(dir, 'argv.js');
     writeFileSync(script, `${shebang}\nconsole.log(JSON.stringify(process.execArgv));\n`);
     chmodSync(script, 0o755);
-    const execArgv = JSON.parse(execFileSync(script, { encoding: 'utf8', timeout: 30_000 })) as string[];
+    const execArgv = JSON.parse(
+      execFileSync(script, {
+        encoding: 'utf8',
+        timeout: 30_000,
+        // env finds this node first, the one the suite runs on.
+        env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}` },
+      }),
+    ) as string[];
     expect(missingNodeFlags(execArgv)).toEqual([]);
   });
 });

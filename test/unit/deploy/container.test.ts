@@ -29,8 +29,9 @@ describe('Dockerfile', () => {
     // The script probes /healthz where the config says (test: the container healthcheck, below).
     expect(runtime).toMatch(/^HEALTHCHECK .*\n?.*dcagent-healthcheck\.js/m);
     expect(runtime).toMatch(/DCAGENT_CONFIG=\/etc\/dcagent\/agent\.yaml/);
-    // The launcher itself, so its first line's node options apply (decision 0013).
-    expect(runtime).toMatch(/ENTRYPOINT \["\/app\/bin\/dcagent\.js"\]/);
+    // The ENTRYPOINT (the launcher itself, decision 0013) is held by test/unit/agent/node-flags.test.ts;
+    // a launcher without its exec bit would not start.
+    expect(runtime).toMatch(/^COPY --chmod=0755 bin \.\/bin$/m);
     expect(runtime).toMatch(/EXPOSE 9464/);
   });
 
