@@ -26,26 +26,30 @@ export class AgentProcess {
 
   /**
    * `launch`: node with the options the launcher's first line gives it (decision 0013; the
-   * default), the launcher executed itself (its shebang), or plain `node bin/dcagent.js`.
+   * default), the launcher executed itself (its shebang), `npx dcagent` (CONTRACT §2), or plain
+   * `node bin/dcagent.js`.
    */
   static start(
     configPath: string,
     env: Record<string, string> = {},
     args: string[] = [],
-    launch: 'node-with-options' | 'launcher' | 'plain-node' = 'node-with-options',
+    launch: 'node-with-options' | 'launcher' | 'npx' | 'plain-node' = 'node-with-options',
   ): AgentProcess {
     const logPath = `${configPath}.${Date.now()}.log`;
     const fd = openSync(logPath, 'a');
     const run = ['run', '--config', configPath, ...args];
     // For the launcher, env finds this node first, the one the suite runs on.
     const path = `${dirname(process.execPath)}:${process.env.PATH ?? ''}`;
-    const [command, argv] =
+    const byLauncher = launch === 'launcher' || launch === 'npx';
+    const [command, argv]: [string, string[]] =
       launch === 'launcher'
         ? [BIN, run]
-        : [process.execPath, [...(launch === 'plain-node' ? [] : AGENT_NODE_FLAGS), BIN, ...run]];
+        : launch === 'npx'
+          ? ['npx', ['--no-install', 'dcagent', ...run]]
+          : [process.execPath, [...(launch === 'plain-node' ? [] : AGENT_NODE_FLAGS), BIN, ...run]];
     const child = spawn(command, argv, {
       cwd: ROOT,
-      env: { ...process.env, ...(launch === 'launcher' ? { PATH: path } : {}), ...env },
+      env: { ...process.env, ...(byLauncher ? { PATH: path } : {}), ...env },
       stdio: ['ignore', fd, fd],
     });
     return new AgentProcess(child, logPath, configPath);

@@ -1,5 +1,6 @@
 // Decision 0013: the agent's node options reach it on every start path that runs the launcher
 // itself, and an agent started without them says so once, naming what it lacks.
+import { spawnSync } from 'node:child_process';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { AGENT_NODE_FLAGS } from '../../agent/node-flags.js';
 import { fastAgentConfig, writeAgentConfig } from '../helpers/agent-env.js';
@@ -14,7 +15,7 @@ describe('the agent node options', () => {
     for (const a of started) if (!a.exited) await a.stop('SIGKILL');
   });
 
-  const start = async (launch: 'launcher' | 'plain-node') => {
+  const start = async (launch: 'launcher' | 'npx' | 'plain-node') => {
     const id = `node-options-${launch}`;
     const agent = AgentProcess.start(
       writeAgentConfig(
@@ -32,7 +33,8 @@ describe('the agent node options', () => {
       launch,
     );
     started.push(agent);
-    await agent.waitForLog('dcagent running', 30_000);
+    // npx adds npm's own start-up, seconds on a loaded machine.
+    await agent.waitForLog('dcagent running', 60_000);
     return agent;
   };
 
@@ -41,6 +43,16 @@ describe('the agent node options', () => {
     expect(agent.count(WARNING)).toBe(0);
     expect(await agent.stop('SIGTERM')).toBe(0);
   });
+
+  it('npx dcagent run (CONTRACT §2): the options reach the agent too; no warning', async () => {
+    // npm's start-up alone takes seconds on a loaded machine; the agent's own start is the same.
+    const agent = await start('npx');
+    expect(agent.count(WARNING)).toBe(0);
+    // npm does not pass SIGTERM on to the agent: signal every process started with this config
+    // (npm and the agent's node), and wait for the agent's own drain, so nothing is left running.
+    spawnSync('pkill', ['-TERM', '-f', '--', agent.configPath]);
+    await agent.waitForLog('"msg":"stopped"', 30_000);
+  }, 90_000);
 
   it('node bin/dcagent.js run: one warning that names each missing option, and the agent runs', async () => {
     const agent = await start('plain-node');
