@@ -61,6 +61,9 @@ export interface NetconfApplyResult extends ApplyResult {
   strategy: string;
 }
 
+/** Sessions that passed a platform's capability check, and which platform's. */
+const capabilitiesChecked = new WeakMap<NetconfSession, NetconfPlatform>();
+
 export class NetconfDriver implements DeviceDriver {
   readonly deviceId: string;
   readonly platform: Platform;
@@ -102,6 +105,9 @@ export class NetconfDriver implements DeviceDriver {
   }
 
   #checkCapabilities(s: NetconfSession): void {
+    // A session's hello never changes, so one pass per session and platform is enough; the scan
+    // of every capability ran for every call before.
+    if (capabilitiesChecked.get(s) === this.#impl) return;
     const missing = this.#impl.requiredCapabilities.filter((c) => !s.hasCapability(c));
     // YANG 1.1 modules are not listed in the hello (RFC 7950 §5.6.4), only in the YANG library;
     // a server that points there may well implement the model, and a wrong model still fails
@@ -116,6 +122,7 @@ export class NetconfDriver implements DeviceDriver {
         { details: { device: this.deviceId, missing } },
       );
     }
+    capabilitiesChecked.set(s, this.#impl);
   }
 
   #change(operation: Operation, intentOrPort: PortIntent | string): PortChange {

@@ -6,6 +6,7 @@ import { NetconfDriver } from '../../../../drivers/netconf/driver.js';
 import { NetconfPool } from '../../../../drivers/netconf/pool.js';
 import { CAP } from '../../../../drivers/netconf/rpc.js';
 import { ietfInterfacesPlatform } from '../../../../drivers/platforms/ietf-interfaces/index.js';
+import { openconfigPlatform } from '../../../../drivers/platforms/openconfig/index.js';
 import { FAKE_PASSWORD, FAKE_USER, FakeNetconfServer } from '../../../fakes/netconf-server.js';
 import { testDevice } from '../../../helpers/device-config.js';
 import { rejection } from '../../../helpers/rejection.js';
@@ -49,7 +50,7 @@ async function setup(capabilities: string[]) {
   );
   const pool = new NetconfPool();
   pools.push(pool);
-  return { srv, driver: new NetconfDriver(device, ietfInterfacesPlatform, { pool }) };
+  return { srv, device, pool, driver: new NetconfDriver(device, ietfInterfacesPlatform, { pool }) };
 }
 
 describe('NetconfDriver against a fake device', () => {
@@ -91,6 +92,20 @@ describe('NetconfDriver against a fake device', () => {
     expect(hasCode(err, 'unsupported-platform')).toBe(true);
     expect((err as Error).message).toContain(IETF);
     expect(srv.requests).toEqual([]);
+  });
+
+  it("a session that passed one platform's check is still checked for another", async () => {
+    const { srv, device, pool, driver } = await setup([CAP.candidate, IETF]);
+    await driver.plan('provision', intent);
+    const sent = srv.requests.length;
+    // Same device id, same pooled session: the openconfig model is not advertised.
+    const other = new NetconfDriver(device, openconfigPlatform, { pool });
+    const err = await rejection(other.plan('provision', intent));
+    expect(hasCode(err, 'unsupported-platform')).toBe(true);
+    expect((err as Error).message).toContain('openconfig');
+    expect(srv.requests.length).toBe(sent);
+    // And the first platform still works on that session.
+    expect((await driver.plan('provision', intent)).changes).toBe(3);
   });
 
   it('a device that points to the YANG library is given the benefit of the doubt', async () => {
