@@ -6,6 +6,7 @@ import { CONNECT_PHASE, openSubsystem, type SshTarget } from '../transport/ssh.j
 import { parseXml } from '../xml/xml.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, encode, type Framing, FramingError, NetconfDecoder } from './framer.js';
 import {
+  bareOkReply,
   type Notification,
   parseHello,
   parseNotification,
@@ -310,7 +311,7 @@ export class NetconfSession {
   #dispatch(text: string): void {
     let root: ReturnType<typeof parseXml>;
     try {
-      root = parseXml(text);
+      root = bareOkReply(text) ?? parseXml(text);
     } catch (err) {
       // The start tag usually still names the RPC, so that caller learns at once instead of at its
       // deadline; the look is bounded to the head of the message.

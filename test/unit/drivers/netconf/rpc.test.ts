@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  bareOkReply,
   classifyRpcErrors,
   dataOf,
   parseHello,
@@ -25,6 +26,26 @@ describe('RPC builders', () => {
     expect(rpc.getConfig('running', el('interfaces', { xmlns: 'urn:x' }))).toBe(
       '<get-config><source><running/></source><filter type="subtree"><interfaces xmlns="urn:x"/></filter></get-config>',
     );
+  });
+
+  it('keeps each fixed operation apart per datastore and per variant', () => {
+    expect(rpc.lock('running')).toBe('<lock><target><running/></target></lock>');
+    expect(rpc.lock('candidate')).toBe('<lock><target><candidate/></target></lock>');
+    expect(rpc.unlock('candidate')).toBe('<unlock><target><candidate/></target></unlock>');
+    expect(rpc.commit({ confirmed: true, confirmTimeout: 30 })).toContain('<confirm-timeout>30<');
+    expect(rpc.commit()).toBe('<commit/>');
+    expect(rpc.commit({})).toBe('<commit/>');
+  });
+
+  it('names the operation of a built RPC', () => {
+    expect(rpc.operationName(rpc.editConfig({ target: 'running', config: el('x') }))).toBe('edit-config');
+    expect(rpc.operationName(rpc.getConfig('running'))).toBe('get-config');
+    expect(rpc.operationName(rpc.discardChanges())).toBe('discard-changes');
+    expect(rpc.operationName('<nc:get-schema xmlns:nc="urn:x"/>')).toBe('nc:get-schema');
+    expect(rpc.operationName('<x.y_z-1>')).toBe('x.y_z-1');
+    for (const bad of ['', 'get', '<', '<1get/>', ' <get/>', '<-get/>']) {
+      expect(rpc.operationName(bad)).toBe('rpc');
+    }
   });
 
   it('builds commit variants', () => {
@@ -108,6 +129,42 @@ describe('reply parsers', () => {
     expect(e).toBeInstanceOf(NetconfRpcError);
     expect(e.code).toBe('commit-failed');
     expect(e.message).toContain('invalid-value: bad <mtu>');
+  });
+
+  it('reads a bare <ok/> reply without the parser, exactly as the parser would', () => {
+    const netconfd =
+      '<?xml version="1.0" encoding="UTF-8"?>\n<rpc-reply message-id="7" xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0"\n  xmlns="urn:ietf:params:xml:ns:netconf:base:1.0">\n  <ok/>\n</rpc-reply>';
+    const taken = [
+      netconfd,
+      `<rpc-reply xmlns="${rpc.NETCONF_BASE_NS}" message-id="12"><ok/></rpc-reply>`,
+      "<?xml version='1.0'?><rpc-reply message-id='a.1' ><ok /></rpc-reply >\n",
+      '<?xml version="1.0" standalone="yes"?>\t<rpc-reply\tmessage-id = "3"><ok/></rpc-reply>',
+    ];
+    for (const text of taken) {
+      const fast = bareOkReply(text);
+      expect(fast, text).toBeDefined();
+      expect(fast).toEqual(parseXml(text));
+    }
+    expect(parseRpcReply(bareOkReply(netconfd)!)).toMatchObject({ messageId: '7', ok: true, errors: [] });
+    // Anything else goes to the parser, which judges it (and may refuse it).
+    const left = [
+      '<rpc-reply><ok/></rpc-reply>',
+      '<rpc-reply message-id="1" message-id="2"><ok/></rpc-reply>',
+      '<rpc-reply message-id="1" other="x"><ok/></rpc-reply>',
+      '<rpc-reply message-id="1&amp;"><ok/></rpc-reply>',
+      '<rpc-reply message-id="1"><ok/></rpc-reply>\r\n',
+      '<nc:rpc-reply message-id="1"><nc:ok/></nc:rpc-reply>',
+      '<rpc-reply message-id="1"><ok/><rpc-error/></rpc-reply>',
+      '<rpc-reply message-id="1"><data/></rpc-reply>',
+      '<rpc-reply message-id="1"><ok/></rpc-reply><x/>',
+      '<?xml version="1.1"?><rpc-reply message-id="1"><ok/></rpc-reply>',
+      ' <?xml version="1.0"?><rpc-reply message-id="1"><ok/></rpc-reply>',
+      '<!DOCTYPE x><rpc-reply message-id="1"><ok/></rpc-reply>',
+      `<rpc-reply message-id="1"${' '.repeat(2_000)}><ok/></rpc-reply>`,
+      // Past the length bound the expression never runs, so a peer cannot make it backtrack.
+      `<rpc-reply message-id="1"${' \n'.repeat(500_000)}x><ok/></rpc-reply>`,
+    ];
+    for (const text of left) expect(bareOkReply(text), text.slice(0, 80)).toBeUndefined();
   });
 
   it('gives an empty data element when a reply has none', () => {
