@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AGENT_NODE_FLAGS, missingNodeFlags } from '../../../agent/node-flags.js';
@@ -9,7 +8,10 @@ import { ROOT } from '../../helpers/cli.js';
 const shebang = `#!/usr/bin/env -S node ${AGENT_NODE_FLAGS.join(' ')}`;
 
 describe('the agent node options (decision 0013)', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'dcagent-node-flags-'));
+  // Under the checkout, not the OS temp dir: a /tmp mounted noexec would fail the script below for
+  // a reason that has nothing to do with the options, and the checkout runs bin/dcagent.js anyway.
+  mkdirSync(join(ROOT, '.tmp'), { recursive: true });
+  const dir = mkdtempSync(join(ROOT, '.tmp', 'node-flags-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('names what is not in effect, reading _ and - alike and the last occurrence as V8 does', () => {
