@@ -76,12 +76,20 @@ function deviceFor(peer: NetconfPeerInfo): DeviceConfig {
 
 // Interleaved rounds: a load spike from elsewhere on the machine lands on every figure alike.
 const ROUNDS = 6;
-// Steady state, as a long-running agent sees it. CPU per RPC of blocks of 100 transactions from a
-// cold start read 309, 291, 199, 192, 142, 157, 143, 138, 118, 104 µs and stayed at 105–160 after
-// that (2026-12-08); the raw replay settled after about 300 RPCs. With 40 warm-up cycles the
-// measured rounds were still mostly JIT tier-up, on both sides of the ratio (the raw floor read
-// 112 µs per RPC there, 74–80 µs after 600). BENCH_WARMUP=40 shows the cold figures again.
-const WARMUP = Number(process.env.BENCH_WARMUP ?? 600);
+// Steady state, as a long-running agent sees it: from a cold start our CPU per RPC settles after
+// about 500 transactions, so with the 40 cycles this bench once used the measured rounds were
+// mostly JIT tier-up, on both sides of the ratio (docs/netconf.md, "Steady state").
+// BENCH_WARMUP=40 shows the cold figures again.
+const WARMUP = warmupCycles(process.env.BENCH_WARMUP ?? '600');
+
+/** An even count keeps the transactions' alternation between two states in step with the rounds. */
+function warmupCycles(raw: string): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n % 2 !== 0) {
+    throw new Error(`BENCH_WARMUP must be an even whole number of cycles, got ${JSON.stringify(raw)}`);
+  }
+  return n;
+}
 
 // The transaction and the raw cycles use different ports so each keeps alternating between two
 // states of its own, and every transaction is a real change.

@@ -105,8 +105,7 @@ export class NetconfDriver implements DeviceDriver {
   }
 
   #checkCapabilities(s: NetconfSession): void {
-    // A session's hello never changes, so one pass per session and platform is enough; the scan
-    // of every capability ran for every call before.
+    // A session's hello never changes, so one pass per session and platform is enough.
     if (capabilitiesChecked.get(s) === this.#impl) return;
     const missing = this.#impl.requiredCapabilities.filter((c) => !s.hasCapability(c));
     // YANG 1.1 modules are not listed in the hello (RFC 7950 §5.6.4), only in the YANG library;

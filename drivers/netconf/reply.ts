@@ -120,12 +120,16 @@ export function parseRpcReply(root: XmlElement): RpcReply {
 // the parser, which normalises it.
 const WS = '[ \\t\\n]';
 const XML_DECL = `<\\?xml${WS}+version=(["'])1\\.0\\1(?:${WS}+encoding=(["'])[A-Za-z][\\w.-]*\\2)?(?:${WS}+standalone=(["'])(?:yes|no)\\3)?${WS}*\\?>`;
-const ATTRIBUTE = `${WS}+[A-Za-z_][\\w.:-]*${WS}*=${WS}*(?:"[^"<&\\t\\n\\r]*"|'[^'<&\\t\\n\\r]*')`;
+// What an attribute value may hold here: no markup, no reference, and only characters XML allows
+// (controls, surrogates and U+FFFE/U+FFFF go to the parser, which refuses them; tab, LF and CR,
+// which it would normalise, go there too).
+const VALUE_CHAR = '<&\\x00-\\x1F\\uD800-\\uDFFF\\uFFFE\\uFFFF';
+const ATTRIBUTE = `${WS}+[A-Za-z_][\\w.:-]*${WS}*=${WS}*(?:"[^"${VALUE_CHAR}]*"|'[^'${VALUE_CHAR}]*')`;
 const BARE_OK = new RegExp(
   `^(?:${XML_DECL})?${WS}*<rpc-reply((?:${ATTRIBUTE})*)${WS}*>(${WS}*)<ok${WS}*/>(${WS}*)</rpc-reply${WS}*>${WS}*$`,
 );
 const ATTRIBUTES = new RegExp(`${WS}+([A-Za-z_][\\w.:-]*)${WS}*=${WS}*(?:"([^"]*)"|'([^']*)')`, 'g');
-/** Far above any bare reply (netconfd's is under 200 bytes); bounds the expression's backtracking. */
+/** Far above any bare reply (netconfd's is under 200 characters); bounds the expression's backtracking. */
 const BARE_OK_MAX_CHARS = 1024;
 
 /**
@@ -139,14 +143,18 @@ export function bareOkReply(text: string): XmlElement | undefined {
   const m = BARE_OK.exec(text);
   if (!m) return undefined;
   let messageId: string | undefined;
+  const seen: string[] = [];
   const attributes = m[4]!;
   // exec with lastIndex, not matchAll: matchAll clones the expression on every call.
   ATTRIBUTES.lastIndex = 0;
   for (let a = ATTRIBUTES.exec(attributes); a !== null; a = ATTRIBUTES.exec(attributes)) {
     const name = a[1]!;
-    if (name === 'message-id' && messageId === undefined) messageId = a[2] ?? a[3]!;
-    // A second message-id, or any attribute that is not a namespace declaration, is the parser's
-    // to judge (it refuses duplicates; it reads other attributes by local name).
+    // The parser refuses a repeated attribute, namespace declarations included.
+    if (seen.includes(name)) return undefined;
+    seen.push(name);
+    if (name === 'message-id') messageId = a[2] ?? a[3]!;
+    // Any attribute that is not a namespace declaration is the parser's to judge (it reads
+    // attributes by local name, so `nc:message-id` would count as the message-id).
     else if (name !== 'xmlns' && !name.startsWith('xmlns:')) return undefined;
   }
   if (messageId === undefined) return undefined;

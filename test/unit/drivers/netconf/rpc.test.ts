@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   bareOkReply,
@@ -165,6 +166,107 @@ describe('reply parsers', () => {
       `<rpc-reply message-id="1"${' \n'.repeat(500_000)}x><ok/></rpc-reply>`,
     ];
     for (const text of left) expect(bareOkReply(text), text.slice(0, 80)).toBeUndefined();
+  });
+
+  it('never reads a reply the parser would refuse or read otherwise (property)', () => {
+    // Mostly pieces the quick path takes, with a tenth or so of each that it must leave alone.
+    const mostly = (good: string[], bad: string[]) =>
+      fc.oneof(
+        { arbitrary: fc.constantFrom(...good), weight: 9 },
+        { arbitrary: fc.constantFrom(...bad), weight: 1 },
+      );
+    const ws = mostly(['', ' ', '\n', '\t', ' \n  '], ['\r\n', '\u00a0']);
+    const ws1 = mostly([' ', '\n  ', '\t'], ['', '\r']);
+    const value = fc.oneof(
+      {
+        arbitrary: fc.constantFrom(
+          '1',
+          '42',
+          'a.b',
+          '',
+          'x>y',
+          ']]>',
+          'é',
+          '\uD83D\uDE00',
+          '\u0085',
+          '\u2028',
+        ),
+        weight: 8,
+      },
+      {
+        arbitrary: fc.constantFrom(
+          '&amp;',
+          '&#49;',
+          '\u0001',
+          '\u001f',
+          '\uFFFE',
+          '\uD800',
+          '\uDC00x',
+          '<',
+          '\t',
+        ),
+        weight: 1,
+      },
+      { arbitrary: fc.string({ maxLength: 6 }), weight: 1 },
+    );
+    const attribute = (name: fc.Arbitrary<string>) =>
+      fc
+        .tuple(ws1, name, ws, ws, fc.constantFrom('"', "'"), value)
+        .map(([w, n, a, b, q, v]) => `${w}${n}${a}=${b}${q}${v}${q}`);
+    const extra = attribute(
+      mostly(['xmlns', 'xmlns:nc', 'xmlns:a'], ['message-id', 'nc:message-id', 'other', 'xmlns:']),
+    );
+    const attributes = fc
+      .tuple(
+        attribute(mostly(['message-id'], ['nc:message-id', 'other'])),
+        fc.array(extra, { maxLength: 3 }),
+        fc.nat(),
+      )
+      .map(([id, rest, at]) => {
+        const all = [...rest];
+        all.splice(at % (rest.length + 1), 0, id);
+        return all.join('');
+      });
+    const decl = mostly(
+      [
+        '',
+        '<?xml version="1.0"?>',
+        '<?xml version=\'1.0\' encoding="UTF-8"?>\n',
+        '<?xml version="1.0" encoding="UTF-8" standalone="no"?>',
+      ],
+      [
+        '<?xml version="1.1"?>',
+        '<?xml encoding="UTF-8" version="1.0"?>',
+        '<?xml version="1.0" standalone="maybe"?>',
+        '<?xml version="1.0"encoding="UTF-8"?>',
+        ' <?xml version="1.0"?>',
+        '\uFEFF<?xml version="1.0"?>',
+      ],
+    );
+    const ok = mostly(['<ok/>', '<ok />', '<ok\n/>'], ['<ok></ok>', '<nc:ok/>', '<ok/><ok/>', '<ok/>x']);
+    const reply = fc
+      .tuple(decl, ws, attributes, ws, ws, ok, ws, ws, ws)
+      .map(
+        ([d, w0, a, w1, w2, o, w3, w4, w5]) =>
+          `${d}${w0}<rpc-reply${a}${w1}>${w2}${o}${w3}</rpc-reply${w4}>${w5}`,
+      );
+    let read = 0;
+    let left = 0;
+    fc.assert(
+      fc.property(reply, (text) => {
+        const fast = bareOkReply(text);
+        if (fast === undefined) {
+          left++;
+          return;
+        }
+        read++;
+        expect(fast).toStrictEqual(parseXml(text));
+      }),
+      { numRuns: 5_000 },
+    );
+    // Both sides of the property were exercised, so it could have failed.
+    expect(read).toBeGreaterThan(250);
+    expect(left).toBeGreaterThan(250);
   });
 
   it('gives an empty data element when a reply has none', () => {
