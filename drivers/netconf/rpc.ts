@@ -181,7 +181,7 @@ function isNameStart(c: number): boolean {
   return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
 }
 
-/** `[A-Za-z0-9_.:-]`: what `el` accepts in a name. */
+/** `[A-Za-z0-9_.:-]`, the characters the regular expression this replaced took. */
 function isNameChar(c: number): boolean {
   return isNameStart(c) || (c >= 0x30 && c <= 0x3a) || c === 0x5f || c === 0x2e || c === 0x2d;
 }
