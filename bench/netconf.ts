@@ -84,8 +84,8 @@ const WARMUP = warmupCycles(process.env.BENCH_WARMUP ?? '600');
 
 /** An even count keeps the transactions' alternation between two states in step with the rounds. */
 function warmupCycles(raw: string): number {
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0 || n % 2 !== 0) {
+  const n = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n % 2 !== 0) {
     throw new Error(`BENCH_WARMUP must be an even whole number of cycles, got ${JSON.stringify(raw)}`);
   }
   return n;

@@ -120,9 +120,9 @@ export function parseRpcReply(root: XmlElement): RpcReply {
 // the parser, which normalises it.
 const WS = '[ \\t\\n]';
 const XML_DECL = `<\\?xml${WS}+version=(["'])1\\.0\\1(?:${WS}+encoding=(["'])[A-Za-z][\\w.-]*\\2)?(?:${WS}+standalone=(["'])(?:yes|no)\\3)?${WS}*\\?>`;
-// What an attribute value may hold here: no markup, no reference, and only characters XML allows
-// (controls, surrogates and U+FFFE/U+FFFF go to the parser, which refuses them; tab, LF and CR,
-// which it would normalise, go there too).
+// What an attribute value may hold here: no markup, no reference, no control character, tab, LF
+// or CR (the parser refuses controls and normalises the others), no U+FFFE/U+FFFF and no
+// surrogate: lone ones the parser refuses, and pairs, which are legal, are simply left to it.
 const VALUE_CHAR = '<&\\x00-\\x1F\\uD800-\\uDFFF\\uFFFE\\uFFFF';
 const ATTRIBUTE = `${WS}+[A-Za-z_][\\w.:-]*${WS}*=${WS}*(?:"[^"${VALUE_CHAR}]*"|'[^'${VALUE_CHAR}]*')`;
 const BARE_OK = new RegExp(
