@@ -36,17 +36,22 @@ function datastore(name: Datastore): XmlFragment {
 }
 
 /**
- * The operations that never vary (lock, unlock, discard, a plain commit) are built once per
- * datastore: the builder's escaping and name checks were a visible share of a transaction's own
- * CPU (bench:netconf profile), for strings that are the same every time.
+ * The operations that never vary (lock, unlock, discard, a plain commit) are built once, when the
+ * module loads: the builder's escaping and name checks were a visible share of a transaction's own
+ * CPU (bench:netconf profile), for strings that are the same every time. A Map, so a datastore
+ * name that is not one (a caller outside TypeScript) finds nothing instead of a prototype member.
  */
-const fixedOps = new Map<string, string>();
-function fixed(key: string, build: () => XmlFragment): string {
-  let xml = fixedOps.get(key);
-  if (xml === undefined) {
-    xml = build().xml;
-    fixedOps.set(key, xml);
-  }
+const DATASTORES: readonly Datastore[] = ['running', 'candidate', 'startup'];
+const targeted = (op: 'lock' | 'unlock'): ReadonlyMap<string, string> =>
+  new Map(DATASTORES.map((d) => [d, el(op, undefined, el('target', undefined, datastore(d))).xml]));
+const LOCK = targeted('lock');
+const UNLOCK = targeted('unlock');
+const PLAIN_COMMIT = el('commit').xml;
+const DISCARD_CHANGES = el('discard-changes').xml;
+
+function fixedFor(ops: ReadonlyMap<string, string>, target: Datastore): string {
+  const xml = ops.get(target);
+  if (xml === undefined) throw new RangeError(`not a NETCONF datastore: ${JSON.stringify(target)}`);
   return xml;
 }
 
@@ -86,11 +91,11 @@ export function editConfig(o: EditConfigOptions): string {
 }
 
 export function lock(target: Datastore): string {
-  return fixed(`lock ${target}`, () => el('lock', undefined, el('target', undefined, datastore(target))));
+  return fixedFor(LOCK, target);
 }
 
 export function unlock(target: Datastore): string {
-  return fixed(`unlock ${target}`, () => el('unlock', undefined, el('target', undefined, datastore(target))));
+  return fixedFor(UNLOCK, target);
 }
 
 export function validate(source: Datastore): string {
@@ -112,7 +117,7 @@ export function commit(o: CommitOptions = {}): string {
     throw new RangeError('confirm-timeout must be a positive integer number of seconds');
   }
   if (!o.confirmed && o.persist === undefined && o.persistId === undefined) {
-    return fixed('commit', () => el('commit'));
+    return PLAIN_COMMIT;
   }
   return el(
     'commit',
@@ -135,7 +140,7 @@ export function cancelCommit(persistId?: string): string {
 }
 
 export function discardChanges(): string {
-  return fixed('discard-changes', () => el('discard-changes'));
+  return DISCARD_CHANGES;
 }
 
 export function closeSession(): string {

@@ -117,7 +117,16 @@ export async function runPortTransaction(
   change: PortChange,
   options: TransactionOptions,
 ): Promise<TransactionResult> {
-  const log = (options.logger ?? silentLogger).child({ device: session.deviceId, port: change.port });
+  // A pino child per transaction serialised its bindings every time, though most transactions
+  // log one line at most: the success line carries them itself, and the rare paths that say more
+  // (lock trouble, roll-back, unlock) make the child when they first need it.
+  const base = options.logger ?? silentLogger;
+  const at = { device: session.deviceId, port: change.port };
+  let scoped: Logger | undefined;
+  const log = (): Logger => {
+    scoped ??= base.child(at);
+    return scoped;
+  };
   const call: RpcOptions = {
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.rpcTimeoutMs ? { timeoutMs: options.rpcTimeoutMs } : {}),
@@ -131,7 +140,7 @@ export async function runPortTransaction(
   // Idempotence: nothing to send when running already matches.
   const before = await readPort(session, options.platform, change.port, 'running', call);
   if (satisfies(before, change.wanted)) {
-    log.info({ strategy }, 'port already matches the intent; nothing sent');
+    base.info({ ...at, strategy }, 'port already matches the intent; nothing sent');
     return { changed: false, verified: true, confirmedCommit: false, strategy, before, after: before };
   }
 
@@ -191,7 +200,7 @@ export async function runPortTransaction(
       confirmPending = false;
     }
     await options.hooks?.afterCommit?.();
-    log.info({ strategy }, 'port change committed and verified');
+    base.info({ ...at, strategy }, 'port change committed and verified');
     return {
       changed: true,
       verified: true,
@@ -201,13 +210,13 @@ export async function runPortTransaction(
       after,
     };
   } catch (err) {
-    await rollBack(session, log, cleanupCall, { confirmPending, editedCandidate, target });
+    await rollBack(session, log(), cleanupCall, { confirmPending, editedCandidate, target });
     throw err;
   } finally {
     try {
       await session.rpc(rpc.unlock(target), cleanupCall);
     } catch (err) {
-      log.warn(
+      log().warn(
         { err: errorMessage(err) },
         `unlock ${target} failed; the device releases it when the session ends`,
       );
@@ -226,7 +235,7 @@ async function takeLock(
   target: Datastore,
   call: RpcOptions,
   options: TransactionOptions,
-  log: Logger,
+  log: () => Logger,
 ): Promise<void> {
   const { locks, lease } = options;
   if (locks && lease && session.sessionId !== undefined) {
@@ -234,7 +243,7 @@ async function takeLock(
       await locks.record(session.deviceId, session.sessionId, lease);
     } catch (err) {
       // Without the record a freeze of ours would only need the device's own timeout to clear.
-      log.warn({ err: errorMessage(err) }, 'could not record the NETCONF session that takes the lock');
+      log().warn({ err: errorMessage(err) }, 'could not record the NETCONF session that takes the lock');
     }
   }
   let holder: number | undefined;
@@ -248,10 +257,10 @@ async function takeLock(
     try {
       stale = await locks.isStale(session.deviceId, holder);
     } catch (lookup) {
-      log.warn({ err: errorMessage(lookup), holder }, 'could not look up the lock holder; not killing it');
+      log().warn({ err: errorMessage(lookup), holder }, 'could not look up the lock holder; not killing it');
     }
     if (!stale) throw err;
-    log.warn(
+    log().warn(
       { holder, target },
       'lock held by a session of an agent that lost its device lease; killing that session',
     );

@@ -41,15 +41,28 @@ const ESCAPES: Readonly<Record<string, string>> = {
  * `]]>]]>` end-of-message marker) can never appear in our output.
  */
 export function escapeXml(value: string): string {
+  // Most values (port names, descriptions, datastore names) hold nothing to escape or refuse:
+  // one scan with a plain character class settles those. It covers every character the two
+  // precise expressions act on, so anything else takes the full path below.
+  if (!NEEDS_WORK.test(value)) return value;
   assertXmlChars(value);
   return value.replace(/[&<>"'\r]/g, (c) => ESCAPES[c] ?? c);
 }
 
+// Everything ESCAPES replaces, plus everything ILLEGAL_XML_CHAR could refuse (all surrogates,
+// paired or not, so that expression decides about pairs).
+const NEEDS_WORK = /[&<>"'\r\u0000-\u0008\u000B\u000C\u000E-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/;
+
 // Names come from our own code, never from users, but a bad one would still break the document.
 const XML_NAME = /^[A-Za-z_][A-Za-z0-9._-]*(:[A-Za-z_][A-Za-z0-9._-]*)?$/;
 
+// The names a process uses are a few dozen literals, so each is checked once.
+const checkedNames = new Set<string>();
+
 function checkName(name: string): string {
+  if (checkedNames.has(name)) return name;
   if (!XML_NAME.test(name)) throw new DcAgentError('internal', `invalid XML name ${JSON.stringify(name)}`);
+  if (checkedNames.size < 1024) checkedNames.add(name);
   return name;
 }
 
@@ -67,7 +80,8 @@ export class XmlFragment {
 function attrText(attrs: Attrs | undefined): string {
   if (!attrs) return '';
   let out = '';
-  for (const [k, v] of Object.entries(attrs)) {
+  for (const k in attrs) {
+    const v = attrs[k];
     if (v === undefined) continue;
     out += ` ${checkName(k)}="${escapeXml(v)}"`;
   }

@@ -36,6 +36,13 @@ describe('RPC builders', () => {
     expect(rpc.commit({ confirmed: true, confirmTimeout: 30 })).toContain('<confirm-timeout>30<');
     expect(rpc.commit()).toBe('<commit/>');
     expect(rpc.commit({})).toBe('<commit/>');
+    expect(rpc.lock('startup')).toBe('<lock><target><startup/></target></lock>');
+    expect(rpc.discardChanges()).toBe('<discard-changes/>');
+    // A name from outside TypeScript that is no datastore (a prototype member least of all).
+    for (const bad of ['toString', 'Running', '']) {
+      expect(() => rpc.lock(bad as rpc.Datastore)).toThrow(RangeError);
+      expect(() => rpc.unlock(bad as rpc.Datastore)).toThrow(RangeError);
+    }
   });
 
   it('names the operation of a built RPC', () => {

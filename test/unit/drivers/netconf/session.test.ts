@@ -153,6 +153,64 @@ describe('NetconfSession over ssh2 against a fake server', () => {
     expect(s.inFlight).toBe(0);
   });
 
+  it('each RPC in flight keeps its own deadline, whatever order they were sent in', async () => {
+    const srv = await startServer();
+    // Only discard-changes is answered, and only once the shortest deadline has passed.
+    let answerDiscard: (() => void) | undefined;
+    srv.handler = (req, ch) => {
+      if (req.operation === 'discard-changes') answerDiscard = () => ch.reply(req.messageId, '<ok/>');
+    };
+    const s = await connect(srv);
+    const t0 = Date.now();
+    const at: Record<string, number> = {};
+    const outcome: Record<string, string> = {};
+    const track = (name: string, p: Promise<unknown>) =>
+      p.then(
+        () => {
+          outcome[name] = 'ok';
+        },
+        (err: unknown) => {
+          outcome[name] = hasCode(err, 'timeout') ? 'timeout' : String(err);
+          at[name] = Date.now() - t0;
+          if (name === 'get-config') answerDiscard?.();
+        },
+      );
+    await Promise.all([
+      track('get', s.rpc(rpc.get(), { timeoutMs: 1_500 })),
+      // Earlier than the deadline already armed: the session has to re-arm for it.
+      track('get-config', s.rpc(rpc.getConfig('running'), { timeoutMs: 300 })),
+      track('lock', s.rpc(rpc.lock('candidate'), { timeoutMs: 800 })),
+      // Answered while the others wait: a reply must not disturb their deadlines.
+      track('discard', s.rpc(rpc.discardChanges(), { timeoutMs: 5_000 })),
+    ]);
+    expect(outcome).toEqual({ get: 'timeout', 'get-config': 'timeout', lock: 'timeout', discard: 'ok' });
+    // Never early (a timer may fire a millisecond before the wall clock says so), and the short
+    // deadline did not wait for the long one that was armed first.
+    expect(at['get-config']).toBeGreaterThanOrEqual(299);
+    expect(at.lock).toBeGreaterThanOrEqual(799);
+    expect(at.get).toBeGreaterThanOrEqual(1_499);
+    expect(at['get-config']).toBeLessThan(at.get!);
+    expect(at.lock).toBeLessThan(at.get!);
+    expect(s.inFlight).toBe(0);
+  });
+
+  it('a session with nothing in flight does not keep the process alive', async () => {
+    const srv = await startServer();
+    srv.handler = (req, ch) => setTimeout(() => ch.reply(req.messageId, '<ok/>'), 100);
+    const s = await connect(srv);
+    expect(s.holdsProcess).toBe(false);
+    const p = s.rpc(rpc.lock('candidate'), { timeoutMs: 60_000 });
+    // The RPC's deadline holds the process while the RPC is in flight...
+    expect(s.holdsProcess).toBe(true);
+    await p;
+    // ...and lets it go once the answer is in, though it stays armed for the next RPC.
+    expect(s.holdsProcess).toBe(false);
+    const q = s.rpc(rpc.unlock('candidate'), { timeoutMs: 60_000 });
+    expect(s.holdsProcess).toBe(true);
+    await q;
+    expect(s.holdsProcess).toBe(false);
+  });
+
   it('an AbortSignal cancels a pending RPC', async () => {
     const srv = await startServer();
     srv.handler = () => {};
