@@ -128,7 +128,8 @@ const ATTRIBUTE = `${WS}+[A-Za-z_][\\w.:-]*${WS}*=${WS}*(?:"[^"${VALUE_CHAR}]*"|
 const BARE_OK = new RegExp(
   `^(?:${XML_DECL})?${WS}*<rpc-reply((?:${ATTRIBUTE})*)${WS}*>(${WS}*)<ok${WS}*/>(${WS}*)</rpc-reply${WS}*>${WS}*$`,
 );
-const ATTRIBUTES = new RegExp(`${WS}+([A-Za-z_][\\w.:-]*)${WS}*=${WS}*(?:"([^"]*)"|'([^']*)')`, 'g');
+/** The characters WS stands for: space, tab, LF. */
+const isXmlSpace = (c: number): boolean => c === 32 || c === 9 || c === 10;
 /** Far above any bare reply (netconfd's is under 200 characters); bounds the expression's backtracking. */
 const BARE_OK_MAX_CHARS = 1024;
 
@@ -144,15 +145,25 @@ export function bareOkReply(text: string): XmlElement | undefined {
   if (!m) return undefined;
   let messageId: string | undefined;
   const seen: string[] = [];
-  const attributes = m[4]!;
-  // exec with lastIndex, not matchAll: matchAll clones the expression on every call.
-  ATTRIBUTES.lastIndex = 0;
-  for (let a = ATTRIBUTES.exec(attributes); a !== null; a = ATTRIBUTES.exec(attributes)) {
-    const name = a[1]!;
+  // BARE_OK has checked the list's grammar (whitespace, name, `=`, a quoted value, repeated), so
+  // a scan finds each name and value without a second expression.
+  const list = m[4]!;
+  let i = 0;
+  for (;;) {
+    while (isXmlSpace(list.charCodeAt(i))) i++;
+    if (i >= list.length) break;
+    const nameStart = i;
+    while (!isXmlSpace(list.charCodeAt(i)) && list[i] !== '=') i++;
+    const name = list.slice(nameStart, i);
+    i = list.indexOf('=', i) + 1;
+    while (isXmlSpace(list.charCodeAt(i))) i++;
+    const valueEnd = list.indexOf(list[i]!, i + 1);
+    const value = list.slice(i + 1, valueEnd);
+    i = valueEnd + 1;
     // The parser refuses a repeated attribute, namespace declarations included.
     if (seen.includes(name)) return undefined;
     seen.push(name);
-    if (name === 'message-id') messageId = a[2] ?? a[3]!;
+    if (name === 'message-id') messageId = value;
     // Any attribute that is not a namespace declaration is the parser's to judge (it reads
     // attributes by local name, so `nc:message-id` would count as the message-id).
     else if (name !== 'xmlns' && !name.startsWith('xmlns:')) return undefined;

@@ -28,7 +28,23 @@ export type ErrorOption = 'stop-on-error' | 'continue-on-error' | 'rollback-on-e
 
 /** The whole message as sent (RFC 6241 §4.1). */
 export function rpcEnvelope(messageId: string, operation: string): string {
-  return `<rpc xmlns="${NETCONF_BASE_NS}" message-id="${messageId.replace(/[^0-9A-Za-z._-]/g, '')}">${operation}</rpc>`;
+  return `<rpc xmlns="${NETCONF_BASE_NS}" message-id="${safeMessageId(messageId)}">${operation}</rpc>`;
+}
+
+/** Keeps [0-9A-Za-z._-]; the session's ids are decimal counters, which a scan passes untouched. */
+function safeMessageId(id: string): string {
+  for (let i = 0; i < id.length; i++) {
+    const c = id.charCodeAt(i);
+    const plain =
+      (c >= 48 && c <= 57) ||
+      (c >= 65 && c <= 90) ||
+      (c >= 97 && c <= 122) ||
+      c === 46 ||
+      c === 95 ||
+      c === 45;
+    if (!plain) return id.replace(/[^0-9A-Za-z._-]/g, '');
+  }
+  return id;
 }
 
 function datastore(name: Datastore): XmlFragment {

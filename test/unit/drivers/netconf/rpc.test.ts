@@ -86,6 +86,8 @@ describe('RPC builders', () => {
       '<rpc xmlns="urn:ietf:params:xml:ns:netconf:base:1.0" message-id="7"><get/></rpc>',
     );
     expect(rpc.rpcEnvelope('7"><x', '<get/>')).toContain('message-id="7x"');
+    expect(rpc.rpcEnvelope('a.b_c-9Z', '<get/>')).toContain('message-id="a.b_c-9Z"');
+    expect(rpc.rpcEnvelope('1 2', '<get/>')).toContain('message-id="12"');
     expect(rpc.operationName(rpc.lock('candidate'))).toBe('lock');
   });
 

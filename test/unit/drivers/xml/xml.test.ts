@@ -62,6 +62,8 @@ describe('XML output', () => {
     ['vertical tab', '\v'],
     ['U+FFFE', '\uFFFE'],
     ['lone surrogate', '\uD800x'],
+    ['lone low surrogate', 'x\uDC00'],
+    ['U+FFFF', 'a\uFFFF'],
   ])('refuses the control character %s with a clear error', (_n, s) => {
     let err: unknown;
     try {
@@ -77,6 +79,12 @@ describe('XML output', () => {
 
   it('allows tab and newline', () => {
     expect(() => assertXmlChars('a\tb\nc')).not.toThrow();
+  });
+
+  it('passes text with nothing to escape through unchanged, surrogate pairs included', () => {
+    for (const s of ['10GE1/0/1', 'HC hc-1 acme', '', 'ß ü ☃', 'fibre \u{1F600} ok', 'a\tb\nc']) {
+      expect(escapeXml(s)).toBe(s);
+    }
   });
 
   it('refuses element names that are not XML names', () => {
