@@ -76,11 +76,11 @@ function deviceFor(peer: NetconfPeerInfo): DeviceConfig {
 
 // Interleaved rounds: a load spike from elsewhere on the machine lands on every figure alike.
 const ROUNDS = 6;
-// Steady state, as a long-running agent sees it: from a cold start our CPU per RPC settles after
-// about 500 transactions, so with the 40 cycles this bench once used the measured rounds were
-// mostly JIT tier-up, on both sides of the ratio (docs/netconf.md, "Steady state").
-// BENCH_WARMUP=40 shows the cold figures again.
-const WARMUP = warmupCycles(process.env.BENCH_WARMUP ?? '600');
+// Steady state, as a long-running agent sees it. With 600 warm-up cycles V8 was still compiling
+// our functions with TurboFan during the measured rounds (`--trace-opt`: 77 ms of compile CPU in
+// the transaction's rounds, about 30 µs per RPC, counted in its CPU); after 3,000 cycles, none.
+// BENCH_WARMUP=40 or 600 shows the earlier figures again (docs/netconf.md, "Steady state").
+const WARMUP = warmupCycles(process.env.BENCH_WARMUP ?? '3000');
 
 /** An even count keeps the transactions' alternation between two states in step with the rounds. */
 function warmupCycles(raw: string): number {
