@@ -128,7 +128,7 @@ const ATTRIBUTE = `${WS}+[A-Za-z_][\\w.:-]*${WS}*=${WS}*(?:"[^"${VALUE_CHAR}]*"|
 const BARE_OK = new RegExp(
   `^(?:${XML_DECL})?${WS}*<rpc-reply((?:${ATTRIBUTE})*)${WS}*>(${WS}*)<ok${WS}*/>(${WS}*)</rpc-reply${WS}*>${WS}*$`,
 );
-/** The characters WS stands for: space, tab, LF. */
+/** WS's characters (space, tab, LF): the attribute scan must split exactly where BARE_OK does. */
 const isXmlSpace = (c: number): boolean => c === 32 || c === 9 || c === 10;
 /** Far above any bare reply (netconfd's is under 200 characters); bounds the expression's backtracking. */
 const BARE_OK_MAX_CHARS = 1024;
@@ -146,18 +146,25 @@ export function bareOkReply(text: string): XmlElement | undefined {
   let messageId: string | undefined;
   const seen: string[] = [];
   // BARE_OK has checked the list's grammar (whitespace, name, `=`, a quoted value, repeated), so
-  // a scan finds each name and value without a second expression.
+  // a scan finds each name and value without a second expression. Every step is still bounded by
+  // the list's end, so a looser expression one day gives the reply to the parser, never a loop.
   const list = m[4]!;
+  const end = list.length;
   let i = 0;
   for (;;) {
-    while (isXmlSpace(list.charCodeAt(i))) i++;
-    if (i >= list.length) break;
+    while (i < end && isXmlSpace(list.charCodeAt(i))) i++;
+    if (i >= end) break;
     const nameStart = i;
-    while (!isXmlSpace(list.charCodeAt(i)) && list[i] !== '=') i++;
+    while (i < end && !isXmlSpace(list.charCodeAt(i)) && list[i] !== '=') i++;
     const name = list.slice(nameStart, i);
-    i = list.indexOf('=', i) + 1;
-    while (isXmlSpace(list.charCodeAt(i))) i++;
-    const valueEnd = list.indexOf(list[i]!, i + 1);
+    const eq = list.indexOf('=', i);
+    if (eq < 0) return undefined;
+    i = eq + 1;
+    while (i < end && isXmlSpace(list.charCodeAt(i))) i++;
+    const quote = list[i];
+    if (quote !== '"' && quote !== "'") return undefined;
+    const valueEnd = list.indexOf(quote, i + 1);
+    if (valueEnd < 0) return undefined;
     const value = list.slice(i + 1, valueEnd);
     i = valueEnd + 1;
     // The parser refuses a repeated attribute, namespace declarations included.

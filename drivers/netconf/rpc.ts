@@ -21,7 +21,8 @@ export const CAP = {
   notification: 'urn:ietf:params:netconf:capability:notification:1.0',
 } as const;
 
-export type Datastore = 'running' | 'candidate' | 'startup';
+export const DATASTORES = ['running', 'candidate', 'startup'] as const;
+export type Datastore = (typeof DATASTORES)[number];
 export type DefaultOperation = 'merge' | 'replace' | 'none';
 export type TestOption = 'test-then-set' | 'set' | 'test-only';
 export type ErrorOption = 'stop-on-error' | 'continue-on-error' | 'rollback-on-error';
@@ -31,20 +32,14 @@ export function rpcEnvelope(messageId: string, operation: string): string {
   return `<rpc xmlns="${NETCONF_BASE_NS}" message-id="${safeMessageId(messageId)}">${operation}</rpc>`;
 }
 
-/** Keeps [0-9A-Za-z._-]; the session's ids are decimal counters, which a scan passes untouched. */
+// What a message-id may hold: one class, tested first (our ids are decimal counters and pass
+// untouched), removed only from an id that has something else in it.
+const ID_CHARS = '0-9A-Za-z._-';
+const UNSAFE_ID_CHAR = new RegExp(`[^${ID_CHARS}]`);
+const UNSAFE_ID_CHARS = new RegExp(`[^${ID_CHARS}]`, 'g');
+
 function safeMessageId(id: string): string {
-  for (let i = 0; i < id.length; i++) {
-    const c = id.charCodeAt(i);
-    const plain =
-      (c >= 48 && c <= 57) ||
-      (c >= 65 && c <= 90) ||
-      (c >= 97 && c <= 122) ||
-      c === 46 ||
-      c === 95 ||
-      c === 45;
-    if (!plain) return id.replace(/[^0-9A-Za-z._-]/g, '');
-  }
-  return id;
+  return UNSAFE_ID_CHAR.test(id) ? id.replace(UNSAFE_ID_CHARS, '') : id;
 }
 
 function datastore(name: Datastore): XmlFragment {
@@ -57,7 +52,6 @@ function datastore(name: Datastore): XmlFragment {
  * CPU (bench:netconf profile), for strings that are the same every time. A Map, so a datastore
  * name that is not one (a caller outside TypeScript) finds nothing instead of a prototype member.
  */
-const DATASTORES: readonly Datastore[] = ['running', 'candidate', 'startup'];
 const targeted = (op: 'lock' | 'unlock'): ReadonlyMap<string, string> =>
   new Map(DATASTORES.map((d) => [d, el(op, undefined, el('target', undefined, datastore(d))).xml]));
 const LOCK = targeted('lock');

@@ -19,6 +19,9 @@ import { CAP, closeSession, hello, nudge, operationName, rpcEnvelope } from './r
 /** Our hello is the same for every session; built on first use, then only written. */
 let OUR_HELLO: Buffer | undefined;
 
+/** The longest delay setTimeout honours. */
+const MAX_TIMER_DELAY_MS = 2_147_483_647;
+
 /** A session opened without a configured watchdog never nudges the server. */
 const NO_WATCHDOG = 0;
 
@@ -98,7 +101,7 @@ export class NetconfSession {
   #replied = false;
   #watchdog: NodeJS.Timeout | undefined;
   #deadlineTimer: NodeJS.Timeout | undefined;
-  /** The deadline #deadlineTimer is armed for. */
+  /** Compared with each new RPC's deadline: only an earlier one needs the timer moved. */
   #deadlineAt = Number.POSITIVE_INFINITY;
   #nudged = false;
   #nextId = 1;
@@ -446,7 +449,11 @@ export class NetconfSession {
     });
   }
 
-  /** Takes a pending RPC off the books once it has its answer, an abort or a deadline. */
+  /**
+   * The one way a pending RPC leaves the books (an answer, readable or not, an abort, its
+   * deadline), so none of them can forget the abort listener or leave the shared deadline timer
+   * holding an idle process. #shutdown clears everything at once instead.
+   */
   #settled(id: string, p: Pending): void {
     this.#pending.delete(id);
     if (p.onAbort) p.signal?.removeEventListener('abort', p.onAbort);
@@ -468,10 +475,10 @@ export class NetconfSession {
     }
     if (timer) clearTimeout(timer);
     this.#deadlineAt = deadline;
-    this.#deadlineTimer = setTimeout(
-      () => this.#expire(),
-      Math.max(1, Math.ceil(deadline - performance.now())),
-    );
+    // Node runs a delay above 2^31-1 ms after 1 ms instead; capped, the timer fires early and
+    // #expire re-arms for what is left.
+    const delay = Math.min(MAX_TIMER_DELAY_MS, Math.max(1, Math.ceil(deadline - performance.now())));
+    this.#deadlineTimer = setTimeout(() => this.#expire(), delay);
   }
 
   #clearDeadline(): void {
@@ -521,7 +528,7 @@ export class NetconfSession {
         this.#log.debug({ err: errorMessage(err) }, 'nudge RPC got no answer'),
       );
     }, ms);
-    // The pending RPC's own deadline keeps the process alive as long as needed; this must not.
+    // The session's deadline timer keeps the process alive while the RPC is pending; this must not.
     this.#watchdog.unref();
   }
 

@@ -210,7 +210,7 @@ export async function runPortTransaction(
       after,
     };
   } catch (err) {
-    await rollBack(session, log(), cleanupCall, { confirmPending, editedCandidate, target });
+    await rollBack(session, log, cleanupCall, { confirmPending, editedCandidate, target });
     throw err;
   } finally {
     try {
@@ -283,7 +283,7 @@ function lockHolder(err: unknown): number | undefined {
 
 async function rollBack(
   session: RpcChannel,
-  log: Logger,
+  log: () => Logger,
   call: RpcOptions,
   state: { confirmPending: boolean; editedCandidate: boolean; target: Datastore },
 ): Promise<void> {
@@ -291,15 +291,15 @@ async function rollBack(
     if (session.hasCapability(CAP.confirmedCommit11)) {
       try {
         await session.rpc(rpc.cancelCommit(), call);
-        log.warn('confirmed commit cancelled; running is back to its previous configuration');
+        log().warn('confirmed commit cancelled; running is back to its previous configuration');
       } catch (err) {
-        log.error(
+        log().error(
           { err: errorMessage(err) },
           'cancel-commit failed; the confirm-timeout will roll running back',
         );
       }
     } else {
-      log.warn(
+      log().warn(
         'device has no cancel-commit (confirmed-commit:1.0); the confirm-timeout will roll running back',
       );
     }
@@ -308,7 +308,7 @@ async function rollBack(
     try {
       await session.rpc(rpc.discardChanges(), call);
     } catch (err) {
-      log.warn({ err: errorMessage(err), edited: state.editedCandidate }, 'discard-changes failed');
+      log().warn({ err: errorMessage(err), edited: state.editedCandidate }, 'discard-changes failed');
     }
   }
 }

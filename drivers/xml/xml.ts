@@ -56,7 +56,8 @@ const NEEDS_WORK = /[&<>"'\r\u0000-\u0008\u000B\u000C\u000E-\u001F\uD800-\uDFFF\
 // Names come from our own code, never from users, but a bad one would still break the document.
 const XML_NAME = /^[A-Za-z_][A-Za-z0-9._-]*(:[A-Za-z_][A-Za-z0-9._-]*)?$/;
 
-// The names a process uses are a few dozen literals, so each is checked once.
+// The names a process uses are a few dozen literals, so each is checked once; the cap keeps the
+// set small should a caller ever build names from data.
 const checkedNames = new Set<string>();
 
 function checkName(name: string): string {
@@ -80,7 +81,8 @@ export class XmlFragment {
 function attrText(attrs: Attrs | undefined): string {
   if (!attrs) return '';
   let out = '';
-  for (const k in attrs) {
+  // Own keys only, as Object.entries gave, without its array of pairs per element.
+  for (const k of Object.keys(attrs)) {
     const v = attrs[k];
     if (v === undefined) continue;
     out += ` ${checkName(k)}="${escapeXml(v)}"`;

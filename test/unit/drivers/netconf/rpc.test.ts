@@ -199,6 +199,8 @@ describe('reply parsers', () => {
           '\uD83D\uDE00',
           '\u0085',
           '\u2028',
+          "a'b",
+          'a"b',
         ),
         weight: 8,
       },
@@ -223,7 +225,10 @@ describe('reply parsers', () => {
         .tuple(ws1, name, ws, ws, fc.constantFrom('"', "'"), value)
         .map(([w, n, a, b, q, v]) => `${w}${n}${a}=${b}${q}${v}${q}`);
     const extra = attribute(
-      mostly(['xmlns', 'xmlns:nc', 'xmlns:a'], ['message-id', 'nc:message-id', 'other', 'xmlns:']),
+      mostly(
+        ['xmlns', 'xmlns:nc', 'xmlns:a', 'xmlns:a.b-c'],
+        ['message-id', 'nc:message-id', 'other', 'xmlns:'],
+      ),
     );
     const attributes = fc
       .tuple(

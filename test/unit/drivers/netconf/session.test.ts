@@ -156,9 +156,13 @@ describe('NetconfSession over ssh2 against a fake server', () => {
   it('each RPC in flight keeps its own deadline, whatever order they were sent in', async () => {
     const srv = await startServer();
     // Only discard-changes is answered, and only once the shortest deadline has passed.
-    let answerDiscard: (() => void) | undefined;
+    let shortestPassed: () => void = () => {};
+    const afterShortest = new Promise<void>((resolve) => {
+      shortestPassed = resolve;
+    });
     srv.handler = (req, ch) => {
-      if (req.operation === 'discard-changes') answerDiscard = () => ch.reply(req.messageId, '<ok/>');
+      if (req.operation === 'discard-changes')
+        void afterShortest.then(() => ch.reply(req.messageId, '<ok/>'));
     };
     const s = await connect(srv);
     const t0 = Date.now();
@@ -172,7 +176,7 @@ describe('NetconfSession over ssh2 against a fake server', () => {
         (err: unknown) => {
           outcome[name] = hasCode(err, 'timeout') ? 'timeout' : String(err);
           at[name] = Date.now() - t0;
-          if (name === 'get-config') answerDiscard?.();
+          if (name === 'get-config') shortestPassed();
         },
       );
     await Promise.all([
@@ -184,7 +188,7 @@ describe('NetconfSession over ssh2 against a fake server', () => {
       track('discard', s.rpc(rpc.discardChanges(), { timeoutMs: 5_000 })),
     ]);
     expect(outcome).toEqual({ get: 'timeout', 'get-config': 'timeout', lock: 'timeout', discard: 'ok' });
-    // Never early (a timer may fire a millisecond before the wall clock says so), and the short
+    // Never early (1 ms of slack for Date.now()'s whole milliseconds), and the short
     // deadline did not wait for the long one that was armed first.
     expect(at['get-config']).toBeGreaterThanOrEqual(299);
     expect(at.lock).toBeGreaterThanOrEqual(799);
@@ -209,6 +213,50 @@ describe('NetconfSession over ssh2 against a fake server', () => {
     expect(s.holdsProcess).toBe(true);
     await q;
     expect(s.holdsProcess).toBe(false);
+  });
+
+  it('lets the process go when the last RPC in flight ends by abort, destroy or close', async () => {
+    const srv = await startServer();
+    srv.handler = () => {};
+    const aborted = await connect(srv);
+    const ac = new AbortController();
+    const p = aborted.rpc(rpc.get(), { signal: ac.signal, timeoutMs: 60_000 });
+    expect(aborted.holdsProcess).toBe(true);
+    ac.abort(new DcAgentError('timeout', 'job deadline'));
+    await rejection(p);
+    expect(aborted.holdsProcess).toBe(false);
+
+    const destroyed = await connect(srv);
+    const q = destroyed.rpc(rpc.get(), { timeoutMs: 60_000 });
+    destroyed.destroy();
+    await rejection(q);
+    expect(destroyed.holdsProcess).toBe(false);
+
+    const closed = await connect(srv);
+    const r = closed.rpc(rpc.get(), { timeoutMs: 60_000 });
+    // The fake server never answers close-session either: close gives up after its own wait.
+    await closed.close(200);
+    await rejection(r);
+    expect(closed.holdsProcess).toBe(false);
+  });
+
+  it('waits out a deadline longer than a timer can hold instead of failing at once', async () => {
+    const srv = await startServer();
+    srv.handler = () => {};
+    const s = await connect(srv);
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on('warning', onWarning);
+    try {
+      // Over 2^31-1 ms: Node would run such a timer after 1 ms.
+      const p = s.rpc(rpc.get(), { timeoutMs: 2 ** 31 + 1_000 });
+      p.catch(() => {});
+      await sleep(100);
+      expect(s.inFlight).toBe(1);
+      expect(warnings).not.toContain('TimeoutOverflowWarning');
+    } finally {
+      process.off('warning', onWarning);
+    }
   });
 
   it('an AbortSignal cancels a pending RPC', async () => {
