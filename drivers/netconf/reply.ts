@@ -157,9 +157,9 @@ export function bareOkReply(text: string): XmlElement | undefined {
     const nameStart = i;
     while (i < end && !isXmlSpace(list.charCodeAt(i)) && list[i] !== '=') i++;
     const name = list.slice(nameStart, i);
-    const eq = list.indexOf('=', i);
-    if (eq < 0) return undefined;
-    i = eq + 1;
+    while (i < end && isXmlSpace(list.charCodeAt(i))) i++;
+    if (list[i] !== '=') return undefined;
+    i++;
     while (i < end && isXmlSpace(list.charCodeAt(i))) i++;
     const quote = list[i];
     if (quote !== '"' && quote !== "'") return undefined;

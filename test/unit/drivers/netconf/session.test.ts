@@ -193,8 +193,9 @@ describe('NetconfSession over ssh2 against a fake server', () => {
     expect(at['get-config']).toBeGreaterThanOrEqual(299);
     expect(at.lock).toBeGreaterThanOrEqual(799);
     expect(at.get).toBeGreaterThanOrEqual(1_499);
-    expect(at['get-config']).toBeLessThan(at.get!);
-    expect(at.lock).toBeLessThan(at.get!);
+    // Equal only if the loop stalled so long that several expired in one pass.
+    expect(at['get-config']).toBeLessThanOrEqual(at.get!);
+    expect(at.lock).toBeLessThanOrEqual(at.get!);
     expect(s.inFlight).toBe(0);
   });
 
