@@ -128,8 +128,7 @@ const ATTRIBUTE = `${WS}+[A-Za-z_][\\w.:-]*${WS}*=${WS}*(?:"[^"${VALUE_CHAR}]*"|
 const BARE_OK = new RegExp(
   `^(?:${XML_DECL})?${WS}*<rpc-reply((?:${ATTRIBUTE})*)${WS}*>(${WS}*)<ok${WS}*/>(${WS}*)</rpc-reply${WS}*>${WS}*$`,
 );
-/** WS's characters (space, tab, LF): the attribute scan must split exactly where BARE_OK does. */
-const isXmlSpace = (c: number): boolean => c === 32 || c === 9 || c === 10;
+const ATTRIBUTES = new RegExp(`${WS}+([A-Za-z_][\\w.:-]*)${WS}*=${WS}*(?:"([^"]*)"|'([^']*)')`, 'g');
 /** Far above any bare reply (netconfd's is under 200 characters); bounds the expression's backtracking. */
 const BARE_OK_MAX_CHARS = 1024;
 
@@ -145,32 +144,15 @@ export function bareOkReply(text: string): XmlElement | undefined {
   if (!m) return undefined;
   let messageId: string | undefined;
   const seen: string[] = [];
-  // BARE_OK has checked the list's grammar (whitespace, name, `=`, a quoted value, repeated), so
-  // a scan finds each name and value without a second expression. Every step is still bounded by
-  // the list's end, so a looser expression one day gives the reply to the parser, never a loop.
-  const list = m[4]!;
-  const end = list.length;
-  let i = 0;
-  for (;;) {
-    while (i < end && isXmlSpace(list.charCodeAt(i))) i++;
-    if (i >= end) break;
-    const nameStart = i;
-    while (i < end && !isXmlSpace(list.charCodeAt(i)) && list[i] !== '=') i++;
-    const name = list.slice(nameStart, i);
-    while (i < end && isXmlSpace(list.charCodeAt(i))) i++;
-    if (list[i] !== '=') return undefined;
-    i++;
-    while (i < end && isXmlSpace(list.charCodeAt(i))) i++;
-    const quote = list[i];
-    if (quote !== '"' && quote !== "'") return undefined;
-    const valueEnd = list.indexOf(quote, i + 1);
-    if (valueEnd < 0) return undefined;
-    const value = list.slice(i + 1, valueEnd);
-    i = valueEnd + 1;
+  const attributes = m[4]!;
+  // exec with lastIndex, not matchAll: matchAll clones the expression on every call.
+  ATTRIBUTES.lastIndex = 0;
+  for (let a = ATTRIBUTES.exec(attributes); a !== null; a = ATTRIBUTES.exec(attributes)) {
+    const name = a[1]!;
     // The parser refuses a repeated attribute, namespace declarations included.
     if (seen.includes(name)) return undefined;
     seen.push(name);
-    if (name === 'message-id') messageId = value;
+    if (name === 'message-id') messageId = a[2] ?? a[3]!;
     // Any attribute that is not a namespace declaration is the parser's to judge (it reads
     // attributes by local name, so `nc:message-id` would count as the message-id).
     else if (name !== 'xmlns' && !name.startsWith('xmlns:')) return undefined;

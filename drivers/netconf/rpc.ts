@@ -21,7 +21,7 @@ export const CAP = {
   notification: 'urn:ietf:params:netconf:capability:notification:1.0',
 } as const;
 
-export const DATASTORES = ['running', 'candidate', 'startup'] as const;
+const DATASTORES = ['running', 'candidate', 'startup'] as const;
 export type Datastore = (typeof DATASTORES)[number];
 export type DefaultOperation = 'merge' | 'replace' | 'none';
 export type TestOption = 'test-then-set' | 'set' | 'test-only';
@@ -29,17 +29,7 @@ export type ErrorOption = 'stop-on-error' | 'continue-on-error' | 'rollback-on-e
 
 /** The whole message as sent (RFC 6241 §4.1). */
 export function rpcEnvelope(messageId: string, operation: string): string {
-  return `<rpc xmlns="${NETCONF_BASE_NS}" message-id="${safeMessageId(messageId)}">${operation}</rpc>`;
-}
-
-// What a message-id may hold: one class, tested first (our ids are decimal counters and pass
-// untouched), removed only from an id that has something else in it.
-const ID_CHARS = '0-9A-Za-z._-';
-const UNSAFE_ID_CHAR = new RegExp(`[^${ID_CHARS}]`);
-const UNSAFE_ID_CHARS = new RegExp(`[^${ID_CHARS}]`, 'g');
-
-function safeMessageId(id: string): string {
-  return UNSAFE_ID_CHAR.test(id) ? id.replace(UNSAFE_ID_CHARS, '') : id;
+  return `<rpc xmlns="${NETCONF_BASE_NS}" message-id="${messageId.replace(/[^0-9A-Za-z._-]/g, '')}">${operation}</rpc>`;
 }
 
 function datastore(name: Datastore): XmlFragment {

@@ -354,11 +354,6 @@ export class NetconfSession {
         return;
       }
       this.#settled(reply.messageId, pending);
-      // Almost every reply carries no rpc-error at all.
-      if (reply.errors.length === 0) {
-        pending.resolve(reply);
-        return;
-      }
       const failures = reply.errors.filter((e) => e.severity !== 'warning');
       for (const w of reply.errors.filter((e) => e.severity === 'warning')) {
         this.#log.warn({ operation: pending.operation, warning: w }, 'NETCONF rpc warning');
