@@ -1,18 +1,8 @@
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { PollFailureLog, type PollOutcome } from '../../../agent/poll-failure-log.js';
+import { capturingLogger } from '../../helpers/log-capture.js';
 
-function capture() {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk, _enc, cb) {
-      lines.push(JSON.parse(String(chunk)) as Record<string, unknown>);
-      cb();
-    },
-  });
-  return { logger: pino({ level: 'debug' }, stream), lines };
-}
+const capture = capturingLogger;
 
 const bad: PollOutcome[] = [
   { ok: false, port: 'p1', reason: 'snmp-timeout', message: 'no answer after 3 tries' },

@@ -1,6 +1,5 @@
-import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import pino from 'pino';
+import type pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DcAgentError, hasCode } from '../../../../core/errors.js';
 import { Secret } from '../../../../core/secret.js';
@@ -16,6 +15,7 @@ import {
   FakeNetconfServer,
   okReply,
 } from '../../../fakes/netconf-server.js';
+import { capturingLogger } from '../../../helpers/log-capture.js';
 import { rejection } from '../../../helpers/rejection.js';
 
 const servers: FakeNetconfServer[] = [];
@@ -47,18 +47,6 @@ function target(srv: FakeNetconfServer, over: Partial<SshTarget> = {}): SshTarge
     keepaliveIntervalMs: 0,
     ...over,
   };
-}
-
-/** A logger whose lines the test can read. */
-function capturingLogger() {
-  const lines: Record<string, unknown>[] = [];
-  const dest = new Writable({
-    write(chunk, _enc, cb) {
-      lines.push(JSON.parse(String(chunk)) as Record<string, unknown>);
-      cb();
-    },
-  });
-  return { logger: pino({ level: 'debug' }, dest), lines };
 }
 
 async function connect(

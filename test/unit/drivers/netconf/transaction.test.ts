@@ -8,6 +8,7 @@ import { type RpcChannel, runPortTransaction } from '../../../../drivers/netconf
 import { ietfInterfacesPlatform as platform } from '../../../../drivers/platforms/ietf-interfaces/index.js';
 import { clearedState, intendedState } from '../../../../drivers/port-state.js';
 import { child, el, parseXml } from '../../../../drivers/xml/xml.js';
+import { capturingLogger } from '../../../helpers/log-capture.js';
 import { rejection } from '../../../helpers/rejection.js';
 
 const PORT = '10GE1/0/1';
@@ -230,6 +231,42 @@ describe('port transaction', () => {
     );
     expect(res.changed).toBe(true);
     expect(dev.running).toEqual({ port: PORT, exists: true, enabled: false });
+  });
+});
+
+describe('what a transaction logs', () => {
+  const capture = capturingLogger;
+  // Lines are written synchronously by the stream above, but let any queued write land.
+  const settle = () => new Promise((r) => setImmediate(r));
+
+  it('names device and port on the success line, the nothing-to-do line and a roll-back', async () => {
+    const done = capture();
+    await runPortTransaction(new ScriptedDevice(FULL), change(), { ...options, logger: done.logger });
+    const same = capture();
+    const matching = new ScriptedDevice(FULL);
+    matching.running = intendedState(want);
+    await runPortTransaction(matching, change(), { ...options, logger: same.logger });
+    const failed = capture();
+    const broken = new ScriptedDevice(FULL);
+    broken.ignoreCommits = true;
+    await rejection(runPortTransaction(broken, change(), { ...options, logger: failed.logger }));
+    await settle();
+    const where = { device: 'scripted', port: PORT };
+    expect(done.lines).toEqual([
+      expect.objectContaining({
+        ...where,
+        strategy: 'candidate-confirmed',
+        msg: 'port change committed and verified',
+      }),
+    ]);
+    expect(same.lines).toEqual([
+      expect.objectContaining({ ...where, msg: 'port already matches the intent; nothing sent' }),
+    ]);
+    expect(failed.lines.length).toBeGreaterThan(0);
+    for (const line of failed.lines) expect(line).toMatchObject(where);
+    expect(failed.lines.map((l) => l.msg)).toContain(
+      'confirmed commit cancelled; running is back to its previous configuration',
+    );
   });
 });
 
